@@ -1,0 +1,33 @@
+public import HeraldSyntax
+
+/// A problem found inside one scalar's text (an expression, a template, a
+/// duration, an hours string), located by Unicode-scalar indices into that
+/// text. The document checker turns it into a `Diagnostic` with the scalar
+/// node's position map, so carets point at the offending token even inside
+/// block scalars.
+public struct LocalIssue: Error, Sendable, Hashable {
+    /// Error or warning.
+    public var severity: Severity
+    /// Stable code (SPEC §11).
+    public var code: String
+    /// Human-readable message.
+    public var message: String
+    /// First Unicode-scalar index of the offending token.
+    public var from: Int
+    /// Index just past the offending token.
+    public var to: Int
+
+    /// Creates an issue.
+    public init(_ severity: Severity = .error, code: String, message: String, from: Int, to: Int) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.from = from
+        self.to = to
+    }
+
+    /// The diagnostic for this issue inside `node` (a scalar node).
+    public func diagnostic(in node: Node) -> Diagnostic {
+        Diagnostic(severity, code: code, message: message, range: node.range(ofScalarsFrom: from, to: to))
+    }
+}

@@ -1,0 +1,89 @@
+/// A calendar date without a time or zone (`2026-12-25`).
+public struct LocalDate: Sendable, Hashable, Codable, Comparable {
+    /// Year, e.g. 2026.
+    public var year: Int
+    /// Month 1–12.
+    public var month: Int
+    /// Day 1–31.
+    public var day: Int
+
+    /// Creates a date (not validated).
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Orders dates chronologically.
+    public static func < (a: LocalDate, b: LocalDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+}
+
+/// A half-open span of wall-clock minutes within a day, `[start, end)`,
+/// 0 ≤ start < end ≤ 1440 (`24:00`).
+public struct MinuteSpan: Sendable, Hashable, Codable {
+    /// Minutes since midnight, inclusive.
+    public var start: Int
+    /// Minutes since midnight, exclusive.
+    public var end: Int
+
+    /// Creates a span.
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = end
+    }
+}
+
+/// Named working hours (SPEC §3.3).
+public struct CalendarSpec: Sendable, Hashable, Codable {
+    /// Calendar name.
+    public var id: String
+    /// IANA zone the hours are wall-clock times in.
+    public var timeZone: String
+    /// Working spans per weekday, index 0 = Monday … 6 = Sunday, each sorted
+    /// and not overlapping. An empty list is a closed day.
+    public var week: [[MinuteSpan]]
+    /// Dates closed all day.
+    public var closed: Set<LocalDate>
+
+    /// Creates a calendar.
+    public init(id: String, timeZone: String, week: [[MinuteSpan]], closed: Set<LocalDate>) {
+        self.id = id
+        self.timeZone = timeZone
+        self.week = week
+        self.closed = closed
+    }
+}
+
+/// A location or a region of the rule set (SPEC §3.1, §3.2).
+public struct Place: Sendable, Hashable, Codable {
+    /// The id (mapping key).
+    public var id: String
+    /// Display name (default: the id).
+    public var name: String
+    /// IANA zone: its own, else its calendar's.
+    public var timeZone: String?
+    /// Calendar id, if any.
+    public var calendar: String?
+    /// Master switch (default true).
+    public var notifications: Bool
+    /// Reply-To address for emails.
+    public var replyTo: String?
+    /// Free variables usable as `location.vars.X` / `region.vars.X`.
+    public var vars: [String: String]
+
+    /// Creates a place.
+    public init(
+        id: String, name: String, timeZone: String? = nil, calendar: String? = nil,
+        notifications: Bool = true, replyTo: String? = nil, vars: [String: String] = [:]
+    ) {
+        self.id = id
+        self.name = name
+        self.timeZone = timeZone
+        self.calendar = calendar
+        self.notifications = notifications
+        self.replyTo = replyTo
+        self.vars = vars
+    }
+}

@@ -1,0 +1,99 @@
+/// The argument of a template filter.
+public enum FilterArgument: Sendable, Hashable, Codable {
+    /// A quoted literal: `default: "device"`, `date: "dd/MM"`.
+    case string(String)
+    /// A field path: `default: client.name`.
+    case path(FieldPath)
+    /// A whole number: `truncate: 20`.
+    case int(Int)
+}
+
+/// A filter applied to a template value (SPEC §4).
+public enum TemplateFilter: Sendable, Hashable, Codable {
+    /// `default: path-or-"literal"`
+    case `default`(FilterArgument)
+    /// `date: "pattern"` (Unicode date pattern, in the event's effective zone).
+    case date(pattern: String)
+    /// `upper`
+    case upper
+    /// `lower`
+    case lower
+    /// `truncate: N` (first N characters, nothing added)
+    case truncate(Int)
+}
+
+/// A piece of a compiled template.
+public indirect enum TemplateSegment: Sendable, Hashable, Codable {
+    /// Literal text, written as is.
+    case text(String)
+    /// `{{ path | filter … }}`
+    case value(FieldPath, filters: [TemplateFilter])
+    /// `{{#if path}} … {{else}} … {{/if}}`
+    case conditional(FieldPath, then: [TemplateSegment], else: [TemplateSegment])
+}
+
+/// A compiled template text: the sequence of segments of one part
+/// (an SMS text, a subject, a body or an HTML body).
+public struct TemplateText: Sendable, Hashable, Codable {
+    /// The source text, for messages and lint.
+    public var source: String
+    /// The compiled segments.
+    public var segments: [TemplateSegment]
+
+    /// Creates a template text.
+    public init(source: String, segments: [TemplateSegment]) {
+        self.source = source
+        self.segments = segments
+    }
+}
+
+/// The email part of a template.
+public struct EmailTemplate: Sendable, Hashable, Codable {
+    /// Subject line (line breaks in values become spaces).
+    public var subject: TemplateText
+    /// Plain-text body.
+    public var body: TemplateText
+    /// Optional HTML body (values HTML-escaped).
+    public var html: TemplateText?
+    /// Attach the PDF at `work_order.report_url`.
+    public var attachReport: Bool
+
+    /// Creates an email template.
+    public init(subject: TemplateText, body: TemplateText, html: TemplateText? = nil, attachReport: Bool = false) {
+        self.subject = subject
+        self.body = body
+        self.html = html
+        self.attachReport = attachReport
+    }
+}
+
+/// A set of message parts: the base template or one locale variant.
+public struct TemplateVariant: Sendable, Hashable, Codable {
+    /// SMS text.
+    public var sms: TemplateText?
+    /// Email parts.
+    public var email: EmailTemplate?
+
+    /// Creates a variant.
+    public init(sms: TemplateText? = nil, email: EmailTemplate? = nil) {
+        self.sms = sms
+        self.email = email
+    }
+}
+
+/// A named message template with optional locale variants (SPEC §4).
+public struct Template: Sendable, Hashable, Codable {
+    /// Template id.
+    public var id: String
+    /// The base parts.
+    public var base: TemplateVariant
+    /// Variants by locale key (`en`, `pt-BR`); a missing part falls back to `base`.
+    public var locales: [String: TemplateVariant]
+
+    /// Creates a template.
+    public init(id: String, base: TemplateVariant, locales: [String: TemplateVariant] = [:]) {
+        self.id = id
+        self.base = base
+        self.locales = locales
+    }
+}

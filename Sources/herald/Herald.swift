@@ -6,6 +6,6 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Client-notification rules: lint, compile, evaluate and test rule sets.",
-        subcommands: []
+        subcommands: [Lint.self, Compile.self, Eval.self, TestCommand.self]
     )
 }

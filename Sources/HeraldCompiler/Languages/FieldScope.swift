@@ -17,6 +17,9 @@ public struct FieldScope: Sendable {
     public var regionVars: Set<String>?
     /// A short description of the context for messages, e.g. "trigger lead.status_changed".
     public var context: String
+    /// Optional fields known to be present in this scope (a reminder's own
+    /// field, e.g. `work_order.scheduled_for`): printing them needs no guard.
+    public var presentFields: Set<FieldPath> = []
 
     /// Creates a scope.
     public init(

@@ -1,0 +1,177 @@
+import HeraldSyntax
+
+/// A mapping whose keys were checked against the keys its schema allows.
+/// Unknown keys have been reported; a key given twice keeps its first value.
+struct KeyedMapping {
+    /// The mapping node (or the null node standing for an empty mapping).
+    let node: Node
+    /// The pairs by key text, first occurrence.
+    private var pairs: [String: Node.Pair]
+
+    init(node: Node, pairs: [String: Node.Pair]) {
+        self.node = node
+        self.pairs = pairs
+    }
+
+    /// The value under `key`, if the key is written and its value is not null.
+    subscript(key: String) -> Node? {
+        guard let value = pairs[key]?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// The key node of `key`, if written (even with a null value).
+    func keyNode(_ key: String) -> Node? { pairs[key]?.key }
+
+    /// The pair of `key`, if written (even with a null value).
+    func pair(_ key: String) -> Node.Pair? { pairs[key] }
+
+    /// Where a missing key is reported: the mapping's first key (SPEC: at the
+    /// mapping), or `fallback` (the owner's key) for an empty mapping.
+    func anchor(orElse fallback: Node?) -> SourceRange {
+        if let first = node.pairs?.first { return first.key.range }
+        return fallback?.range ?? node.range
+    }
+}
+
+extension Diagnostic {
+    /// `unknown-key`: a key the schema does not allow, with a suggestion or,
+    /// when the list is short, the keys that are allowed.
+    static func unknownKey(_ key: String, in context: String, known: [String], at range: SourceRange) -> Diagnostic {
+        let suggestion = Suggestion.hint(for: key, in: known)
+        let tail: String
+        if !suggestion.isEmpty {
+            tail = suggestion
+        } else if known.count <= 8 {
+            tail = "; expected one of: " + known.joined(separator: ", ")
+        } else {
+            tail = ""
+        }
+        return .error("unknown-key", "unknown key '\(key)' in \(context)\(tail)", at: range)
+    }
+
+    /// `wrong-type`: a value of the wrong shape or text.
+    static func wrongType(_ message: String, at range: SourceRange) -> Diagnostic {
+        .error("wrong-type", message, at: range)
+    }
+
+    /// `missing-key`: a required key is absent.
+    static func missingKey(_ message: String, at range: SourceRange) -> Diagnostic {
+        .error("missing-key", message, at: range)
+    }
+}
+
+/// How a node's value is quoted in messages: its text for a scalar, else its shape.
+func describe(_ node: Node) -> String {
+    if let s = node.scalar, !s.isNull { return "'\(s.text)'" }
+    return node.kindDescription
+}
+
+extension RuleSetChecker {
+    /// Checks that `node` is a mapping (null counts as empty) and that its keys
+    /// are among `known`; reports unknown and non-scalar keys. Returns nil
+    /// (after a `wrong-type`) when `node` is not a mapping.
+    mutating func keyed(_ node: Node, known: [String], context: String, expected: String? = nil) -> KeyedMapping? {
+        if node.isNull { return KeyedMapping(node: node, pairs: [:]) }
+        guard let pairs = node.pairs else {
+            report(.wrongType("\(context) must be \(expected ?? "a mapping"), not \(describe(node))", at: node.range))
+            return nil
+        }
+        var byKey: [String: Node.Pair] = [:]
+        for pair in pairs {
+            guard let key = pair.key.scalar, !key.isNull else {
+                report(.wrongType("keys in \(context) must be names, not \(describe(pair.key))", at: pair.key.range))
+                continue
+            }
+            guard known.contains(key.text) else {
+                report(.unknownKey(key.text, in: context, known: known, at: pair.key.range))
+                continue
+            }
+            if byKey[key.text] == nil { byKey[key.text] = pair }
+        }
+        return KeyedMapping(node: node, pairs: byKey)
+    }
+
+    /// The named entries of a mapping section (`calendars`, `templates`, …):
+    /// each key must be a non-empty scalar. Null counts as empty.
+    mutating func namedEntries(_ node: Node, context: String) -> [Node.Pair] {
+        if node.isNull { return [] }
+        guard let pairs = node.pairs else {
+            report(.wrongType("\(context) must be a mapping of names, not \(describe(node))", at: node.range))
+            return []
+        }
+        var result: [Node.Pair] = []
+        for pair in pairs {
+            guard let key = pair.key.scalar, !key.isNull, !key.text.isEmpty else {
+                report(.wrongType("names in \(context) must be text, not \(describe(pair.key))", at: pair.key.range))
+                continue
+            }
+            result.append(pair)
+        }
+        return result
+    }
+
+    /// The text of a scalar where a string is expected (`true`, `no`, `3` are
+    /// all strings here). Reports `wrong-type` for a list, mapping or null.
+    mutating func string(_ node: Node, for key: String) -> String? {
+        guard let s = node.scalar, !s.isNull else {
+            report(.wrongType("'\(key)' must be text, not \(describe(node))", at: node.range))
+            return nil
+        }
+        return s.text
+    }
+
+    /// A bool: `true`/`false` (also `True`, `TRUE`, `False`, `FALSE`); YAML 1.1
+    /// words such as `yes`/`on` are not accepted.
+    mutating func bool(_ node: Node, for key: String) -> Bool? {
+        if let s = node.scalar {
+            switch s.text {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: break
+            }
+        }
+        report(.wrongType("'\(key)' must be true or false, not \(describe(node))", at: node.range))
+        return nil
+    }
+
+    /// One scalar or a list of scalars (`to: open`, `to: [open, closed]`), each
+    /// with its node. Reports `wrong-type` for other shapes and non-scalar items.
+    mutating func oneOrList(_ node: Node, for key: String) -> [(text: String, node: Node)]? {
+        if let s = node.scalar, !s.isNull {
+            return [(s.text, node)]
+        }
+        guard let items = node.items else {
+            report(.wrongType("'\(key)' must be a name or a list of names, not \(describe(node))", at: node.range))
+            return nil
+        }
+        var result: [(text: String, node: Node)] = []
+        for item in items {
+            guard let s = item.scalar, !s.isNull else {
+                report(.wrongType("items of '\(key)' must be names, not \(describe(item))", at: item.range))
+                continue
+            }
+            result.append((s.text, item))
+        }
+        return result
+    }
+
+    /// A list of scalars (`closed: [...]`, `values: [...]`).
+    mutating func list(_ node: Node, for key: String) -> [(text: String, node: Node)]? {
+        guard node.items != nil else {
+            report(.wrongType("'\(key)' must be a list, not \(describe(node))", at: node.range))
+            return nil
+        }
+        return oneOrList(node, for: key)
+    }
+
+    /// Reports a required key that is absent or null. Returns its value if present.
+    mutating func required(_ key: String, in mapping: KeyedMapping, context: String, owner: Node?) -> Node? {
+        if let value = mapping[key] { return value }
+        if let keyNode = mapping.keyNode(key) {
+            report(.missingKey("'\(key)' of \(context) has no value", at: keyNode.range))
+        } else {
+            report(.missingKey("\(context) is missing required key '\(key)'", at: mapping.anchor(orElse: owner)))
+        }
+        return nil
+    }
+}

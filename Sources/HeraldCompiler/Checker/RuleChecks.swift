@@ -1,0 +1,416 @@
+import HeraldSyntax
+
+/// A rule as checked: what was understood, and the nodes later checks report at.
+struct CheckedRule {
+    /// The rule's mapping.
+    var node: Node
+    /// How messages name the rule.
+    var context: String
+    var id: String?
+    var idNode: Node?
+    var kind: RuleKind?
+    /// The entity of the trigger or of the reminder's field.
+    var entity: Entity?
+    /// The scope for `where` and the template; nil when the trigger is unknown.
+    var scope: FieldScope?
+    var to: [String]?
+    var toNode: Node?
+    var from: [String]?
+    var fromNode: Node?
+    var condition: Expression?
+    var whereNode: Node?
+    var locations: [String]?
+    var locationsNode: Node?
+    var regions: [String]?
+    var regionsNode: Node?
+    var channels: [Channel] = []
+    var channelNodes: [Node] = []
+    var fallback: Channel?
+    var fallbackNode: Node?
+    var delay = Duration.zero
+    var workHours: WorkHoursPolicy?
+    var workHoursNode: Node?
+    var template: String?
+    var templateNode: Node?
+    var active = true
+    /// Whether every key needed by the model was understood.
+    var complete = true
+
+    /// The range a finding about the whole rule is reported at: its id, else its first key.
+    var anchor: SourceRange {
+        idNode?.range ?? node.pairs?.first?.key.range ?? node.range
+    }
+
+    /// The model rule, when the rule was understood.
+    func model(index: Int) -> Rule? {
+        guard complete, let id, let kind, !channels.isEmpty, let template else { return nil }
+        return Rule(
+            id: id, index: index, kind: kind, toStatuses: to, fromStatuses: from, condition: condition,
+            locations: locations, regions: regions, channels: channels, fallback: fallback, delay: delay,
+            workHours: workHours, template: template, active: active)
+    }
+}
+
+/// Rules (SPEC §5).
+extension RuleSetChecker {
+    static let ruleKeys = [
+        "id", "on", "remind", "before", "to", "from", "where", "locations", "regions", "channel", "fallback",
+        "delay", "work_hours", "template", "active",
+    ]
+    static let triggerNames = Trigger.allCases.map(\.rawValue)
+    static let channelNames = Channel.allCases.map(\.rawValue)
+
+    /// Checks every rule, in declaration order.
+    mutating func checkRules() {
+        for section in ruleSections {
+            if section.isNull { continue }
+            guard let items = section.items else {
+                report(.wrongType("'rules' must be a list of rules, not \(describe(section))", at: section.range))
+                continue
+            }
+            for item in items {
+                guard item.pairs != nil else {
+                    report(.wrongType("a rule must be a mapping, not \(describe(item))", at: item.range))
+                    continue
+                }
+                rules.append(rule(item))
+            }
+        }
+    }
+
+    private mutating func rule(_ node: Node) -> CheckedRule {
+        let idText = node["id"]?.scalar.flatMap { $0.isNull ? nil : $0.text }
+        var rule = CheckedRule(node: node, context: idText.map { "rule '\($0)'" } ?? "a rule")
+        guard let m = keyed(node, known: Self.ruleKeys, context: rule.context) else {
+            rule.complete = false
+            return rule
+        }
+        checkID(m, &rule)
+        checkKind(m, &rule)
+        checkPlaceFilters(m, &rule)
+        rule.scope = scope(for: rule)
+        checkStatusFilters(m, &rule)
+        checkWhere(m, &rule)
+        checkChannels(m, &rule)
+        checkTiming(m, &rule)
+        if let t = required("template", in: m, context: rule.context, owner: nil), let name = string(t, for: "template") {
+            rule.templateNode = t
+            if definitions.contains(name, kind: .template) {
+                rule.template = name
+            } else {
+                report(.unknownName(name, kind: "template", known: definitions.names(.template), at: t.range))
+                rule.complete = false
+            }
+        } else {
+            rule.complete = false
+        }
+        if let a = m["active"] {
+            if let on = bool(a, for: "active") { rule.active = on } else { rule.complete = false }
+        }
+        return rule
+    }
+
+    private mutating func checkID(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        guard let node = required("id", in: m, context: rule.context, owner: nil), let id = string(node, for: "id") else {
+            rule.complete = false
+            return
+        }
+        rule.idNode = node
+        guard isRuleID(id) else {
+            report(.wrongType("rule id '\(id)' must match [a-z0-9][a-z0-9._-]*", at: node.range))
+            rule.complete = false
+            return
+        }
+        rule.id = id
+        if !define(id, kind: .rule, at: node.range) { rule.complete = false }
+    }
+
+    /// `on` (a trigger) or `remind` (a datetime field) with `before`.
+    private mutating func checkKind(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        let on = m["on"], remind = m["remind"]
+        switch (on, remind) {
+        case (nil, nil):
+            report(.missingKey(
+                "\(rule.context) needs 'on' (a trigger) or 'remind' (a reminder field)", at: m.anchor(orElse: nil)))
+            rule.complete = false
+        case (.some, .some):
+            report(.missingKey("\(rule.context) has both 'on' and 'remind': use exactly one", at: m.anchor(orElse: nil)))
+            rule.complete = false
+        case (let on?, nil):
+            if let key = m.keyNode("before") {
+                report(.error(
+                    "unknown-key", "key 'before' in \(rule.context) applies only to reminders (rules with 'remind')",
+                    at: key.range))
+            }
+            guard let text = string(on, for: "on") else {
+                rule.complete = false
+                return
+            }
+            guard let trigger = Trigger(rawValue: text) else {
+                report(.error(
+                    "unknown-trigger", "unknown trigger '\(text)'" + Suggestion.hint(for: text, in: Self.triggerNames),
+                    at: on.range))
+                rule.complete = false
+                return
+            }
+            rule.kind = .event(trigger)
+            rule.entity = trigger.entity
+        case (nil, let remind?):
+            for key in ["delay"] {
+                if let k = m.keyNode(key) {
+                    report(.error(
+                        "unknown-key", "key '\(key)' in \(rule.context) does not apply to reminders; use 'before'",
+                        at: k.range))
+                }
+            }
+            let field = reminderField(remind)
+            var before: Duration?
+            if let b = required("before", in: m, context: rule.context, owner: nil) {
+                before = duration(b, key: "before", positive: true)
+            }
+            if let (path, entity) = field, let before {
+                rule.kind = .reminder(field: path, entity: entity, before: before)
+                rule.entity = entity
+            } else {
+                rule.complete = false
+                rule.entity = field?.1
+            }
+        }
+    }
+
+    /// The datetime field a reminder is planned from.
+    private mutating func reminderField(_ node: Node) -> (FieldPath, Entity)? {
+        guard let text = string(node, for: "remind") else { return nil }
+        let path = FieldPath(dotted: text)
+        let lookup = FieldScope(schema: schema, entities: [.workOrder, .lead, .csr], context: "reminders")
+        switch lookup.resolve(path) {
+        case .unknown(let message):
+            report(.error("unknown-field", message, at: node.range))
+            return nil
+        case .field(let spec):
+            guard spec.type == .datetime, let entity = path.entity else {
+                report(.error(
+                    "type-mismatch", "reminder field '\(text)' is \(spec.type.name), not datetime", at: node.range))
+                return nil
+            }
+            return (path, entity)
+        }
+    }
+
+    /// `locations` and `regions` filters.
+    private mutating func checkPlaceFilters(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        if let node = m["locations"] {
+            rule.locationsNode = node
+            if let items = oneOrList(node, for: "locations") {
+                rule.locations = names(items, kind: .location, word: "location")
+            } else {
+                rule.complete = false
+            }
+        }
+        if let node = m["regions"] {
+            rule.regionsNode = node
+            if let items = oneOrList(node, for: "regions") {
+                rule.regions = names(items, kind: .region, word: "region")
+            } else {
+                rule.complete = false
+            }
+        }
+    }
+
+    /// The names among `items` that are defined; reports the others.
+    private mutating func names(_ items: [(text: String, node: Node)], kind: NameKind, word: String) -> [String] {
+        var result: [String] = []
+        for (text, node) in items {
+            if definitions.contains(text, kind: kind) {
+                if !result.contains(text) { result.append(text) }
+            } else {
+                report(.unknownName(text, kind: word, known: definitions.names(kind), at: node.range))
+            }
+        }
+        return result
+    }
+
+    /// The scope `where` and templates are checked in (SPEC §3.4).
+    private mutating func scope(for rule: CheckedRule) -> FieldScope? {
+        guard let entity = rule.entity, let kind = rule.kind else { return nil }
+        var entities: Set<Entity> = [.event, .client, entity]
+        var locationVars: Set<String>?
+        if !definitions.names(.location).isEmpty {
+            entities.insert(.location)
+            if let filter = rule.locations {
+                locationVars = commonVars(filter.compactMap { locations[$0]?.place })
+            } else {
+                if caches.allLocationVars == nil { caches.allLocationVars = commonVars(locations.values.map(\.place)) }
+                locationVars = caches.allLocationVars
+            }
+        }
+        var regionVars: Set<String>?
+        if let filter = rule.regions {
+            entities.insert(.region)
+            regionVars = commonVars(filter.compactMap { regions[$0]?.place })
+        }
+        var scope: FieldScope
+        switch kind {
+        case .event(let trigger):
+            scope = FieldScope(
+                schema: schema, entities: entities, locationVars: locationVars, regionVars: regionVars,
+                context: "trigger \(trigger.rawValue)")
+        case .reminder(let field, _, _):
+            scope = FieldScope(
+                schema: schema, entities: entities, locationVars: locationVars, regionVars: regionVars,
+                context: "reminder \(field)")
+            scope.presentFields = [field]
+        }
+        return scope
+    }
+
+    /// `to` / `from`: only on status-change triggers, statuses of the entity.
+    private mutating func checkStatusFilters(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        for key in ["to", "from"] {
+            guard let pair = m.pair(key), !pair.value.isNull else { continue }
+            if key == "to" { rule.toNode = pair.value } else { rule.fromNode = pair.value }
+            guard let kind = rule.kind else { continue }
+            guard case .event(let trigger) = kind, trigger.isStatusChange else {
+                let subject: String
+                if case .event(let trigger) = kind { subject = trigger.rawValue } else { subject = "reminders" }
+                report(.error(
+                    "filter-not-applicable",
+                    "'\(key)' applies only to work_order.status_changed and lead.status_changed, not to \(subject)",
+                    at: pair.key.range))
+                rule.complete = false
+                continue
+            }
+            guard let items = oneOrList(pair.value, for: key) else {
+                rule.complete = false
+                continue
+            }
+            let entity = trigger.entity
+            var statuses: [String] = []
+            for (text, node) in items {
+                if let known = schema.statuses[entity] {
+                    if known.contains(text) {
+                        if !statuses.contains(text) { statuses.append(text) }
+                    } else {
+                        report(.error(
+                            "unknown-status",
+                            "unknown status '\(text)' of \(entity.rawValue)" + Suggestion.hint(for: text, in: known),
+                            at: node.range))
+                        rule.complete = false
+                    }
+                } else if !definitions.contains(entity.rawValue, kind: .statusList) {
+                    report(.error(
+                        "unknown-status",
+                        "unknown status '\(text)' of \(entity.rawValue): no statuses are declared for \(entity.rawValue)",
+                        at: node.range))
+                    rule.complete = false
+                }
+            }
+            if key == "to" { rule.to = statuses } else { rule.from = statuses }
+        }
+    }
+
+    private mutating func checkWhere(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        guard let node = m["where"] else { return }
+        rule.whereNode = node
+        guard let text = string(node, for: "where") else {
+            rule.complete = false
+            return
+        }
+        guard let scope = rule.scope else { return }
+        let (expression, issues) = ExpressionSyntax.check(text, scope: scope)
+        for issue in issues { report(issue.diagnostic(in: node)) }
+        if let expression { rule.condition = expression } else { rule.complete = false }
+    }
+
+    private mutating func checkChannels(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        if let node = required("channel", in: m, context: rule.context, owner: nil), let items = oneOrList(node, for: "channel") {
+            if items.isEmpty {
+                report(.wrongType("'channel' must name at least one channel", at: node.range))
+            }
+            for (text, item) in items {
+                guard let channel = Channel(rawValue: text) else {
+                    report(.error(
+                        "unknown-channel", "unknown channel '\(text)'" + Suggestion.hint(for: text, in: Self.channelNames),
+                        at: item.range))
+                    rule.complete = false
+                    continue
+                }
+                if rule.channels.contains(channel) {
+                    report(.wrongType("channel '\(text)' is listed twice", at: item.range))
+                    continue
+                }
+                rule.channels.append(channel)
+                rule.channelNodes.append(item)
+            }
+        } else {
+            rule.complete = false
+        }
+        if let node = m["fallback"], let text = string(node, for: "fallback") {
+            rule.fallbackNode = node
+            if let channel = Channel(rawValue: text) {
+                if rule.channels.contains(channel) {
+                    report(.wrongType("fallback '\(text)' is already one of the rule's channels", at: node.range))
+                } else {
+                    rule.fallback = channel
+                }
+            } else {
+                report(.error(
+                    "unknown-channel", "unknown channel '\(text)'" + Suggestion.hint(for: text, in: Self.channelNames),
+                    at: node.range))
+                rule.complete = false
+            }
+        }
+    }
+
+    /// `delay` (event rules) and `work_hours`.
+    private mutating func checkTiming(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        if let node = m["delay"], m["remind"] == nil {
+            if let d = duration(node, key: "delay", positive: false) { rule.delay = d } else { rule.complete = false }
+        }
+        if let node = m["work_hours"], let text = string(node, for: "work_hours") {
+            rule.workHoursNode = node
+            if let policy = WorkHoursPolicy(rawValue: text) {
+                rule.workHours = policy
+            } else {
+                let hint = Suggestion.hint(for: text, in: ["defer", "drop"])
+                report(.wrongType("'work_hours' must be defer or drop, not '\(text)'\(hint)", at: node.range))
+                rule.complete = false
+            }
+        }
+    }
+
+    /// A duration (SPEC §5.2); `before` must be positive, `delay` not negative.
+    private mutating func duration(_ node: Node, key: String, positive: Bool) -> Duration? {
+        guard let text = string(node, for: key) else { return nil }
+        switch DurationSyntax.parse(text) {
+        case .failure(let issue):
+            report(.error("invalid-duration", "invalid duration '\(text)' for '\(key)': \(issue.message)", at: node.range))
+            return nil
+        case .success(let d):
+            if d.days < 0 || d.seconds < 0 || (positive && d.isZero) {
+                let rule = positive ? "greater than zero" : "zero or more"
+                report(.error("invalid-duration", "'\(key)' must be \(rule), not '\(text)'", at: node.range))
+                return nil
+            }
+            return d
+        }
+    }
+}
+
+/// The `vars` names every place of `places` declares (SPEC §3.4).
+func commonVars(_ places: [Place]) -> Set<String> {
+    guard let first = places.first else { return [] }
+    var common = Set(first.vars.keys)
+    for place in places.dropFirst() {
+        common.formIntersection(place.vars.keys)
+        if common.isEmpty { break }
+    }
+    return common
+}
+
+/// Whether `text` is a rule id: `[a-z0-9][a-z0-9._-]*`.
+func isRuleID(_ text: String) -> Bool {
+    guard let first = text.utf8.first else { return false }
+    func allowedFirst(_ c: UInt8) -> Bool { (97...122).contains(c) || (48...57).contains(c) }
+    return allowedFirst(first) && text.utf8.allSatisfy { allowedFirst($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+}

@@ -1,0 +1,131 @@
+import HeraldSyntax
+
+/// Checks the parsed files of one rule set against SPEC §1–5 and §11 and
+/// builds the checked `RuleSet`. Diagnostics are collected, never thrown: each
+/// check reports and carries on with the next key, entry or rule.
+///
+/// Work happens in phases, because later sections refer to earlier ones
+/// whatever file they are in: files are first split into sections, then
+/// statuses and fields (the schema), calendars, locations and regions,
+/// templates, rules, and finally the checks across rules and templates.
+struct RuleSetChecker {
+    /// The top-level keys of a rule-set document (SPEC §1).
+    static let sectionKeys = ["herald", "statuses", "fields", "calendars", "locations", "regions", "templates", "rules"]
+
+    /// Findings so far, unsorted.
+    private(set) var diagnostics: [Diagnostic] = []
+    /// First definitions of every named thing.
+    var definitions = Definitions()
+
+    // Section values in declaration order, collected from every document.
+    var statusSections: [Node] = []
+    var fieldSections: [Node] = []
+    var calendarSections: [Node] = []
+    var locationSections: [Node] = []
+    var regionSections: [Node] = []
+    var templateSections: [Node] = []
+    var ruleSections: [Node] = []
+
+    // Results of the phases.
+    var schema = Schema()
+    var calendars: [String: CheckedCalendar] = [:]
+    var locations: [String: CheckedPlace] = [:]
+    /// Location ids in declaration order.
+    var locationOrder: [String] = []
+    var regions: [String: CheckedPlace] = [:]
+    var templates: [String: CheckedTemplate] = [:]
+    var rules: [CheckedRule] = []
+    /// Lookups that are expensive and repeat across rules.
+    var caches = CheckerCaches()
+
+    /// Adds a finding.
+    mutating func report(_ diagnostic: Diagnostic) {
+        diagnostics.append(diagnostic)
+    }
+
+    /// Adds the documents of one file, in declaration order. A file whose
+    /// `herald` version is not 1 is reported and skipped as a whole.
+    mutating func add(_ file: ParsedFile) {
+        guard checkVersion(of: file) else { return }
+        for document in file.documents {
+            let root = document.root
+            if root.isNull { continue }
+            guard let pairs = root.pairs else {
+                report(.wrongType("a rule file document must be a mapping of sections, not \(describe(root))", at: root.range))
+                continue
+            }
+            for pair in pairs {
+                guard let key = pair.key.scalar, !key.isNull else {
+                    report(.wrongType("section names must be text, not \(describe(pair.key))", at: pair.key.range))
+                    continue
+                }
+                switch key.text {
+                case "herald": break
+                case "statuses": statusSections.append(pair.value)
+                case "fields": fieldSections.append(pair.value)
+                case "calendars": calendarSections.append(pair.value)
+                case "locations": locationSections.append(pair.value)
+                case "regions": regionSections.append(pair.value)
+                case "templates": templateSections.append(pair.value)
+                case "rules": ruleSections.append(pair.value)
+                default:
+                    report(.unknownKey(key.text, in: "the top level", known: Self.sectionKeys, at: pair.key.range))
+                }
+            }
+        }
+    }
+
+    /// Whether every `herald:` key of the file says version 1; reports
+    /// `unsupported-version` otherwise.
+    private mutating func checkVersion(of file: ParsedFile) -> Bool {
+        var supported = true
+        for document in file.documents {
+            for pair in document.root.pairs ?? [] where pair.key.text == "herald" {
+                let value = pair.value
+                if let s = value.scalar, !s.isNull, s.text == "1" { continue }
+                report(.error(
+                    "unsupported-version",
+                    "unsupported herald version \(describe(value)): this herald reads version 1; file skipped",
+                    at: value.isNull ? pair.key.range : value.range))
+                supported = false
+            }
+        }
+        return supported
+    }
+
+    /// Runs every phase and returns the checked rule set (meaningful only
+    /// when no error was reported).
+    mutating func check() -> RuleSet {
+        checkStatuses()
+        checkFields()
+        checkCalendars()
+        checkPlaces()
+        checkTemplates()
+        checkRules()
+        checkUsage()
+        return ruleSet()
+    }
+
+    /// The model for the runtime, from what the phases accepted.
+    private func ruleSet() -> RuleSet {
+        RuleSet(
+            schema: schema,
+            calendars: calendars.compactMapValues(\.spec),
+            locations: locations.mapValues(\.place),
+            regions: regions.mapValues(\.place),
+            templates: templates.compactMapValues(\.model),
+            rules: rules.enumerated().compactMap { index, rule in rule.model(index: index) })
+    }
+}
+
+/// Memoized results shared by all rules of a check.
+struct CheckerCaches {
+    /// Time-zone identifier → whether it is valid.
+    var timeZones: [String: Bool] = [:]
+    /// Template part checks by (part, scope): the diagnostics they gave.
+    var templateChecks: [TemplateCheckKey: [Diagnostic]] = [:]
+    /// Diagnostics from template checks already reported (each distinct issue once).
+    var reportedTemplateIssues: Set<Diagnostic> = []
+    /// `location.vars` available to rules without a `locations` filter.
+    var allLocationVars: Set<String>?
+}

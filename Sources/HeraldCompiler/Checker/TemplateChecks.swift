@@ -1,0 +1,159 @@
+import HeraldSyntax
+
+/// One text of a template (an SMS text, a subject, a body or an HTML body of
+/// the base or of a locale variant), kept for checking against rule scopes.
+struct TemplatePart {
+    /// Identifies the part within the set, e.g. `ready/en/email.subject`.
+    var id: String
+    /// The scalar node holding the text (positions of issues refer to it).
+    var node: Node
+    /// The parsed text; nil when it has a syntax error.
+    var parsed: TemplateText?
+}
+
+/// A template as checked.
+struct CheckedTemplate {
+    /// The key naming the template.
+    var key: Node
+    /// Whether the base has an SMS text (written, even if erroneous).
+    var hasSMS = false
+    /// Whether the base has an email part (written, even if erroneous).
+    var hasEmail = false
+    /// Every part, per channel, base and locale variants.
+    var parts: [Channel: [TemplatePart]] = [:]
+    /// The template for the model; nil when any part had an error.
+    var model: Template?
+}
+
+/// Templates (SPEC §4): their shape and the syntax of every part, used or not.
+extension RuleSetChecker {
+    static let templateKeys = ["sms", "email", "locales"]
+    static let variantKeys = ["sms", "email"]
+    static let emailKeys = ["subject", "body", "html", "attach_report"]
+
+    /// Checks every template.
+    mutating func checkTemplates() {
+        for section in templateSections {
+            for pair in namedEntries(section, context: "templates") {
+                let id = pair.key.text ?? ""
+                let isFirst = define(id, kind: .template, at: pair.key.range)
+                let checked = template(id, node: pair.value, owner: pair.key)
+                if isFirst { templates[id] = checked }
+            }
+        }
+    }
+
+    private mutating func template(_ id: String, node: Node, owner: Node) -> CheckedTemplate {
+        var checked = CheckedTemplate(key: owner)
+        let context = "template '\(id)'"
+        guard let mapping = keyed(node, known: Self.templateKeys, context: context) else { return checked }
+        var valid = true
+        checked.hasSMS = mapping["sms"] != nil
+        checked.hasEmail = mapping["email"] != nil
+        if !checked.hasSMS && !checked.hasEmail {
+            report(.missingKey("\(context) needs an 'sms' text or an 'email' part", at: mapping.anchor(orElse: owner)))
+            valid = false
+        }
+        let base = variant(mapping, prefix: id, context: context, into: &checked, valid: &valid)
+        var locales: [String: TemplateVariant] = [:]
+        if let localesNode = mapping["locales"] {
+            for localePair in namedEntries(localesNode, context: "locales of \(context)") {
+                let locale = localePair.key.text ?? ""
+                let localeContext = "locale '\(locale)' of \(context)"
+                guard let localeMapping = keyed(localePair.value, known: Self.variantKeys, context: localeContext) else {
+                    valid = false
+                    continue
+                }
+                if localeMapping["sms"] == nil && localeMapping["email"] == nil {
+                    report(.missingKey(
+                        "\(localeContext) needs an 'sms' text or an 'email' part",
+                        at: localeMapping.anchor(orElse: localePair.key)))
+                    valid = false
+                }
+                let v = variant(localeMapping, prefix: "\(id)/\(locale)", context: localeContext, into: &checked, valid: &valid)
+                if locales[locale] == nil { locales[locale] = v }
+            }
+        }
+        if valid { checked.model = Template(id: id, base: base, locales: locales) }
+        return checked
+    }
+
+    /// The `sms` / `email` parts of the base or of a locale variant.
+    private mutating func variant(
+        _ mapping: KeyedMapping, prefix: String, context: String, into checked: inout CheckedTemplate, valid: inout Bool
+    ) -> TemplateVariant {
+        var result = TemplateVariant()
+        if let smsNode = mapping["sms"] {
+            let part = self.part(smsNode, id: "\(prefix)/sms", key: "sms")
+            checked.parts[.sms, default: []].append(part)
+            if let parsed = part.parsed {
+                result.sms = parsed
+                let segments = SMSSegments.count(literalText(of: parsed))
+                if segments > 1 {
+                    report(.warning(
+                        "sms-too-long",
+                        "the SMS text of \(context) needs \(segments) segments before any value is filled in",
+                        at: smsNode.range))
+                }
+            } else {
+                valid = false
+            }
+        }
+        if let emailNode = mapping["email"] {
+            let emailContext = "the email part of \(context)"
+            guard let email = keyed(emailNode, known: Self.emailKeys, context: emailContext) else {
+                valid = false
+                return result
+            }
+            var texts: [String: TemplateText] = [:]
+            for key in ["subject", "body", "html"] {
+                let node = key == "html" ? email[key] : required(key, in: email, context: emailContext, owner: mapping.keyNode("email"))
+                guard let node else {
+                    if key != "html" { valid = false }
+                    continue
+                }
+                let part = self.part(node, id: "\(prefix)/email.\(key)", key: key)
+                checked.parts[.email, default: []].append(part)
+                if let parsed = part.parsed { texts[key] = parsed } else { valid = false }
+            }
+            var attach = false
+            if let a = email["attach_report"] {
+                if let b = bool(a, for: "attach_report") { attach = b } else { valid = false }
+            }
+            if let subject = texts["subject"], let body = texts["body"] {
+                result.email = EmailTemplate(subject: subject, body: body, html: texts["html"], attachReport: attach)
+            }
+        }
+        return result
+    }
+
+    /// Parses one template text, reporting its syntax issues.
+    private mutating func part(_ node: Node, id: String, key: String) -> TemplatePart {
+        guard let text = string(node, for: key) else { return TemplatePart(id: id, node: node, parsed: nil) }
+        let (parsed, issues) = TemplateSyntax.parse(text)
+        var failed = false
+        for issue in issues {
+            report(issue.diagnostic(in: node))
+            if issue.severity == .error { failed = true }
+        }
+        return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed)
+    }
+
+    /// The literal text of a parsed template (what an SMS costs before values).
+    private func literalText(of text: TemplateText) -> String {
+        func collect(_ segments: [TemplateSegment]) -> String {
+            var result = ""
+            for segment in segments {
+                switch segment {
+                case .text(let t): result += t
+                case .value: break
+                case .conditional(_, let then, let otherwise):
+                    let a = collect(then), b = collect(otherwise)
+                    result += a.unicodeScalars.count >= b.unicodeScalars.count ? a : b
+                }
+            }
+            return result
+        }
+        return collect(text.segments)
+    }
+}

@@ -1,0 +1,169 @@
+import HeraldSyntax
+
+/// What a template part check depends on: the part and the rule's scope.
+struct TemplateCheckKey: Hashable {
+    var part: String
+    var entities: Set<Entity>
+    var locationVars: Set<String>?
+    var regionVars: Set<String>?
+    var presentFields: Set<FieldPath>
+    var context: String
+
+    init(part: String, scope: FieldScope) {
+        self.part = part
+        self.entities = scope.entities
+        self.locationVars = scope.locationVars
+        self.regionVars = scope.regionVars
+        self.presentFields = scope.presentFields
+        self.context = scope.context
+    }
+}
+
+/// What makes two rules send the same notification: trigger, filters,
+/// channels and timing (SPEC §11 `duplicate-notification`).
+struct RuleSignature: Hashable {
+    var kind: RuleKind
+    var to: [String]?
+    var from: [String]?
+    var condition: Expression?
+    var whereText: String?
+    var locations: [String]?
+    var regions: [String]?
+    var channels: [Channel]
+    var fallback: Channel?
+    var delay: Duration
+    var workHours: WorkHoursPolicy?
+}
+
+/// Checks across rules and templates: template channels and paths, unused
+/// templates and calendars, duplicate and unreachable rules, missing calendars.
+extension RuleSetChecker {
+    mutating func checkUsage() {
+        var usedTemplates: Set<String> = []
+        var signatures: [RuleSignature: Int] = [:]
+        for index in rules.indices {
+            let rule = rules[index]
+            if let id = rule.template, let template = templates[id] {
+                usedTemplates.insert(id)
+                checkTemplateChannels(rule, template: template, id: id)
+                if let scope = rule.scope { checkTemplateParts(rule, template: template, scope: scope) }
+            }
+            checkReachable(rule)
+            checkCalendarNeeded(rule)
+            if let signature = signature(of: rule) {
+                if let first = signatures[signature] {
+                    let earlier = rules[first]
+                    report(.warning(
+                        "duplicate-notification",
+                        "\(rule.context) sends the same notification as \(earlier.context) (\(citation(earlier.anchor))): "
+                            + "same trigger, filters, channels and timing",
+                        at: rule.anchor))
+                } else {
+                    signatures[signature] = index
+                }
+            }
+        }
+        for (id, template) in templates where !usedTemplates.contains(id) {
+            report(.warning("unused-template", "template '\(id)' is not used by any rule", at: template.key.range))
+        }
+        var usedCalendars: Set<String> = []
+        for place in locations.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
+        for place in regions.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
+        for (id, calendar) in calendars where !usedCalendars.contains(id) {
+            report(.warning(
+                "unused-calendar", "calendar '\(id)' is not used by any location or region", at: calendar.key.range))
+        }
+    }
+
+    /// The template must have a part for every channel of the rule and its fallback.
+    private mutating func checkTemplateChannels(_ rule: CheckedRule, template: CheckedTemplate, id: String) {
+        var uses = zip(rule.channels, rule.channelNodes).map { ($0, $1, "channel") }
+        if let fallback = rule.fallback, let node = rule.fallbackNode { uses.append((fallback, node, "fallback channel")) }
+        for (channel, node, word) in uses {
+            let has = channel == .sms ? template.hasSMS : template.hasEmail
+            if !has {
+                report(.error(
+                    "missing-template-channel",
+                    "template '\(id)' has no \(channel.rawValue) part, needed by the \(word) \(channel.rawValue) of \(rule.context)",
+                    at: node.range))
+            }
+        }
+    }
+
+    /// Checks the parts the rule sends against its scope; each (part, scope)
+    /// once, each distinct issue reported once.
+    private mutating func checkTemplateParts(_ rule: CheckedRule, template: CheckedTemplate, scope: FieldScope) {
+        var channels = rule.channels
+        if let fallback = rule.fallback { channels.append(fallback) }
+        for channel in channels {
+            for part in template.parts[channel] ?? [] where part.parsed != nil {
+                let key = TemplateCheckKey(part: part.id, scope: scope)
+                if caches.templateChecks[key] != nil { continue }
+                let issues = TemplateSyntax.check(part.node.text ?? "", scope: scope)
+                let found = issues.map { $0.diagnostic(in: part.node) }
+                caches.templateChecks[key] = found
+                for diagnostic in found where caches.reportedTemplateIssues.insert(diagnostic).inserted {
+                    report(diagnostic)
+                }
+            }
+        }
+    }
+
+    /// `unreachable-rule`: filters that can never all hold.
+    private mutating func checkReachable(_ rule: CheckedRule) {
+        func unreachable(_ why: String, at node: Node) {
+            report(.warning("unreachable-rule", "\(rule.context) can never fire: \(why)", at: node.range))
+        }
+        for (key, node) in [("to", rule.toNode), ("from", rule.fromNode), ("locations", rule.locationsNode), ("regions", rule.regionsNode)] {
+            if let node, node.items?.isEmpty == true { unreachable("its '\(key)' list is empty", at: node) }
+        }
+        if let to = rule.to, let from = rule.from, to.count == 1, to == from, let node = rule.toNode {
+            unreachable("'to' and 'from' are both '\(to[0])', and an event that keeps its status is no change", at: node)
+        }
+        if rule.condition == .literal(.bool(false)), let node = rule.whereNode {
+            unreachable("its 'where' is always false", at: node)
+        }
+    }
+
+    /// `missing-calendar`: `work_hours` where a location or region the rule can
+    /// fire for has no calendar (SPEC §8.4).
+    private mutating func checkCalendarNeeded(_ rule: CheckedRule) {
+        guard rule.workHours != nil, let node = rule.workHoursNode else { return }
+        func lacking(_ ids: [String], in places: [String: CheckedPlace]) -> [String] {
+            ids.filter { places[$0].map { !$0.hasCalendar } ?? false }
+        }
+        let regionIDs = rule.regions ?? []
+        let missing: [String]
+        let word: String
+        if !locations.isEmpty {
+            let ids = rule.locations ?? locationOrder
+            let withoutCalendar = lacking(ids, in: locations)
+            // The region's calendar stands in when every region the rule is filtered to has one.
+            let regionsCover = rule.regions != nil && !regionIDs.isEmpty && lacking(regionIDs, in: regions).isEmpty
+            missing = regionsCover ? [] : withoutCalendar
+            word = "location"
+        } else {
+            missing = lacking(regionIDs, in: regions)
+            word = "region"
+        }
+        guard !missing.isEmpty else { return }
+        let shown = missing.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+        let more = missing.count > 3 ? " and \(missing.count - 3) more" : ""
+        let names = missing.count == 1 ? "\(word) \(shown) has" : "\(word)s \(shown)\(more) have"
+        report(.error(
+            "missing-calendar",
+            "\(rule.context) uses 'work_hours', but \(names) no calendar", at: node.range))
+    }
+
+    /// The signature of an active rule, nil for inactive or incomplete ones.
+    private func signature(of rule: CheckedRule) -> RuleSignature? {
+        guard rule.active, let kind = rule.kind, !rule.channels.isEmpty else { return nil }
+        let whereText = rule.condition == nil
+            ? rule.whereNode?.text?.split(whereSeparator: \.isWhitespace).joined(separator: " ") : nil
+        return RuleSignature(
+            kind: kind, to: rule.to?.sorted(), from: rule.from?.sorted(), condition: rule.condition,
+            whereText: whereText, locations: rule.locations?.sorted(), regions: rule.regions?.sorted(),
+            channels: rule.channels.sorted { $0.rawValue < $1.rawValue }, fallback: rule.fallback,
+            delay: rule.delay, workHours: rule.workHours)
+    }
+}

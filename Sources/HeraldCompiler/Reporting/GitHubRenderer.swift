@@ -1,0 +1,53 @@
+import HeraldSyntax
+
+/// The `github` format: one GitHub Actions workflow command per diagnostic,
+/// `::error file=F,line=L,col=C,endLine=L2,endColumn=C2::MESSAGE [code]`
+/// (`::warning` for warnings), which GitHub shows as an annotation on the
+/// file. Property values escape `%`, CR, LF, `:` and `,`; the message
+/// escapes `%`, CR and LF, as the runner's command parser expects.
+struct GitHubRenderer {
+    func render(_ report: DiagnosticReport) -> String {
+        var out = ""
+        for diagnostic in report.diagnostics {
+            let range = ReportedRange(diagnostic.range)
+            let properties = [
+                "file=\(Self.escapeProperty(diagnostic.range.file))",
+                "line=\(range.line)",
+                "col=\(range.column)",
+                "endLine=\(range.endLine)",
+                "endColumn=\(range.endColumn)",
+            ]
+            let message = ([diagnostic.message] + diagnostic.notes).joined(separator: "\n")
+            out += "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::"
+            out += Self.escapeData("\(message) [\(diagnostic.code)]") + "\n"
+        }
+        return out
+    }
+
+    /// Escapes a command's data part (the message).
+    static func escapeData(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "%": out += "%25"
+            case "\r": out += "%0D"
+            case "\n": out += "%0A"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// Escapes a property value (`file=…`).
+    static func escapeProperty(_ text: String) -> String {
+        var out = ""
+        for scalar in escapeData(text).unicodeScalars {
+            switch scalar {
+            case ":": out += "%3A"
+            case ",": out += "%2C"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

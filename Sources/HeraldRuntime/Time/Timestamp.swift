@@ -1,3 +1,5 @@
+import HeraldCompiler
+
 /// An instant as it came in an event: seconds since 1970 (UTC) and the UTC
 /// offset it was written with. Equality and order compare instants only.
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -32,14 +34,145 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 }
 
-/// RFC 3339 parsing and formatting.
-/// TODO(time helper): implement.
+/// RFC 3339 parsing and formatting (SPEC §2.1 `datetime`, §9 timestamps).
+///
+/// Parsing is strict RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction]`
+/// followed by `Z`/`z` or `±HH:MM`. The separator is `T` or `t` (a space, which
+/// RFC 3339 only mentions in a note, is rejected), seconds are required, a
+/// leap second (`:60`) is rejected, and the day must exist in its month.
 public enum RFC3339 {
     /// Parses `2026-04-07T13:00:00-03:00` (also `Z`, fractional seconds,
     /// lowercase `t`/`z`). Returns nil for anything else, including a missing offset.
-    public static func parse(_ text: Substring) -> Timestamp? { nil }
+    public static func parse(_ text: Substring) -> Timestamp? {
+        var text = text
+        if let fast = text.utf8.withContiguousStorageIfAvailable({ parse(utf8: $0) }) {
+            return fast
+        }
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { parse(utf8: $0) } ?? nil
+    }
+
+    /// Parses a whole string; see ``parse(_:)-(Substring)``.
+    public static func parse(_ text: String) -> Timestamp? {
+        parse(text[...])
+    }
+
+    /// Parses UTF-8 bytes (for callers that hold raw JSON bytes); see ``parse(_:)-(Substring)``.
+    public static func parse(utf8 b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        let n = b.count
+        // Shortest form: 2026-04-07T13:00:00Z (20 bytes).
+        guard n >= 20 else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let c = b[i] &- 0x30
+            return c < 10 ? Int(c) : nil
+        }
+        @inline(__always) func two(_ i: Int) -> Int? {
+            guard let a = digit(i), let c = digit(i + 1) else { return nil }
+            return a * 10 + c
+        }
+        guard let y1 = two(0), let y2 = two(2), b[4] == 0x2D, let month = two(5), b[7] == 0x2D,
+            let day = two(8), b[10] == 0x54 || b[10] == 0x74,
+            let hour = two(11), b[13] == 0x3A, let minute = two(14), b[16] == 0x3A, let second = two(17)
+        else { return nil }
+        let year = y1 * 100 + y2
+        guard (1...12).contains(month), day >= 1, day <= CivilDays.daysInMonth(year: year, month: month),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        var i = 19
+        var nanoseconds: Int32 = 0
+        if b[i] == 0x2E {
+            i += 1
+            let digitsStart = i
+            var scale: Int32 = 100_000_000
+            while i < n, let d = digit(i) {
+                nanoseconds += Int32(d) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > digitsStart else { return nil }
+        }
+        guard i < n else { return nil }
+        var offset = 0
+        switch b[i] {
+        case 0x5A, 0x7A:  // Z z
+            i += 1
+        case 0x2B, 0x2D:  // + -
+            guard n - i >= 6, let oh = two(i + 1), b[i + 3] == 0x3A, let om = two(i + 4), oh < 24, om < 60
+            else { return nil }
+            offset = (oh * 3600 + om * 60) * (b[i] == 0x2D ? -1 : 1)
+            i += 6
+        default:
+            return nil
+        }
+        guard i == n else { return nil }
+        let local =
+            Int64(CivilDays.days(year: year, month: month, day: day)) * 86_400
+            + Int64(hour * 3600 + minute * 60 + second)
+        return Timestamp(seconds: local - Int64(offset), nanoseconds: nanoseconds, offset: Int32(offset))
+    }
 
     /// Formats an instant in `zone` with its offset at that instant:
     /// `2026-04-07T13:00:00-03:00` (`Z` is never used; UTC is `+00:00`).
-    public static func format(_ seconds: Int64, in zone: Zone) -> String { "" }
+    public static func format(_ seconds: Int64, in zone: Zone) -> String {
+        let offset = zone.offset(at: seconds)
+        let local = LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
+        return format(local: local, offset: offset)
+    }
+
+    /// Formats a wall time and an offset (seconds east of UTC; a fraction of a
+    /// minute is dropped from the printed offset).
+    public static func format(local: LocalDateTime, offset: Int) -> String {
+        let year = local.date.year
+        guard (0...9999).contains(year) else {
+            // Outside RFC 3339's range: still readable, never a crash.
+            let time = local.secondOfDay
+            return "\(year)-\(pad2(local.date.month))-\(pad2(local.date.day))T"
+                + "\(pad2(time / 3600)):\(pad2(time / 60 % 60)):\(pad2(time % 60))"
+                + offsetText(offset)
+        }
+        return String(unsafeUninitializedCapacity: 25) { out in
+            @inline(__always) func put2(_ v: Int, at i: Int) {
+                out[i] = UInt8(truncatingIfNeeded: 0x30 + v / 10 % 10)
+                out[i + 1] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+            }
+            put2(year / 100, at: 0)
+            put2(year % 100, at: 2)
+            out[4] = 0x2D
+            put2(local.date.month, at: 5)
+            out[7] = 0x2D
+            put2(local.date.day, at: 8)
+            out[10] = 0x54
+            let time = local.secondOfDay
+            put2(time / 3600, at: 11)
+            out[13] = 0x3A
+            put2(time / 60 % 60, at: 14)
+            out[16] = 0x3A
+            put2(time % 60, at: 17)
+            out[19] = offset < 0 ? 0x2D : 0x2B
+            let magnitude = abs(offset) / 60
+            put2(magnitude / 60, at: 20)
+            out[22] = 0x3A
+            put2(magnitude % 60, at: 23)
+            return 25
+        }
+    }
+
+    private static func pad2(_ v: Int) -> String { v < 10 && v >= 0 ? "0\(v)" : "\(v)" }
+
+    private static func offsetText(_ offset: Int) -> String {
+        let magnitude = abs(offset) / 60
+        return (offset < 0 ? "-" : "+") + pad2(magnitude / 60) + ":" + pad2(magnitude % 60)
+    }
+}
+
+extension Timestamp {
+    /// The wall-clock time the text was written in (the instant seen at its own offset).
+    public var writtenLocal: LocalDateTime {
+        LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
+    }
+
+    /// The timestamp as RFC 3339 in `zone` (fractions dropped).
+    public func formatted(in zone: Zone) -> String {
+        RFC3339.format(seconds, in: zone)
+    }
 }

@@ -1,28 +1,154 @@
 public import HeraldCompiler
 
 /// Working hours of a calendar, evaluated in its zone (SPEC §3.3, §8.4, §5.3).
-/// TODO(time helper): implement.
+///
+/// Spans are wall-clock minutes per weekday, half-open `[start, end)`; closed
+/// dates are closed all day. An instant is open when its wall-clock time in the
+/// zone falls inside a span of its date, so DST is handled by the zone: on a
+/// spring-forward night the skipped wall times simply do not occur, and on a
+/// fall-back night the repeated wall times are open (or closed) both times.
 public struct WorkingCalendar: Sendable {
     /// The calendar's spec.
     public let spec: CalendarSpec
     /// The calendar's zone.
     public let zone: Zone
+    /// Spans in seconds of the day per weekday (0 = Monday), sorted, clamped to the day.
+    private let week: [[(start: Int64, end: Int64)]]
+    /// Closed dates as days since 1970-01-01.
+    private let closedDays: Set<Int>
+    /// Whether any weekday has hours at all.
+    private let hasHours: Bool
+
+    /// How far `nextOpening` and `latestOpenMinute` look, in days (about two years).
+    public static let searchDays = 732
 
     /// Creates a calendar; nil when the zone is unknown.
     public init?(spec: CalendarSpec) {
         guard let zone = Zone(identifier: spec.timeZone) else { return nil }
+        self.init(spec: spec, zone: zone)
+    }
+
+    /// Creates a calendar in an already resolved zone (the spec's `timeZone` is not consulted).
+    public init(spec: CalendarSpec, zone: Zone) {
         self.spec = spec
         self.zone = zone
+        var week: [[(start: Int64, end: Int64)]] = []
+        for weekday in 0..<7 {
+            let spans = weekday < spec.week.count ? spec.week[weekday] : []
+            week.append(
+                spans.compactMap { span in
+                    let start = max(0, span.start)
+                    let end = min(1440, span.end)
+                    return start < end ? (Int64(start) * 60, Int64(end) * 60) : nil
+                }
+                .sorted { $0.start < $1.start })
+        }
+        self.week = week
+        self.closedDays = Set(spec.closed.filter(\.isValid).map(\.daysSince1970))
+        self.hasHours = week.contains { !$0.isEmpty }
     }
 
     /// Whether `instant` is inside working hours.
-    public func isOpen(at instant: Int64) -> Bool { true }
+    public func isOpen(at instant: Int64) -> Bool {
+        guard hasHours else { return false }
+        return isOpen(local: zone.localSeconds(at: instant))
+    }
+
+    /// Whether a wall-clock time (seconds since 1970-01-01T00:00 local) is inside working hours.
+    private func isOpen(local: Int64) -> Bool {
+        let day = CivilDays.floorDivide(local, 86_400)
+        let second = local &- day &* 86_400
+        for span in spans(ofDay: Int(day)) where span.start <= second {
+            if second < span.end { return true }
+        }
+        return false
+    }
+
+    /// The spans of a day (days since 1970), empty when closed.
+    private func spans(ofDay day: Int) -> [(start: Int64, end: Int64)] {
+        let spans = week[CivilDays.weekday(ofDay: day)]
+        if spans.isEmpty || closedDays.contains(day) { return [] }
+        return spans
+    }
 
     /// The start of the next working period at or after `instant` (`instant`
     /// itself when open); nil if none within about two years.
-    public func nextOpening(atOrAfter instant: Int64) -> Int64? { instant }
+    ///
+    /// This is the earliest open instant at or after `instant`. A period whose
+    /// start falls in a spring-forward gap begins when the clocks jump into it
+    /// (the gap's end, i.e. the §5.2 wall-time rule for a period starting at the
+    /// gap's start); a period lying wholly inside a gap never opens.
+    public func nextOpening(atOrAfter instant: Int64) -> Int64? {
+        guard hasHours else { return nil }
+        if isOpen(at: instant) { return instant }
+        let firstDay = Int(CivilDays.floorDivide(zone.localSeconds(at: instant), 86_400)) - 1
+        var best: Int64?
+        var foundOn: Int?
+        for day in firstDay...(firstDay + Self.searchDays) {
+            // Wall-clock days can overlap around a fall-back, so one more day is checked.
+            if let foundOn, day > foundOn + 1 { break }
+            let spans = spans(ofDay: day)
+            if spans.isEmpty { continue }
+            let dayStart = Int64(day) &* 86_400
+            func consider(_ candidate: Int64) {
+                guard candidate >= instant, candidate < (best ?? .max), isOpen(at: candidate) else { return }
+                best = candidate
+                foundOn = min(foundOn ?? day, day)
+            }
+            for span in spans {
+                let start = LocalDateTime(secondsSince1970: dayStart &+ span.start)
+                let (earlier, later) = zone.instants(of: start)
+                consider(earlier)
+                if later != earlier { consider(later) }
+            }
+            // The clocks may jump (forward or back) into a period.
+            let from = zone.instant(of: LocalDateTime(secondsSince1970: dayStart)) &- 86_400
+            for transition in zone.transitions(from: from, to: from &+ 3 * 86_400) {
+                consider(transition)
+            }
+        }
+        return best
+    }
 
     /// The latest whole minute inside working hours strictly before `instant`
     /// (a period ending at 19:00 gives 18:59); nil if none within about two years.
-    public func latestOpenMinute(before instant: Int64) -> Int64? { instant }
+    public func latestOpenMinute(before instant: Int64) -> Int64? {
+        guard hasHours else { return nil }
+        let last = instant &- 1
+        let lastMinute = floorToMinute(last)
+        if isOpen(at: lastMinute) { return lastMinute }
+        let firstDay = Int(CivilDays.floorDivide(zone.localSeconds(at: last), 86_400)) + 1
+        var best: Int64?
+        var foundOn: Int?
+        for day in stride(from: firstDay, through: firstDay - Self.searchDays, by: -1) {
+            if let foundOn, day < foundOn - 1 { break }
+            let spans = spans(ofDay: day)
+            if spans.isEmpty { continue }
+            let dayStart = Int64(day) &* 86_400
+            func consider(_ candidate: Int64) {
+                guard instant > candidate, candidate > (best ?? .min), isOpen(at: candidate) else { return }
+                best = candidate
+                foundOn = max(foundOn ?? day, day)
+            }
+            for span in spans {
+                let lastMinuteOfSpan = LocalDateTime(secondsSince1970: dayStart &+ span.end &- 60)
+                let (earlier, later) = zone.instants(of: lastMinuteOfSpan)
+                consider(earlier)
+                if later != earlier { consider(later) }
+            }
+            // The clocks may jump (forward or back) out of a period.
+            let from = zone.instant(of: LocalDateTime(secondsSince1970: dayStart)) &- 86_400
+            for transition in zone.transitions(from: from, to: from &+ 3 * 86_400) {
+                consider(floorToMinute(transition &- 1))
+            }
+        }
+        return best
+    }
+
+    /// The start of the wall-clock minute containing `instant`.
+    private func floorToMinute(_ instant: Int64) -> Int64 {
+        let local = zone.localSeconds(at: instant)
+        let second = local &- CivilDays.floorDivide(local, 60) &* 60
+        return instant &- second
+    }
 }

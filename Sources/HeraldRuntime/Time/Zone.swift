@@ -1,4 +1,6 @@
 public import HeraldCompiler
+import Foundation
+import Synchronization
 
 /// A wall-clock date and time without a zone, to the second.
 public struct LocalDateTime: Sendable, Hashable, Comparable {
@@ -13,6 +15,18 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
         self.secondOfDay = secondOfDay
     }
 
+    /// Creates the local date-time `seconds` after 1970-01-01T00:00:00 (wall clock).
+    public init(secondsSince1970 seconds: Int64) {
+        let days = CivilDays.floorDivide(seconds, 86_400)
+        self.date = LocalDate(daysSince1970: Int(days))
+        self.secondOfDay = Int(seconds &- days &* 86_400)
+    }
+
+    /// Wall-clock seconds since 1970-01-01T00:00:00, as if the zone were UTC.
+    public var secondsSince1970: Int64 {
+        Int64(date.daysSince1970) &* 86_400 &+ Int64(secondOfDay)
+    }
+
     /// Orders chronologically.
     public static func < (a: LocalDateTime, b: LocalDateTime) -> Bool {
         (a.date, a.secondOfDay) < (b.date, b.secondOfDay)
@@ -22,44 +36,309 @@ public struct LocalDateTime: Sendable, Hashable, Comparable {
     public var weekday: Int { LocalDateTime.weekday(of: date) }
 
     /// Day of week of a date, 0 = Monday … 6 = Sunday.
-    /// TODO(time helper): implement.
-    public static func weekday(of date: LocalDate) -> Int { 0 }
+    public static func weekday(of date: LocalDate) -> Int {
+        CivilDays.weekday(ofDay: date.daysSince1970)
+    }
+}
+
+extension LocalDate {
+    /// The date `days` days after 1970-01-01 (negative: before).
+    public init(daysSince1970 days: Int) {
+        let civil = CivilDays.civil(fromDays: days)
+        self.init(year: civil.year, month: civil.month, day: civil.day)
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian calendar).
+    public var daysSince1970: Int {
+        CivilDays.days(year: year, month: month, day: day)
+    }
+
+    /// Whether the fields name a real Gregorian date (month 1–12, day within the month).
+    public var isValid: Bool {
+        (1...12).contains(month) && day >= 1 && day <= CivilDays.daysInMonth(year: year, month: month)
+    }
+}
+
+/// Days-from-civil arithmetic (Howard Hinnant's algorithms), no Foundation.
+/// Wrapping operators keep absurd inputs from trapping; results are then garbage, never a crash.
+enum CivilDays {
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year &- 1 : year
+        let era = (y >= 0 ? y : y &- 399) / 400
+        let yoe = y &- era &* 400
+        let mp = month > 2 ? month &- 3 : month &+ 9
+        let doy = (153 &* mp &+ 2) / 5 &+ day &- 1
+        let doe = yoe &* 365 &+ yoe / 4 &- yoe / 100 &+ doy
+        return era &* 146_097 &+ doe &- 719_468
+    }
+
+    /// The proleptic Gregorian date of a day number (days since 1970-01-01).
+    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days &+ 719_468
+        let era = (z >= 0 ? z : z &- 146_096) / 146_097
+        let doe = z &- era &* 146_097
+        let yoe = (doe &- doe / 1460 &+ doe / 36_524 &- doe / 146_096) / 365
+        let doy = doe &- (365 &* yoe &+ yoe / 4 &- yoe / 100)
+        let mp = (5 &* doy &+ 2) / 153
+        let day = doy &- (153 &* mp &+ 2) / 5 &+ 1
+        let month = mp < 10 ? mp &+ 3 : mp &- 9
+        let year = yoe &+ era &* 400 &+ (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
+    /// 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
+    static func weekday(ofDay days: Int) -> Int {
+        let r = (days &+ 3) % 7
+        return r < 0 ? r + 7 : r
+    }
+
+    /// Whether `year` is a Gregorian leap year.
+    static func isLeapYear(_ year: Int) -> Bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    /// Days in a month (0 for a month outside 1–12).
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 1, 3, 5, 7, 8, 10, 12: 31
+        case 4, 6, 9, 11: 30
+        case 2: isLeapYear(year) ? 29 : 28
+        default: 0
+        }
+    }
+
+    /// Floor division (rounds toward negative infinity).
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
 }
 
 /// An IANA time zone with fast offset look-ups and the wall-clock rules of
 /// SPEC §5.2 (a wall time in a spring-forward gap moves forward by the gap's
 /// length; an ambiguous fall-back time is the earlier instant).
 ///
-/// TODO(time helper): implement (Foundation's TimeZone, cached transitions).
+/// The zone's transitions between 1900 and 2200 are read once from Foundation
+/// per process and identifier, then every look-up is a binary search; outside
+/// that window Foundation answers directly.
 public struct Zone: Sendable, Hashable {
     /// The IANA identifier (`UTC` for the default zone).
     public let identifier: String
+    /// The shared, immutable transition table.
+    let rules: ZoneRules
 
     /// The zone for an IANA identifier; nil when unknown.
-    public init?(identifier: String) { self.identifier = identifier }
+    public init?(identifier: String) {
+        guard let rules = ZoneRules.shared(for: identifier) else { return nil }
+        self.identifier = identifier
+        self.rules = rules
+    }
+
+    private init(identifier: String, rules: ZoneRules) {
+        self.identifier = identifier
+        self.rules = rules
+    }
 
     /// UTC.
-    public static let utc = Zone(identifier: "UTC")!
+    public static let utc = Zone(identifier: "UTC", rules: ZoneRules.utc)
+
+    /// Same identifier.
+    public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
+
+    /// Hashes the identifier.
+    public func hash(into h: inout Hasher) { h.combine(identifier) }
 
     /// Offset from UTC in seconds at an instant (seconds since 1970).
-    public func offset(at instant: Int64) -> Int { 0 }
+    public func offset(at instant: Int64) -> Int { Int(rules.offset(at: instant)) }
 
     /// The wall-clock date-time at an instant.
     public func local(at instant: Int64) -> LocalDateTime {
-        LocalDateTime(date: LocalDate(year: 1970, month: 1, day: 1), secondOfDay: 0)
+        LocalDateTime(secondsSince1970: localSeconds(at: instant))
     }
 
     /// The instant of a wall-clock date-time (gap: forward by the gap; ambiguous: earlier).
-    public func instant(of local: LocalDateTime) -> Int64 { 0 }
+    public func instant(of local: LocalDateTime) -> Int64 {
+        rules.earliestInstant(ofLocal: local.secondsSince1970)
+    }
+
+    /// Both instants of a wall-clock date-time: equal unless it is ambiguous
+    /// (fall-back), in which case `earlier` < `later`. A time in a gap gives
+    /// the gap-rule instant twice.
+    public func instants(of local: LocalDateTime) -> (earlier: Int64, later: Int64) {
+        let l = local.secondsSince1970
+        return (rules.earliestInstant(ofLocal: l), rules.latestInstant(ofLocal: l))
+    }
+
+    /// Wall-clock seconds since 1970-01-01T00:00:00 at an instant (`instant + offset`).
+    public func localSeconds(at instant: Int64) -> Int64 {
+        instant &+ rules.offset(at: instant)
+    }
+
+    /// Offset transitions `t` with `from <= t < to`, ascending (only those the
+    /// table holds: 1900–2200).
+    func transitions(from: Int64, to: Int64) -> ArraySlice<Int64> {
+        rules.transitions(from: from, to: to)
+    }
+}
+
+/// The offsets of one zone: transition instants and the offset in force after each.
+final class ZoneRules: Sendable {
+    /// 1900-01-01T00:00:00Z.
+    static let windowStart: Int64 = -2_208_988_800
+    /// 2200-01-01T00:00:00Z.
+    static let windowEnd: Int64 = 7_258_118_400
+
+    /// Transition instants, ascending.
+    let transitions: [Int64]
+    /// `offsets[k]` is the offset after `k` transitions (count = transitions + 1).
+    let offsets: [Int64]
+    /// Wall-clock boundaries: a local time `L` with `L >= localBoundaries[i]` lies
+    /// after transition `i` (ambiguous times resolve to the earlier side; gap
+    /// times use the offset before the gap, which moves them forward by its length).
+    let localBoundaries: [Int64]
+    /// Foundation's zone for instants outside the window; nil when the table is exact everywhere.
+    let fallback: TimeZone?
+
+    init(transitions: [Int64], offsets: [Int64], fallback: TimeZone?) {
+        self.transitions = transitions
+        self.offsets = offsets
+        self.fallback = fallback
+        var boundaries: [Int64] = []
+        boundaries.reserveCapacity(transitions.count)
+        var running = Int64.min
+        for (i, t) in transitions.enumerated() {
+            running = max(running, t &+ max(offsets[i], offsets[i + 1]))
+            boundaries.append(running)
+        }
+        self.localBoundaries = boundaries
+    }
+
+    static let utc = ZoneRules(transitions: [], offsets: [0], fallback: nil)
+
+    private static let cache = Mutex<[String: ZoneRules]>([:])
+
+    /// The rules of an identifier, built once per process; nil when unknown.
+    static func shared(for identifier: String) -> ZoneRules? {
+        if identifier == "UTC" || identifier == "Etc/UTC" { return utc }
+        if let cached = cache.withLock({ $0[identifier] }) { return cached }
+        guard let built = build(identifier) else { return nil }
+        return cache.withLock { table in
+            if let raced = table[identifier] { return raced }
+            table[identifier] = built
+            return built
+        }
+    }
+
+    /// Probes Foundation's transitions over the window.
+    private static func build(_ identifier: String) -> ZoneRules? {
+        guard !identifier.isEmpty, let zone = TimeZone(identifier: identifier) else { return nil }
+        let start = Date(timeIntervalSince1970: Double(windowStart))
+        let end = Date(timeIntervalSince1970: Double(windowEnd))
+        var transitions: [Int64] = []
+        var offsets: [Int64] = [Int64(zone.secondsFromGMT(for: start))]
+        var cursor = start
+        var guardCount = 0
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), next < end, next > cursor,
+            guardCount < 100_000
+        {
+            guardCount += 1
+            cursor = next
+            let offset = Int64(zone.secondsFromGMT(for: next))
+            guard let last = offsets.last, offset != last else { continue }
+            transitions.append(Int64(next.timeIntervalSince1970.rounded(.down)))
+            offsets.append(offset)
+        }
+        // A zone with one offset over the whole window is taken as fixed everywhere.
+        let endOffset = Int64(zone.secondsFromGMT(for: end))
+        let fixed = transitions.isEmpty && endOffset == offsets[0]
+        return ZoneRules(transitions: transitions, offsets: offsets, fallback: fixed ? nil : zone)
+    }
+
+    /// Number of transitions at or before `t`.
+    @inline(__always)
+    private func countTransitions(atOrBefore t: Int64) -> Int {
+        var low = 0
+        var high = transitions.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if transitions[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Number of local boundaries at or before `l`.
+    @inline(__always)
+    private func countBoundaries(atOrBefore l: Int64) -> Int {
+        var low = 0
+        var high = localBoundaries.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if localBoundaries[mid] <= l { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    func offset(at t: Int64) -> Int64 {
+        if let fallback, t < Self.windowStart || t >= Self.windowEnd {
+            // Years 1–9999 are all Foundation is asked about.
+            let clamped = min(max(t, -62_135_596_800), 253_402_300_799)
+            return Int64(fallback.secondsFromGMT(for: Date(timeIntervalSince1970: Double(clamped))))
+        }
+        return offsets[countTransitions(atOrBefore: t)]
+    }
+
+    /// Whether a wall time is outside the table (with a day of margin for offsets).
+    private func outsideWindow(local l: Int64) -> Bool {
+        fallback != nil && (l < Self.windowStart + 86_400 || l >= Self.windowEnd - 86_400)
+    }
+
+    func earliestInstant(ofLocal l: Int64) -> Int64 {
+        if outsideWindow(local: l) {
+            let guess = l &- offset(at: l)
+            return l &- offset(at: guess)
+        }
+        return l &- offsets[countBoundaries(atOrBefore: l)]
+    }
+
+    func latestInstant(ofLocal l: Int64) -> Int64 {
+        if outsideWindow(local: l) { return earliestInstant(ofLocal: l) }
+        let k = countBoundaries(atOrBefore: l)
+        // Ambiguous when the next transition falls back and `l` is already
+        // past its new-offset start.
+        if k < transitions.count, offsets[k + 1] < offsets[k], l >= transitions[k] &+ offsets[k + 1] {
+            return l &- offsets[k + 1]
+        }
+        return l &- offsets[k]
+    }
+
+    func transitions(from: Int64, to: Int64) -> ArraySlice<Int64> {
+        guard from < to else { return [] }
+        let low = countTransitions(atOrBefore: from &- 1)
+        let high = countTransitions(atOrBefore: to &- 1)
+        return transitions[low..<max(low, high)]
+    }
 }
 
 extension Duration {
     /// `instant + self` in `zone`: calendar days first (same wall-clock time),
     /// then exact seconds.
-    /// TODO(time helper): implement.
-    public func added(to instant: Int64, in zone: Zone) -> Int64 { instant }
+    public func added(to instant: Int64, in zone: Zone) -> Int64 {
+        zone.addingDays(days, to: instant) &+ Int64(seconds)
+    }
 
     /// `instant − self` in `zone`: calendar days first, then exact seconds.
-    /// TODO(time helper): implement.
-    public func subtracted(from instant: Int64, in zone: Zone) -> Int64 { instant }
+    public func subtracted(from instant: Int64, in zone: Zone) -> Int64 {
+        zone.addingDays(0 &- days, to: instant) &- Int64(seconds)
+    }
+}
+
+extension Zone {
+    /// The same wall-clock time `days` days later (earlier when negative),
+    /// resolved by the §5.2 rules.
+    public func addingDays(_ days: Int, to instant: Int64) -> Int64 {
+        guard days != 0 else { return instant }
+        let local = localSeconds(at: instant) &+ Int64(days) &* 86_400
+        return rules.earliestInstant(ofLocal: local)
+    }
 }

@@ -1,0 +1,91 @@
+import HeraldRuntime
+import Testing
+
+@Suite("RFC 3339 timestamps")
+struct TimeRFC3339Tests {
+    @Test("valid timestamps parse to their instant and written offset", arguments: [
+        ("2026-04-07T13:00:00-03:00", Int64(1_775_577_600), Int32(0), Int32(-10_800)),
+        ("2026-04-07t13:00:00-03:00", 1_775_577_600, 0, -10_800),
+        ("2026-04-07T16:00:00Z", 1_775_577_600, 0, 0),
+        ("2026-04-07T16:00:00z", 1_775_577_600, 0, 0),
+        ("2026-04-07T16:00:00+00:00", 1_775_577_600, 0, 0),
+        ("2026-04-07T16:00:00-00:00", 1_775_577_600, 0, 0),
+        ("2026-04-07T13:00:00+05:45", 1_775_546_100, 0, 20_700),
+        ("2024-02-29T23:59:59Z", 1_709_251_199, 0, 0),
+        ("2000-02-29T12:00:00+14:00", 951_775_200, 0, 50_400),
+        ("1970-01-01T00:00:00Z", 0, 0, 0),
+        ("1969-12-31T23:59:59Z", -1, 0, 0),
+        ("0001-01-01T00:00:00Z", -62_135_596_800, 0, 0),
+        ("9999-12-31T23:59:59Z", 253_402_300_799, 0, 0),
+        ("2026-04-07T16:00:00.5Z", 1_775_577_600, 500_000_000, 0),
+        ("2026-04-07T16:00:00.123456789Z", 1_775_577_600, 123_456_789, 0),
+        ("2026-04-07T16:00:00.1234567891234Z", 1_775_577_600, 123_456_789, 0),
+    ])
+    func valid(text: String, seconds: Int64, nanoseconds: Int32, offset: Int32) throws {
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(parsed.seconds == seconds)
+        #expect(parsed.nanoseconds == nanoseconds)
+        #expect(parsed.offset == offset)
+    }
+
+    @Test("invalid timestamps are rejected", arguments: [
+        "", "2026-04-07", "2026-04-07T13:00:00", "2026-04-07T13:00Z", "2026-04-07 13:00:00Z",
+        "2026-04-07T13:00:00+0300", "2026-04-07T13:00:00+03", "2026-04-07T13:00:00+24:00",
+        "2026-04-07T13:00:00+03:60", "2026-13-07T13:00:00Z", "2026-00-07T13:00:00Z",
+        "2026-04-31T13:00:00Z", "2026-02-29T13:00:00Z", "1900-02-29T13:00:00Z", "2026-04-00T13:00:00Z",
+        "2026-04-07T24:00:00Z", "2026-04-07T13:60:00Z", "2026-04-07T13:00:60Z",
+        "2026-04-07T13:00:00.Z", "2026-04-07T13:00:00Z ", " 2026-04-07T13:00:00Z", "2026-04-07X13:00:00Z",
+        "26-04-07T13:00:00Z", "2026-4-07T13:00:00Z", "+2026-04-07T13:00:00Z", "2026-04-07T13:00:00ZZ",
+        "2026-04-07T13:00:00-03:00x", "２026-04-07T13:00:00Z", "2026/04/07T13:00:00Z",
+    ])
+    func invalid(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+
+    @Test("a substring of a larger text parses")
+    func substring() {
+        let line = "\"occurred_at\": \"2026-04-07T13:00:00-03:00\","
+        let start = line.index(line.startIndex, offsetBy: 16)
+        let end = line.index(start, offsetBy: 25)
+        #expect(RFC3339.parse(line[start..<end])?.seconds == 1_775_577_600)
+    }
+
+    @Test("formatting uses the zone's offset at the instant, +00:00 for UTC", arguments: [
+        (Int64(1_775_577_600), "America/Sao_Paulo", "2026-04-07T13:00:00-03:00"),
+        (1_775_577_600, "UTC", "2026-04-07T16:00:00+00:00"),
+        (1_775_577_600, "Europe/Lisbon", "2026-04-07T17:00:00+01:00"),
+        (1_775_577_600, "Asia/Kathmandu", "2026-04-07T21:45:00+05:45"),
+        (1_775_577_600, "Australia/Lord_Howe", "2026-04-08T02:30:00+10:30"),
+        (1_792_216_800, "America/New_York", "2026-10-17T02:00:00-04:00"),
+        (0, "UTC", "1970-01-01T00:00:00+00:00"),
+        (-1, "UTC", "1969-12-31T23:59:59+00:00"),
+        (253_402_300_799, "UTC", "9999-12-31T23:59:59+00:00"),
+    ])
+    func format(seconds: Int64, identifier: String, expected: String) throws {
+        let zone = try #require(Zone(identifier: identifier))
+        #expect(RFC3339.format(seconds, in: zone) == expected)
+    }
+
+    @Test("parse then format in the written zone gives the text back", arguments: [
+        ("2026-04-07T13:00:00-03:00", "America/Sao_Paulo"),
+        ("2026-11-01T01:30:00-04:00", "America/New_York"),
+        ("2026-11-01T01:30:00-05:00", "America/New_York"),
+        ("2026-10-25T01:59:00+00:00", "Europe/Lisbon"),
+    ])
+    func roundTrip(text: String, identifier: String) throws {
+        let zone = try #require(Zone(identifier: identifier))
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(RFC3339.format(parsed.seconds, in: zone) == text)
+    }
+
+    @Test("timestamps compare as instants, whatever their offsets")
+    func instantsCompare() throws {
+        let a = try #require(RFC3339.parse("2026-04-07T13:00:00-03:00"))
+        let b = try #require(RFC3339.parse("2026-04-07T16:00:00Z"))
+        let c = try #require(RFC3339.parse("2026-04-07T16:00:00.001Z"))
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        #expect(b < c)
+        #expect(!(c < a))
+    }
+}

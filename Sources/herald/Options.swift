@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ends the process with `status` (stdout and stderr are unbuffered
+/// `FileHandle` writes, so nothing is lost).
+func terminate(_ status: Int32) -> Never {
+    exit(status)
+}
+
+/// Writing to stdout and stderr without mixing them up.
+enum StandardStreams {
+    /// Writes `text` to stdout as it is (no line break added).
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Writes one line to stderr.
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Whether stdout is a terminal that wants colour: a TTY, `NO_COLOR`
+    /// unset or empty (https://no-color.org), and `TERM` not `dumb`.
+    static var stdoutWantsColor: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return isatty(STDOUT_FILENO) != 0
+    }
+}
+
+/// Rule-set paths given on the command line (`herald lint PATH…`).
+struct RuleSetPaths: ParsableArguments {
+    @Argument(
+        help: ArgumentHelp(
+            "Rule sets to check: directories (every *.yaml/*.yml below, except *.test.yaml) or single files.",
+            valueName: "path"))
+    var paths: [String] = ["Rules"]
+
+    /// The paths with trailing slashes removed and repeats dropped, in the
+    /// order given.
+    var normalized: [String] {
+        var seen = Set<String>()
+        return paths.map(Self.normalize).filter { seen.insert($0).inserted }
+    }
+
+    mutating func validate() throws {
+        for path in paths {
+            if path.isEmpty { throw ValidationError("empty rule-set path") }
+            if !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("no such file or directory: '\(path)'")
+            }
+        }
+    }
+
+    /// `Rules/` → `Rules`, `a//b` → `a/b`; `/` stays `/`.
+    static func normalize(_ path: String) -> String {
+        var result = ""
+        var previousSlash = false
+        for character in path {
+            if character == "/" && previousSlash { continue }
+            previousSlash = character == "/"
+            result.append(character)
+        }
+        while result.count > 1 && result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+}

@@ -280,7 +280,9 @@ struct ExpressionParser {
         if let t = current {
             var message = "unexpected \(describe(t)) after the end of the condition"
             if case .path(let c) = t.kind, c.count == 1 {
-                message += Suggestion.hint(for: c[0], in: ["and", "or", "not", "in"])
+                let words = ["and", "or", "not", "in"]
+                let lower = c[0].lowercased()
+                message += words.contains(lower) ? "; did you mean '\(lower)'?" : Suggestion.hint(for: c[0], in: words)
             } else if case .symbol(.closeParen) = t.kind {
                 message = "unexpected ')': there is no '(' to close"
             } else if case .symbol(.closeBracket) = t.kind {
@@ -750,6 +752,9 @@ struct ExpressionChecker {
         }
 
         let typed = arguments.map { check($0) }
+        if function == .lower, typed.contains(where: { $0.type == .unknown }) {
+            return TypedExpression(type: .unknown, expression: .literal(.null))
+        }
         guard arguments.count == arity else {
             let shape: String
             switch function {

@@ -123,6 +123,9 @@ struct TemplateParser {
         var openTo: Int
         var then: [TemplatePiece] = []
         var otherwise: [TemplatePiece]?
+        /// A block whose opening tag was malformed (reported already): it
+        /// still pairs with its `{{/if}}` so that one mistake gives one issue.
+        var broken = false
     }
 
     /// What one `{{ … }}` tag turned out to be.
@@ -132,8 +135,14 @@ struct TemplateParser {
         case openIf(TemplatePathReference, end: Int)
         case otherwise(end: Int)
         case endIf(end: Int)
-        /// Reported already; go on at `resume`.
-        case failed(resume: Int)
+        /// Reported already; go on at `resume`. A malformed `{{#if …}}` or
+        /// `{{/if …}}` still opens or closes a block (`structure`).
+        case failed(resume: Int, structure: Structure = .none)
+    }
+
+    /// The block structure a malformed tag still stands for.
+    private enum Structure {
+        case none, opens, closes
     }
 
     private mutating func syntax(_ message: String, _ from: Int, _ to: Int) {
@@ -202,17 +211,32 @@ struct TemplateParser {
                 i = end
             case .endIf(let end):
                 if let block = blocks.popLast() {
+                    if block.broken {
+                        i = end
+                        continue
+                    }
                     append(.conditional(block.condition, then: block.then, else: block.otherwise ?? []), &top, &blocks)
                 } else {
                     syntax("{{/if}} without an open {{#if}} block", i, end)
                 }
                 i = end
-            case .failed(let resume):
+            case .failed(let resume, let structure):
+                switch structure {
+                case .none: break
+                case .opens:
+                    var block = Block(condition: TemplatePathReference(path: FieldPath([]), from: i, to: i), openFrom: i, openTo: i)
+                    block.broken = true
+                    blocks.append(block)
+                case .closes:
+                    if let block = blocks.popLast(), !block.broken {
+                        append(.conditional(block.condition, then: block.then, else: block.otherwise ?? []), &top, &blocks)
+                    }
+                }
                 i = max(resume, i + 2)
             }
         }
         flush(&text, &top, &blocks)
-        for block in blocks {
+        for block in blocks where !block.broken {
             syntax(
                 "unclosed {{#if \(block.condition.path)}}: the {{/if}} that ends it is missing", block.openFrom, block.openTo)
         }
@@ -265,24 +289,24 @@ struct TemplateParser {
             }
             let p = ScalarLexing.skipSpaces(s, from: nameEnd)
             guard p > nameEnd || isClose(p) || p == s.count else {
-                return fail("write a space between '#if' and the field path", nameEnd, nameEnd + 1, tagStart: start)
+                return opening(fail("write a space between '#if' and the field path", nameEnd, nameEnd + 1, tagStart: start))
             }
             guard p < s.count, ScalarLexing.isIdentifierStart(s[p]) else {
                 if isClose(p) {
-                    return fail("{{#if}} needs a field path, e.g. {{#if client.email}}", start, p + 2, tagStart: start)
+                    return opening(fail("{{#if}} needs a field path, e.g. {{#if client.email}}", start, p + 2, tagStart: start))
                 }
-                return fail("expected a field path after '#if', but found \(describe(at: p))", p, p + 1, tagStart: start)
+                return opening(fail("expected a field path after '#if', but found \(describe(at: p))", p, p + 1, tagStart: start))
             }
             let ref: TemplatePathReference
             switch path(at: p, tagStart: start) {
             case .ok(let r): ref = r
-            case .failed(let resume): return .failed(resume: resume)
+            case .failed(let resume): return .failed(resume: resume, structure: .opens)
             }
             let q = ScalarLexing.skipSpaces(s, from: ref.to)
             guard isClose(q) else {
-                return fail(
+                return opening(fail(
                     "expected '}}' after {{#if \(ref.path), but found \(describe(at: q)); {{#if}} takes one field path and no filters",
-                    q, q + 1, tagStart: start)
+                    q, q + 1, tagStart: start))
             }
             return .openIf(ref, end: q + 2)
         }
@@ -295,7 +319,9 @@ struct TemplateParser {
             }
             let q = ScalarLexing.skipSpaces(s, from: nameEnd)
             guard isClose(q) else {
-                return fail("expected '}}' after '/if', but found \(describe(at: q))", q, q + 1, tagStart: start)
+                let tag = fail("expected '}}' after '/if', but found \(describe(at: q))", q, q + 1, tagStart: start)
+                if case .failed(let resume, _) = tag { return .failed(resume: resume, structure: .closes) }
+                return tag
             }
             return .endIf(end: q + 2)
         }
@@ -367,6 +393,12 @@ struct TemplateParser {
         }
     }
 
+    /// `tag` (a failure inside `{{#if …}}`) as still opening a block.
+    private func opening(_ tag: Tag) -> Tag {
+        if case .failed(let resume, _) = tag { return .failed(resume: resume, structure: .opens) }
+        return tag
+    }
+
     /// A part of a tag, or where to go on after reporting a problem in it.
     private enum Step<T> {
         case ok(T)
@@ -375,7 +407,7 @@ struct TemplateParser {
 
     /// `fail`, as a `Step`.
     private mutating func failing<T>(_ message: String, _ from: Int, _ to: Int, tagStart: Int) -> Step<T> {
-        if case .failed(let resume) = fail(message, from, to, tagStart: tagStart) { return .failed(resume: resume) }
+        if case .failed(let resume, _) = fail(message, from, to, tagStart: tagStart) { return .failed(resume: resume) }
         return .failed(resume: to)
     }
 

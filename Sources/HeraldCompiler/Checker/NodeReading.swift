@@ -155,10 +155,11 @@ extension RuleSetChecker {
         return result
     }
 
-    /// A list of scalars (`closed: [...]`, `values: [...]`).
-    mutating func list(_ node: Node, for key: String) -> [(text: String, node: Node)]? {
+    /// A list of scalars (`closed: [...]`, `values: [...]`). `what` names the
+    /// value in messages (default: the key, quoted).
+    mutating func list(_ node: Node, for key: String, what: String? = nil) -> [(text: String, node: Node)]? {
         guard node.items != nil else {
-            report(.wrongType("'\(key)' must be a list, not \(describe(node))", at: node.range))
+            report(.wrongType("\(what ?? "'\(key)'") must be a list, not \(describe(node))", at: node.range))
             return nil
         }
         return oneOrList(node, for: key)

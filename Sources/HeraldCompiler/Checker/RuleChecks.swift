@@ -269,10 +269,11 @@ extension RuleSetChecker {
         for key in ["to", "from"] {
             guard let pair = m.pair(key), !pair.value.isNull else { continue }
             if key == "to" { rule.toNode = pair.value } else { rule.fromNode = pair.value }
-            guard let kind = rule.kind else { continue }
-            guard case .event(let trigger) = kind, trigger.isStatusChange else {
+            let isReminder = m["remind"] != nil && m["on"] == nil
+            guard isReminder || rule.kind != nil else { continue }
+            guard case .event(let trigger) = rule.kind, trigger.isStatusChange else {
                 let subject: String
-                if case .event(let trigger) = kind { subject = trigger.rawValue } else { subject = "reminders" }
+                if case .event(let trigger) = rule.kind { subject = trigger.rawValue } else { subject = "reminders" }
                 report(.error(
                     "filter-not-applicable",
                     "'\(key)' applies only to work_order.status_changed and lead.status_changed, not to \(subject)",
@@ -384,7 +385,8 @@ extension RuleSetChecker {
         guard let text = string(node, for: key) else { return nil }
         switch DurationSyntax.parse(text) {
         case .failure(let issue):
-            report(.error("invalid-duration", "invalid duration '\(text)' for '\(key)': \(issue.message)", at: node.range))
+            let message = issue.message.contains("'\(text)'") ? issue.message : "invalid duration '\(text)': \(issue.message)"
+            report(.error("invalid-duration", "'\(key)': \(message)", at: node.range))
             return nil
         case .success(let d):
             if d.days < 0 || d.seconds < 0 || (positive && d.isZero) {

@@ -13,14 +13,14 @@ extension RuleSetChecker {
     /// unique non-empty names.
     mutating func checkStatuses() {
         for section in statusSections {
-            for pair in namedEntries(section, context: "statuses") {
+            for pair in namedEntries(section, context: "'statuses'") {
                 let name = pair.key.text ?? ""
                 guard let entity = Entity(rawValue: name), Self.statusEntities.contains(entity) else {
-                    report(.unknownKey(name, in: "statuses", known: Self.statusEntities.map(\.rawValue), at: pair.key.range))
+                    report(.unknownKey(name, in: "'statuses'", known: Self.statusEntities.map(\.rawValue), at: pair.key.range))
                     continue
                 }
                 let isFirst = define(name, kind: .statusList, at: pair.key.range)
-                guard let items = list(pair.value, for: "statuses of \(name)") else { continue }
+                guard let items = list(pair.value, for: name, what: "the statuses of \(name)") else { continue }
                 var values: [String] = []
                 var local = Definitions()
                 for (text, node) in items {
@@ -43,13 +43,13 @@ extension RuleSetChecker {
     /// once, not shadowing a built-in field, with a known type.
     mutating func checkFields() {
         for section in fieldSections {
-            for entityPair in namedEntries(section, context: "fields") {
+            for entityPair in namedEntries(section, context: "'fields'") {
                 let entityName = entityPair.key.text ?? ""
                 guard let entity = Entity(rawValue: entityName), Self.fieldEntities.contains(entity) else {
-                    report(.unknownKey(entityName, in: "fields", known: Self.fieldEntities.map(\.rawValue), at: entityPair.key.range))
+                    report(.unknownKey(entityName, in: "'fields'", known: Self.fieldEntities.map(\.rawValue), at: entityPair.key.range))
                     continue
                 }
-                for fieldPair in namedEntries(entityPair.value, context: "fields of \(entityName)") {
+                for fieldPair in namedEntries(entityPair.value, context: "'fields' of \(entityName)") {
                     checkField(fieldPair, of: entity)
                 }
             }

@@ -34,7 +34,7 @@ extension RuleSetChecker {
     /// Checks every template.
     mutating func checkTemplates() {
         for section in templateSections {
-            for pair in namedEntries(section, context: "templates") {
+            for pair in namedEntries(section, context: "'templates'") {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .template, at: pair.key.range)
                 let checked = template(id, node: pair.value, owner: pair.key)
@@ -57,7 +57,7 @@ extension RuleSetChecker {
         let base = variant(mapping, prefix: id, context: context, into: &checked, valid: &valid)
         var locales: [String: TemplateVariant] = [:]
         if let localesNode = mapping["locales"] {
-            for localePair in namedEntries(localesNode, context: "locales of \(context)") {
+            for localePair in namedEntries(localesNode, context: "'locales' of \(context)") {
                 let locale = localePair.key.text ?? ""
                 let localeContext = "locale '\(locale)' of \(context)"
                 guard let localeMapping = keyed(localePair.value, known: Self.variantKeys, context: localeContext) else {

@@ -77,6 +77,8 @@ extension RuleSetChecker {
 
     /// The template must have a part for every channel of the rule and its fallback.
     private mutating func checkTemplateChannels(_ rule: CheckedRule, template: CheckedTemplate, id: String) {
+        // A template with no part at all is reported once, at the template.
+        guard template.hasSMS || template.hasEmail else { return }
         var uses = zip(rule.channels, rule.channelNodes).map { ($0, $1, "channel") }
         if let fallback = rule.fallback, let node = rule.fallbackNode { uses.append((fallback, node, "fallback channel")) }
         for (channel, node, word) in uses {
@@ -155,9 +157,9 @@ extension RuleSetChecker {
             "\(rule.context) uses 'work_hours', but \(names) no calendar", at: node.range))
     }
 
-    /// The signature of an active rule, nil for inactive or incomplete ones.
+    /// The signature of an active rule, nil for inactive rules and rules with errors.
     private func signature(of rule: CheckedRule) -> RuleSignature? {
-        guard rule.active, let kind = rule.kind, !rule.channels.isEmpty else { return nil }
+        guard rule.complete, rule.active, let kind = rule.kind, !rule.channels.isEmpty else { return nil }
         let whereText = rule.condition == nil
             ? rule.whereNode?.text?.split(whereSeparator: \.isWhitespace).joined(separator: " ") : nil
         return RuleSignature(

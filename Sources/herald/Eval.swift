@@ -1,10 +1,244 @@
 import ArgumentParser
+import Foundation
+import HeraldCompiler
+import HeraldRuntime
+import HeraldSyntax
 
-/// `herald eval` (TODO: implement).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `herald eval --rules PATH [EVENTS|-] [--explain]`: reads NDJSON events,
+/// writes NDJSON decision records to stdout (SPEC §10.3).
 struct Eval: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate NDJSON events against a rule set and print the decision records.",
+        discussion: """
+            Reads one JSON event per line from EVENTS (a file, or standard input for '-' or \
+            when absent) and writes one JSON decision record per line to stdout (SPEC §9). \
+            --rules takes a rule-set directory or file, or a file written by 'herald compile'. \
+            Exit status: 0 when the rules compile, whatever the events; 1 with diagnostics on \
+            stderr when they do not; 2 usage error.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Rule set: a directory, a YAML file, or a compiled bundle.", valueName: "path"))
+    var rules: String
+
+    @Argument(help: ArgumentHelp("NDJSON events; '-' or absent for standard input.", valueName: "events"))
+    var events: String = "-"
+
+    @Flag(help: "Also write a 'none' record for every rule that did not apply, naming the filter that failed.")
+    var explain = false
+
+    func validate() throws {
+        if rules.isEmpty { throw ValidationError("empty rule-set path") }
+        if !FileManager.default.fileExists(atPath: rules) {
+            throw ValidationError("no such rule set: '\(rules)'")
+        }
+        if events != "-" && !FileManager.default.fileExists(atPath: events) {
+            throw ValidationError("no such events file: '\(events)'")
+        }
+    }
 
     func run() async throws {
-        throw ExitCode(3)
+        guard let ruleSet = RuleSetLoading.load(rules) else { throw ExitCode(ExitStatus.findings) }
+        let runtime = Runtime(ruleSet: ruleSet)
+        let input: Int32
+        if events == "-" {
+            input = STDIN_FILENO
+        } else {
+            input = open(events, O_RDONLY)
+            guard input >= 0 else {
+                StandardStreams.printError("herald: error: cannot read '\(events)': \(String(cString: strerror(errno)))")
+                throw ExitCode(ExitStatus.usage)
+            }
+        }
+        defer { if input != STDIN_FILENO { close(input) } }
+
+        var state = RuntimeState()
+        var records: [DecisionRecord] = []
+        var output = OutputBuffer()
+        var lines = LineReader(descriptor: input)
+        var readError: Int32 = 0
+        while let line = lines.next(error: &readError) {
+            records.removeAll(keepingCapacity: true)
+            switch line {
+            case .text(let bytes, let number):
+                runtime.process(line: bytes, lineNumber: number, state: &state, explain: explain, into: &records)
+            case .tooLong(let number):
+                records.append(
+                    DecisionRecord(
+                        event: nil, decision: .reject, reason: "malformed-json",
+                        message: "line \(number) is longer than \(LineReader.maximumLineLength) bytes", line: number))
+            }
+            for record in records { output.append(record) }
+        }
+        output.flush()
+        if readError != 0 {
+            StandardStreams.printError("herald: error: reading events: \(String(cString: strerror(readError)))")
+            throw ExitCode(ExitStatus.internalError)
+        }
+    }
+}
+
+/// Loading a rule set for `eval`: a compiled bundle or a rule-set path.
+enum RuleSetLoading {
+    /// The checked rule set at `path`, or nil after printing why not to stderr.
+    static func load(_ path: String) -> RuleSet? {
+        if RuleBundle.isBundle(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                StandardStreams.printError("herald: error: cannot read '\(path)'")
+                return nil
+            }
+            switch RuleBundle.decode(data) {
+            case .success(let ruleSet): return ruleSet
+            case .failure(let error):
+                StandardStreams.printError("herald: error: \(path): \(error)")
+                return nil
+            }
+        }
+        let result = Compiler.compile(path: RuleSetPaths.normalize(path))
+        guard let ruleSet = result.ruleSet, !result.hasErrors else {
+            printDiagnostics(result.diagnostics.filter { $0.severity == .error })
+            let count = result.diagnostics.filter { $0.severity == .error }.count
+            StandardStreams.printError("\(count) error\(count == 1 ? "" : "s") in \(path)")
+            return nil
+        }
+        return ruleSet
+    }
+
+    /// `file:line:col: severity: message [code]`, one per line, on stderr.
+    static func printDiagnostics(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics.sorted(by: Diagnostic.reportingOrder) {
+            StandardStreams.printError(
+                "\(d.range.file):\(d.range.start.line):\(d.range.start.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
+        }
+    }
+}
+
+/// Splits a file descriptor's bytes into lines with bounded memory.
+struct LineReader {
+    /// Lines longer than this are reported, not held.
+    static let maximumLineLength = 16 << 20
+
+    enum Line {
+        /// A line without its `\n`; valid until the next call.
+        case text(UnsafeRawBufferPointer, number: Int)
+        /// A line that exceeded `maximumLineLength` (skipped).
+        case tooLong(number: Int)
+    }
+
+    let descriptor: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private var lineNumber = 0
+    private var skipping = false
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        buffer = .allocate(byteCount: 1 << 20, alignment: 16)
+    }
+
+    /// The next line, or nil at the end of input (or on a read error, stored in `error`).
+    mutating func next(error: inout Int32) -> Line? {
+        while true {
+            if start < end {
+                let base = buffer.baseAddress! + start
+                if let found = memchr(base, 0x0A, end - start) {
+                    let length = base.distance(to: UnsafeMutableRawPointer(found))
+                    let line = UnsafeRawBufferPointer(start: base, count: length)
+                    start += length + 1
+                    lineNumber += 1
+                    if skipping {
+                        skipping = false
+                        return .tooLong(number: lineNumber)
+                    }
+                    return .text(line, number: lineNumber)
+                }
+            }
+            if eof {
+                guard start < end || skipping else {
+                    buffer.deallocate()
+                    buffer = .allocate(byteCount: 0, alignment: 16)
+                    start = 0
+                    end = 0
+                    return nil
+                }
+                lineNumber += 1
+                let line = UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: end - start)
+                start = end
+                if skipping {
+                    skipping = false
+                    return .tooLong(number: lineNumber)
+                }
+                return .text(line, number: lineNumber)
+            }
+            // Make room: move the partial line to the front, grow up to the limit.
+            if start > 0 {
+                let count = end - start
+                if count > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: count) }
+                start = 0
+                end = count
+            }
+            if end == buffer.count {
+                if buffer.count >= LineReader.maximumLineLength {
+                    skipping = true
+                    end = 0
+                } else {
+                    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+                    bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+                    buffer.deallocate()
+                    buffer = bigger
+                }
+            }
+            let n = read(descriptor, buffer.baseAddress! + end, buffer.count - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                error = errno
+                eof = true
+                continue
+            }
+            if n == 0 {
+                eof = true
+            } else {
+                end += n
+            }
+        }
+    }
+}
+
+/// Buffered stdout for records.
+struct OutputBuffer {
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(1 << 17) }
+
+    mutating func append(_ record: DecisionRecord) {
+        record.appendJSON(to: &bytes)
+        bytes.append(0x0A)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += n
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
     }
 }

@@ -1,0 +1,295 @@
+public import HeraldCompiler
+
+/// A location or region with everything evaluation needs resolved once.
+struct CompiledPlace: Sendable {
+    let place: Place
+    let index: Int
+    /// Its zone (nil when it has none).
+    let zone: Zone?
+    /// Its working calendar (nil when it has none).
+    let calendar: WorkingCalendar?
+    /// Values in the order of the rule set's `PlaceFields`.
+    let values: [Value?]
+}
+
+/// A rule with its filters turned into look-up tables.
+struct CompiledRule: Sendable {
+    enum Kind: Sendable {
+        case event(Trigger)
+        case reminder(entity: Entity, fieldSlot: Int, field: String, before: Duration)
+    }
+
+    let rule: Rule
+    let kind: Kind
+    /// Allowed location indices (nil: any).
+    let locationMask: [Bool]?
+    /// Allowed region indices (nil: any).
+    let regionMask: [Bool]?
+    /// Allowed status indices of `to` / `from` (nil: any).
+    let toMask: [Bool]?
+    let fromMask: [Bool]?
+    let condition: CompiledExpression?
+    /// Index into `CompiledRuleSet.templates` (-1: unknown template).
+    let template: Int
+    /// `RULE/`, the start of every key of this rule.
+    let keyPrefix: String
+
+    var id: String { rule.id }
+}
+
+/// A template's parts resolved per locale: a variant's missing part is the base's.
+struct CompiledTemplate: Sendable {
+    struct Parts: Sendable {
+        let sms: TemplateText?
+        let email: EmailTemplate?
+    }
+
+    let base: Parts
+    let locales: [String: Parts]
+
+    init(_ template: Template) {
+        base = Parts(sms: template.base.sms, email: template.base.email)
+        var locales: [String: Parts] = [:]
+        for (key, variant) in template.locales {
+            locales[key] = Parts(sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email)
+        }
+        self.locales = locales
+    }
+
+    /// SPEC §4: the variant equal to the language, else its language part, else the base.
+    func parts(for language: String?) -> Parts {
+        guard let language, !locales.isEmpty else { return base }
+        if let exact = locales[language] { return exact }
+        if let cut = language.firstIndex(where: { $0 == "-" || $0 == "_" }), let general = locales[String(language[..<cut])] {
+            return general
+        }
+        return base
+    }
+}
+
+/// Where a rule can apply: which trigger (or reminder entity), location,
+/// region and new status. `-1` stands for "any".
+struct BucketKey: Hashable, Sendable {
+    var code: Int32
+    var location: Int32
+    var region: Int32
+    var status: Int32
+}
+
+/// A rule set compiled for evaluation: rules indexed by trigger, location,
+/// region and new status so that an event only looks at rules that can apply;
+/// places with their zones and calendars resolved; templates resolved per
+/// locale. Immutable and `Sendable`: build it once, share it freely.
+public struct CompiledRuleSet: Sendable {
+    /// The checked rule set it was built from.
+    public let ruleSet: RuleSet
+
+    let layout: EventLayout
+    let decoder: EventDecoder
+    let rules: [CompiledRule]
+    let ruleIndex: [String: Int]
+    let locations: [CompiledPlace]
+    let locationIndex: [String: Int]
+    let regions: [CompiledPlace]
+    let regionIndex: [String: Int]
+    let templates: [CompiledTemplate]
+    /// Template paths resolved once (the renderer asks by path).
+    let templatePaths: [FieldPath: FieldRef]
+    let resolver: FieldResolver
+    /// Status index by entity and status name.
+    let statusIndex: [Entity: [String: Int]]
+    /// Rule indices (declaration order) per bucket.
+    let buckets: [BucketKey: [Int32]]
+    /// Per code: which of the 8 bucket shapes (specific location, region,
+    /// status as bits 0, 1, 2) have rules.
+    let shapes: [UInt8]
+
+    /// Whether events must name a declared location.
+    public var usesLocations: Bool { !locations.isEmpty }
+
+    /// The number of rules.
+    public var ruleCount: Int { rules.count }
+
+    /// Builds the graph. The rule set should come from the compiler (checked);
+    /// names it cannot resolve are treated as never matching.
+    public init(_ ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+        let layout = EventLayout(schema: ruleSet.schema)
+        self.layout = layout
+        self.decoder = EventDecoder(layout: layout)
+
+        var calendars: [String: WorkingCalendar] = [:]
+        for (id, spec) in ruleSet.calendars {
+            if let c = WorkingCalendar(spec: spec) { calendars[id] = c }
+        }
+        let locationList = ruleSet.locations.values.sorted { $0.id < $1.id }
+        let regionList = ruleSet.regions.values.sorted { $0.id < $1.id }
+        let locationFields = PlaceFields(places: locationList)
+        let regionFields = PlaceFields(places: regionList)
+        var zones: [String: Zone] = [:]
+        func compile(_ list: [Place], _ fields: PlaceFields) -> ([CompiledPlace], [String: Int]) {
+            var places: [CompiledPlace] = []
+            var index: [String: Int] = [:]
+            for (i, p) in list.enumerated() {
+                var zone: Zone?
+                if let id = p.timeZone ?? p.calendar.flatMap({ ruleSet.calendars[$0]?.timeZone }) {
+                    if let z = zones[id] {
+                        zone = z
+                    } else if let z = Zone(identifier: id) {
+                        zones[id] = z
+                        zone = z
+                    }
+                }
+                places.append(
+                    CompiledPlace(
+                        place: p, index: i, zone: zone, calendar: p.calendar.flatMap { calendars[$0] },
+                        values: fields.values(of: p)))
+                index[p.id] = i
+            }
+            return (places, index)
+        }
+        (locations, locationIndex) = compile(locationList, locationFields)
+        (regions, regionIndex) = compile(regionList, regionFields)
+        let resolver = FieldResolver(layout: layout, locationFields: locationFields, regionFields: regionFields)
+        self.resolver = resolver
+
+        var statusIndex: [Entity: [String: Int]] = [:]
+        for (entity, list) in ruleSet.schema.statuses {
+            var m: [String: Int] = [:]
+            for (i, s) in list.enumerated() where m[s] == nil { m[s] = i }
+            statusIndex[entity] = m
+        }
+        self.statusIndex = statusIndex
+
+        let templateIDs = ruleSet.templates.keys.sorted()
+        var templateIndex: [String: Int] = [:]
+        var templates: [CompiledTemplate] = []
+        var paths: [FieldPath: FieldRef] = [:]
+        for id in templateIDs {
+            guard let t = ruleSet.templates[id] else { continue }
+            templateIndex[id] = templates.count
+            templates.append(CompiledTemplate(t))
+            for variant in [t.base] + t.locales.values {
+                var texts: [TemplateText] = []
+                if let s = variant.sms { texts.append(s) }
+                if let e = variant.email { texts += [e.subject, e.body] + (e.html.map { [$0] } ?? []) }
+                for text in texts {
+                    CompiledRuleSet.collectPaths(text.segments) { paths[$0] = resolver.resolve($0) }
+                }
+            }
+        }
+        self.templates = templates
+        self.templatePaths = paths
+
+        func mask(_ names: [String]?, _ index: [String: Int], count: Int) -> [Bool]? {
+            guard let names else { return nil }
+            var m = [Bool](repeating: false, count: count)
+            for n in names { if let i = index[n] { m[i] = true } }
+            return m
+        }
+        var rules: [CompiledRule] = []
+        var ruleIndex: [String: Int] = [:]
+        let ordered = ruleSet.rules.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
+        for (_, rule) in ordered {
+            let kind: CompiledRule.Kind
+            var statusEntity: Entity?
+            switch rule.kind {
+            case .event(let t):
+                kind = .event(t)
+                statusEntity = t.entity
+            case .reminder(let field, let entity, let before):
+                let slot = field.components.count == 2 ? layout.slot(entity, field.components[1]) ?? -1 : -1
+                kind = .reminder(entity: entity, fieldSlot: slot, field: field.description, before: before)
+            }
+            let statuses = statusEntity.flatMap { statusIndex[$0] } ?? [:]
+            let statusCount = statusEntity.flatMap { ruleSet.schema.statuses[$0]?.count } ?? 0
+            ruleIndex[rule.id] = rules.count
+            rules.append(
+                CompiledRule(
+                    rule: rule, kind: kind,
+                    locationMask: mask(rule.locations, locationIndex, count: locations.count),
+                    regionMask: mask(rule.regions, regionIndex, count: regions.count),
+                    toMask: mask(rule.toStatuses, statuses, count: statusCount),
+                    fromMask: mask(rule.fromStatuses, statuses, count: statusCount),
+                    condition: rule.condition.map { CompiledExpression($0, resolver: resolver) },
+                    template: templateIndex[rule.template] ?? -1,
+                    keyPrefix: rule.id + "/"))
+        }
+        self.rules = rules
+        self.ruleIndex = ruleIndex
+
+        var buckets: [BucketKey: [Int32]] = [:]
+        var shapes = [UInt8](repeating: 0, count: CompiledRuleSet.codeCount)
+        for (i, r) in rules.enumerated() where r.rule.active {
+            let code: Int
+            switch r.kind {
+            case .event(let t): code = CompiledRuleSet.code(t)
+            case .reminder(let entity, _, _, _): code = CompiledRuleSet.code(entity)
+            }
+            func indices(_ names: [String]?, _ index: [String: Int]) -> [Int32] {
+                guard let names else { return [-1] }
+                return Array(Set(names.compactMap { index[$0].map(Int32.init) })).sorted()
+            }
+            let locs = indices(r.rule.locations, locationIndex)
+            let regs = indices(r.rule.regions, regionIndex)
+            var stats: [Int32] = [-1]
+            if case .event(let t) = r.kind, t.isStatusChange, let to = r.rule.toStatuses {
+                stats = Array(Set(to.compactMap { statusIndex[t.entity]?[$0].map(Int32.init) })).sorted()
+            }
+            for l in locs {
+                for g in regs {
+                    for s in stats {
+                        buckets[BucketKey(code: Int32(code), location: l, region: g, status: s), default: []].append(Int32(i))
+                        let shape = (l >= 0 ? 1 : 0) | (g >= 0 ? 2 : 0) | (s >= 0 ? 4 : 0)
+                        shapes[code] |= UInt8(1 << shape)
+                    }
+                }
+            }
+        }
+        self.buckets = buckets
+        self.shapes = shapes
+    }
+
+    static let codeCount = Trigger.allCases.count + EventLayout.sectionEntities.count
+
+    static func code(_ trigger: Trigger) -> Int {
+        Trigger.allCases.firstIndex(of: trigger) ?? 0
+    }
+
+    static func code(_ entity: Entity) -> Int {
+        Trigger.allCases.count + (EventLayout.section(of: entity) ?? 0)
+    }
+
+    /// Appends the rule indices of one code that can apply to an event at
+    /// `location`, `region` and `status` (-1 when none).
+    func candidates(code: Int, location: Int, region: Int, status: Int, into out: inout [Int32]) {
+        let shape = shapes[code]
+        guard shape != 0 else { return }
+        for s in 0..<8 where shape & (1 << s) != 0 {
+            let l = s & 1 != 0 ? location : -1
+            let g = s & 2 != 0 ? region : -1
+            let t = s & 4 != 0 ? status : -1
+            if (s & 1 != 0 && location < 0) || (s & 2 != 0 && region < 0) || (s & 4 != 0 && status < 0) { continue }
+            if let list = buckets[BucketKey(code: Int32(code), location: Int32(l), region: Int32(g), status: Int32(t))] {
+                out.append(contentsOf: list)
+            }
+        }
+    }
+
+    static func collectPaths(_ segments: [TemplateSegment], _ body: (FieldPath) -> Void) {
+        for s in segments {
+            switch s {
+            case .text: break
+            case .value(let path, let filters):
+                body(path)
+                for f in filters {
+                    if case .default(.path(let p)) = f { body(p) }
+                }
+            case .conditional(let path, let then, let otherwise):
+                body(path)
+                collectPaths(then, body)
+                collectPaths(otherwise, body)
+            }
+        }
+    }
+}

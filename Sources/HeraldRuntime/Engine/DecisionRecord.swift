@@ -1,0 +1,288 @@
+public import HeraldCompiler
+
+/// One decision about one event (SPEC §9): a message to send, a message
+/// skipped, a planned reminder cancelled, a rejected event, or (with
+/// `explain`) a rule that did not apply.
+///
+/// Its JSON form (`jsonLine`, `appendJSON(to:)`, `Codable`) has exactly the
+/// fields §9 lists for its decision, in that table's order.
+public struct DecisionRecord: Sendable, Hashable, Codable {
+    /// What was decided.
+    public enum Decision: String, Sendable, Hashable, Codable {
+        /// A message is planned.
+        case send
+        /// A message is not sent; `reason` says why.
+        case skip
+        /// A planned reminder is withdrawn.
+        case cancel
+        /// The event was not evaluated.
+        case reject
+        /// `--explain` only: the rule did not apply.
+        case none
+    }
+
+    /// The PDF report attached to a work-order email.
+    public struct Attachment: Sendable, Hashable, Codable {
+        /// Where the PDF is.
+        public var url: String
+        /// Always `application/pdf`.
+        public var contentType: String
+        /// `work-order-NUMBER.pdf`.
+        public var filename: String
+
+        /// Creates an attachment.
+        public init(url: String, contentType: String = "application/pdf", filename: String) {
+            self.url = url
+            self.contentType = contentType
+            self.filename = filename
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case url
+            case contentType = "content_type"
+            case filename
+        }
+    }
+
+    /// Event id (nil when unknown, e.g. malformed JSON).
+    public var event: String?
+    /// The decision.
+    public var decision: Decision
+    /// Rule id (send, skip, cancel, none).
+    public var rule: String?
+    /// Reason code (skip, cancel, reject, none).
+    public var reason: String?
+    /// Human explanation (skip, reject).
+    public var message: String?
+    /// Channel (send, skip of a channel, cancel).
+    public var channel: Channel?
+    /// Address the message goes to (send).
+    public var to: String?
+    /// When to send, RFC 3339 in the event's effective zone (send).
+    public var sendAt: String?
+    /// `sendAt` as seconds since 1970, for schedulers. Not part of the JSON form.
+    public var sendAtSeconds: Int64?
+    /// Message key (send, cancel), SPEC §8.5.
+    public var key: String?
+    /// Email subject.
+    public var subject: String?
+    /// Email plain body or SMS text.
+    public var body: String?
+    /// Email HTML body, when the template has one.
+    public var html: String?
+    /// Reply-To of an email, when the location or region sets one.
+    public var replyTo: String?
+    /// The report PDF, for `attach_report` with a `work_order.report_url`.
+    public var attachments: [Attachment]?
+    /// SMS segment count.
+    public var segments: Int?
+    /// A reminder sent later than planned.
+    public var late: Bool
+    /// Input line number (malformed JSON).
+    public var line: Int?
+
+    /// Creates a record.
+    public init(
+        event: String?, decision: Decision, rule: String? = nil, reason: String? = nil, message: String? = nil,
+        channel: Channel? = nil, to: String? = nil, sendAt: String? = nil, sendAtSeconds: Int64? = nil, key: String? = nil,
+        subject: String? = nil, body: String? = nil, html: String? = nil, replyTo: String? = nil,
+        attachments: [Attachment]? = nil, segments: Int? = nil, late: Bool = false, line: Int? = nil
+    ) {
+        self.event = event
+        self.decision = decision
+        self.rule = rule
+        self.reason = reason
+        self.message = message
+        self.channel = channel
+        self.to = to
+        self.sendAt = sendAt
+        self.sendAtSeconds = sendAtSeconds
+        self.key = key
+        self.subject = subject
+        self.body = body
+        self.html = html
+        self.replyTo = replyTo
+        self.attachments = attachments
+        self.segments = segments
+        self.late = late
+        self.line = line
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, decision, rule, reason, message, channel, to
+        case sendAt = "send_at"
+        case key, subject, body, html
+        case replyTo = "reply_to"
+        case attachments, segments, late, line
+    }
+
+    /// Decodes a record from its JSON form.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        event = try c.decodeIfPresent(String.self, forKey: .event)
+        decision = try c.decode(Decision.self, forKey: .decision)
+        rule = try c.decodeIfPresent(String.self, forKey: .rule)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        message = try c.decodeIfPresent(String.self, forKey: .message)
+        channel = try c.decodeIfPresent(Channel.self, forKey: .channel)
+        to = try c.decodeIfPresent(String.self, forKey: .to)
+        sendAt = try c.decodeIfPresent(String.self, forKey: .sendAt)
+        sendAtSeconds = sendAt.flatMap { RFC3339.parse(Substring($0))?.seconds }
+        key = try c.decodeIfPresent(String.self, forKey: .key)
+        subject = try c.decodeIfPresent(String.self, forKey: .subject)
+        body = try c.decodeIfPresent(String.self, forKey: .body)
+        html = try c.decodeIfPresent(String.self, forKey: .html)
+        replyTo = try c.decodeIfPresent(String.self, forKey: .replyTo)
+        attachments = try c.decodeIfPresent([Attachment].self, forKey: .attachments)
+        segments = try c.decodeIfPresent(Int.self, forKey: .segments)
+        late = try c.decodeIfPresent(Bool.self, forKey: .late) ?? false
+        line = try c.decodeIfPresent(Int.self, forKey: .line)
+    }
+
+    /// Encodes the fields SPEC §9 lists (`event` always, `late` only when true).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(event, forKey: .event)
+        try c.encode(decision, forKey: .decision)
+        try c.encodeIfPresent(rule, forKey: .rule)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(channel, forKey: .channel)
+        try c.encodeIfPresent(to, forKey: .to)
+        try c.encodeIfPresent(sendAt, forKey: .sendAt)
+        try c.encodeIfPresent(key, forKey: .key)
+        try c.encodeIfPresent(subject, forKey: .subject)
+        try c.encodeIfPresent(body, forKey: .body)
+        try c.encodeIfPresent(html, forKey: .html)
+        try c.encodeIfPresent(replyTo, forKey: .replyTo)
+        try c.encodeIfPresent(attachments, forKey: .attachments)
+        try c.encodeIfPresent(segments, forKey: .segments)
+        if late { try c.encode(true, forKey: .late) }
+        try c.encodeIfPresent(line, forKey: .line)
+    }
+
+    /// Appends the record as one line of JSON (without the newline) to
+    /// `buffer`: UTF-8 kept as is, quotes, backslashes and control
+    /// characters escaped.
+    public func appendJSON(to buffer: inout [UInt8]) {
+        var w = JSONWriter(buffer: buffer)
+        buffer = []
+        w.raw("{\"event\":")
+        if let event { w.string(event) } else { w.raw("null") }
+        w.raw(",\"decision\":\"")
+        w.raw(decision.rawValue)
+        w.byte(UInt8(ascii: "\""))
+        if let rule { w.member("rule", rule) }
+        if let reason { w.member("reason", reason) }
+        if let message { w.member("message", message) }
+        if let channel {
+            w.raw(",\"channel\":\"")
+            w.raw(channel.rawValue)
+            w.byte(UInt8(ascii: "\""))
+        }
+        if let to { w.member("to", to) }
+        if let sendAt { w.member("send_at", sendAt) }
+        if let key { w.member("key", key) }
+        if let subject { w.member("subject", subject) }
+        if let body { w.member("body", body) }
+        if let html { w.member("html", html) }
+        if let replyTo { w.member("reply_to", replyTo) }
+        if let attachments {
+            w.raw(",\"attachments\":[")
+            for (i, a) in attachments.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.raw("{\"url\":")
+                w.string(a.url)
+                w.member("content_type", a.contentType)
+                w.member("filename", a.filename)
+                w.byte(UInt8(ascii: "}"))
+            }
+            w.byte(UInt8(ascii: "]"))
+        }
+        if let segments {
+            w.raw(",\"segments\":")
+            w.integer(segments)
+        }
+        if late { w.raw(",\"late\":true") }
+        if let line {
+            w.raw(",\"line\":")
+            w.integer(line)
+        }
+        w.byte(UInt8(ascii: "}"))
+        buffer = w.buffer
+    }
+
+    /// The record as one line of JSON, without the newline.
+    public var jsonLine: String {
+        var bytes: [UInt8] = []
+        appendJSON(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Appends JSON text to a byte buffer.
+struct JSONWriter {
+    var buffer: [UInt8]
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) { buffer.append(b) }
+
+    @inline(__always)
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    mutating func raw(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+    }
+
+    /// `,"name":"value"`
+    @inline(__always)
+    mutating func member(_ name: StaticString, _ value: String) {
+        byte(UInt8(ascii: ","))
+        byte(UInt8(ascii: "\""))
+        raw(name)
+        raw("\":")
+        string(value)
+    }
+
+    mutating func integer(_ n: Int) {
+        raw(String(n))
+    }
+
+    /// A JSON string literal.
+    mutating func string(_ s: String) {
+        byte(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { utf8 in
+            var runStart = 0
+            var i = 0
+            let n = utf8.count
+            while i < n {
+                let b = utf8[i]
+                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                    i += 1
+                    continue
+                }
+                if runStart < i { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                switch b {
+                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                }
+                i += 1
+                runStart = i
+            }
+            if runStart < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
+        }
+        byte(UInt8(ascii: "\""))
+    }
+}

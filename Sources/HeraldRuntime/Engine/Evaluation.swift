@@ -1,0 +1,465 @@
+import HeraldCompiler
+
+/// Everything about one accepted event that rules read.
+struct EventContext {
+    let event: ParsedEvent
+    let source: FieldSource
+    let locationIndex: Int
+    let regionIndex: Int
+    let zone: Zone
+    let calendar: WorkingCalendar?
+    /// `occurred_at` in whole seconds.
+    let occurred: Int64
+    /// Index of the entity's status / previous status in its list (-1: none or unlisted).
+    let status: Int
+    let previousStatus: Int
+    /// A `*.status_changed` event whose status equals its previous status.
+    let noChange: Bool
+
+    var location: CompiledPlace? { source.location }
+    var region: CompiledPlace? { source.region }
+}
+
+/// When a channel's message goes out, or why it does not.
+enum Timing {
+    case at(Int64, late: Bool)
+    case skip(reason: String, message: String)
+}
+
+/// Whether a channel can deliver, and to which address.
+enum Deliverability {
+    case deliverable(String)
+    case undeliverable(reason: String, message: String)
+}
+
+/// Address checks of SPEC §7.
+enum AddressCheck {
+    /// `+` followed by 8–15 digits.
+    static func isValidPhone(_ s: String) -> Bool {
+        var digits = 0
+        for (i, b) in s.utf8.enumerated() {
+            if i == 0 {
+                guard b == UInt8(ascii: "+") else { return false }
+                continue
+            }
+            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return false }
+            digits += 1
+        }
+        return digits >= 8 && digits <= 15
+    }
+
+    /// One `@`, a non-empty local part, a domain with a dot, no spaces.
+    static func isValidEmail(_ s: String) -> Bool {
+        var at = -1
+        var dotAfterAt = false
+        var count = 0
+        for (i, b) in s.utf8.enumerated() {
+            count = i + 1
+            switch b {
+            case UInt8(ascii: "@"):
+                guard at < 0 else { return false }
+                at = i
+            case UInt8(ascii: "."):
+                if at >= 0 { dotAfterAt = true }
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
+                return false
+            default:
+                break
+            }
+        }
+        guard at > 0, at < count - 1, dotAfterAt else { return false }
+        return !s.unicodeScalars.contains { $0.properties.isWhitespace }
+    }
+}
+
+extension Runtime {
+    /// SPEC §8.1 steps 3–5 for a valid event.
+    func evaluate(_ input: ParsedEvent, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]) {
+        let c = compiled
+        let event = input.layout === c.layout ? input : input.relaid(for: c.layout)
+        let layout = c.layout
+
+        var location: CompiledPlace?
+        var locationIndex = -1
+        if c.usesLocations {
+            guard let name = event.location, let i = c.locationIndex[name] else {
+                let message: String
+                if let name = event.location {
+                    message = "location '\(name)' is not declared\(Suggestion.hint(for: name, in: c.locations.map(\.place.id)))"
+                } else {
+                    message = "location: required, the rule set declares locations"
+                }
+                out.append(DecisionRecord(event: event.id, decision: .reject, reason: "unknown-location", message: message))
+                return
+            }
+            locationIndex = i
+            location = c.locations[i]
+        }
+        guard state.processedEventIDs.insert(event.id).inserted else {
+            out.append(
+                DecisionRecord(
+                    event: event.id, decision: .reject, reason: "duplicate-event",
+                    message: "event '\(event.id)' was already processed"))
+            return
+        }
+        let occurred = event.occurredAt.seconds
+        if occurred > state.latestOccurredAt { state.latestOccurredAt = occurred }
+
+        var region: CompiledPlace?
+        var regionIndex = -1
+        if !c.regions.isEmpty, let name = event.string(layout.clientRegion), let i = c.regionIndex[name] {
+            regionIndex = i
+            region = c.regions[i]
+        }
+
+        let trigger = event.trigger
+        let entity = trigger.entity
+        var status = -1
+        var previousStatus = -1
+        var noChange = false
+        if let statusSlot = layout.entityStatus[entity], statusSlot >= 0 {
+            let current = event.string(statusSlot)
+            let previous = layout.entityPreviousStatus[entity].flatMap { event.string($0) }
+            if let list = c.statusIndex[entity] {
+                status = current.flatMap { list[$0] } ?? -1
+                previousStatus = previous.flatMap { list[$0] } ?? -1
+            }
+            noChange = trigger.isStatusChange && current != nil && current == previous
+        }
+
+        let context = EventContext(
+            event: event, source: FieldSource(event: event, location: location, region: region),
+            locationIndex: locationIndex, regionIndex: regionIndex,
+            zone: location?.zone ?? region?.zone ?? Zone.utc,
+            calendar: location?.calendar ?? region?.calendar,
+            occurred: occurred, status: status, previousStatus: previousStatus, noChange: noChange)
+
+        let entityID = layout.entityID[entity].flatMap { event.string($0) } ?? ""
+        let reference = EntityReference(entity: entity, id: entityID)
+
+        if explain {
+            for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
+            return
+        }
+        var candidates: [Int32] = []
+        if !noChange {
+            c.candidates(
+                code: CompiledRuleSet.code(trigger), location: locationIndex, region: regionIndex, status: status,
+                into: &candidates)
+        }
+        c.candidates(code: CompiledRuleSet.code(entity), location: locationIndex, region: regionIndex, status: -1, into: &candidates)
+        if !state.reminders.isEmpty, let plans = state.reminders[reference] {
+            for ruleID in plans.keys {
+                if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) }
+            }
+        }
+        if candidates.count > 1 { candidates.sort() }
+        var last: Int32 = -1
+        for i in candidates where i != last {
+            last = i
+            apply(Int(i), context, reference, state: &state, explain: false, into: &out)
+        }
+    }
+
+    private func apply(
+        _ index: Int, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState, explain: Bool,
+        into out: inout [DecisionRecord]
+    ) {
+        let rule = compiled.rules[index]
+        switch rule.kind {
+        case .event(let trigger):
+            if let failed = eventFilterFailure(rule, trigger, context) {
+                if explain { out.append(none(rule, context, failed)) }
+                return
+            }
+            _ = deliver(rule, context, subject: context.event.id, reminder: nil, state: &state, into: &out)
+        case .reminder(let entity, let slot, let field, let before):
+            applyReminder(rule, entity, slot, field, before, context, reference, state: &state, explain: explain, into: &out)
+        }
+    }
+
+    /// The first failing filter of an event rule (SPEC §8.2), or nil.
+    private func eventFilterFailure(_ rule: CompiledRule, _ trigger: Trigger, _ context: EventContext) -> String? {
+        if !rule.rule.active { return "inactive" }
+        if trigger != context.event.trigger || context.noChange { return "trigger" }
+        return placeAndConditionFailure(rule, context, checkStatuses: true)
+    }
+
+    /// `locations`, `regions`, `to`, `from`, `where`, in that order.
+    private func placeAndConditionFailure(_ rule: CompiledRule, _ context: EventContext, checkStatuses: Bool) -> String? {
+        if let m = rule.locationMask, !(context.locationIndex >= 0 && context.locationIndex < m.count && m[context.locationIndex]) {
+            return "locations"
+        }
+        if let m = rule.regionMask, !(context.regionIndex >= 0 && context.regionIndex < m.count && m[context.regionIndex]) {
+            return "regions"
+        }
+        if checkStatuses {
+            if let m = rule.toMask, !(context.status >= 0 && context.status < m.count && m[context.status]) { return "to" }
+            if let m = rule.fromMask, !(context.previousStatus >= 0 && context.previousStatus < m.count && m[context.previousStatus]) {
+                return "from"
+            }
+        }
+        if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context.source) { return "where" }
+        return nil
+    }
+
+    // MARK: Reminders (SPEC §5.3)
+
+    private func applyReminder(
+        _ rule: CompiledRule, _ entity: Entity, _ slot: Int, _ field: String, _ before: Duration, _ context: EventContext,
+        _ reference: EntityReference, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]
+    ) {
+        let event = context.event
+        guard event.trigger.entity == entity else {
+            if explain { out.append(none(rule, context, rule.rule.active ? "trigger" : "inactive")) }
+            return
+        }
+        let existing = state.reminders[reference]?[rule.id]
+
+        var cancelReason: String?
+        var filterFailure: String?
+        var value: Timestamp?
+        if event.trigger == .workOrderClosed && entity == .workOrder {
+            cancelReason = "closed"
+        } else if case .datetime(let t)? = event[slot] {
+            value = t
+            if !rule.rule.active {
+                filterFailure = "inactive"
+            } else {
+                filterFailure = placeAndConditionFailure(rule, context, checkStatuses: false)
+            }
+            if filterFailure != nil { cancelReason = "no-longer-applies" }
+        } else {
+            cancelReason = "unscheduled"
+        }
+        if explain, let filterFailure { out.append(none(rule, context, filterFailure)) }
+
+        if let cancelReason {
+            guard let existing else { return }
+            let pending = existing.sends.filter { $0.sendAt > context.occurred }
+            guard !pending.isEmpty else { return }
+            for send in pending { out.append(cancel(rule, context, reference, send.channel, cancelReason)) }
+            state.reminders[reference]?[rule.id] = nil
+            if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+            return
+        }
+        guard let value else { return }
+        if let existing {
+            if existing.value == value.seconds && existing.valueNanoseconds == value.nanoseconds { return }
+            for send in existing.sends where send.sendAt > context.occurred {
+                out.append(cancel(rule, context, reference, send.channel, "rescheduled"))
+            }
+        }
+        let sends = deliver(
+            rule, context, subject: reference.id, reminder: (field, value, before), state: &state, into: &out)
+        state.reminders[reference, default: [:]][rule.id] = ReminderPlan(
+            value: value.seconds, valueNanoseconds: value.nanoseconds, sends: sends)
+    }
+
+    // MARK: Checks 1–4 (SPEC §8.2)
+
+    /// Plans a rule that applies: place switches, calendar, then per channel
+    /// deliverability, timing and duplicates. Returns the sends made.
+    private func deliver(
+        _ rule: CompiledRule, _ context: EventContext, subject: String,
+        reminder: (field: String, value: Timestamp, before: Duration)?, state: inout RuntimeState,
+        into out: inout [DecisionRecord]
+    ) -> [PlannedReminder] {
+        if let location = context.location, !location.place.notifications {
+            out.append(
+                skip(rule, context, nil, "location-inactive", "location '\(location.place.id)' has notifications switched off"))
+            return []
+        }
+        if let region = context.region, !region.place.notifications {
+            out.append(skip(rule, context, nil, "region-inactive", "region '\(region.place.id)' has notifications switched off"))
+            return []
+        }
+        if rule.rule.workHours != nil, context.calendar == nil {
+            let place = context.location.map { "location '\($0.place.id)'" } ?? context.region.map { "region '\($0.place.id)'" }
+            out.append(
+                skip(
+                    rule, context, nil, "no-calendar",
+                    "work_hours needs a calendar, but \(place.map { "\($0) has none" } ?? "the event has no location or region with one")"))
+            return []
+        }
+        var sends: [PlannedReminder] = []
+        var timing: Timing?
+        var anyDeliverable = false
+
+        func handle(_ channel: Channel) {
+            let address: String
+            switch deliverability(channel, context.event) {
+            case .undeliverable(let reason, let message):
+                out.append(skip(rule, context, channel, reason, message))
+                return
+            case .deliverable(let a):
+                address = a
+            }
+            anyDeliverable = true
+            if timing == nil {
+                if let reminder {
+                    timing = reminderTiming(rule, reminder.field, reminder.value, reminder.before, context)
+                } else {
+                    timing = eventTiming(rule, context)
+                }
+            }
+            guard case .at(let at, let late)? = timing else {
+                if case .skip(let reason, let message)? = timing { out.append(skip(rule, context, channel, reason, message)) }
+                return
+            }
+            let key = rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms")
+            if reminder == nil, let planned = state.plannedSends[key], planned > context.occurred {
+                out.append(skip(rule, context, channel, "duplicate", "a send with key '\(key)' is already planned"))
+                return
+            }
+            out.append(send(rule, context, channel, address: address, at: at, late: late, key: key))
+            if reminder != nil {
+                sends.append(PlannedReminder(channel: channel, sendAt: at))
+            } else if at > context.occurred {
+                state.notePlannedSend(key, at: at)
+            }
+        }
+
+        for channel in rule.rule.channels { handle(channel) }
+        if !anyDeliverable, let fallback = rule.rule.fallback { handle(fallback) }
+        return sends
+    }
+
+    /// SPEC §8.3.
+    private func deliverability(_ channel: Channel, _ event: ParsedEvent) -> Deliverability {
+        let layout = event.layout
+        switch channel {
+        case .email:
+            guard let address = event.string(layout.clientEmail) else {
+                return .undeliverable(reason: "no-address", message: "client has no email address")
+            }
+            guard AddressCheck.isValidEmail(address) else {
+                return .undeliverable(reason: "invalid-address", message: "client.email '\(address)' is not a valid email address")
+            }
+            guard event.flag(layout.clientAcceptsEmail) else {
+                return .undeliverable(reason: "no-consent", message: "client has not accepted email (client.accepts_email)")
+            }
+            return .deliverable(address)
+        case .sms:
+            guard let phone = event.string(layout.clientPhone) else {
+                return .undeliverable(reason: "no-address", message: "client has no phone number")
+            }
+            guard AddressCheck.isValidPhone(phone) else {
+                return .undeliverable(
+                    reason: "invalid-address", message: "client.phone '\(phone)' is not a valid phone number (E.164: + and 8–15 digits)")
+            }
+            guard event.flag(layout.clientAcceptsSMS) else {
+                return .undeliverable(reason: "no-consent", message: "client has not accepted SMS (client.accepts_sms)")
+            }
+            return .deliverable(phone)
+        }
+    }
+
+    /// SPEC §8.4 for event rules.
+    private func eventTiming(_ rule: CompiledRule, _ context: EventContext) -> Timing {
+        var at = context.occurred
+        if !rule.rule.delay.isZero { at = rule.rule.delay.added(to: at, in: context.zone) }
+        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: false) }
+        if calendar.isOpen(at: at) { return .at(at, late: false) }
+        switch policy {
+        case .drop:
+            return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
+        case .defer:
+            guard let next = calendar.nextOpening(atOrAfter: at) else {
+                return .skip(
+                    reason: "outside-work-hours", message: "calendar '\(calendar.spec.id)' has no working hours in the next two years")
+            }
+            return .at(next, late: false)
+        }
+    }
+
+    /// SPEC §5.3 timing of a reminder for a new field value.
+    private func reminderTiming(_ rule: CompiledRule, _ field: String, _ value: Timestamp, _ before: Duration, _ context: EventContext) -> Timing {
+        let occurredAt = context.event.occurredAt
+        if value <= occurredAt {
+            return .skip(
+                reason: "reminder-past",
+                message: "\(field) (\(RFC3339.format(value.seconds, in: context.zone))) is not after the event")
+        }
+        let occurred = context.occurred
+        let due = before.subtracted(from: value.seconds, in: context.zone)
+        var at = due
+        var late = false
+        if due < occurred {
+            at = occurred
+            late = true
+        }
+        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: late) }
+        if calendar.isOpen(at: at) { return .at(at, late: late) }
+        switch policy {
+        case .drop:
+            return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
+        case .defer:
+            if !late, let earlier = calendar.latestOpenMinute(before: at), earlier >= occurred {
+                return .at(earlier, late: false)
+            }
+            if calendar.isOpen(at: occurred) { return .at(occurred, late: true) }
+            return .skip(
+                reason: "outside-work-hours",
+                message: "no working time of calendar '\(calendar.spec.id)' between the event and \(RFC3339.format(at, in: context.zone))")
+        }
+    }
+
+    private func outsideMessage(_ at: Int64, _ calendar: WorkingCalendar, _ context: EventContext) -> String {
+        "\(RFC3339.format(at, in: context.zone)) is outside the working hours of calendar '\(calendar.spec.id)'"
+    }
+
+    // MARK: Records
+
+    private func none(_ rule: CompiledRule, _ context: EventContext, _ reason: String) -> DecisionRecord {
+        DecisionRecord(event: context.event.id, decision: .none, rule: rule.id, reason: reason)
+    }
+
+    private func skip(_ rule: CompiledRule, _ context: EventContext, _ channel: Channel?, _ reason: String, _ message: String)
+        -> DecisionRecord
+    {
+        DecisionRecord(event: context.event.id, decision: .skip, rule: rule.id, reason: reason, message: message, channel: channel)
+    }
+
+    private func cancel(
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, _ channel: Channel, _ reason: String
+    ) -> DecisionRecord {
+        DecisionRecord(
+            event: context.event.id, decision: .cancel, rule: rule.id, reason: reason, channel: channel,
+            key: rule.keyPrefix + reference.id + (channel == .email ? "/email" : "/sms"))
+    }
+
+    private func send(
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Int64, late: Bool, key: String
+    ) -> DecisionRecord {
+        let c = compiled
+        var record = DecisionRecord(
+            event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address,
+            sendAt: RFC3339.format(at, in: context.zone), sendAtSeconds: at, key: key, late: late)
+        let parts = rule.template >= 0 && rule.template < c.templates.count
+            ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
+        let source = context.source
+        let lookup: (FieldPath) -> Value? = { path in
+            if let ref = c.templatePaths[path] { return source.value(ref) }
+            return source.value(c.resolver.resolve(path))
+        }
+        let zone = context.zone
+        switch channel {
+        case .sms:
+            let body = parts?.sms.map { TemplateRenderer.render($0, escaping: .none, zone: zone, lookup: lookup) } ?? ""
+            record.body = body
+            record.segments = SMSSegments.count(body)
+        case .email:
+            let email = parts?.email
+            record.subject = email.map { TemplateRenderer.render($0.subject, escaping: .subject, zone: zone, lookup: lookup) } ?? ""
+            record.body = email.map { TemplateRenderer.render($0.body, escaping: .none, zone: zone, lookup: lookup) } ?? ""
+            if let html = email?.html { record.html = TemplateRenderer.render(html, escaping: .html, zone: zone, lookup: lookup) }
+            record.replyTo = context.location?.place.replyTo ?? context.region?.place.replyTo
+            if email?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
+                let number = context.event.string(c.layout.workOrderNumber) ?? ""
+                record.attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
+            }
+        }
+        return record
+    }
+}

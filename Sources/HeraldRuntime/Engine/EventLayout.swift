@@ -1,0 +1,196 @@
+import HeraldCompiler
+
+/// How a field's JSON value is checked and stored (SPEC §7).
+enum FieldKind: Sendable {
+    /// Text: string, email, phone, status.
+    case string
+    /// A whole number.
+    case int
+    /// Any number.
+    case decimal
+    /// `true` / `false`.
+    case bool
+    /// RFC 3339 with offset.
+    case datetime
+    /// One of the values (custom enum).
+    case enumeration(Set<String>, list: String)
+    /// A nested entity object (top level only): the section index.
+    case section(Int)
+
+    init(_ type: FieldType) {
+        switch type {
+        case .string, .email, .phone, .status: self = .string
+        case .int: self = .int
+        case .decimal: self = .decimal
+        case .bool: self = .bool
+        case .datetime: self = .datetime
+        case .enumeration(let values): self = .enumeration(Set(values), list: values.joined(separator: ", "))
+        }
+    }
+
+    /// "a string", "an int", … for messages.
+    var expectation: String {
+        switch self {
+        case .string: return "a string"
+        case .int: return "an int"
+        case .decimal: return "a number"
+        case .bool: return "true or false"
+        case .datetime: return "an RFC 3339 datetime with offset"
+        case .enumeration(_, let list): return "one of \(list)"
+        case .section: return "an object"
+        }
+    }
+}
+
+/// One known member name of an event object.
+struct FieldEntry: Sendable {
+    /// Member name as UTF-8.
+    let name: [UInt8]
+    /// Slot in `ParsedEvent.values` (unused for sections).
+    let slot: Int
+    /// Type check.
+    let kind: FieldKind
+    /// Must be present (not null).
+    let required: Bool
+    /// Path for messages: `work_order.status`, or `id` at top level.
+    let path: String
+}
+
+/// The members of one JSON object of an event (top level, `client`, …).
+struct SectionLayout: Sendable {
+    /// The entity.
+    let entity: Entity
+    /// JSON member name of the object (`client`), empty for the top level.
+    let member: String
+    /// Known members.
+    let entries: [FieldEntry]
+    /// Entry indices bucketed by name length, for allocation-free look-ups.
+    let byLength: [[Int]]
+
+    init(entity: Entity, member: String, entries: [FieldEntry]) {
+        self.entity = entity
+        self.member = member
+        self.entries = entries
+        let longest = entries.map(\.name.count).max() ?? 0
+        var buckets = [[Int]](repeating: [], count: longest + 1)
+        for (i, e) in entries.enumerated() { buckets[e.name.count].append(i) }
+        self.byLength = buckets
+    }
+
+    /// The entry whose name is the string `token` in `reader`, if any.
+    func entry(for token: JSONStringToken, in reader: JSONReader) -> FieldEntry? {
+        if token.escaped {
+            let name = reader.unescapedBytes(token)
+            guard name.count < byLength.count else { return nil }
+            for i in byLength[name.count] where entries[i].name == name { return entries[i] }
+            return nil
+        }
+        let count = token.rawCount
+        guard count < byLength.count else { return nil }
+        for i in byLength[count] {
+            let ok = entries[i].name.withUnsafeBufferPointer { reader.rawEquals(token, $0) }
+            if ok { return entries[i] }
+        }
+        return nil
+    }
+}
+
+/// Where each field of an event lives in a `ParsedEvent`: one slot per
+/// built-in and declared custom field of `event`, `client`, `work_order`,
+/// `lead` and `csr`, built once per rule set.
+final class EventLayout: Sendable {
+    /// Section indices.
+    static let eventSection = 0, clientSection = 1
+    /// The entities with a section, in section order.
+    static let sectionEntities: [Entity] = [.event, .client, .workOrder, .lead, .csr]
+
+    /// Sections in the order of `sectionEntities`.
+    let sections: [SectionLayout]
+    /// Number of slots.
+    let slotCount: Int
+    /// Slot by entity and field name.
+    let slots: [Entity: [String: Int]]
+    /// Field type by slot.
+    let types: [FieldType]
+
+    // Built-in slots the engine reads directly.
+    let id, type, occurredAt, location: Int
+    let clientID, clientRegion, clientLanguage, clientEmail, clientPhone: Int
+    let clientAcceptsEmail, clientAcceptsSMS, clientHeadOffice: Int
+    let workOrderNumber, workOrderReportURL: Int
+    /// Per entity section: slots of `id`, `status`, `previous_status` (-1 when none).
+    let entityID: [Entity: Int]
+    let entityStatus: [Entity: Int]
+    let entityPreviousStatus: [Entity: Int]
+
+    init(schema: Schema) {
+        var sections: [SectionLayout] = []
+        var slots: [Entity: [String: Int]] = [:]
+        var types: [FieldType] = []
+        var topEntries: [FieldEntry] = []
+        var next = 0
+        for (index, entity) in EventLayout.sectionEntities.enumerated() {
+            var specs = Schema.builtIn[entity] ?? []
+            let custom = (schema.customFields[entity] ?? [:]).values.sorted { $0.name < $1.name }
+            let builtInNames = Set(specs.map(\.name))
+            specs += custom.filter { !builtInNames.contains($0.name) }
+            var entries: [FieldEntry] = []
+            var bySlot: [String: Int] = [:]
+            for spec in specs {
+                let slot = next
+                next += 1
+                bySlot[spec.name] = slot
+                types.append(spec.type)
+                // `accepts_*` / `head_office` are "absent = false", never required.
+                let required = !spec.optional && !(spec.type == .bool && !spec.custom)
+                let path = entity == .event ? spec.name : "\(entity.rawValue).\(spec.name)"
+                entries.append(
+                    FieldEntry(name: Array(spec.name.utf8), slot: slot, kind: FieldKind(spec.type), required: required, path: path))
+            }
+            slots[entity] = bySlot
+            if index == EventLayout.eventSection {
+                topEntries = entries
+            } else {
+                sections.append(SectionLayout(entity: entity, member: entity.rawValue, entries: entries))
+                topEntries.append(
+                    FieldEntry(name: Array(entity.rawValue.utf8), slot: -1, kind: .section(index), required: false, path: entity.rawValue))
+            }
+        }
+        sections.insert(SectionLayout(entity: .event, member: "", entries: topEntries), at: 0)
+        self.sections = sections
+        self.slotCount = next
+        self.slots = slots
+        self.types = types
+
+        func s(_ e: Entity, _ n: String) -> Int { slots[e]?[n] ?? -1 }
+        id = s(.event, "id")
+        type = s(.event, "type")
+        occurredAt = s(.event, "occurred_at")
+        location = s(.event, "location")
+        clientID = s(.client, "id")
+        clientRegion = s(.client, "region")
+        clientLanguage = s(.client, "language")
+        clientEmail = s(.client, "email")
+        clientPhone = s(.client, "phone")
+        clientAcceptsEmail = s(.client, "accepts_email")
+        clientAcceptsSMS = s(.client, "accepts_sms")
+        clientHeadOffice = s(.client, "head_office")
+        workOrderNumber = s(.workOrder, "number")
+        workOrderReportURL = s(.workOrder, "report_url")
+        var ids: [Entity: Int] = [:], statuses: [Entity: Int] = [:], previous: [Entity: Int] = [:]
+        for e in [Entity.workOrder, .lead, .csr] {
+            ids[e] = s(e, "id")
+            statuses[e] = s(e, "status")
+            previous[e] = s(e, "previous_status")
+        }
+        entityID = ids
+        entityStatus = statuses
+        entityPreviousStatus = previous
+    }
+
+    /// The slot of `entity.name`, if the event carries such a field.
+    func slot(_ entity: Entity, _ name: String) -> Int? { slots[entity]?[name] }
+
+    /// The section index of an entity, if it has one.
+    static func section(of entity: Entity) -> Int? { sectionEntities.firstIndex(of: entity) }
+}

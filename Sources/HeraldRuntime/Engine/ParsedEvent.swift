@@ -1,0 +1,275 @@
+public import HeraldCompiler
+
+/// A validated event (SPEC §7) in the compact form the runtime evaluates:
+/// its envelope plus one value slot per known field. Made by
+/// `Runtime.parse(line:lineNumber:)`; evaluate it with
+/// `Runtime.process(event:state:explain:)` as often as needed.
+public struct ParsedEvent: Sendable {
+    /// `id`.
+    public let id: String
+    /// `type`.
+    public let trigger: Trigger
+    /// `occurred_at`.
+    public let occurredAt: Timestamp
+    /// `location`, if present.
+    public let location: String?
+
+    let layout: EventLayout
+    var values: [Value?]
+
+    init(id: String, trigger: Trigger, occurredAt: Timestamp, location: String?, layout: EventLayout, values: [Value?]) {
+        self.id = id
+        self.trigger = trigger
+        self.occurredAt = occurredAt
+        self.location = location
+        self.layout = layout
+        self.values = values
+    }
+
+    /// The value of an event field such as `client.email` or
+    /// `work_order.priority` (nil when absent or null). `accepts_email`,
+    /// `accepts_sms` and `head_office` are `false` when absent.
+    public func value(_ path: FieldPath) -> Value? {
+        let c = path.components
+        guard c.count == 2, let entity = Entity(rawValue: c[0]), let slot = layout.slot(entity, c[1]) else { return nil }
+        return self[slot]
+    }
+
+    /// The value in `slot`, with the "absent = false" rule of the client's flags.
+    @inline(__always)
+    subscript(slot: Int) -> Value? {
+        guard slot >= 0, slot < values.count else { return nil }
+        if let v = values[slot] { return v }
+        if slot == layout.clientAcceptsEmail || slot == layout.clientAcceptsSMS || slot == layout.clientHeadOffice {
+            return .bool(false)
+        }
+        return nil
+    }
+
+    /// The text in `slot`, if it holds text.
+    @inline(__always)
+    func string(_ slot: Int) -> String? {
+        guard slot >= 0, slot < values.count, case .string(let s)? = values[slot] else { return nil }
+        return s
+    }
+
+    /// Whether `slot` holds `true`.
+    @inline(__always)
+    func flag(_ slot: Int) -> Bool {
+        guard slot >= 0, slot < values.count, case .bool(let b)? = values[slot] else { return false }
+        return b
+    }
+
+    /// This event's values laid out for `other` (a runtime with another schema).
+    func relaid(for other: EventLayout) -> ParsedEvent {
+        if other === layout { return self }
+        var moved = [Value?](repeating: nil, count: other.slotCount)
+        for (entity, fields) in layout.slots {
+            for (name, slot) in fields {
+                if let target = other.slot(entity, name), slot < values.count { moved[target] = values[slot] }
+            }
+        }
+        return ParsedEvent(id: id, trigger: trigger, occurredAt: occurredAt, location: location, layout: other, values: moved)
+    }
+}
+
+/// What reading one input line gave.
+enum DecodedLine: Sendable {
+    /// Only whitespace: ignored.
+    case blank
+    /// A valid event.
+    case event(ParsedEvent)
+    /// Not JSON (SPEC §8.1 step 1).
+    case malformed(JSONSyntaxError)
+    /// JSON but not a valid event (step 2); the id when it could be read.
+    case invalid(id: String?, message: String)
+}
+
+/// Reads an NDJSON line into a `ParsedEvent`, checking JSON syntax and the
+/// event schema in one pass over the bytes (SPEC §7).
+struct EventDecoder: Sendable {
+    let layout: EventLayout
+
+    /// The first problem found in each section (fixed size, no allocation).
+    private struct Problems {
+        var event: String?
+        var client: String?
+        var entity: [String?] = []
+        var present: UInt8 = 0
+
+        mutating func note(_ section: Int, _ message: String) {
+            switch section {
+            case 0: if event == nil { event = message }
+            case 1: if client == nil { client = message }
+            default:
+                if entity.isEmpty { entity = [nil, nil, nil] }
+                if entity[section - 2] == nil { entity[section - 2] = message }
+            }
+        }
+
+        func problem(_ section: Int) -> String? {
+            switch section {
+            case 0: return event
+            case 1: return client
+            default: return entity.isEmpty ? nil : entity[section - 2]
+            }
+        }
+    }
+
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedLine {
+        var reader = JSONReader(bytes)
+        reader.skipWhitespace()
+        if reader.atEnd { return .blank }
+        var values = [Value?](repeating: nil, count: layout.slotCount)
+        var problems = Problems()
+        do {
+            guard reader.peekKind() == .object else {
+                let start = reader.position
+                try reader.skipValue(depth: 0)
+                try reader.expectEnd()
+                return .invalid(id: nil, message: "event: expected an object, got \(describe(reader, start, reader.position))")
+            }
+            let top = layout.sections[EventLayout.eventSection]
+            if try !reader.beginObject() {
+                while true {
+                    let key = try reader.readKey()
+                    if let entry = top.entry(for: key, in: reader) {
+                        if case .section(let index) = entry.kind {
+                            try readSection(index, &reader, &values, &problems)
+                        } else {
+                            try readField(entry, section: 0, &reader, &values, &problems)
+                        }
+                    } else {
+                        try reader.skipValue(depth: 1)
+                    }
+                    if try reader.endOfMember() { break }
+                }
+            }
+            try reader.expectEnd()
+        } catch {
+            return .malformed(error)
+        }
+        return finish(values, problems)
+    }
+
+    private func readSection(
+        _ index: Int, _ reader: inout JSONReader, _ values: inout [Value?], _ problems: inout Problems
+    ) throws(JSONSyntaxError) {
+        let section = layout.sections[index]
+        switch reader.peekKind() {
+        case .null?:
+            try reader.scanLiteral("null")
+            problems.present &= ~(1 << UInt8(index))
+        case .object?:
+            problems.present |= 1 << UInt8(index)
+            if try reader.beginObject() { return }
+            while true {
+                let key = try reader.readKey()
+                if let entry = section.entry(for: key, in: reader) {
+                    try readField(entry, section: index, &reader, &values, &problems)
+                } else {
+                    try reader.skipValue(depth: 2)
+                }
+                if try reader.endOfMember() { return }
+            }
+        default:
+            let start = reader.position
+            try reader.skipValue(depth: 1)
+            problems.note(index, "\(section.member): expected an object, got \(describe(reader, start, reader.position))")
+        }
+    }
+
+    private func readField(
+        _ entry: FieldEntry, section: Int, _ reader: inout JSONReader, _ values: inout [Value?], _ problems: inout Problems
+    ) throws(JSONSyntaxError) {
+        let kind = reader.peekKind()
+        let start = reader.position
+        if kind == .null {
+            try reader.scanLiteral("null")
+            values[entry.slot] = nil
+            return
+        }
+        switch (entry.kind, kind) {
+        case (.string, .string?):
+            let token = try reader.scanString()
+            values[entry.slot] = .string(reader.string(token))
+            return
+        case (.enumeration(let allowed, _), .string?):
+            let token = try reader.scanString()
+            let text = reader.string(token)
+            if allowed.contains(text) {
+                values[entry.slot] = .string(text)
+                return
+            }
+        case (.datetime, .string?):
+            let token = try reader.scanString()
+            let text = reader.string(token)
+            if let t = RFC3339.parse(Substring(text)) {
+                values[entry.slot] = .datetime(t)
+                return
+            }
+        case (.bool, .bool?):
+            values[entry.slot] = .bool(try reader.scanBool())
+            return
+        case (.int, .number?), (.decimal, .number?):
+            let (s, e, isInteger) = try reader.scanNumber()
+            let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[s..<e]), as: UTF8.self)
+            if let d = Double(text), d.isFinite {
+                if case .decimal = entry.kind {
+                    values[entry.slot] = .number(d)
+                    return
+                }
+                if isInteger || (d.rounded() == d && abs(d) < 9_007_199_254_740_992) {
+                    values[entry.slot] = .number(d)
+                    return
+                }
+            }
+        default:
+            try reader.skipValue(depth: 2)
+        }
+        values[entry.slot] = nil
+        problems.note(section, "\(entry.path): expected \(entry.kind.expectation), got \(describe(reader, start, reader.position))")
+    }
+
+    private func describe(_ reader: JSONReader, _ start: Int, _ end: Int) -> String {
+        var s = start
+        while s < end, [0x20, 0x09, 0x0A, 0x0D].contains(reader.bytes[s]) { s += 1 }
+        guard s < end else { return "nothing" }
+        switch reader.bytes[s] {
+        case UInt8(ascii: "{"): return "an object"
+        case UInt8(ascii: "["): return "an array"
+        default: return reader.snippet(s, end)
+        }
+    }
+
+    private func finish(_ values: [Value?], _ problems: Problems) -> DecodedLine {
+        var id: String?
+        if case .string(let s)? = values[layout.id] { id = s }
+        func invalid(_ message: String) -> DecodedLine { .invalid(id: id, message: message) }
+        if let p = problems.event { return invalid(p) }
+        guard id != nil else { return invalid("id: required") }
+        guard case .string(let typeText)? = values[layout.type] else { return invalid("type: required") }
+        guard let trigger = Trigger(rawValue: typeText) else {
+            return invalid("type: unknown event type '\(typeText)'; expected one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard case .datetime(let occurredAt)? = values[layout.occurredAt] else { return invalid("occurred_at: required") }
+        for entry in layout.sections[0].entries where entry.required && entry.slot >= 0 && values[entry.slot] == nil {
+            return invalid("\(entry.path): required")
+        }
+        guard let entitySection = EventLayout.section(of: trigger.entity) else { return invalid("type: unsupported") }
+        for section in [EventLayout.clientSection, entitySection] {
+            if let p = problems.problem(section) { return invalid(p) }
+            guard problems.present & (1 << UInt8(section)) != 0 else {
+                return invalid("\(layout.sections[section].member): required")
+            }
+            for entry in layout.sections[section].entries where entry.required && values[entry.slot] == nil {
+                return invalid("\(entry.path): required")
+            }
+        }
+        var location: String?
+        if case .string(let l)? = values[layout.location] { location = l }
+        return .event(
+            ParsedEvent(
+                id: id ?? "", trigger: trigger, occurredAt: occurredAt, location: location, layout: layout, values: values))
+    }
+}

@@ -1,0 +1,113 @@
+public import HeraldCompiler
+
+/// What reading one NDJSON line gave.
+public enum LineParse: Sendable {
+    /// Only whitespace: ignored, no record.
+    case blank
+    /// A valid event, ready for `Runtime.process(event:state:explain:)`.
+    case event(ParsedEvent)
+    /// Malformed JSON or an invalid event: its `reject` record.
+    case rejected(DecisionRecord)
+}
+
+/// The Herald runtime: applies a compiled rule set to events (SPEC §7–§9).
+///
+/// ```swift
+/// let runtime = Runtime(ruleSet: ruleSet)        // or Runtime(compiled:)
+/// var state = RuntimeState()                      // or a restored one
+/// for (n, line) in lines.enumerated() {
+///     for record in runtime.process(line: line, lineNumber: n + 1, state: &state) {
+///         print(record.jsonLine)
+///     }
+/// }
+/// ```
+///
+/// Evaluation is a pure function of the rule set, the state and the event:
+/// time comes from `occurred_at`, never the clock. `Runtime` is immutable and
+/// `Sendable`; the state is a value owned by the caller.
+public struct Runtime: Sendable {
+    /// The compiled rule graph.
+    public let compiled: CompiledRuleSet
+
+    /// Compiles `ruleSet` for evaluation.
+    public init(ruleSet: RuleSet) {
+        self.compiled = CompiledRuleSet(ruleSet)
+    }
+
+    /// Uses an already compiled rule graph.
+    public init(compiled: CompiledRuleSet) {
+        self.compiled = compiled
+    }
+
+    // MARK: Parsing
+
+    /// Reads one NDJSON line (without its newline; a trailing `\r` is fine).
+    public func parse(line: UnsafeRawBufferPointer, lineNumber: Int) -> LineParse {
+        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
+        case .blank: return .blank
+        case .event(let e): return .event(e)
+        case .malformed(let error):
+            return .rejected(
+                DecisionRecord(
+                    event: nil, decision: .reject, reason: "malformed-json",
+                    message: "line \(lineNumber), byte \(error.offset + 1): \(error.message)", line: lineNumber))
+        case .invalid(let id, let message):
+            return .rejected(DecisionRecord(event: id, decision: .reject, reason: "invalid-event", message: message))
+        }
+    }
+
+    /// Reads one NDJSON line given as bytes.
+    public func parse(line: [UInt8], lineNumber: Int) -> LineParse {
+        line.withUnsafeBytes { parse(line: $0, lineNumber: lineNumber) }
+    }
+
+    /// Reads one NDJSON line given as text.
+    public func parse(line: String, lineNumber: Int) -> LineParse {
+        var line = line
+        return line.withUTF8 { parse(line: UnsafeRawBufferPointer($0), lineNumber: lineNumber) }
+    }
+
+    // MARK: Processing
+
+    /// Parses and evaluates one NDJSON line, appending its records to `records`.
+    public func process(
+        line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
+        into records: inout [DecisionRecord]
+    ) {
+        switch parse(line: line, lineNumber: lineNumber) {
+        case .blank: return
+        case .rejected(let r): records.append(r)
+        case .event(let e): evaluate(e, state: &state, explain: explain, into: &records)
+        }
+    }
+
+    /// Parses and evaluates one NDJSON line and returns its records in
+    /// output order (SPEC §9).
+    public func process(line: [UInt8], lineNumber: Int, state: inout RuntimeState, explain: Bool = false) -> [DecisionRecord] {
+        var records: [DecisionRecord] = []
+        line.withUnsafeBytes { process(line: $0, lineNumber: lineNumber, state: &state, explain: explain, into: &records) }
+        return records
+    }
+
+    /// Parses and evaluates one NDJSON line given as text.
+    public func process(line: String, lineNumber: Int, state: inout RuntimeState, explain: Bool = false) -> [DecisionRecord] {
+        var records: [DecisionRecord] = []
+        var line = line
+        line.withUTF8 {
+            process(line: UnsafeRawBufferPointer($0), lineNumber: lineNumber, state: &state, explain: explain, into: &records)
+        }
+        return records
+    }
+
+    /// Evaluates a parsed event (SPEC §8.1 steps 3–5) and returns its records.
+    public func process(event: ParsedEvent, state: inout RuntimeState, explain: Bool = false) -> [DecisionRecord] {
+        var records: [DecisionRecord] = []
+        evaluate(event, state: &state, explain: explain, into: &records)
+        return records
+    }
+
+    /// Evaluates a parsed event, appending its records to `records`.
+    public func process(event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, into records: inout [DecisionRecord]) {
+        evaluate(event, state: &state, explain: explain, into: &records)
+    }
+}

@@ -1,0 +1,153 @@
+public import HeraldCompiler
+
+/// The state evaluation carries from one event to the next (SPEC §8):
+/// processed event ids, planned sends and reminder plans. A plain value:
+/// the host owns it, passes it `inout` to `Runtime.process`, and may persist
+/// it (it is `Codable`) and restore it later. It grows with the number of
+/// distinct events, pending messages and planned reminders, never with
+/// the records written.
+public struct RuntimeState: Sendable, Equatable, Codable {
+    /// Ids of events that passed validation (SPEC §8.1 step 4).
+    public var processedEventIDs: Set<String> = []
+    /// Keys of event-rule sends planned for later than their event, with
+    /// their send time (seconds since 1970), for the `duplicate` check.
+    /// Entries already due when the stream has moved past them are dropped
+    /// automatically: keys contain the event id, which is never processed twice.
+    public var plannedSends: [String: Int64] = [:]
+    /// Reminder plans per entity (`work_order` + id), then per rule id.
+    public var reminders: [EntityReference: [String: ReminderPlan]] = [:]
+    /// The latest `occurred_at` seen (seconds), used to drop due sends.
+    public var latestOccurredAt: Int64 = .min
+
+    /// Size of `plannedSends` that triggers the next clean-up.
+    var plannedSendsLimit = 1024
+
+    /// Creates an empty state.
+    public init() {}
+
+    /// Drops planned sends due at or before `instant` (seconds since 1970):
+    /// a host that trims `processedEventIDs` should trim these no further
+    /// than the events it forgot.
+    public mutating func dropPlannedSends(dueAtOrBefore instant: Int64) {
+        plannedSends = plannedSends.filter { $0.value > instant }
+    }
+
+    /// Records a delayed send and keeps the table bounded by pending sends.
+    mutating func notePlannedSend(_ key: String, at instant: Int64) {
+        plannedSends[key] = instant
+        if plannedSends.count >= plannedSendsLimit {
+            dropPlannedSends(dueAtOrBefore: latestOccurredAt)
+            plannedSendsLimit = max(1024, plannedSends.count * 2)
+        }
+    }
+
+    public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
+        a.processedEventIDs == b.processedEventIDs && a.plannedSends == b.plannedSends && a.reminders == b.reminders
+            && a.latestOccurredAt == b.latestOccurredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case processedEvents = "processed_events"
+        case plannedSends = "planned_sends"
+        case reminders
+        case latestOccurredAt = "latest_occurred_at"
+    }
+
+    struct StoredReminder: Codable {
+        var rule: String
+        var entity: Entity
+        var entityID: String
+        var plan: ReminderPlan
+
+        enum CodingKeys: String, CodingKey {
+            case rule, entity
+            case entityID = "entity_id"
+            case plan
+        }
+    }
+
+    /// Decodes a state written by `encode(to:)`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        processedEventIDs = Set(try c.decode([String].self, forKey: .processedEvents))
+        plannedSends = try c.decode([String: Int64].self, forKey: .plannedSends)
+        latestOccurredAt = try c.decodeIfPresent(Int64.self, forKey: .latestOccurredAt) ?? .min
+        for r in try c.decode([StoredReminder].self, forKey: .reminders) {
+            reminders[EntityReference(entity: r.entity, id: r.entityID), default: [:]][r.rule] = r.plan
+        }
+        plannedSendsLimit = max(1024, plannedSends.count * 2)
+    }
+
+    /// Encodes the state deterministically (sorted).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(processedEventIDs.sorted(), forKey: .processedEvents)
+        try c.encode(plannedSends, forKey: .plannedSends)
+        try c.encode(latestOccurredAt, forKey: .latestOccurredAt)
+        var stored: [StoredReminder] = []
+        for (ref, plans) in reminders {
+            for (rule, plan) in plans {
+                stored.append(StoredReminder(rule: rule, entity: ref.entity, entityID: ref.id, plan: plan))
+            }
+        }
+        stored.sort { ($0.entity.rawValue, $0.entityID, $0.rule) < ($1.entity.rawValue, $1.entityID, $1.rule) }
+        try c.encode(stored, forKey: .reminders)
+    }
+}
+
+/// An entity instance: its kind and id (`work_order` `WO-1`).
+public struct EntityReference: Sendable, Hashable, Codable {
+    /// The entity kind.
+    public var entity: Entity
+    /// Its id.
+    public var id: String
+
+    /// Creates a reference.
+    public init(entity: Entity, id: String) {
+        self.entity = entity
+        self.id = id
+    }
+}
+
+/// What a reminder rule last planned for one entity (SPEC §5.3).
+public struct ReminderPlan: Sendable, Hashable, Codable {
+    /// The field value (seconds since 1970) the plan was made for.
+    public var value: Int64
+    /// Its fraction of a second.
+    public var valueNanoseconds: Int32
+    /// Channels that got a `send`, with their send time; a send is pending
+    /// while its time is later than the current event's `occurred_at`.
+    public var sends: [PlannedReminder]
+
+    /// Creates a plan.
+    public init(value: Int64, valueNanoseconds: Int32 = 0, sends: [PlannedReminder]) {
+        self.value = value
+        self.valueNanoseconds = valueNanoseconds
+        self.sends = sends
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case value
+        case valueNanoseconds = "value_nanoseconds"
+        case sends
+    }
+}
+
+/// A reminder `send` on one channel.
+public struct PlannedReminder: Sendable, Hashable, Codable {
+    /// The channel.
+    public var channel: Channel
+    /// When it is sent (seconds since 1970).
+    public var sendAt: Int64
+
+    /// Creates a planned reminder.
+    public init(channel: Channel, sendAt: Int64) {
+        self.channel = channel
+        self.sendAt = sendAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case channel
+        case sendAt = "send_at"
+    }
+}

@@ -20,7 +20,9 @@ private func renderLookup(_ path: FieldPath) -> Value? { renderFields[path.descr
 
 private func renderPath(_ dotted: String) -> FieldPath { FieldPath(dotted: dotted) }
 
-private func renderSegments(_ segments: [TemplateSegment], _ escaping: TemplateRenderer.Escaping = .none, zone: String = "America/Sao_Paulo")
+private func renderSegments(
+    _ segments: [TemplateSegment], _ escaping: TemplateRenderer.Escaping = .none, zone: String = "America/Sao_Paulo"
+)
     -> String
 {
     TemplateRenderer.render(
@@ -30,45 +32,54 @@ private func renderSegments(_ segments: [TemplateSegment], _ escaping: TemplateR
 
 @Suite("Template rendering")
 struct RenderingTests {
-    @Test("values are written by type; absent values are empty", arguments: [
-        ([TemplateSegment.text("Olá "), .value(renderPath("client.name"), filters: []), .text("!")], "Olá Maria Souza!"),
-        ([.value(renderPath("work_order.total"), filters: [])], "1234.5"),
-        ([.value(renderPath("work_order.count"), filters: [])], "3"),
-        ([.value(renderPath("client.vip"), filters: [])], "true"),
-        ([.value(renderPath("client.head_office"), filters: [])], "false"),
-        ([.value(renderPath("work_order.scheduled_for"), filters: [])], "2026-04-08T13:00:00-03:00"),
-        ([.text("["), .value(renderPath("work_order.closed_at"), filters: []), .text("]")], "[]"),
-    ])
+    @Test(
+        "values are written by type; absent values are empty",
+        arguments: [
+            (
+                [TemplateSegment.text("Olá "), .value(renderPath("client.name"), filters: []), .text("!")],
+                "Olá Maria Souza!"
+            ),
+            ([.value(renderPath("work_order.total"), filters: [])], "1234.5"),
+            ([.value(renderPath("work_order.count"), filters: [])], "3"),
+            ([.value(renderPath("client.vip"), filters: [])], "true"),
+            ([.value(renderPath("client.head_office"), filters: [])], "false"),
+            ([.value(renderPath("work_order.scheduled_for"), filters: [])], "2026-04-08T13:00:00-03:00"),
+            ([.text("["), .value(renderPath("work_order.closed_at"), filters: []), .text("]")], "[]"),
+        ])
     func values(segments: [TemplateSegment], expected: String) {
         #expect(renderSegments(segments) == expected)
     }
 
-    @Test("numbers: integers without .0, decimals in shortest form, no exponents", arguments: [
-        (3.0, "3"), (-12.0, "-12"), (-0.0, "0"), (2.5, "2.5"), (0.1, "0.1"), (-0.25, "-0.25"),
-        (1e-7, "0.0000001"), (1.5e-7, "0.00000015"), (1e15, "1000000000000000"),
-        (1e20, "100000000000000000000"), (1.25e16, "12500000000000000"), (1234567.891, "1234567.891"),
-    ])
+    @Test(
+        "numbers: integers without .0, decimals in shortest form, no exponents",
+        arguments: [
+            (3.0, "3"), (-12.0, "-12"), (-0.0, "0"), (2.5, "2.5"), (0.1, "0.1"), (-0.25, "-0.25"),
+            (1e-7, "0.0000001"), (1.5e-7, "0.00000015"), (1e15, "1000000000000000"),
+            (1e20, "100000000000000000000"), (1.25e16, "12500000000000000"), (1234567.891, "1234567.891"),
+        ])
     func numbers(number: Double, expected: String) {
         #expect(TemplateRenderer.format(number: number) == expected)
     }
 
-    @Test("filters: default, date, upper, lower, truncate", arguments: [
-        ([TemplateFilter.default(.string("equipamento"))], "work_order.device", "Straße <Ä> & \"o'clock\""),
-        ([.default(.string("equipamento"))], "work_order.missing", "equipamento"),
-        ([.default(.path(renderPath("client.name")))], "client.first_name", "Maria Souza"),
-        ([.default(.path(renderPath("client.nobody")))], "work_order.missing", ""),
-        ([.date(pattern: "dd/MM/yyyy HH:mm")], "work_order.scheduled_for", "08/04/2026 13:00"),
-        ([.date(pattern: "dd/MM")], "work_order.missing", ""),
-        ([.upper], "work_order.device", "STRASSE <Ä> & \"O'CLOCK\""),
-        ([.lower], "work_order.device", "straße <ä> & \"o'clock\""),
-        ([.upper], "work_order.missing", ""),
-        ([.truncate(4)], "work_order.summary", "Ecrã"),
-        ([.truncate(0)], "client.name", ""),
-        ([.truncate(-3)], "client.name", ""),
-        ([.truncate(100)], "client.name", "Maria Souza"),
-        ([.default(.string("sem nome")), .upper, .truncate(3)], "work_order.missing", "SEM"),
-        ([.truncate(5), .upper], "client.name", "MARIA"),
-    ])
+    @Test(
+        "filters: default, date, upper, lower, truncate",
+        arguments: [
+            ([TemplateFilter.default(.string("equipamento"))], "work_order.device", "Straße <Ä> & \"o'clock\""),
+            ([.default(.string("equipamento"))], "work_order.missing", "equipamento"),
+            ([.default(.path(renderPath("client.name")))], "client.first_name", "Maria Souza"),
+            ([.default(.path(renderPath("client.nobody")))], "work_order.missing", ""),
+            ([.date(pattern: "dd/MM/yyyy HH:mm")], "work_order.scheduled_for", "08/04/2026 13:00"),
+            ([.date(pattern: "dd/MM")], "work_order.missing", ""),
+            ([.upper], "work_order.device", "STRASSE <Ä> & \"O'CLOCK\""),
+            ([.lower], "work_order.device", "straße <ä> & \"o'clock\""),
+            ([.upper], "work_order.missing", ""),
+            ([.truncate(4)], "work_order.summary", "Ecrã"),
+            ([.truncate(0)], "client.name", ""),
+            ([.truncate(-3)], "client.name", ""),
+            ([.truncate(100)], "client.name", "Maria Souza"),
+            ([.default(.string("sem nome")), .upper, .truncate(3)], "work_order.missing", "SEM"),
+            ([.truncate(5), .upper], "client.name", "MARIA"),
+        ])
     func filters(filters: [TemplateFilter], field: String, expected: String) {
         #expect(renderSegments([.value(renderPath(field), filters: filters)]) == expected)
     }
@@ -84,17 +95,22 @@ struct RenderingTests {
 
     @Test("the date filter uses the given zone")
     func dateInZone() {
-        let segments = [TemplateSegment.value(renderPath("work_order.scheduled_for"), filters: [.date(pattern: "dd/MM HH:mm")])]
+        let segments = [
+            TemplateSegment.value(renderPath("work_order.scheduled_for"), filters: [.date(pattern: "dd/MM HH:mm")])
+        ]
         #expect(renderSegments(segments, zone: "Europe/Lisbon") == "08/04 17:00")
         #expect(renderSegments(segments, zone: "UTC") == "08/04 16:00")
     }
 
-    @Test("if: present and, for a bool, true", arguments: [
-        ("client.vip", "yes"), ("client.head_office", "no"), ("work_order.closed_at", "no"),
-        ("client.name", "yes"), ("client.first_name", "yes"), ("work_order.count", "yes"),
-    ])
+    @Test(
+        "if: present and, for a bool, true",
+        arguments: [
+            ("client.vip", "yes"), ("client.head_office", "no"), ("work_order.closed_at", "no"),
+            ("client.name", "yes"), ("client.first_name", "yes"), ("work_order.count", "yes"),
+        ])
     func conditional(field: String, expected: String) {
-        #expect(renderSegments([.conditional(renderPath(field), then: [.text("yes")], else: [.text("no")])]) == expected)
+        #expect(
+            renderSegments([.conditional(renderPath(field), then: [.text("yes")], else: [.text("no")])]) == expected)
     }
 
     @Test("conditionals nest and render their values")
@@ -114,29 +130,38 @@ struct RenderingTests {
 
     @Test("html escapes values, not the template's own text")
     func htmlEscaping() {
-        let segments: [TemplateSegment] = [.text("<p>Olá \"cliente\" & "), .value(renderPath("work_order.device"), filters: []), .text("</p>")]
-        #expect(renderSegments(segments, .html) == "<p>Olá \"cliente\" & Straße &lt;Ä&gt; &amp; &quot;o&#39;clock&quot;</p>")
+        let segments: [TemplateSegment] = [
+            .text("<p>Olá \"cliente\" & "), .value(renderPath("work_order.device"), filters: []), .text("</p>"),
+        ]
+        #expect(
+            renderSegments(segments, .html) == "<p>Olá \"cliente\" & Straße &lt;Ä&gt; &amp; &quot;o&#39;clock&quot;</p>"
+        )
         #expect(renderSegments(segments, .none) == "<p>Olá \"cliente\" & Straße <Ä> & \"o'clock\"</p>")
     }
 
-    @Test("a subject turns each line break in a value into one space", arguments: [
-        ("Ecrã\npartido", "Ecrã partido pronta"),
-        ("a\r\nb\rc\nd", "a b c d pronta"),
-        ("a\n\nb", "a  b pronta"),
-        ("a\r\n\r\nb", "a  b pronta"),
-        ("\r", "  pronta"),
-        ("sem quebras", "sem quebras pronta"),
-    ])
+    @Test(
+        "a subject turns each line break in a value into one space",
+        arguments: [
+            ("Ecrã\npartido", "Ecrã partido pronta"),
+            ("a\r\nb\rc\nd", "a b c d pronta"),
+            ("a\n\nb", "a  b pronta"),
+            ("a\r\n\r\nb", "a  b pronta"),
+            ("\r", "  pronta"),
+            ("sem quebras", "sem quebras pronta"),
+        ])
     func subjectLineBreaks(value: String, expected: String) {
         let text = TemplateRenderer.render(
-            TemplateText(source: "", segments: [.value(renderPath("s"), filters: []), .text(" pronta")]), escaping: .subject,
+            TemplateText(source: "", segments: [.value(renderPath("s"), filters: []), .text(" pronta")]),
+            escaping: .subject,
             zone: .utc, lookup: { _ in .string(value) })
         #expect(text == expected)
     }
 
     @Test("a subject keeps line breaks of the template's own text")
     func subjectLiteralText() {
-        #expect(renderSegments([.text("a\nb "), .value(renderPath("work_order.summary"), filters: [])], .subject) == "a\nb Ecrã partido")
+        #expect(
+            renderSegments([.text("a\nb "), .value(renderPath("work_order.summary"), filters: [])], .subject)
+                == "a\nb Ecrã partido")
     }
 }
 
@@ -147,44 +172,50 @@ struct RenderingDatePatternTests {
     /// 2026-04-07T03:00:00Z: midnight in São Paulo.
     static let midnight: Int64 = 1_775_530_800
 
-    @Test("renderFields, names, literals and quotes", arguments: [
-        ("yyyy-MM-dd HH:mm:ss", "2026-04-07 13:05:09"),
-        ("dd/MM/yyyy HH:mm", "07/04/2026 13:05"),
-        ("d/M/yy", "7/4/26"),
-        ("y", "2026"),
-        ("EEE, d MMM yyyy", "Tue, 7 Apr 2026"),
-        ("EEEE, MMMM d", "Tuesday, April 7"),
-        ("EEEEE MMMMM", "T A"),
-        ("h:mm a", "1:05 PM"),
-        ("hh 'o''clock' a", "01 o'clock PM"),
-        ("''HH''", "'13'"),
-        ("HH'h'mm", "13h05"),
-        ("yyyy-MM-dd'T'HH:mm:ssXXX", "2026-04-07T13:05:09-03:00"),
-        ("yyyy-MM-ddTHH", "2026-04-07T13"),
-        ("Z", "-0300"), ("ZZZZ", "GMT-03:00"), ("ZZZZZ", "-03:00"),
-        ("X", "-03"), ("XX", "-0300"), ("XXX", "-03:00"), ("xx", "-0300"),
-        ("D", "97"), ("m:s", "5:9"), ("H:mm:ss.SSS", "13:05:09.000"),
-        ("yyyy年MM月dd日", "2026年04月07日"),
-        ("HH 'h", "13 h"),
-        ("", ""),
-    ])
+    @Test(
+        "renderFields, names, literals and quotes",
+        arguments: [
+            ("yyyy-MM-dd HH:mm:ss", "2026-04-07 13:05:09"),
+            ("dd/MM/yyyy HH:mm", "07/04/2026 13:05"),
+            ("d/M/yy", "7/4/26"),
+            ("y", "2026"),
+            ("EEE, d MMM yyyy", "Tue, 7 Apr 2026"),
+            ("EEEE, MMMM d", "Tuesday, April 7"),
+            ("EEEEE MMMMM", "T A"),
+            ("h:mm a", "1:05 PM"),
+            ("hh 'o''clock' a", "01 o'clock PM"),
+            ("''HH''", "'13'"),
+            ("HH'h'mm", "13h05"),
+            ("yyyy-MM-dd'T'HH:mm:ssXXX", "2026-04-07T13:05:09-03:00"),
+            ("yyyy-MM-ddTHH", "2026-04-07T13"),
+            ("Z", "-0300"), ("ZZZZ", "GMT-03:00"), ("ZZZZZ", "-03:00"),
+            ("X", "-03"), ("XX", "-0300"), ("XXX", "-03:00"), ("xx", "-0300"),
+            ("D", "97"), ("m:s", "5:9"), ("H:mm:ss.SSS", "13:05:09.000"),
+            ("yyyy年MM月dd日", "2026年04月07日"),
+            ("HH 'h", "13 h"),
+            ("", ""),
+        ])
     func patterns(pattern: String, expected: String) {
         let zone = Zone(identifier: "America/Sao_Paulo") ?? .utc
         #expect(DatePattern.format(Self.afternoon, in: zone, pattern: pattern) == expected)
     }
 
-    @Test("midnight on 12- and 24-hour clocks", arguments: [
-        ("h a", "12 AM"), ("K", "0"), ("H", "0"), ("HH", "00"), ("k", "24"),
-    ])
+    @Test(
+        "midnight on 12- and 24-hour clocks",
+        arguments: [
+            ("h a", "12 AM"), ("K", "0"), ("H", "0"), ("HH", "00"), ("k", "24"),
+        ])
     func midnight(pattern: String, expected: String) {
         let zone = Zone(identifier: "America/Sao_Paulo") ?? .utc
         #expect(DatePattern.format(Self.midnight, in: zone, pattern: pattern) == expected)
     }
 
-    @Test("offsets of UTC and of a zone with minutes", arguments: [
-        ("UTC", "XXX", "Z"), ("UTC", "xxx", "+00:00"), ("UTC", "Z", "+0000"), ("UTC", "ZZZZ", "GMT"),
-        ("Asia/Kathmandu", "X", "+0545"), ("Asia/Kathmandu", "XXX", "+05:45"),
-    ])
+    @Test(
+        "offsets of UTC and of a zone with minutes",
+        arguments: [
+            ("UTC", "XXX", "Z"), ("UTC", "xxx", "+00:00"), ("UTC", "Z", "+0000"), ("UTC", "ZZZZ", "GMT"),
+            ("Asia/Kathmandu", "X", "+0545"), ("Asia/Kathmandu", "XXX", "+05:45"),
+        ])
     func offsets(identifier: String, pattern: String, expected: String) throws {
         let zone = try #require(Zone(identifier: identifier))
         #expect(DatePattern.format(Self.afternoon, in: zone, pattern: pattern) == expected)

@@ -47,77 +47,83 @@ struct TimeWorkingCalendarTests {
         #expect(calendarOf("Nowhere/Atlantis", workingDays(0...4, [("09:00", "17:00")])) == nil)
     }
 
-    @Test("open inside spans, closed at their ends, on weekends and closed dates", arguments: [
-        (lisbonHours, "2026-10-01T09:00:00+01:00", true),
-        (lisbonHours, "2026-10-01T08:59:59+01:00", false),
-        (lisbonHours, "2026-10-01T12:29:59+01:00", true),
-        (lisbonHours, "2026-10-01T12:30:00+01:00", false),
-        (lisbonHours, "2026-10-01T14:00:00+01:00", true),
-        (lisbonHours, "2026-10-01T19:00:00+01:00", false),
-        (lisbonHours, "2026-10-03T10:00:00+01:00", false),
-        (lisbonHours, "2026-10-05T10:00:00+01:00", false),
-        (lisbonHours, "2026-10-06T10:00:00+01:00", true),
-        (lisbonHours, "2026-10-26T08:30:00+00:00", false),
-        (lisbonHours, "2026-10-26T09:00:00+00:00", true),
-        (shopHours, "2026-04-11T12:59:00-03:00", true),
-        (shopHours, "2026-04-11T13:00:00-03:00", false),
-        (shopHours, "2026-04-12T10:00:00-03:00", false),
-        (lateNightHours, "2026-04-10T23:59:59-03:00", true),
-        (lateNightHours, "2026-04-11T00:00:00-03:00", true),
-        (lateNightHours, "2026-04-11T02:00:00-03:00", false),
-        (earlyHoursNY, "2026-11-01T01:15:00-04:00", true),
-        (earlyHoursNY, "2026-11-01T01:45:00-04:00", false),
-        (earlyHoursNY, "2026-11-01T01:15:00-05:00", true),
-        (intoGapNY, "2026-03-08T01:59:00-05:00", true),
-        (intoGapNY, "2026-03-08T03:00:00-04:00", false),
-        (neverOpenHours, "2026-03-08T03:00:00Z", false),
-    ])
+    @Test(
+        "open inside spans, closed at their ends, on weekends and closed dates",
+        arguments: [
+            (lisbonHours, "2026-10-01T09:00:00+01:00", true),
+            (lisbonHours, "2026-10-01T08:59:59+01:00", false),
+            (lisbonHours, "2026-10-01T12:29:59+01:00", true),
+            (lisbonHours, "2026-10-01T12:30:00+01:00", false),
+            (lisbonHours, "2026-10-01T14:00:00+01:00", true),
+            (lisbonHours, "2026-10-01T19:00:00+01:00", false),
+            (lisbonHours, "2026-10-03T10:00:00+01:00", false),
+            (lisbonHours, "2026-10-05T10:00:00+01:00", false),
+            (lisbonHours, "2026-10-06T10:00:00+01:00", true),
+            (lisbonHours, "2026-10-26T08:30:00+00:00", false),
+            (lisbonHours, "2026-10-26T09:00:00+00:00", true),
+            (shopHours, "2026-04-11T12:59:00-03:00", true),
+            (shopHours, "2026-04-11T13:00:00-03:00", false),
+            (shopHours, "2026-04-12T10:00:00-03:00", false),
+            (lateNightHours, "2026-04-10T23:59:59-03:00", true),
+            (lateNightHours, "2026-04-11T00:00:00-03:00", true),
+            (lateNightHours, "2026-04-11T02:00:00-03:00", false),
+            (earlyHoursNY, "2026-11-01T01:15:00-04:00", true),
+            (earlyHoursNY, "2026-11-01T01:45:00-04:00", false),
+            (earlyHoursNY, "2026-11-01T01:15:00-05:00", true),
+            (intoGapNY, "2026-03-08T01:59:00-05:00", true),
+            (intoGapNY, "2026-03-08T03:00:00-04:00", false),
+            (neverOpenHours, "2026-03-08T03:00:00Z", false),
+        ])
     func isOpen(calendar: WorkingCalendar?, at text: String, expected: Bool) throws {
         let calendar = try #require(calendar)
         #expect(calendar.isOpen(at: rfcInstant(text)) == expected)
     }
 
-    @Test("the next opening skips lunch, evenings, weekends and holidays", arguments: [
-        (shopHours, "2026-04-10T18:30:00-03:00", "2026-04-11T09:00:00-03:00"),
-        (shopHours, "2026-04-11T13:00:00-03:00", "2026-04-13T08:00:00-03:00"),
-        (shopHours, "2026-04-13T07:00:00-03:00", "2026-04-13T08:00:00-03:00"),
-        (lisbonHours, "2026-10-01T10:00:00+01:00", "2026-10-01T10:00:00+01:00"),
-        (lisbonHours, "2026-10-01T12:30:00+01:00", "2026-10-01T14:00:00+01:00"),
-        (lisbonHours, "2026-10-02T19:00:00+01:00", "2026-10-06T09:00:00+01:00"),
-        (lisbonHours, "2026-10-24T10:00:00+01:00", "2026-10-26T09:00:00+00:00"),
-        (lisbonHours, "2026-03-27T20:00:00+00:00", "2026-03-30T09:00:00+01:00"),
-        (lateNightHours, "2026-04-10T19:00:00-03:00", "2026-04-10T20:00:00-03:00"),
-        (lateNightHours, "2026-04-11T02:00:00-03:00", "2026-04-17T20:00:00-03:00"),
-        // Clocks fall back from 01:59:59 EDT to 01:00 EST, back into the period.
-        (earlyHoursNY, "2026-11-01T01:45:00-04:00", "2026-11-01T01:00:00-05:00"),
-        (earlyHoursNY, "2026-11-01T01:45:00-05:00", "2026-11-02T01:00:00-05:00"),
-        // A period starting in a gap opens when the clocks jump into it.
-        (fromGapNY, "2026-03-08T01:59:00-05:00", "2026-03-08T03:00:00-04:00"),
-        (fromGapNY, "2026-03-07T05:00:00-05:00", "2026-03-08T03:00:00-04:00"),
-        (lordHoweHours, "2026-10-04T01:59:00+10:30", "2026-10-04T02:30:00+11:00"),
-        (lordHoweHours, "2026-10-04T03:00:00+11:00", "2026-10-05T02:00:00+11:00"),
-    ])
+    @Test(
+        "the next opening skips lunch, evenings, weekends and holidays",
+        arguments: [
+            (shopHours, "2026-04-10T18:30:00-03:00", "2026-04-11T09:00:00-03:00"),
+            (shopHours, "2026-04-11T13:00:00-03:00", "2026-04-13T08:00:00-03:00"),
+            (shopHours, "2026-04-13T07:00:00-03:00", "2026-04-13T08:00:00-03:00"),
+            (lisbonHours, "2026-10-01T10:00:00+01:00", "2026-10-01T10:00:00+01:00"),
+            (lisbonHours, "2026-10-01T12:30:00+01:00", "2026-10-01T14:00:00+01:00"),
+            (lisbonHours, "2026-10-02T19:00:00+01:00", "2026-10-06T09:00:00+01:00"),
+            (lisbonHours, "2026-10-24T10:00:00+01:00", "2026-10-26T09:00:00+00:00"),
+            (lisbonHours, "2026-03-27T20:00:00+00:00", "2026-03-30T09:00:00+01:00"),
+            (lateNightHours, "2026-04-10T19:00:00-03:00", "2026-04-10T20:00:00-03:00"),
+            (lateNightHours, "2026-04-11T02:00:00-03:00", "2026-04-17T20:00:00-03:00"),
+            // Clocks fall back from 01:59:59 EDT to 01:00 EST, back into the period.
+            (earlyHoursNY, "2026-11-01T01:45:00-04:00", "2026-11-01T01:00:00-05:00"),
+            (earlyHoursNY, "2026-11-01T01:45:00-05:00", "2026-11-02T01:00:00-05:00"),
+            // A period starting in a gap opens when the clocks jump into it.
+            (fromGapNY, "2026-03-08T01:59:00-05:00", "2026-03-08T03:00:00-04:00"),
+            (fromGapNY, "2026-03-07T05:00:00-05:00", "2026-03-08T03:00:00-04:00"),
+            (lordHoweHours, "2026-10-04T01:59:00+10:30", "2026-10-04T02:30:00+11:00"),
+            (lordHoweHours, "2026-10-04T03:00:00+11:00", "2026-10-05T02:00:00+11:00"),
+        ])
     func nextOpening(calendar: WorkingCalendar?, from text: String, expected: String) throws {
         let calendar = try #require(calendar)
         #expect(calendar.nextOpening(atOrAfter: rfcInstant(text)) == rfcInstant(expected))
     }
 
-    @Test("the latest open minute before an instant", arguments: [
-        (lisbonHours, "2026-10-26T08:00:00+00:00", "2026-10-23T18:59:00+01:00"),
-        (lisbonHours, "2026-10-01T13:00:00+01:00", "2026-10-01T12:29:00+01:00"),
-        (lisbonHours, "2026-10-01T10:00:30+01:00", "2026-10-01T10:00:00+01:00"),
-        (lisbonHours, "2026-10-01T10:00:00+01:00", "2026-10-01T09:59:00+01:00"),
-        (lisbonHours, "2026-10-01T09:00:00+01:00", "2026-09-30T18:59:00+01:00"),
-        (lisbonHours, "2026-10-06T09:00:00+01:00", "2026-10-02T18:59:00+01:00"),
-        (lisbonHours, "2026-10-06T19:30:00+01:00", "2026-10-06T18:59:00+01:00"),
-        (shopHours, "2026-04-13T07:00:00-03:00", "2026-04-11T12:59:00-03:00"),
-        (lateNightHours, "2026-04-11T00:00:00-03:00", "2026-04-10T23:59:00-03:00"),
-        (lateNightHours, "2026-04-11T05:00:00-03:00", "2026-04-11T01:59:00-03:00"),
-        (earlyHoursNY, "2026-11-01T01:45:00-05:00", "2026-11-01T01:29:00-05:00"),
-        (earlyHoursNY, "2026-11-01T01:00:00-05:00", "2026-11-01T01:29:00-04:00"),
-        // Open until the clocks jump from 02:00 to 03:00.
-        (intoGapNY, "2026-03-08T03:10:00-04:00", "2026-03-08T01:59:00-05:00"),
-    ])
+    @Test(
+        "the latest open minute before an instant",
+        arguments: [
+            (lisbonHours, "2026-10-26T08:00:00+00:00", "2026-10-23T18:59:00+01:00"),
+            (lisbonHours, "2026-10-01T13:00:00+01:00", "2026-10-01T12:29:00+01:00"),
+            (lisbonHours, "2026-10-01T10:00:30+01:00", "2026-10-01T10:00:00+01:00"),
+            (lisbonHours, "2026-10-01T10:00:00+01:00", "2026-10-01T09:59:00+01:00"),
+            (lisbonHours, "2026-10-01T09:00:00+01:00", "2026-09-30T18:59:00+01:00"),
+            (lisbonHours, "2026-10-06T09:00:00+01:00", "2026-10-02T18:59:00+01:00"),
+            (lisbonHours, "2026-10-06T19:30:00+01:00", "2026-10-06T18:59:00+01:00"),
+            (shopHours, "2026-04-13T07:00:00-03:00", "2026-04-11T12:59:00-03:00"),
+            (lateNightHours, "2026-04-11T00:00:00-03:00", "2026-04-10T23:59:00-03:00"),
+            (lateNightHours, "2026-04-11T05:00:00-03:00", "2026-04-11T01:59:00-03:00"),
+            (earlyHoursNY, "2026-11-01T01:45:00-05:00", "2026-11-01T01:29:00-05:00"),
+            (earlyHoursNY, "2026-11-01T01:00:00-05:00", "2026-11-01T01:29:00-04:00"),
+            // Open until the clocks jump from 02:00 to 03:00.
+            (intoGapNY, "2026-03-08T03:10:00-04:00", "2026-03-08T01:59:00-05:00"),
+        ])
     func latestOpenMinute(calendar: WorkingCalendar?, before text: String, expected: String) throws {
         let calendar = try #require(calendar)
         #expect(calendar.latestOpenMinute(before: rfcInstant(text)) == rfcInstant(expected))
@@ -145,7 +151,9 @@ struct TimeWorkingCalendarTests {
         #expect(calendar.nextOpening(atOrAfter: rfcInstant("2028-12-01T00:00:00Z")) != nil)
     }
 
-    @Test("every result is open and nothing open was skipped", arguments: [lisbonHours, shopHours, earlyHoursNY, fromGapNY, intoGapNY, lordHoweHours])
+    @Test(
+        "every result is open and nothing open was skipped",
+        arguments: [lisbonHours, shopHours, earlyHoursNY, fromGapNY, intoGapNY, lordHoweHours])
     func consistentWithIsOpen(calendar: WorkingCalendar?) throws {
         let calendar = try #require(calendar)
         var generator = TimeSplitMix(seed: 11)

@@ -177,7 +177,8 @@ public enum TemplateRenderer {
         guard let exponent = Int(shortest[shortest.index(after: e)...].replacing("+", with: "")) else {
             return shortest
         }
-        let integerDigits = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
+        let integerDigits =
+            mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
             ?? mantissa.count
         var digits = mantissa.filter { $0 != "." }
         var point = integerDigits + exponent
@@ -318,7 +319,9 @@ public enum DatePattern {
                 out.append(contentsOf: "GMT".utf8)
                 if offset != 0 { appendOffset(offset, colon: true, minutes: .always, to: &out) }
             default:
-                if offset == 0 { out.append(UInt8(ascii: "Z")) } else {
+                if offset == 0 {
+                    out.append(UInt8(ascii: "Z"))
+                } else {
                     appendOffset(offset, colon: true, minutes: .always, to: &out)
                 }
             }
@@ -348,22 +351,16 @@ public enum DatePattern {
         appendNumber(magnitude % 60, width: 2, to: &out)
     }
 
-    /// Appends a non-negative number zero-padded to `width` digits.
+    /// Appends the magnitude of a number zero-padded to `width` digits.
     private static func appendNumber(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let start = out.count
         var v = value.magnitude
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[n] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                n += 1
-            } while v > 0 && n < buffer.count
-        }
-        if width > n { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: min(width, 64) - n)) }
-        withUnsafeBytes(of: &digits) { buffer in
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(buffer[k]) }
-        }
+        repeat {
+            out.append(UInt8(truncatingIfNeeded: 0x30 &+ v % 10))
+            v /= 10
+        } while v > 0
+        let count = out.count - start
+        if width > count { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: min(width, 64) - count)) }
+        out[start...].reverse()
     }
 }

@@ -44,7 +44,7 @@ public struct WorkingCalendar: Sendable {
                 .sorted { $0.start < $1.start })
         }
         self.week = week
-        self.closedDays = Set(spec.closed.filter(\.isValid).map(\.daysSince1970))
+        self.closedDays = Set(spec.closed.filter(\.isGregorianDate).map(\.daysSince1970))
         self.hasHours = week.contains { !$0.isEmpty }
     }
 
@@ -85,7 +85,8 @@ public struct WorkingCalendar: Sendable {
         var best: Int64?
         var foundOn: Int?
         for day in firstDay...(firstDay + Self.searchDays) {
-            // Wall-clock days can overlap around a fall-back, so one more day is checked.
+            // Wall-clock days can overlap around a fall-back, so one more day is checked
+            // after the day of the best candidate so far.
             if let foundOn, day > foundOn + 1 { break }
             let spans = spans(ofDay: day)
             if spans.isEmpty { continue }
@@ -93,17 +94,19 @@ public struct WorkingCalendar: Sendable {
             func consider(_ candidate: Int64) {
                 guard candidate >= instant, candidate < (best ?? .max), isOpen(at: candidate) else { return }
                 best = candidate
-                foundOn = min(foundOn ?? day, day)
+                let localDay = localDay(of: candidate)
+                foundOn = min(foundOn ?? localDay, localDay)
             }
             for span in spans {
-                let start = LocalDateTime(secondsSince1970: dayStart &+ span.start)
-                let (earlier, later) = zone.instants(of: start)
+                let start = dayStart &+ span.start
+                let earlier = zone.rules.earliestInstant(ofLocal: start)
+                let later = zone.rules.latestInstant(ofLocal: start)
                 consider(earlier)
                 if later != earlier { consider(later) }
             }
             // The clocks may jump (forward or back) into a period.
-            let from = zone.instant(of: LocalDateTime(secondsSince1970: dayStart)) &- 86_400
-            for transition in zone.transitions(from: from, to: from &+ 3 * 86_400) {
+            // Offsets lie within -12h…+14h, so the day's instants lie in this window.
+            for transition in zone.transitions(from: dayStart &- 15 * 3600, to: dayStart &+ 37 * 3600) {
                 consider(transition)
             }
         }
@@ -128,21 +131,28 @@ public struct WorkingCalendar: Sendable {
             func consider(_ candidate: Int64) {
                 guard instant > candidate, candidate > (best ?? .min), isOpen(at: candidate) else { return }
                 best = candidate
-                foundOn = max(foundOn ?? day, day)
+                let localDay = localDay(of: candidate)
+                foundOn = max(foundOn ?? localDay, localDay)
             }
             for span in spans {
-                let lastMinuteOfSpan = LocalDateTime(secondsSince1970: dayStart &+ span.end &- 60)
-                let (earlier, later) = zone.instants(of: lastMinuteOfSpan)
+                let lastMinuteOfSpan = dayStart &+ span.end &- 60
+                let earlier = zone.rules.earliestInstant(ofLocal: lastMinuteOfSpan)
+                let later = zone.rules.latestInstant(ofLocal: lastMinuteOfSpan)
                 consider(earlier)
                 if later != earlier { consider(later) }
             }
             // The clocks may jump (forward or back) out of a period.
-            let from = zone.instant(of: LocalDateTime(secondsSince1970: dayStart)) &- 86_400
-            for transition in zone.transitions(from: from, to: from &+ 3 * 86_400) {
+            // Offsets lie within -12h…+14h, so the day's instants lie in this window.
+            for transition in zone.transitions(from: dayStart &- 15 * 3600, to: dayStart &+ 37 * 3600) {
                 consider(floorToMinute(transition &- 1))
             }
         }
         return best
+    }
+
+    /// The wall-clock day (days since 1970) of an instant.
+    private func localDay(of instant: Int64) -> Int {
+        Int(CivilDays.floorDivide(zone.localSeconds(at: instant), 86_400))
     }
 
     /// The start of the wall-clock minute containing `instant`.

@@ -1,5 +1,5 @@
-public import HeraldCompiler
 import Foundation
+public import HeraldCompiler
 import Synchronization
 
 /// A wall-clock date and time without a zone, to the second.
@@ -54,7 +54,7 @@ extension LocalDate {
     }
 
     /// Whether the fields name a real Gregorian date (month 1–12, day within the month).
-    public var isValid: Bool {
+    var isGregorianDate: Bool {
         (1...12).contains(month) && day >= 1 && day <= CivilDays.daysInMonth(year: year, month: month)
     }
 }

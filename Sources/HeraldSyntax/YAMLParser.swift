@@ -2,7 +2,9 @@ public import Foundation
 
 /// Parses YAML text with libyaml into located `Node` trees.
 ///
-/// TODO(syntax helper): implement with libyaml's event API.
+/// Every node carries its source range, every scalar a map from its text back
+/// to the source. Aliases are expanded, merge keys applied, scalars left untyped.
+/// Problems become `yaml-syntax` diagnostics; parsing never throws or traps.
 public enum YAMLParser {
     /// Limits that keep hostile input from exhausting memory.
     public struct Limits: Sendable {
@@ -15,10 +17,64 @@ public enum YAMLParser {
 
         /// The default limits.
         public init() {}
+
+        /// Limits with the given values (defaults for the ones left out).
+        public init(maxDepth: Int = 256, maxNodes: Int = 1_000_000, maxBytes: Int = 16 * 1024 * 1024) {
+            self.maxDepth = maxDepth
+            self.maxNodes = maxNodes
+            self.maxBytes = maxBytes
+        }
     }
 
     /// Parses one file's bytes. `path` is the path reported in diagnostics.
     public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> ParsedFile {
-        ParsedFile(path: path, documents: [], diagnostics: [], lines: [])
+        let start = SourcePosition(line: 1, column: 1, offset: 0)
+        guard data.count <= limits.maxBytes else {
+            let firstLine = data.prefix(4096).split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first
+            let line = String(decoding: firstLine ?? Data(), as: UTF8.self)
+            let message = "the file is \(data.count) bytes long; the limit is \(limits.maxBytes) bytes"
+            return ParsedFile(
+                path: path, documents: [],
+                diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: start))],
+                lines: [Substring(line)])
+        }
+        var bytes = [UInt8](data)
+        var byteBase = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            bytes.removeFirst(3)
+            byteBase = 3
+        }
+        if let bad = UTF8Scan.firstInvalidByte(in: bytes) {
+            let valid = SourceText(bytes: Array(bytes[..<bad]), byteBase: byteBase)
+            let position = valid.position(ofByte: bad)
+            let message = "the file is not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))"
+            let lines = SourceText.lines(ofInvalidUTF8: bytes)
+            return ParsedFile(
+                path: path, documents: [],
+                diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: position))], lines: lines)
+        }
+
+        let source = SourceText(bytes: bytes, byteBase: byteBase)
+        var builder = TreeBuilder(source: source, path: path, limits: limits)
+        let reader = LibYAMLEventReader(bytes: bytes)
+        reading: while let step = reader.next() {
+            switch step {
+            case .success(let event):
+                if builder.handle(event) == .stop { break reading }
+            case .failure(let problem):
+                builder.fail(problem)
+                break reading
+            }
+        }
+        return ParsedFile(
+            path: path, documents: builder.documents, diagnostics: builder.diagnostics, lines: source.lines())
+    }
+}
+
+extension SourceText {
+    /// Lines of text that is not valid UTF-8 (bad bytes shown as U+FFFD).
+    static func lines(ofInvalidUTF8 bytes: [UInt8]) -> [Substring] {
+        let repaired = Array(String(decoding: bytes, as: UTF8.self).utf8)
+        return SourceText(bytes: repaired, byteBase: 0).lines()
     }
 }

@@ -1,0 +1,408 @@
+/// Turns libyaml events into located `Node` trees: resolves aliases (as copies
+/// with the alias's own range), applies merge keys, reports duplicate keys,
+/// and enforces the resource limits.
+struct TreeBuilder {
+    /// Whether to go on reading events.
+    enum Outcome {
+        case proceed
+        case stop
+    }
+
+    private let source: SourceText
+    private let path: String
+    private let limits: YAMLParser.Limits
+
+    /// Completed documents.
+    private(set) var documents: [Document] = []
+    /// Problems found so far.
+    private(set) var diagnostics: [Diagnostic] = []
+
+    private var stack: [Frame] = []
+    private var root: Node?
+    private var documentStart = SourcePosition(line: 1, column: 1, offset: 0)
+    private var anchors: [String: Anchored] = [:]
+    private var nodeCount = 0
+
+    init(source: SourceText, path: String, limits: YAMLParser.Limits) {
+        self.source = source
+        self.path = path
+        self.limits = limits
+    }
+
+    /// An anchored node and the number of nodes it stands for.
+    private struct Anchored {
+        var node: Node
+        var count: Int
+    }
+
+    /// A collection being built.
+    private struct Frame {
+        var isMapping: Bool
+        var flow: Bool
+        var start: SourcePosition
+        var lastEnd: SourcePosition
+        /// libyaml column of the collection start event.
+        var startColumn: Int
+        /// libyaml column of the first key (mappings), the block indentation.
+        var firstChildColumn: Int?
+        var anchor: String?
+        var items: [Node] = []
+        var pairs: [Node.Pair] = []
+        /// Pairs merged in by `<<`, with the index in `pairs` they stand at.
+        var merges: [(index: Int, pairs: [Node.Pair])] = []
+        var pendingKey: PendingKey?
+        /// Texts of the scalar keys written in this mapping.
+        var keys = KeySet()
+        /// Nodes in this subtree, aliases expanded.
+        var count = 1
+    }
+
+    private enum PendingKey {
+        case key(Node)
+        case merge
+        case duplicate
+    }
+
+    // MARK: Events
+
+    /// Consumes one event.
+    mutating func handle(_ event: YAMLEvent) -> Outcome {
+        if let top = stack.indices.last, stack[top].firstChildColumn == nil {
+            switch event.kind {
+            case .sequenceEnd, .mappingEnd: break
+            default: stack[top].firstChildColumn = event.start.column
+            }
+        }
+        switch event.kind {
+        case .streamStart, .streamEnd:
+            return .proceed
+        case .documentStart:
+            documentStart = source.position(ofIndex: event.start.index)
+            root = nil
+            anchors.removeAll(keepingCapacity: true)
+            stack.removeAll()
+            return .proceed
+        case .documentEnd:
+            let node = root ?? Node(
+                kind: .scalar(Scalar(text: "", style: .plain, positions: [documentStart])),
+                range: SourceRange(file: path, at: documentStart))
+            documents.append(Document(root: node))
+            root = nil
+            return .proceed
+        case .alias(let name):
+            let range = range(event.start, event.end)
+            guard let anchored = anchors[name] else {
+                diagnostics.append(.undefinedAlias(name, at: range))
+                guard count(1, at: range) else { return .stop }
+                let null = Node(kind: .scalar(Scalar(text: "", style: .plain, positions: [range.start])), range: range)
+                return add(null, count: 1)
+            }
+            guard count(anchored.count, at: range) else { return .stop }
+            var copy = anchored.node
+            copy.range = range
+            return add(copy, count: anchored.count)
+        case .scalar(let value, let style, let anchor, let tag):
+            let node = scalarNode(value: value, style: style, anchor: anchor, tag: tag, event: event)
+            guard count(1, at: node.range) else { return .stop }
+            if let anchor { anchors[anchor] = Anchored(node: node, count: 1) }
+            return add(node, count: 1)
+        case .sequenceStart(let anchor, _, let flow), .mappingStart(let anchor, _, let flow):
+            let start = source.position(ofIndex: event.start.index)
+            if stack.count >= limits.maxDepth {
+                diagnostics.append(.tooDeep(limits.maxDepth, at: SourceRange(file: path, at: start)))
+                return .stop
+            }
+            guard count(1, at: SourceRange(file: path, at: start)) else { return .stop }
+            var isMapping = false
+            if case .mappingStart = event.kind { isMapping = true }
+            stack.append(
+                Frame(
+                    isMapping: isMapping, flow: flow, start: start, lastEnd: start,
+                    startColumn: event.start.column, firstChildColumn: isMapping ? nil : event.start.column,
+                    anchor: anchor))
+            return .proceed
+        case .sequenceEnd, .mappingEnd:
+            guard let frame = stack.popLast() else { return .proceed }
+            let end = frame.flow ? source.position(ofIndex: event.end.index) : frame.lastEnd
+            let range = SourceRange(file: path, start: frame.start, end: max(end, frame.start))
+            let node: Node
+            if frame.isMapping {
+                node = Node(kind: .mapping(Self.applyMerges(frame)), range: range)
+            } else {
+                node = Node(kind: .sequence(frame.items), range: range)
+            }
+            if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, count: frame.count) }
+            return add(node, count: frame.count)
+        }
+    }
+
+    /// Records a libyaml error.
+    mutating func fail(_ problem: YAMLProblem) {
+        let position: SourcePosition
+        switch problem.location {
+        case .mark(let mark): position = source.position(ofIndex: mark.index)
+        case .byte(let offset): position = source.position(ofByte: offset)
+        case .none: position = SourcePosition(line: 1, column: 1, offset: source.byteBase)
+        }
+        var notes: [String] = []
+        if let context = problem.context, let mark = problem.contextMark {
+            let at = source.position(ofIndex: mark.index)
+            let what = context.hasPrefix("while parsing ") ? String(context.dropFirst("while parsing ".count)) : context
+            notes.append("\(what) starts at line \(at.line), column \(at.column)")
+        }
+        let message = problem.context.map { "\(problem.problem) \($0)" } ?? problem.problem
+        var diagnostic = Diagnostic.yamlSyntax(message, at: SourceRange(file: path, at: position))
+        diagnostic.notes = notes
+        diagnostics.append(diagnostic)
+    }
+
+    // MARK: Building
+
+    private func range(_ start: YAMLMark, _ end: YAMLMark) -> SourceRange {
+        SourceRange(file: path, start: source.position(ofIndex: start.index), end: source.position(ofIndex: end.index))
+    }
+
+    /// Adds `n` to the file's node count; false (with a diagnostic) past the limit.
+    private mutating func count(_ n: Int, at range: SourceRange) -> Bool {
+        nodeCount += n
+        guard nodeCount <= limits.maxNodes else {
+            diagnostics.append(.tooManyNodes(limits.maxNodes, at: range))
+            return false
+        }
+        return true
+    }
+
+    /// The indentation libyaml had when it scanned a block scalar here, most
+    /// likely first: the enclosing block collections' columns, then -1.
+    private var indentCandidates: [Int] {
+        var result: [Int] = []
+        for frame in stack.reversed() where !frame.flow {
+            let column = frame.firstChildColumn ?? frame.startColumn
+            if !result.contains(column) { result.append(column) }
+            if !result.contains(frame.startColumn) { result.append(frame.startColumn) }
+        }
+        result.append(-1)
+        return result
+    }
+
+    private func scalarNode(
+        value: String, style: Scalar.Style, anchor: String?, tag: String?, event: YAMLEvent
+    ) -> Node {
+        let hasProperties = anchor != nil || tag != nil
+        if style == .plain, value.isEmpty {
+            let markRange = range(event.start, event.end)
+            let scalar = Scalar(text: value, style: style, tag: tag, positions: [markRange.end])
+            return Node(kind: .scalar(scalar), range: markRange)
+        }
+        let cursor = source.cursor(atIndex: event.start.index, yamlColumn: event.start.column)
+        if !hasProperties, style == .plain || style == .singleQuoted || style == .doubleQuoted,
+            event.start.line == event.end.line,
+            let node = verbatimScalar(value: value, style: style, tag: tag, at: cursor.position)
+        {
+            return node
+        }
+        let candidates = style == .literal || style == .folded ? indentCandidates : [-1]
+        for parentIndent in candidates {
+            guard
+                let located = ScalarLocator.locate(
+                    style: style, from: cursor, endIndex: event.end.index, hasProperties: hasProperties,
+                    parentIndent: parentIndent, expectedCount: value.utf8.count),
+                Self.same(located.scalars, value)
+            else { continue }
+            let scalar = Scalar(text: value, style: style, tag: tag, positions: located.positions)
+            return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: located.start, end: located.end))
+        }
+        return Node(kind: .scalar(Scalar(text: value, style: style, tag: tag)), range: range(event.start, event.end))
+    }
+
+    /// The fast path for a one-line scalar written exactly as its value (plain,
+    /// or quoted without escapes): positions advance one column per character.
+    private func verbatimScalar(value: String, style: Scalar.Style, tag: String?, at start: SourcePosition) -> Node? {
+        let quoted = style != .plain
+        let first = start.offset - source.byteBase + (quoted ? 1 : 0)
+        var value = value
+        let positions = value.withUTF8 { v -> [SourcePosition]? in
+            let bytes = source.bytes
+            let count = v.count
+            guard first >= 0, first + count + (quoted ? 1 : 0) <= bytes.count else { return nil }
+            if quoted, bytes[first + count] != bytes[first - 1] { return nil }
+            var positions: [SourcePosition] = []
+            positions.reserveCapacity(count + 1)
+            var column = start.column + (quoted ? 1 : 0)
+            for k in 0..<count {
+                let b = v[k]
+                guard bytes[first + k] == b else { return nil }
+                if quoted, b == 0x27 || b == 0x22 || b == 0x5C { return nil }
+                if b & 0xC0 != 0x80 {
+                    positions.append(SourcePosition(line: start.line, column: column, offset: first + k + source.byteBase))
+                    column += 1
+                }
+            }
+            positions.append(SourcePosition(line: start.line, column: column, offset: first + count + source.byteBase))
+            return positions
+        }
+        guard let positions, let last = positions.last else { return nil }
+        var end = last
+        if quoted {
+            end.column += 1
+            end.offset += 1
+        }
+        let scalar = Scalar(text: value, style: style, tag: tag, positions: positions)
+        return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: start, end: end))
+    }
+
+    private static func same(_ scalars: [UInt32], _ value: String) -> Bool {
+        var i = 0
+        for s in value.unicodeScalars {
+            guard i < scalars.count, scalars[i] == s.value else { return false }
+            i += 1
+        }
+        return i == scalars.count
+    }
+
+    /// Puts a finished node into its parent (or makes it the document root).
+    private mutating func add(_ node: Node, count: Int) -> Outcome {
+        guard let top = stack.indices.last else {
+            root = node
+            return .proceed
+        }
+        stack[top].count += count
+        if node.range.end > stack[top].lastEnd { stack[top].lastEnd = node.range.end }
+        guard stack[top].isMapping else {
+            stack[top].items.append(node)
+            return .proceed
+        }
+        switch stack[top].pendingKey {
+        case nil:
+            stack[top].pendingKey = Self.key(node, in: &stack[top], diagnostics: &diagnostics)
+        case .key(let key)?:
+            stack[top].pairs.append(Node.Pair(key: key, value: node))
+            stack[top].pendingKey = nil
+        case .merge?:
+            if let pairs = mergedPairs(node) {
+                stack[top].merges.append((stack[top].pairs.count, pairs))
+            }
+            stack[top].pendingKey = nil
+        case .duplicate?:
+            stack[top].pendingKey = nil
+        }
+        return .proceed
+    }
+
+    /// Classifies a key: a merge key, a duplicate, or an ordinary key.
+    private static func key(_ node: Node, in frame: inout Frame, diagnostics: inout [Diagnostic]) -> PendingKey {
+        guard let scalar = node.scalar else { return .key(node) }
+        if frame.keys.contains(scalar.text) {
+            diagnostics.append(.duplicateKey(scalar.text, at: node.range))
+            return .duplicate
+        }
+        frame.keys.insert(scalar.text)
+        let isMerge =
+            scalar.text == "<<" && scalar.style == .plain && (scalar.tag == nil || scalar.tag == "tag:yaml.org,2002:merge")
+        return isMerge ? .merge : .key(node)
+    }
+
+    /// The pairs a `<<` value brings in, earlier mappings first; nil (with a
+    /// diagnostic) when the value is not a mapping or a list of mappings.
+    private mutating func mergedPairs(_ value: Node) -> [Node.Pair]? {
+        switch value.kind {
+        case .mapping(let pairs):
+            return pairs
+        case .sequence(let items):
+            var result: [Node.Pair] = []
+            for item in items {
+                guard let pairs = item.pairs else {
+                    diagnostics.append(.invalidMerge(at: item.range))
+                    return nil
+                }
+                result.append(contentsOf: pairs)
+            }
+            return result
+        case .scalar:
+            diagnostics.append(.invalidMerge(at: value.range))
+            return nil
+        }
+    }
+
+    /// The mapping's pairs with merged pairs inserted where `<<` stood; keys
+    /// written in the mapping win, then earlier merged keys.
+    private static func applyMerges(_ frame: Frame) -> [Node.Pair] {
+        guard !frame.merges.isEmpty else { return frame.pairs }
+        var seen = frame.keys
+        seen.makeHashed()
+        var result: [Node.Pair] = []
+        var next = 0
+        func insertMerges(upTo index: Int) {
+            while next < frame.merges.count, frame.merges[next].index <= index {
+                for pair in frame.merges[next].pairs {
+                    if let text = pair.key.text {
+                        guard !seen.contains(text) else { continue }
+                        seen.insert(text)
+                    }
+                    result.append(pair)
+                }
+                next += 1
+            }
+        }
+        for (i, pair) in frame.pairs.enumerated() {
+            insertMerges(upTo: i)
+            result.append(pair)
+        }
+        insertMerges(upTo: frame.pairs.count)
+        return result
+    }
+}
+
+/// The key texts of one mapping: a short array while the mapping is small
+/// (most are), a hash set beyond that.
+private struct KeySet {
+    private var small: [String] = []
+    private var large: Set<String>?
+
+    func contains(_ key: String) -> Bool {
+        if let large { return large.contains(key) }
+        return small.contains(key)
+    }
+
+    mutating func insert(_ key: String) {
+        if large != nil {
+            large?.insert(key)
+            return
+        }
+        small.append(key)
+        if small.count > 16 { makeHashed() }
+    }
+
+    mutating func makeHashed() {
+        guard large == nil else { return }
+        large = Set(small)
+        small = []
+    }
+}
+
+extension Diagnostic {
+    /// A YAML syntax error (libyaml's message, or one of the checks below).
+    static func yamlSyntax(_ message: String, at range: SourceRange) -> Diagnostic {
+        .error("yaml-syntax", message, at: range)
+    }
+
+    static func duplicateKey(_ key: String, at range: SourceRange) -> Diagnostic {
+        .yamlSyntax("duplicate key '\(key)'", at: range)
+    }
+
+    static func undefinedAlias(_ name: String, at range: SourceRange) -> Diagnostic {
+        .yamlSyntax("found undefined alias '\(name)'", at: range)
+    }
+
+    static func invalidMerge(at range: SourceRange) -> Diagnostic {
+        .yamlSyntax("a merge key '<<' takes a mapping or a list of mappings", at: range)
+    }
+
+    static func tooManyNodes(_ limit: Int, at range: SourceRange) -> Diagnostic {
+        .yamlSyntax("the document expands to too many nodes (more than \(limit)) through its aliases", at: range)
+    }
+
+    static func tooDeep(_ limit: Int, at range: SourceRange) -> Diagnostic {
+        .yamlSyntax("the document nests collections deeper than \(limit) levels", at: range)
+    }
+}

@@ -217,7 +217,16 @@ public enum DatePattern {
         let local = LocalDateTime(secondsSince1970: instant &+ Int64(offset))
         var out: [UInt8] = []
         out.reserveCapacity(pattern.utf8.count + 16)
-        let p = Array(pattern.utf8)
+        if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, $0, into: &out) }) == nil {
+            Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, $0, into: &out) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes `local` by the pattern bytes `p`.
+    private static func format(
+        _ local: LocalDateTime, _ offset: Int, _ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]
+    ) {
         var i = 0
         while i < p.count {
             let c = p[i]
@@ -253,7 +262,6 @@ public enum DatePattern {
             appendField(c, count: count, local: local, offset: offset, to: &out)
             i += count
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static let monthNames = [

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCompiler
+import HeraldSyntax
 import Testing
 
 @Suite("Reporting documentation")

@@ -27,9 +27,37 @@ enum ScalarLexing {
     /// The text of `s[from..<to]`, with bounds clamped.
     static func text(_ s: [Unicode.Scalar], _ from: Int, _ to: Int) -> String {
         let a = max(0, min(from, s.count)), b = max(a, min(to, s.count))
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: s[a..<b])
-        return String(out)
+        var builder = TextBuilder(capacity: b - a)
+        for i in a..<b { builder.append(s[i]) }
+        return builder.string
+    }
+
+    /// Builds a `String` from scalars through UTF-8 bytes (much faster than
+    /// appending to a `String.UnicodeScalarView`).
+    struct TextBuilder {
+        private var bytes: [UInt8] = []
+
+        init(capacity: Int = 0) {
+            bytes.reserveCapacity(capacity)
+        }
+
+        var isEmpty: Bool { bytes.isEmpty }
+
+        mutating func append(_ c: Unicode.Scalar) {
+            if c.value < 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: c.value))
+            } else {
+                for unit in UTF8.encode(c) ?? UTF8.EncodedScalar() { bytes.append(unit) }
+            }
+        }
+
+        mutating func append(_ text: String) {
+            bytes.append(contentsOf: text.utf8)
+        }
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
     }
 
     /// `text(s, from, to)` shortened to at most `limit` scalars (with `…`),
@@ -61,11 +89,11 @@ enum ScalarLexing {
     /// Escapes: `\\`, `\"`, `\'`, `\n`.
     static func scanString(_ s: [Unicode.Scalar], at start: Int) -> StringLiteral {
         let quote = s[start]
-        var out = String.UnicodeScalarView()
+        var out = TextBuilder()
         var i = start + 1
         while i < s.count {
             let c = s[i]
-            if c == quote { return .value(String(out), end: i + 1) }
+            if c == quote { return .value(out.string, end: i + 1) }
             if c == "\\" {
                 guard i + 1 < s.count else { return .unterminated }
                 switch s[i + 1] {

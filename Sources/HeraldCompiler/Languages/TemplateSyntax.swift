@@ -155,7 +155,7 @@ struct TemplateParser {
     mutating func parse() -> [TemplatePiece] {
         var top: [TemplatePiece] = []
         var blocks: [Block] = []
-        var text = String.UnicodeScalarView()
+        var text = ScalarLexing.TextBuilder()
 
         func append(_ piece: TemplatePiece, _ top: inout [TemplatePiece], _ blocks: inout [Block]) {
             guard !blocks.isEmpty else {
@@ -168,10 +168,10 @@ struct TemplateParser {
                 blocks[blocks.count - 1].then.append(piece)
             }
         }
-        func flush(_ text: inout String.UnicodeScalarView, _ top: inout [TemplatePiece], _ blocks: inout [Block]) {
+        func flush(_ text: inout ScalarLexing.TextBuilder, _ top: inout [TemplatePiece], _ blocks: inout [Block]) {
             if text.isEmpty { return }
-            append(.text(String(text)), &top, &blocks)
-            text = String.UnicodeScalarView()
+            append(.text(text.string), &top, &blocks)
+            text.removeAll()
         }
 
         var i = 0
@@ -183,7 +183,7 @@ struct TemplateParser {
             }
             let tag = parseTag(at: i)
             if case .literal(let value, let end) = tag {
-                text.append(contentsOf: value.unicodeScalars)
+                text.append(value)
                 i = end
                 continue
             }

@@ -74,7 +74,7 @@ public enum Compiler {
             checker.add(parsed)
         }
         let ruleSet = checker.check()
-        diagnostics += checker.diagnostics
+        diagnostics = checker.reinterpret(diagnostics) + checker.diagnostics
         diagnostics.sort(by: Diagnostic.reportingOrder)
         let hasErrors = diagnostics.contains { $0.severity == .error }
         return CompilationResult(

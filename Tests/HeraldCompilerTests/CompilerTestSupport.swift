@@ -22,6 +22,11 @@ func codes(_ result: CompilationResult) -> [String] {
     result.diagnostics.map(\.code)
 }
 
+/// The codes of a result's errors (warnings left out), in reporting order.
+func errorCodes(_ result: CompilationResult) -> [String] {
+    result.diagnostics.filter { $0.severity == .error }.map(\.code)
+}
+
 /// A readable dump of a result's diagnostics, for failure messages.
 func dump(_ result: CompilationResult) -> String {
     result.diagnostics.map(goldenLine).joined(separator: "\n")

@@ -56,7 +56,7 @@ struct GoldenTests {
             "unknown-channel", "unknown-filter", "missing-template-channel", "filter-not-applicable", "type-mismatch",
             "expression-syntax", "template-syntax", "invalid-duration", "invalid-time-zone", "invalid-hours",
             "invalid-email", "missing-calendar", "unsupported-version", "optional-tag", "sms-too-long",
-            "unused-template", "unused-calendar", "duplicate-notification", "unreachable-rule",
+            "unused-template", "unused-calendar", "duplicate-notification", "unreachable-rule", "yaml-syntax",
         ]
         #expect(Set(all).subtracting(seen).sorted() == [])
     }

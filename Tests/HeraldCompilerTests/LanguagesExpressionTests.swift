@@ -228,3 +228,33 @@ struct LanguagesExpressionTests {
         #expect(expression == .or(.or(Self.path("client.vip"), Self.path("client.head_office")), Self.path("client.accepts_sms")))
     }
 }
+
+@Suite("Field scope lookups")
+struct LanguagesFieldScopeTests {
+    static let cases: [(String, String)] = [
+        ("vip", "did you mean 'client.vip'?"),
+        ("status", "did you mean 'lead.status'?"),
+        ("client", "client is an entity; name one of its fields, e.g. client.id"),
+        ("clint.name", "did you mean 'client'?"),
+        ("lead.stauts", "did you mean 'lead.status'?"),
+        ("work_order.number", "not available for trigger lead.status_changed"),
+        ("location.name", "declares no locations"),
+        ("region.name", "regions"),
+    ]
+
+    @Test("unknown paths get a message that helps to fix them", arguments: cases)
+    func unknown(path: String, fragment: String) {
+        guard case .unknown(let message) = LanguageFixtures.lead.resolve(FieldPath(dotted: path)) else {
+            Issue.record("'\(path)' should be unknown")
+            return
+        }
+        #expect(message.hasPrefix("unknown field '\(path)'"))
+        #expect(message.contains(fragment), "\(message)")
+    }
+
+    @Test("known paths resolve to their spec")
+    func known() {
+        #expect(LanguageFixtures.lead.resolve(FieldPath(dotted: "client.vip")) == .field(FieldSpec(name: "vip", type: .bool, optional: true, custom: true)))
+        #expect(LanguageFixtures.workOrder.resolve(FieldPath(dotted: "location.vars.phone")) == .field(FieldSpec(name: "vars.phone", type: .string, optional: false)))
+    }
+}

@@ -92,13 +92,15 @@ extension RuleSetChecker {
     }
 
     /// The named entries of a mapping section (`calendars`, `templates`, …):
-    /// each key must be a non-empty scalar. Null counts as empty.
-    mutating func namedEntries(_ node: Node, context: String) -> [Node.Pair] {
+    /// each key must be a non-empty scalar. Null counts as empty. With `kind`,
+    /// a key the YAML parser found twice in this mapping is a `duplicate-name`.
+    mutating func namedEntries(_ node: Node, context: String, kind: NameKind? = nil) -> [Node.Pair] {
         if node.isNull { return [] }
         guard let pairs = node.pairs else {
             report(.wrongType("\(context) must be a mapping of names, not \(describe(node))", at: node.range))
             return []
         }
+        if let kind { namedMappings.append(NamedMapping(node: node, kind: kind)) }
         var result: [Node.Pair] = []
         for pair in pairs {
             guard let key = pair.key.scalar, !key.isNull, !key.text.isEmpty else {

@@ -30,7 +30,7 @@ extension RuleSetChecker {
     /// Checks every calendar.
     mutating func checkCalendars() {
         for section in calendarSections {
-            for pair in namedEntries(section, context: "'calendars'") {
+            for pair in namedEntries(section, context: "'calendars'", kind: .calendar) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .calendar, at: pair.key.range)
                 let spec = calendar(id, node: pair.value, owner: pair.key)
@@ -144,7 +144,7 @@ extension RuleSetChecker {
     /// Checks every location and region.
     mutating func checkPlaces() {
         for section in locationSections {
-            for pair in namedEntries(section, context: "'locations'") {
+            for pair in namedEntries(section, context: "'locations'", kind: .location) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .location, at: pair.key.range)
                 let place = place(id, kind: .location, node: pair.value, owner: pair.key)
@@ -155,7 +155,7 @@ extension RuleSetChecker {
             }
         }
         for section in regionSections {
-            for pair in namedEntries(section, context: "'regions'") {
+            for pair in namedEntries(section, context: "'regions'", kind: .region) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .region, at: pair.key.range)
                 let place = place(id, kind: .region, node: pair.value, owner: pair.key)

@@ -35,6 +35,8 @@ struct RuleSetChecker {
     var regions: [String: CheckedPlace] = [:]
     var templates: [String: CheckedTemplate] = [:]
     var rules: [CheckedRule] = []
+    /// Mappings of names, for reinterpreting duplicate keys.
+    var namedMappings: [NamedMapping] = []
     /// Lookups that are expensive and repeat across rules.
     var caches = CheckerCaches()
 

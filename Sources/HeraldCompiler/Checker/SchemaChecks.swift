@@ -13,7 +13,7 @@ extension RuleSetChecker {
     /// unique non-empty names.
     mutating func checkStatuses() {
         for section in statusSections {
-            for pair in namedEntries(section, context: "'statuses'") {
+            for pair in namedEntries(section, context: "'statuses'", kind: .statusList) {
                 let name = pair.key.text ?? ""
                 guard let entity = Entity(rawValue: name), Self.statusEntities.contains(entity) else {
                     report(.unknownKey(name, in: "'statuses'", known: Self.statusEntities.map(\.rawValue), at: pair.key.range))
@@ -49,7 +49,7 @@ extension RuleSetChecker {
                     report(.unknownKey(entityName, in: "'fields'", known: Self.fieldEntities.map(\.rawValue), at: entityPair.key.range))
                     continue
                 }
-                for fieldPair in namedEntries(entityPair.value, context: "'fields' of \(entityName)") {
+                for fieldPair in namedEntries(entityPair.value, context: "'fields' of \(entityName)", kind: .field(entity)) {
                     checkField(fieldPair, of: entity)
                 }
             }

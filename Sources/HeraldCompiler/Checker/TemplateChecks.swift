@@ -34,7 +34,7 @@ extension RuleSetChecker {
     /// Checks every template.
     mutating func checkTemplates() {
         for section in templateSections {
-            for pair in namedEntries(section, context: "'templates'") {
+            for pair in namedEntries(section, context: "'templates'", kind: .template) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .template, at: pair.key.range)
                 let checked = template(id, node: pair.value, owner: pair.key)
@@ -88,7 +88,7 @@ extension RuleSetChecker {
             checked.parts[.sms, default: []].append(part)
             if let parsed = part.parsed {
                 result.sms = parsed
-                let segments = SMSSegments.count(literalText(of: parsed))
+                let segments = SMSSegments.count(TemplateSyntax.literalText(of: parsed))
                 if segments > 1 {
                     report(.warning(
                         "sms-too-long",
@@ -137,23 +137,5 @@ extension RuleSetChecker {
             if issue.severity == .error { failed = true }
         }
         return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed)
-    }
-
-    /// The literal text of a parsed template (what an SMS costs before values).
-    private func literalText(of text: TemplateText) -> String {
-        func collect(_ segments: [TemplateSegment]) -> String {
-            var result = ""
-            for segment in segments {
-                switch segment {
-                case .text(let t): result += t
-                case .value: break
-                case .conditional(_, let then, let otherwise):
-                    let a = collect(then), b = collect(otherwise)
-                    result += a.unicodeScalars.count >= b.unicodeScalars.count ? a : b
-                }
-            }
-            return result
-        }
-        return collect(text.segments)
     }
 }

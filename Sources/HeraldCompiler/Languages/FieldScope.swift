@@ -47,6 +47,12 @@ public struct FieldScope: Sendable {
         let c = path.components
         let dotted = path.description
         guard let first = c.first, let entity = Entity(rawValue: first) else {
+            // A bare field name (`vip`): suggest the entity that has it.
+            if c.count == 1, let owner = Entity.allCases.first(where: {
+                entities.contains($0) && schema.field($0, dotted) != nil
+            }) {
+                return .unknown(message: "unknown field '\(dotted)': fields are written with their entity; did you mean '\(owner.rawValue).\(dotted)'?")
+            }
             let roots = entities.map(\.rawValue).sorted()
             let hint = Suggestion.closest(to: c.first ?? "", in: roots).map { "; did you mean '\($0)'?" } ?? ""
             return .unknown(message: "unknown field '\(dotted)'\(hint)")
@@ -74,6 +80,10 @@ public struct FieldScope: Sendable {
         }
         if c.count == 2, let spec = schema.field(entity, c[1]) {
             return .field(spec)
+        }
+        if c.count == 1 {
+            let example = Schema.builtIn[entity]?.first.map { "\(entity.rawValue).\($0.name)" } ?? "\(entity.rawValue).id"
+            return .unknown(message: "unknown field '\(dotted)': \(dotted) is an entity; name one of its fields, e.g. \(example)")
         }
         let names = (Schema.builtIn[entity] ?? []).map(\.name) + (schema.customFields[entity].map { Array($0.keys) } ?? [])
         let hint = Suggestion.closest(to: c.dropFirst().joined(separator: "."), in: names)

@@ -21,7 +21,8 @@ struct TreeBuilder {
     private var root: Node?
     private var documentStart = SourcePosition(line: 1, column: 1, offset: 0)
     private var anchors: [String: Anchored] = [:]
-    private var nodeCount = 0
+    /// Nodes produced by alias expansion so far in the file.
+    private var expandedNodes = 0
 
     init(source: SourceText, path: String, limits: YAMLParser.Limits) {
         self.source = source
@@ -93,17 +94,15 @@ struct TreeBuilder {
             let range = range(event.start, event.end)
             guard let anchored = anchors[name] else {
                 diagnostics.append(.undefinedAlias(name, at: range))
-                guard count(1, at: range) else { return .stop }
                 let null = Node(kind: .scalar(Scalar(text: "", style: .plain, positions: [range.start])), range: range)
                 return add(null, count: 1)
             }
-            guard count(anchored.count, at: range) else { return .stop }
+            guard countExpansion(anchored.count, at: range) else { return .stop }
             var copy = anchored.node
             copy.range = range
             return add(copy, count: anchored.count)
         case .scalar(let value, let style, let anchor, let tag):
             let node = scalarNode(value: value, style: style, anchor: anchor, tag: tag, event: event)
-            guard count(1, at: node.range) else { return .stop }
             if let anchor { anchors[anchor] = Anchored(node: node, count: 1) }
             return add(node, count: 1)
         case .sequenceStart(let anchor, _, let flow), .mappingStart(let anchor, _, let flow):
@@ -112,7 +111,6 @@ struct TreeBuilder {
                 diagnostics.append(.tooDeep(limits.maxDepth, at: SourceRange(file: path, at: start)))
                 return .stop
             }
-            guard count(1, at: SourceRange(file: path, at: start)) else { return .stop }
             var isMapping = false
             if case .mappingStart = event.kind { isMapping = true }
             stack.append(
@@ -162,10 +160,12 @@ struct TreeBuilder {
         SourceRange(file: path, start: source.position(ofIndex: start.index), end: source.position(ofIndex: end.index))
     }
 
-    /// Adds `n` to the file's node count; false (with a diagnostic) past the limit.
-    private mutating func count(_ n: Int, at range: SourceRange) -> Bool {
-        nodeCount += n
-        guard nodeCount <= limits.maxNodes else {
+    /// Adds the `n` nodes an alias stands for to the file's count of nodes
+    /// produced by alias expansion; false (with a diagnostic) past the limit.
+    /// Nodes written out are bounded by `maxBytes` instead.
+    private mutating func countExpansion(_ n: Int, at range: SourceRange) -> Bool {
+        expandedNodes += n
+        guard expandedNodes <= limits.maxNodes else {
             diagnostics.append(.tooManyNodes(limits.maxNodes, at: range))
             return false
         }

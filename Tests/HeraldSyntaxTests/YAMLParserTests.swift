@@ -227,14 +227,23 @@ struct AliasTests {
         #expect(file?.documents.isEmpty == true)
     }
 
-    @Test("the node limit counts expanded aliases")
+    @Test("the node limit counts the nodes aliases expand to: here 3 aliases of 4 nodes")
     func nodeLimit() {
         let text = "a: &a [1, 2, 3]\nb: [*a, *a, *a]\n"
         var limits = YAMLParser.Limits()
-        limits.maxNodes = 14
+        limits.maxNodes = 11
         #expect(parse(text, limits: limits).diagnostics.first?.message.contains("too many nodes") == true)
-        limits.maxNodes = 30
+        limits.maxNodes = 12
         #expect(parse(text, limits: limits).diagnostics.isEmpty)
+    }
+
+    @Test("a large file without aliases is not held to the alias limit")
+    func manyNodesWithoutAliases() {
+        var limits = YAMLParser.Limits()
+        limits.maxNodes = 10
+        let file = parse((0..<50).map { "k\($0): [a, b]" }.joined(separator: "\n"), limits: limits)
+        #expect(file.diagnostics.isEmpty)
+        #expect(file.documents.first?.root.pairs?.count == 50)
     }
 }
 

@@ -137,6 +137,8 @@ struct LanguagesExpressionTests {
             ("client. == 3", ExpectedLocalIssue("expression-syntax", 0, 7, "incomplete field path")),
             ("client.vip # comment", ExpectedLocalIssue("expression-syntax", 11, 12, "unexpected character '#'")),
             ("a == b == c", ExpectedLocalIssue("expression-syntax", 7, 9, "cannot be chained")),
+            ("HAS(client.email)", ExpectedLocalIssue("expression-syntax", 0, 3, "did you mean 'has'?")),
+            ("lead.previous_status == \"won\" and csr.id == \"x\"", ExpectedLocalIssue("unknown-field", 34, 40, "csr.id")),
             ("hass(client.email)", ExpectedLocalIssue("expression-syntax", 0, 4, "unknown function 'hass' (functions are has, startsWith, endsWith, contains, lower); did you mean 'has'?")),
             ("client.vip and []", ExpectedLocalIssue("type-mismatch", 15, 17, "list")),
         ])

@@ -19,6 +19,7 @@ struct LanguagesHoursTests {
         arguments: [
             ("monday", ExpectedLocalIssue("invalid-hours", 0, 6, "unknown day 'monday'")),
             ("Mon", ExpectedLocalIssue("invalid-hours", 0, 3, "did you mean 'mon'?")),
+            ("MON-FRI", ExpectedLocalIssue("invalid-hours", 0, 3, "did you mean 'mon'?")),
             ("mon-frj", ExpectedLocalIssue("invalid-hours", 4, 7, "did you mean 'fri'?")),
             ("mon-mon", ExpectedLocalIssue("invalid-hours", 0, 7, "two different days")),
             ("mon,mon", ExpectedLocalIssue("invalid-hours", 4, 7, "named twice")),

@@ -66,6 +66,7 @@ struct LanguagesTemplateTests {
         ("{{#if a.b}}{{else}}{{else}}{{/if}}", ExpectedLocalIssue("template-syntax", 19, 27, "second {{else}}")),
         ("{{client.name | uper}}", ExpectedLocalIssue("unknown-filter", 16, 20, "unknown filter 'uper' (filters are default, date, upper, lower, truncate); did you mean 'upper'?")),
         ("{{client.name | money}}", ExpectedLocalIssue("unknown-filter", 16, 21, "'money'")),
+        ("{{client.name | UPPER}}", ExpectedLocalIssue("unknown-filter", 16, 21, "did you mean 'upper'?")),
         ("{{x.y | truncate}}", ExpectedLocalIssue("template-syntax", 8, 16, "needs a length")),
         ("{{x.y | truncate: abc}}", ExpectedLocalIssue("template-syntax", 18, 21, "invalid argument 'abc'")),
         ("{{x.y | truncate: 0}}", ExpectedLocalIssue("template-syntax", 18, 19, "at least 1")),

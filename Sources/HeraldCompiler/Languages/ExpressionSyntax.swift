@@ -280,9 +280,7 @@ struct ExpressionParser {
         if let t = current {
             var message = "unexpected \(describe(t)) after the end of the condition"
             if case .path(let c) = t.kind, c.count == 1 {
-                let words = ["and", "or", "not", "in"]
-                let lower = c[0].lowercased()
-                message += words.contains(lower) ? "; did you mean '\(lower)'?" : Suggestion.hint(for: c[0], in: words)
+                message += ScalarLexing.hint(for: c[0], in: ["and", "or", "not", "in"])
             } else if case .symbol(.closeParen) = t.kind {
                 message = "unexpected ')': there is no '(' to close"
             } else if case .symbol(.closeBracket) = t.kind {
@@ -693,7 +691,7 @@ struct ExpressionChecker {
         guard let list = scope.schema.statuses[entity] else {
             issues.append(LocalIssue(
                 code: "unknown-status",
-                message: "unknown status '\(value)' of \(entity.rawValue): the rule set declares no statuses for \(entity.rawValue)",
+                message: "unknown status '\(value)' of \(entity.rawValue): no statuses are declared for \(entity.rawValue)",
                 from: node.from, to: node.to))
             return
         }
@@ -722,7 +720,7 @@ struct ExpressionChecker {
         guard let function = ExpressionFunction(rawValue: name) else {
             issues.append(LocalIssue(
                 code: "expression-syntax",
-                message: "unknown function '\(name)' (functions are \(ExpressionFunction.allNames.joined(separator: ", ")))\(Suggestion.hint(for: name, in: ExpressionFunction.allNames))",
+                message: "unknown function '\(name)' (functions are \(ExpressionFunction.allNames.joined(separator: ", ")))\(ScalarLexing.hint(for: name, in: ExpressionFunction.allNames))",
                 from: nameFrom, to: nameTo))
             for a in arguments { _ = check(a) }
             return TypedExpression(type: .unknown, expression: .literal(.null))

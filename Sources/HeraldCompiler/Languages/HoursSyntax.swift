@@ -179,7 +179,7 @@ public enum HoursSyntax {
         }
         let name = ScalarLexing.text(s, i, j)
         guard let index = dayNames.firstIndex(of: name) else {
-            let hint = Suggestion.hint(for: name, in: dayNames)
+            let hint = ScalarLexing.hint(for: name, in: dayNames)
             return .failure(issue(
                 "unknown day '\(name)' (days are mon, tue, wed, thu, fri, sat, sun)\(hint)", i, j))
         }

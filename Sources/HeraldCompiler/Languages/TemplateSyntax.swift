@@ -538,7 +538,7 @@ struct TemplateParser {
         default:
             issues.append(LocalIssue(
                 code: "unknown-filter",
-                message: "unknown filter '\(name)' (filters are \(TemplateSyntax.filterNames.joined(separator: ", ")))\(Suggestion.hint(for: name, in: TemplateSyntax.filterNames))",
+                message: "unknown filter '\(name)' (filters are \(TemplateSyntax.filterNames.joined(separator: ", ")))\(ScalarLexing.hint(for: name, in: TemplateSyntax.filterNames))",
                 from: nameFrom, to: nameTo))
         }
         return .ok((result, end))

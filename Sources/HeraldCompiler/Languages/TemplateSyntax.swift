@@ -45,28 +45,26 @@ public enum TemplateSyntax {
     /// uses it to warn when the fixed text of an SMS alone needs more than one
     /// segment.
     public static func literalText(of template: TemplateText) -> String {
-        var out = String.UnicodeScalarView()
-        appendLiteral(template.segments, to: &out)
-        return String(out)
+        literal(template.segments)
     }
 
-    private static func appendLiteral(_ segments: [TemplateSegment], to out: inout String.UnicodeScalarView) {
+    private static func literal(_ segments: [TemplateSegment]) -> String {
+        var out = ""
         for segment in segments {
             switch segment {
-            case .text(let t): out.append(contentsOf: t.unicodeScalars)
+            case .text(let t): out += t
             case .value: break
             case .conditional(_, let then, let otherwise):
-                var a = String.UnicodeScalarView(), b = String.UnicodeScalarView()
-                appendLiteral(then, to: &a)
-                appendLiteral(otherwise, to: &b)
-                out.append(contentsOf: a.count >= b.count ? a : b)
+                let a = literal(then), b = literal(otherwise)
+                out += a.unicodeScalars.count >= b.unicodeScalars.count ? a : b
             }
         }
+        return out
     }
 
     /// The model segments of parsed pieces (called only without errors).
     private static func segments(_ pieces: [TemplatePiece]) -> [TemplateSegment] {
-        pieces.compactMap { piece in
+        pieces.map { piece in
             switch piece {
             case .text(let t): return .text(t)
             case .value(let ref, let filters): return .value(ref.path, filters: filters.compactMap(\.filter))

@@ -28,7 +28,7 @@ struct KeyedMapping {
     /// Where a missing key is reported: the mapping's first key (SPEC: at the
     /// mapping), or `fallback` (the owner's key) for an empty mapping.
     func anchor(orElse fallback: Node?) -> SourceRange {
-        if let first = node.pairs?.first { return first.key.range }
+        if let first = node.pairs?.first { return located(first.key.range, in: node.range) }
         return fallback?.range ?? node.range
     }
 }
@@ -58,6 +58,13 @@ extension Diagnostic {
     static func missingKey(_ message: String, at range: SourceRange) -> Diagnostic {
         .error("missing-key", message, at: range)
     }
+}
+
+/// `inner` when it lies within `outer`; otherwise (a key merged in or copied
+/// from an anchor elsewhere) the start of `outer`, where the mapping is written.
+func located(_ inner: SourceRange, in outer: SourceRange) -> SourceRange {
+    if inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end { return inner }
+    return SourceRange(file: outer.file, at: outer.start)
 }
 
 /// How a node's value is quoted in messages: its text for a scalar, else its shape.

@@ -115,14 +115,16 @@ extension RuleSetChecker {
             rule.complete = false
             return
         }
-        rule.idNode = node
+        // A rule written as an alias (`- *base`) keeps its anchor's inner
+        // ranges; report its id at the alias itself.
+        rule.idNode = Node(kind: node.kind, range: located(node.range, in: rule.node.range))
         guard isRuleID(id) else {
             report(.wrongType("rule id '\(id)' must match [a-z0-9][a-z0-9._-]*", at: node.range))
             rule.complete = false
             return
         }
         rule.id = id
-        if !define(id, kind: .rule, at: node.range) { rule.complete = false }
+        if let idNode = rule.idNode, !define(id, kind: .rule, at: idNode.range) { rule.complete = false }
     }
 
     /// `on` (a trigger) or `remind` (a datetime field) with `before`.
@@ -416,3 +418,4 @@ func isRuleID(_ text: String) -> Bool {
     func allowedFirst(_ c: UInt8) -> Bool { (97...122).contains(c) || (48...57).contains(c) }
     return allowedFirst(first) && text.utf8.allSatisfy { allowedFirst($0) || $0 == 46 || $0 == 95 || $0 == 45 }
 }
+

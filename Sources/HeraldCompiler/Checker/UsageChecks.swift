@@ -41,6 +41,7 @@ extension RuleSetChecker {
     mutating func checkUsage() {
         var usedTemplates: Set<String> = []
         var signatures: [RuleSignature: Int] = [:]
+        signatures.reserveCapacity(rules.count)
         for index in rules.indices {
             let rule = rules[index]
             if let id = rule.template, let template = templates[id] {

@@ -143,6 +143,11 @@ struct TreeBuilder {
         case .none: position = SourcePosition(line: 1, column: 1, offset: source.byteBase)
         }
         var notes: [String] = []
+        if problem.problem.hasPrefix("did not find expected key")
+            || problem.problem.hasPrefix("did not find expected '-' indicator")
+        {
+            notes.append("check the indentation of line \(position.line): it does not line up with the lines above it")
+        }
         if let context = problem.context, let mark = problem.contextMark {
             let at = source.position(ofIndex: mark.index)
             let what = context.hasPrefix("while parsing ") ? String(context.dropFirst("while parsing ".count)) : context

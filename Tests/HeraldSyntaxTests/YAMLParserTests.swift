@@ -318,7 +318,8 @@ struct LimitTests {
         #expect(diagnostic.range.start.line == 6)
         #expect((1...5).contains(diagnostic.range.start.column))
         #expect(diagnostic.message.contains("did not find expected"))
-        #expect(diagnostic.notes.first?.contains("line 4") == true)
+        #expect(diagnostic.notes.contains { $0.contains("indentation of line 6") })
+        #expect(diagnostic.notes.contains { $0.contains("starts at line 4") })
     }
 
     @Test(

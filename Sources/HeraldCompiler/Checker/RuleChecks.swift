@@ -158,25 +158,25 @@ extension RuleSetChecker {
             rule.kind = .event(trigger)
             rule.entity = trigger.entity
         case (nil, let remind?):
-            for key in ["delay"] {
-                if let k = m.keyNode(key) {
-                    report(.error(
-                        "unknown-key", "key '\(key)' in \(rule.context) does not apply to reminders; use 'before'",
-                        at: k.range))
-                }
+            if let key = m.keyNode("delay") {
+                report(.error(
+                    "unknown-key", "key 'delay' in \(rule.context) does not apply to reminders; use 'before'",
+                    at: key.range))
             }
             let field = reminderField(remind)
             var before: Duration?
             if let b = required("before", in: m, context: rule.context, owner: nil) {
                 before = duration(b, key: "before", positive: true)
             }
-            if let (path, entity) = field, let before {
-                rule.kind = .reminder(field: path, entity: entity, before: before)
-                rule.entity = entity
-            } else {
+            if before == nil { rule.complete = false }
+            guard let (path, entity) = field else {
                 rule.complete = false
-                rule.entity = field?.1
+                return
             }
+            // Without a valid `before` the rule is incomplete, but its scope
+            // is known: `where` and the template are still checked.
+            rule.kind = .reminder(field: path, entity: entity, before: before ?? .zero)
+            rule.entity = entity
         }
     }
 

@@ -40,7 +40,9 @@ let package = Package(
         .testTarget(
             name: "HeraldCompilerTests", dependencies: ["HeraldCompiler"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
-        .testTarget(name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "HeraldCLITests", dependencies: ["herald"], swiftSettings: strictSettings),
     ]
 )

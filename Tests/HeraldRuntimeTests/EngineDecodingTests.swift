@@ -1,0 +1,195 @@
+import Foundation
+import HeraldCompiler
+import HeraldRuntime
+import Testing
+
+/// SPEC §7 and §8.1 steps 1–2: strict JSON, then the event schema.
+@Suite("Event decoding")
+struct EngineDecodingTests {
+    static let runtime = EngineSupport.runtime(rules: "  []\n")
+
+    static func reject(_ line: [UInt8]) -> DecisionRecord? {
+        var state = RuntimeState()
+        let records = runtime.process(line: line, lineNumber: 7, state: &state)
+        return records.first { $0.decision == .reject }
+    }
+
+    static let valid = EngineSupport.event("e1")
+
+    @Test("a valid event is accepted and produces no record without rules")
+    func validEvent() {
+        #expect(Self.reject(Array(Self.valid.utf8)) == nil)
+    }
+
+    @Test(
+        "text that is not JSON is malformed-json with its line number",
+        arguments: [
+            #"{"id": "x",}"#, #"{"id": "x"} x"#, #"{"id": 'x'}"#, #"{"id": "\x"}"#, #"{"id": "\u12G4"}"#,
+            #"{"id": "a"#, #"{"id": 01}"#, #"{"id": 1.}"#, #"{"id": -}"#, #"{"id": tru}"#, #"{"a": [1, 2}"#,
+            #"{id: 1}"#, #"{"a": NaN}"#, #"{"a": Infinity}"#, "{\"a\": \"tab\there\"}", #"{"a" 1}"#, #"{"a": 1"#,
+            #"{"a": 1e}"#, #"{"a": .5}"#, #"{"a": +1}"#, "{\"a\": 1}\u{0}", #"{"a": [,]}"#, #"{"a": {"b"}}"#,
+            #"{}{}"#, #"["#, #"{"a": nul}"#,
+        ])
+    func malformed(line: String) {
+        let record = Self.reject(Array(line.utf8))
+        #expect(record?.reason == "malformed-json")
+        #expect(record?.line == 7)
+        #expect(record?.event == nil)
+        #expect(record?.message?.isEmpty == false)
+    }
+
+    @Test(
+        "invalid UTF-8 is malformed-json",
+        arguments: [
+            [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xF8, 0x88, 0x80, 0x80],
+        ] as [[UInt8]])
+    func invalidUTF8(bytes: [UInt8]) {
+        let line = Array(#"{"note": "a"#.utf8) + bytes + Array(#"b"}"#.utf8)
+        #expect(Self.reject(line)?.reason == "malformed-json")
+    }
+
+    @Test("nesting deeper than the limit is malformed-json, moderate nesting is fine")
+    func depth() {
+        let deep = #"{"x": "# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}"
+        #expect(Self.reject(Array(deep.utf8))?.reason == "malformed-json")
+        var event = Self.valid
+        event.removeLast()
+        event += #", "x": "# + String(repeating: "[", count: 50) + String(repeating: "]", count: 50) + "}"
+        #expect(Self.reject(Array(event.utf8)) == nil)
+    }
+
+    @Test("escapes: keys with escapes match, surrogate pairs decode, lone surrogates are tolerated")
+    func escapes() {
+        var state = RuntimeState()
+        let line = #"{"\u0069d": "\ud83d\ude00-\u00e9", "type": "lead.created", "occurred_at": "2026-04-07T10:00:00Z", "location": "centro", "x": "\ud800", "lead": {"id": "L", "name": "N", "status": "new"}, "client": {"id": "C", "name": "\"Q\"\n"}}"#
+        guard case .event(let event) = Self.runtime.parse(line: line, lineNumber: 1) else {
+            Issue.record("not parsed: \(Self.runtime.parse(line: line, lineNumber: 1))")
+            return
+        }
+        #expect(event.id == "😀-é")
+        #expect(event.value(FieldPath(dotted: "client.name")) == .string("\"Q\"\n"))
+        #expect(Self.runtime.process(event: event, state: &state).isEmpty)
+    }
+
+    @Test("blank lines produce no record")
+    func blank() {
+        var state = RuntimeState()
+        #expect(Self.runtime.process(line: "   \r", lineNumber: 1, state: &state).isEmpty)
+        #expect(Self.runtime.process(line: "", lineNumber: 2, state: &state).isEmpty)
+    }
+
+    typealias Mutation = @Sendable (inout [String: Any]) -> Void
+
+    static func mutated(_ change: Mutation) -> [UInt8] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(valid.utf8)) as? [String: Any] else { return [] }
+        var copy = object
+        change(&copy)
+        return Array((try? JSONSerialization.data(withJSONObject: copy, options: [.sortedKeys])) ?? Data())
+    }
+
+    /// A JSON value that can live in a `Sendable` test argument.
+    indirect enum J: Sendable {
+        case s(String), n(Double), i(Int), b(Bool), null, a([J]), o([String: J])
+
+        var any: Any {
+            switch self {
+            case .s(let v): return v
+            case .n(let v): return v
+            case .i(let v): return v
+            case .b(let v): return v
+            case .null: return NSNull()
+            case .a(let v): return v.map(\.any)
+            case .o(let v): return v.mapValues(\.any)
+            }
+        }
+    }
+
+    static func nested(_ key: String, _ field: String, _ value: J?) -> Mutation {
+        { object in
+            var inner = object[key] as? [String: Any] ?? [:]
+            inner[field] = value?.any
+            object[key] = inner
+        }
+    }
+
+    static let invalidCases: [(String, Mutation)] = [
+        ("client: required", { $0["client"] = nil }),
+        ("client: required", { $0["client"] = NSNull() }),
+        ("client: expected an object, got 3", { $0["client"] = 3 }),
+        ("client: expected an object, got an array", { $0["client"] = [1] }),
+        ("work_order: required", { $0["work_order"] = nil }),
+        ("work_order.status: expected a string, got 3", nested("work_order", "status", .i(3))),
+        ("work_order.status: required", nested("work_order", "status", nil)),
+        ("work_order.number: required", nested("work_order", "number", .null)),
+        (#"work_order.priority: expected one of low, normal, urgent, got "high""#, nested("work_order", "priority", .s("high"))),
+        (
+            #"occurred_at: expected an RFC 3339 datetime with offset, got "2026-04-07T10:00:00""#,
+            { $0["occurred_at"] = "2026-04-07T10:00:00" }
+        ),
+        ("occurred_at: required", { $0["occurred_at"] = nil }),
+        ("id: expected a string, got 5", { $0["id"] = 5 }),
+        ("id: required", { $0["id"] = nil }),
+        ("type: required", { $0["type"] = nil }),
+        ("location: expected a string, got 5", { $0["location"] = 5 }),
+        (#"client.accepts_sms: expected true or false, got "yes""#, nested("client", "accepts_sms", .s("yes"))),
+        ("client.vip: expected true or false, got 1", nested("client", "vip", .i(1))),
+        ("client.email: expected a string, got an object", nested("client", "email", .o(["a": .i(1)]))),
+        ("client.name: required", nested("client", "name", nil)),
+        ("work_order.items: expected an int, got 2.5", nested("work_order", "items", .n(2.5))),
+        (#"work_order.total: expected a number, got "12""#, nested("work_order", "total", .s("12"))),
+        (
+            #"work_order.scheduled_for: expected an RFC 3339 datetime with offset, got "tomorrow""#,
+            nested("work_order", "scheduled_for", .s("tomorrow"))
+        ),
+        ("lead: required", { $0["type"] = "lead.created" }),
+        ("csr: required", { $0["type"] = "csr.accepted" }),
+    ]
+
+    @Test("an invalid event names the offending path", arguments: invalidCases.indices)
+    func invalid(index: Int) {
+        let (message, change) = Self.invalidCases[index]
+        let record = Self.reject(Self.mutated(change))
+        #expect(record?.reason == "invalid-event")
+        #expect(record?.message == message)
+    }
+
+    @Test("an unknown type is invalid-event naming the type")
+    func unknownType() {
+        let record = Self.reject(Self.mutated { $0["type"] = "work_order.deleted" })
+        #expect(record?.reason == "invalid-event")
+        #expect(record?.message?.hasPrefix("type: unknown event type 'work_order.deleted'") == true)
+    }
+
+    @Test("an invalid event keeps its id; a missing or non-string id is null")
+    func invalidEventID() {
+        #expect(Self.reject(Self.mutated { $0["client"] = nil })?.event == "e1")
+        #expect(Self.reject(Self.mutated { $0["id"] = 5 })?.event == nil)
+    }
+
+    @Test("JSON that is not an object is invalid-event", arguments: ["[]", "\"x\"", "3", "null", "true"])
+    func notAnObject(line: String) {
+        let record = Self.reject(Array(line.utf8))
+        #expect(record?.reason == "invalid-event")
+        #expect(record?.event == nil)
+    }
+
+    @Test(
+        "null counts as absent, undeclared fields are ignored, other entities are not checked",
+        arguments: [
+            nested("work_order", "scheduled_for", .null),
+            nested("work_order", "previous_status", .null),
+            nested("client", "accepts_email", .null),
+            nested("work_order", "unknown_field", .o(["deep": .a([.i(1), .i(2), .o(["x": .null])])])),
+            nested("work_order", "status", .s("not-in-the-list")),
+            nested("work_order", "items", .n(3.0)),
+            nested("work_order", "total", .n(1e3)),
+            { $0["lead"] = ["id": 5] },
+            { $0["extra"] = ["anything": true] },
+            { $0["location"] = NSNull() },
+        ] as [Mutation])
+    func accepted(change: Mutation) {
+        let record = Self.reject(Self.mutated(change))
+        // A null location is absent: in a rule set with locations that is unknown-location, not invalid-event.
+        #expect(record == nil || record?.reason == "unknown-location")
+    }
+}

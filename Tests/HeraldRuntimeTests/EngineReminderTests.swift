@@ -1,0 +1,200 @@
+import Foundation
+import HeraldCompiler
+import HeraldRuntime
+import Testing
+
+private typealias S = EngineSupport
+
+/// SPEC §5.3: reminders are planned, re-planned and cancelled per entity.
+@Suite("Reminders")
+struct EngineReminderTests {
+    static func schedule(_ id: String, at: String, _ scheduled: String?, wo: String = "WO-1", type: String = "work_order.schedule_changed",
+        priority: String? = nil) -> String
+    {
+        var changes: [String: Any] = ["id": wo, "scheduled_for": scheduled ?? NSNull()]
+        if let priority { changes["priority"] = priority }
+        return S.event(id, type, at: at, workOrder: changes)
+    }
+
+    static func lines(_ records: [DecisionRecord]) -> [String] {
+        records.map { r in
+            var parts = [r.event ?? "null", r.decision.rawValue]
+            if let reason = r.reason { parts.append(reason) }
+            if let sendAt = r.sendAt { parts.append(sendAt) }
+            if r.late { parts.append("late") }
+            if let key = r.key { parts.append(key) }
+            return parts.joined(separator: " ")
+        }
+    }
+
+    static let dayBefore = """
+          - id: visit
+            remind: work_order.scheduled_for
+            before: 1d
+            channel: sms
+            template: t
+
+        """
+
+    @Test("plan, repeat, reschedule, unschedule, late, past, closed")
+    func lifecycle() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("a1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("a2", at: "2026-04-06T11:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("a3", at: "2026-04-06T12:00:00-03:00", "2026-04-09T10:00:00-03:00"),
+                Self.schedule("a4", at: "2026-04-06T13:00:00-03:00", nil),
+                Self.schedule("a5", at: "2026-04-06T14:00:00-03:00", nil),
+                Self.schedule("a6", at: "2026-04-06T15:00:00-03:00", "2026-04-07T09:00:00-03:00"),
+                Self.schedule("a7", at: "2026-04-07T10:00:00-03:00", "2026-04-07T09:00:00-03:00"),
+                Self.schedule("a8", at: "2026-04-07T11:00:00-03:00", "2026-04-07T10:30:00-03:00"),
+                Self.schedule("a9", at: "2026-04-07T12:00:00-03:00", "2026-04-07T10:30:00-03:00", type: "work_order.closed"),
+                Self.schedule("b1", at: "2026-04-06T10:00:00-03:00", "2026-04-10T10:00:00-03:00", wo: "WO-2"),
+                Self.schedule("b2", at: "2026-04-06T11:00:00-03:00", "2026-04-10T10:00:00-03:00", wo: "WO-2", type: "work_order.closed"),
+                Self.schedule("b3", at: "2026-04-06T12:00:00-03:00", "2026-04-10T10:00:00-03:00", wo: "WO-2", type: "work_order.closed"),
+            ])
+        #expect(
+            Self.lines(records) == [
+                "a1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms",
+                "a3 cancel rescheduled visit/WO-1/sms",
+                "a3 send 2026-04-08T10:00:00-03:00 visit/WO-1/sms",
+                "a4 cancel unscheduled visit/WO-1/sms",
+                "a6 send 2026-04-06T15:00:00-03:00 late visit/WO-1/sms",
+                "a8 skip reminder-past",
+                "b1 send 2026-04-09T10:00:00-03:00 visit/WO-2/sms",
+                "b2 cancel closed visit/WO-2/sms",
+            ])
+        #expect(records.allSatisfy { $0.decision != .cancel || ($0.channel == .sms && $0.rule == "visit") })
+    }
+
+    @Test("a failing filter cancels a pending reminder and forgets its value; it is planned again when the filter holds")
+    func noLongerApplies() {
+        let runtime = S.runtime(
+            rules: """
+                  - id: urgent-visit
+                    remind: work_order.scheduled_for
+                    before: 1d
+                    where: work_order.priority == "urgent"
+                    channel: sms
+                    template: t
+
+                """)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("c1", at: "2026-04-06T10:00:00-03:00", "2026-04-10T10:00:00-03:00", priority: "urgent"),
+                Self.schedule("c2", at: "2026-04-06T11:00:00-03:00", "2026-04-10T10:00:00-03:00", priority: "low"),
+                Self.schedule("c3", at: "2026-04-06T12:00:00-03:00", "2026-04-10T10:00:00-03:00", priority: "low"),
+                Self.schedule("c4", at: "2026-04-06T13:00:00-03:00", "2026-04-10T10:00:00-03:00", priority: "urgent"),
+            ])
+        #expect(
+            Self.lines(records) == [
+                "c1 send 2026-04-09T10:00:00-03:00 urgent-visit/WO-1/sms",
+                "c2 cancel no-longer-applies urgent-visit/WO-1/sms",
+                "c4 send 2026-04-09T10:00:00-03:00 urgent-visit/WO-1/sms",
+            ])
+    }
+
+    @Test("a sent (no longer pending) reminder is not cancelled and not repeated")
+    func notPending() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("d1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("d2", at: "2026-04-07T15:00:00-03:00", nil),
+                Self.schedule("d3", at: "2026-04-07T16:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("d4", at: "2026-04-07T17:00:00-03:00", "2026-04-08T14:00:00-03:00", type: "work_order.closed"),
+            ])
+        #expect(Self.lines(records) == ["d1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms"])
+    }
+
+    @Test("reminders re-plan on every event of their entity, not on other entities' events")
+    func otherEntities() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("e1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00", type: "work_order.created"),
+                S.event("e2", "lead.created", at: "2026-04-06T11:00:00-03:00"),
+                Self.schedule("e3", at: "2026-04-06T12:00:00-03:00", "2026-04-08T15:00:00-03:00", type: "work_order.status_changed"),
+            ], explain: true)
+        #expect(
+            Self.lines(records) == [
+                "e1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms",
+                "e2 none trigger",
+                "e3 cancel rescheduled visit/WO-1/sms",
+                "e3 send 2026-04-07T15:00:00-03:00 visit/WO-1/sms",
+            ])
+    }
+
+    @Test(
+        "work_hours: defer moves a reminder earlier, else sends late inside hours, else skips",
+        arguments: [
+            ("2026-04-06T10:00:00-03:00", "2026-04-08T09:00:00-03:00", "send 2026-04-07T17:59:00-03:00"),
+            ("2026-04-08T06:00:00-03:00", "2026-04-08T09:00:00-03:00", "skip outside-work-hours"),
+            ("2026-04-08T08:30:00-03:00", "2026-04-08T09:00:00-03:00", "send 2026-04-08T08:30:00-03:00 late"),
+            ("2026-04-08T10:00:00-03:00", "2026-04-08T13:00:00-03:00", "send 2026-04-08T11:00:00-03:00"),
+            ("2026-04-08T10:00:00-03:00", "2026-04-08T10:00:00-03:00", "skip reminder-past"),
+            ("2026-04-08T19:00:00-03:00", "2026-04-08T20:00:00-03:00", "skip outside-work-hours"),
+        ])
+    func deferEarlier(at: String, scheduled: String, expected: String) {
+        let runtime = S.runtime(
+            rules: """
+                  - id: visit
+                    remind: work_order.scheduled_for
+                    before: 2h
+                    work_hours: defer
+                    channel: sms
+                    template: t
+
+                """)
+        let records = S.run(runtime, [Self.schedule("f1", at: at, scheduled)])
+        #expect(Self.lines(records).map { $0.replacingOccurrences(of: " visit/WO-1/sms", with: "") } == ["f1 " + expected])
+    }
+
+    @Test("a skipped reminder remembers its value: the same value is not re-planned")
+    func skippedValueRemembered() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                S.event("g1", "work_order.schedule_changed", at: "2026-04-06T10:00:00-03:00",
+                    workOrder: ["scheduled_for": "2026-04-10T10:00:00-03:00"], client: ["accepts_sms": false]),
+                S.event("g2", "work_order.schedule_changed", at: "2026-04-06T11:00:00-03:00",
+                    workOrder: ["scheduled_for": "2026-04-10T10:00:00-03:00"]),
+                S.event("g3", "work_order.schedule_changed", at: "2026-04-06T12:00:00-03:00",
+                    workOrder: ["scheduled_for": "2026-04-10T11:00:00-03:00"]),
+            ])
+        #expect(
+            Self.lines(records) == [
+                "g1 skip no-consent",
+                "g3 send 2026-04-09T11:00:00-03:00 visit/WO-1/sms",
+            ])
+    }
+
+    @Test("reminder state survives a JSON round trip of RuntimeState")
+    func stateRoundTrip() throws {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let events = [
+            Self.schedule("h1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+            Self.schedule("h2", at: "2026-04-06T11:00:00-03:00", "2026-04-09T14:00:00-03:00", wo: "WO-2"),
+            Self.schedule("h3", at: "2026-04-06T12:00:00-03:00", "2026-04-08T16:00:00-03:00"),
+            Self.schedule("h2", at: "2026-04-06T12:00:00-03:00", "2026-04-08T16:00:00-03:00"),
+            Self.schedule("h4", at: "2026-04-06T13:00:00-03:00", "2026-04-09T14:00:00-03:00", wo: "WO-2"),
+            Self.schedule("h5", at: "2026-04-06T14:00:00-03:00", nil, wo: "WO-2"),
+        ]
+        let uninterrupted = S.run(runtime, events)
+        var state = RuntimeState()
+        var resumed = S.run(runtime, Array(events.prefix(3)), state: &state)
+        let data = try JSONEncoder().encode(state)
+        var restored = try JSONDecoder().decode(RuntimeState.self, from: data)
+        #expect(restored == state)
+        resumed += S.run(runtime, Array(events.dropFirst(3)), state: &restored)
+        #expect(resumed == uninterrupted)
+        #expect(Self.lines(uninterrupted).contains("h5 cancel unscheduled visit/WO-2/sms"))
+        #expect(Self.lines(uninterrupted).contains("h2 reject duplicate-event"))
+    }
+}

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "HeraldCompiler", targets: ["HeraldCompiler"]),
         .library(name: "HeraldRuntime", targets: ["HeraldRuntime"]),
+        .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,10 +29,11 @@ let package = Package(
         .target(name: "HeraldSyntax", dependencies: ["CLibYAML"], swiftSettings: strictSettings),
         .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
         .target(name: "HeraldRuntime", dependencies: ["HeraldCompiler"], swiftSettings: strictSettings),
+        .target(name: "HeraldTesting", dependencies: ["HeraldCompiler", "HeraldRuntime"], swiftSettings: strictSettings),
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCompiler", "HeraldRuntime",
+                "HeraldCompiler", "HeraldRuntime", "HeraldTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -44,5 +46,7 @@ let package = Package(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "HeraldCLITests", dependencies: ["herald"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldTestingTests", dependencies: ["HeraldTesting", "herald"], swiftSettings: strictSettings),
     ]
 )

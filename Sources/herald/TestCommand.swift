@@ -1,10 +1,56 @@
 import ArgumentParser
+import Foundation
+import HeraldTesting
 
-/// `herald test` (TODO: implement).
+/// `herald test [PATH…] [--run REGEX] [--junit FILE]`: runs `*.test.yaml`
+/// files (SPEC §10.4) and prints failures with a diff of expected and
+/// produced records, then `N passed, N failed`.
 struct TestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "test", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run the tests of rule sets (*.test.yaml files).",
+        discussion: """
+            Each PATH is a test file or a directory searched recursively for *.test.yaml files \
+            (default: Rules). Every test feeds its events to a fresh runtime on the rule set its \
+            file names ('rules:', relative to the file; default: the file's directory) and compares \
+            the records produced with its 'expect' list. See docs/testing.md. Exit status: 0 all \
+            passed, 1 a test failed or a rule set has errors, 2 a test file is malformed or a usage \
+            error, 3 internal error.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Test files, or directories to search for *.test.yaml files.", valueName: "path"))
+    var paths: [String] = ["Rules"]
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run only the tests whose name matches this regular expression.", valueName: "regex"))
+    var namePattern: String?
+
+    @Option(help: ArgumentHelp("Also write the results as JUnit XML to this file.", valueName: "file"))
+    var junit: String?
+
+    func validate() throws {
+        for path in paths {
+            if path.isEmpty { throw ValidationError("empty path") }
+            if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
+        }
+        if let namePattern, let problem = TestRunner.problem(withPattern: namePattern) {
+            throw ValidationError(problem)
+        }
+        if let junit, junit.isEmpty { throw ValidationError("empty --junit path") }
+    }
 
     func run() async throws {
-        throw ExitCode(3)
+        let runner = TestRunner(options: .init(namePattern: namePattern))
+        let report = runner.run(paths: paths)
+        StandardStreams.write(TestReportFormatter(colored: StandardStreams.stdoutWantsColor).text(for: report))
+        if let junit {
+            do {
+                try Data(JUnitReport().xml(for: report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+            } catch {
+                StandardStreams.printError("herald: error: cannot write '\(junit)': \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.usage)
+            }
+        }
+        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
     }
 }

@@ -1,0 +1,209 @@
+import Foundation
+import HeraldSyntax
+import HeraldCompiler
+import HeraldRuntime
+
+/// Runs `*.test.yaml` files (SPEC §10.4): each test's events go through a
+/// fresh runtime state on the rule set its file names, and the records
+/// produced are compared with the test's `expect` list.
+///
+/// ```swift
+/// let report = TestRunner(options: .init(namePattern: "reminder")).run(paths: ["Rules"])
+/// print(TestReportFormatter().text(for: report), terminator: "")
+/// exit(report.exitStatus)
+/// ```
+///
+/// Records produced are the `send`, `skip`, `cancel` and `reject` records, in
+/// the runtime's output order; explain-only `none` records are never produced.
+public struct TestRunner: Sendable {
+    /// What to run.
+    public struct Options: Sendable, Hashable {
+        /// A regular expression; only tests whose name contains a match run.
+        /// Check it first with `TestRunner.problem(withPattern:)`.
+        public var namePattern: String?
+
+        /// Creates options.
+        public init(namePattern: String? = nil) {
+            self.namePattern = namePattern
+        }
+    }
+
+    /// What to run.
+    public var options: Options
+
+    /// Creates a runner.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Why `pattern` is not a usable `--run` expression, or nil when it is.
+    public static func problem(withPattern pattern: String) -> String? {
+        do {
+            _ = try Regex(pattern)
+            return nil
+        } catch {
+            return "invalid regular expression '\(pattern)': \(error)"
+        }
+    }
+
+    /// Runs every test file found under `paths` (directories are searched
+    /// recursively for `*.test.yaml` / `*.test.yml`; files are taken as given).
+    public func run(paths: [String]) -> TestRunReport {
+        var missing: [Diagnostic] = []
+        var files: [String] = []
+        for path in paths {
+            let root = Self.trimmed(path)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
+                let start = SourcePosition(line: 1, column: 1, offset: 0)
+                missing.append(.error("unreadable-file", "no such file or directory: '\(path)'", at: SourceRange(file: path, at: start)))
+                continue
+            }
+            files += isDirectory.boolValue ? Self.testFiles(in: root) : [root]
+        }
+        var seen = Set<String>()
+        files = files.filter { seen.insert($0).inserted }
+        var report = run(files: files)
+        report.problems = missing
+        return report
+    }
+
+    /// Runs the given test files, in the order given.
+    public func run(files: [String]) -> TestRunReport {
+        let filter: Regex<AnyRegexOutput>? = options.namePattern.flatMap { try? Regex($0) }
+        var loader = RuleSetLoader()
+        var reports: [TestFileReport] = []
+        for path in files {
+            reports.append(run(file: path, filter: filter, loader: &loader))
+        }
+        return TestRunReport(files: reports, ruleSets: loader.failures)
+    }
+
+    /// The test files below `directory`, as `directory/relative` paths in
+    /// byte order, skipping hidden files and directories.
+    public static func testFiles(in directory: String) -> [String] {
+        let manager = FileManager.default
+        guard let enumerator = manager.enumerator(atPath: directory) else { return [] }
+        var found: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") {
+                enumerator.skipDescendants()
+                continue
+            }
+            guard isTestFileName(name) else { continue }
+            let full = directory == "/" ? "/" + relative : directory + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            found.append(full)
+        }
+        return found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Whether a file name is a test file's: `*.test.yaml` or `*.test.yml`.
+    public static func isTestFileName(_ name: String) -> Bool {
+        name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml")
+    }
+
+    /// `Rules/` → `Rules`, `a//b` → `a/b`.
+    static func trimmed(_ path: String) -> String {
+        var result = ""
+        for c in path where !(c == "/" && result.hasSuffix("/")) { result.append(c) }
+        while result.count > 1 && result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+
+    private func run(file path: String, filter: Regex<AnyRegexOutput>?, loader: inout RuleSetLoader) -> TestFileReport {
+        let reading = TestFileReader.read(path: path)
+        var report = TestFileReport(path: path, diagnostics: reading.diagnostics, sourceLines: reading.lines)
+        guard let file = reading.file else { return report }
+        report.rulesPath = file.rulesPath
+        let selected = file.tests.filter { test in filter.map { (try? $0.firstMatch(in: test.name)) != nil } ?? true }
+
+        guard let loaded = loader.load(file.rulesPath) else {
+            if !reading.hasErrors {
+                report.results = selected.map {
+                    TestResult(name: $0.name, range: $0.range, outcome: .ruleSetFailed(rulesPath: file.rulesPath), seconds: 0)
+                }
+            }
+            return report
+        }
+        // Checked even when the shape has errors, so one run reports them all.
+        let problems = TestFileReader.check(file, ruleSet: loaded.ruleSet, runtime: loaded.runtime)
+        report.diagnostics = (report.diagnostics + problems).sorted(by: Diagnostic.reportingOrder)
+        guard !report.isMalformed else { return report }
+        report.results = selected.map { run($0, runtime: loaded.runtime) }
+        return report
+    }
+
+    /// Runs one test on a fresh state.
+    func run(_ test: TestCase, runtime: Runtime) -> TestResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var state = RuntimeState()
+        var records: [DecisionRecord] = []
+        for (index, event) in test.events.enumerated() {
+            records += runtime.process(line: event.line, lineNumber: index + 1, state: &state)
+        }
+        let actual = records.filter { $0.decision != .none }.map { JSONValue.parse($0.jsonLine) ?? .string($0.jsonLine) }
+        let steps = RecordComparison.align(expected: test.expect, actual: actual)
+        let elapsed = start.duration(to: clock.now).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let outcome: TestResult.Outcome =
+            steps.allSatisfy(\.isMatch)
+            ? .passed : .failed(RecordMismatch(expected: test.expect, actual: actual, steps: steps))
+        return TestResult(name: test.name, range: test.range, outcome: outcome, seconds: seconds)
+    }
+}
+
+/// Compiles each rule set once per run.
+private struct RuleSetLoader {
+    struct Loaded {
+        var ruleSet: RuleSet
+        var runtime: Runtime
+    }
+
+    private var cache: [String: Loaded?] = [:]
+    /// Rule sets that did not compile, in the order first needed.
+    var failures: [RuleSetFailure] = []
+
+    mutating func load(_ path: String) -> Loaded? {
+        if let cached = cache[path] { return cached }
+        let loaded = compile(path)
+        cache[path] = .some(loaded)
+        return loaded
+    }
+
+    private mutating func compile(_ path: String) -> Loaded? {
+        if RuleBundle.isBundle(atPath: path) {
+            let start = SourcePosition(line: 1, column: 1, offset: 0)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                failures.append(
+                    RuleSetFailure(
+                        path: path,
+                        diagnostics: [.error("unreadable-file", "cannot read '\(path)'", at: SourceRange(file: path, at: start))]))
+                return nil
+            }
+            switch RuleBundle.decode(data) {
+            case .success(let ruleSet): return Loaded(ruleSet: ruleSet, runtime: Runtime(ruleSet: ruleSet))
+            case .failure(let error):
+                failures.append(
+                    RuleSetFailure(
+                        path: path,
+                        diagnostics: [.error("unreadable-file", "\(error)", at: SourceRange(file: path, at: start))]))
+                return nil
+            }
+        }
+        let result = Compiler.compile(path: path)
+        guard let ruleSet = result.ruleSet, !result.hasErrors else {
+            var lines: [String: [Substring]] = [:]
+            for (file, parsed) in result.sources { lines[file] = parsed.lines }
+            failures.append(
+                RuleSetFailure(
+                    path: path, diagnostics: result.diagnostics.filter { $0.severity == .error }, sourceLines: lines,
+                    fileCount: result.fileCount))
+            return nil
+        }
+        return Loaded(ruleSet: ruleSet, runtime: Runtime(ruleSet: ruleSet))
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import HeraldSyntax
+import HeraldTesting
+import Testing
+
+@Suite("running test files")
+struct TestRunnerTests {
+    @Test("a test whose records match passes; the summary counts it")
+    func passing() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "ready.test.yaml": """
+            tests:
+              - name: ready during hours
+                events:
+                  - \(readyEvent())
+                expect:
+                  - {rule: wo-ready, decision: send, channel: sms, send_at: 2026-04-07T10:00:00-03:00, body: OS 1 pronta., segments: 1}
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.passedCount == 1 && report.failedCount == 0)
+        #expect(report.summary == "1 passed, 0 failed")
+        #expect(report.exitStatus == 0)
+        #expect(TestReportFormatter().text(for: report) == "1 passed, 0 failed\n")
+    }
+
+    @Test("send_at is compared as an instant, whatever offset it is written with")
+    func instants() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: utc
+                events: [\(readyEvent())]
+                expect: [{rule: wo-ready, send_at: 2026-04-07T13:00:00Z}]
+              - name: lisbon offset
+                events: [\(readyEvent())]
+                expect: [{rule: wo-ready, send_at: "2026-04-07T14:00:00+01:00"}]
+              - name: one second off
+                events: [\(readyEvent())]
+                expect: [{rule: wo-ready, send_at: 2026-04-07T13:00:01Z}]
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.results.map(\.passed) == [true, true, false])
+        let text = TestReportFormatter().text(for: report)
+        #expect(text.contains(#"send_at: want "2026-04-07T13:00:01Z""#))
+        #expect(text.contains(#"got  "2026-04-07T10:00:00-03:00" (1s earlier)"#))
+    }
+
+    @Test("a differing field is named with want and got, at the expectation's position")
+    func fieldDiff() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: ready at night
+                events:
+                  - \(readyEvent(at: "2026-04-07T20:00:00-03:00"))
+                expect:
+                  - {rule: wo-ready, decision: send, send_at: 2026-04-07T20:00:00-03:00}
+            """,
+        ])
+        let report = runTests(in: dir)
+        let file = dir.path("t.test.yaml")
+        #expect(report.failedCount == 1 && report.exitStatus == 1)
+        let text = TestReportFormatter().text(for: report)
+        #expect(text.hasPrefix("FAIL \(file):2:11: ready at night\n"))
+        #expect(
+            text.contains(
+                """
+                  \(file):8:9: expected record 1 differs from produced record 1 (rule wo-ready, channel sms):
+                      send_at: want "2026-04-07T20:00:00-03:00"
+                               got  "2026-04-08T08:00:00-03:00" (12h later)
+                """))
+        #expect(text.contains("  records (- expected, + produced):\n    - {\"rule\":\"wo-ready\""))
+        #expect(text.hasSuffix("\n0 passed, 1 failed\n"))
+    }
+
+    @Test("a missing record and an extra record are each reported")
+    func missingAndExtra() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: too few
+                events: [\(readyEvent(id: "a"))]
+                expect:
+                  - {event: a, rule: wo-ready}
+                  - {event: b, rule: wo-ready}
+              - name: too many
+                events: [\(readyEvent(id: "a")), \(readyEvent(id: "b"))]
+                expect:
+                  - {event: a, rule: wo-ready}
+            """,
+        ])
+        let report = runTests(in: dir)
+        let file = dir.path("t.test.yaml")
+        let text = TestReportFormatter().text(for: report)
+        #expect(report.failedCount == 2)
+        #expect(text.contains(#"  \#(file):8:9: expected record 2 was not produced: {"event":"b","rule":"wo-ready"}"#))
+        #expect(text.contains(#"  produced record 2 was not expected: {"event":"b","decision":"send","rule":"wo-ready""#))
+    }
+
+    @Test("expect: [] fails when anything is produced, and passes when nothing is")
+    func expectNothing() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: not ready
+                events:
+                  - {id: e1, type: work_order.status_changed, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
+                     work_order: {id: W, number: "1", status: in_repair, previous_status: open}, client: {id: C, name: M}}
+                expect: []
+              - name: skip counts as produced
+                events: [\(readyEvent(phone: "null"))]
+                expect: []
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.results.map(\.passed) == [true, false])
+        #expect(TestReportFormatter().text(for: report).contains("(the test expects no records: 'expect: []')"))
+    }
+
+    @Test("reject records count as produced records and can be expected")
+    func rejects() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: duplicate and unknown location
+                events:
+                  - \(readyEvent())
+                  - \(readyEvent())
+                  - {id: e2, type: work_order.created, occurred_at: 2026-04-07T10:00:00-03:00, location: norte,
+                     work_order: {id: W, number: "1", status: open}, client: {id: C, name: M}}
+                  - 'not json'
+                expect:
+                  - {event: e1, decision: send}
+                  - {event: e1, decision: reject, reason: duplicate-event}
+                  - {event: e2, decision: reject, reason: unknown-location}
+                  - {event: null, decision: reject, reason: malformed-json, line: 4}
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.passedCount == 1, "\(TestReportFormatter().text(for: report))")
+    }
+
+    @Test("each test starts from a fresh state: the same event id in two tests is not a duplicate")
+    func freshState() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: first
+                events: [\(readyEvent())]
+                expect: [{decision: send}]
+              - name: second
+                events: [\(readyEvent())]
+                expect: [{decision: send}]
+            """,
+        ])
+        #expect(runTests(in: dir).passedCount == 2)
+    }
+
+    @Test("--run selects tests by a regular expression on their names")
+    func filter() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: ready SMS
+                events: [\(readyEvent())]
+                expect: [{decision: send}]
+              - name: ready email
+                events: [\(readyEvent())]
+                expect: []
+              - name: reminder
+                events: [\(readyEvent())]
+                expect: []
+            """,
+        ])
+        #expect(runTests(in: dir, pattern: "SMS$").results.map(\.name) == ["ready SMS"])
+        #expect(runTests(in: dir, pattern: "^ready").results.map(\.name) == ["ready SMS", "ready email"])
+        #expect(runTests(in: dir, pattern: "nothing matches").results.isEmpty)
+        #expect(TestRunner.problem(withPattern: "(unclosed") != nil)
+        #expect(TestRunner.problem(withPattern: "ready|remind") == nil)
+    }
+
+    @Test("rules: is resolved against the test file's directory; the default is that directory")
+    func rulesPath() throws {
+        let dir = try TempDirectory(files: [
+            "set/rules.yaml": shopRules,
+            "set/default.test.yaml": "tests: [{name: a, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n",
+            "set/tests/relative.test.yaml": "rules: ..\ntests: [{name: b, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n",
+        ])
+        let report = runTests(in: dir, ["set"])
+        #expect(report.files.map(\.rulesPath) == [dir.path("set"), dir.path("set")])
+        #expect(report.passedCount == 2, "\(TestReportFormatter().text(for: report))")
+        #expect(TestPaths.resolve("..", from: "Rules/shop") == "Rules")
+        #expect(TestPaths.resolve("../other/./x", from: "Rules/shop") == "Rules/other/x")
+        #expect(TestPaths.resolve("/abs/rules", from: "Rules") == "/abs/rules")
+        #expect(TestPaths.resolve("..", from: ".") == "..")
+    }
+
+    @Test("test files are found recursively, in byte order, hidden directories skipped")
+    func discovery() throws {
+        let dir = try TempDirectory(files: [
+            "b/x.test.yaml": "", "a/y.test.yml": "", "a/rules.yaml": "", ".hidden/z.test.yaml": "", "c.test.yaml": "",
+        ])
+        let root = dir.url.path
+        #expect(TestRunner.testFiles(in: root) == ["\(root)/a/y.test.yml", "\(root)/b/x.test.yaml", "\(root)/c.test.yaml"])
+    }
+
+    @Test("a rule set with errors fails its tests with exit 1, and its diagnostics are shown once")
+    func brokenRules() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules.replacingOccurrences(of: "to: ready_for_pickup", with: "to: ready_for_pikcup"),
+            "a.test.yaml": "tests: [{name: a, events: [], expect: []}, {name: b, events: [], expect: []}]\n",
+        ])
+        let report = runTests(in: dir)
+        #expect(report.failedCount == 2 && report.exitStatus == 1)
+        let text = TestReportFormatter().text(for: report)
+        #expect(text.components(separatedBy: "[unknown-status]").count == 2)
+        #expect(text.contains("has errors, so its tests cannot run"))
+    }
+
+    @Test("a malformed test file exits 2, runs none of its tests, and the others still run")
+    func malformedFile() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "a.test.yaml": "tests:\n  - name: a\n    events: []\n    expects: []\n",
+            "b.test.yaml": "tests: [{name: b, events: [], expect: []}]\n",
+        ])
+        let report = runTests(in: dir)
+        #expect(report.exitStatus == 2)
+        #expect(report.results.map(\.name) == ["b"])
+        let text = TestReportFormatter().text(for: report)
+        #expect(text.contains("\(dir.path("a.test.yaml")):4:5: error: unknown key 'expects' in a test; did you mean 'expect'? [unknown-key]"))
+        #expect(text.contains("1 test file has errors (above); its tests did not run\n1 passed, 0 failed\n"))
+    }
+
+    @Test("an invalid event is reported with the runtime's message at the offending value")
+    func invalidEvent() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: unquoted phone
+                events:
+                  - \(readyEvent(phone: "+5511999990000"))
+                expect: []
+            """,
+        ])
+        let report = runTests(in: dir)
+        let problem = try #require(report.files.first?.diagnostics.first)
+        #expect(problem.code == "invalid-event")
+        #expect(problem.message.hasPrefix("invalid event: client.phone: expected a string"))
+        #expect(problem.message.hasSuffix(#"; quote it to make it a string: "+5511999990000""#))
+        #expect(problem.range.start.line == 6 && problem.range.start.column == 48)
+        #expect(report.exitStatus == 2)
+    }
+
+    @Test("an expected record naming a rule that does not exist is an unknown-rule with a suggestion")
+    func unknownRule() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": "tests: [{name: a, events: [], expect: [{rule: wo-redy}]}]\n",
+        ])
+        let problem = try #require(runTests(in: dir).files.first?.diagnostics.first)
+        #expect(problem.code == "unknown-rule")
+        #expect(problem.message.hasSuffix("did you mean 'wo-ready'?"))
+        #expect(problem.range.start.line == 1 && problem.range.start.column == 47)
+    }
+
+    @Test("a path that does not exist is reported and exits 2")
+    func missingPath() {
+        let report = TestRunner().run(paths: ["/nonexistent/herald-tests"])
+        #expect(report.exitStatus == 2)
+        #expect(TestReportFormatter().text(for: report).hasPrefix("error: no such file or directory: '/nonexistent/herald-tests'"))
+    }
+}

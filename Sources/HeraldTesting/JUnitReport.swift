@@ -78,7 +78,7 @@ public struct JUnitReport: Sendable {
                 }
             }
             var parts: [String] = []
-            if differs > 0 { parts.append("\(differs) record\(differs == 1 ? "" : "s") differ") }
+            if differs > 0 { parts.append(differs == 1 ? "1 record differs" : "\(differs) records differ") }
             if missing > 0 { parts.append("\(missing) expected record\(missing == 1 ? "" : "s") not produced") }
             if extra > 0 { parts.append("\(extra) unexpected record\(extra == 1 ? "" : "s")") }
             return parts.joined(separator: ", ")
@@ -98,9 +98,9 @@ public struct JUnitReport: Sendable {
     }
 
     /// Text made safe for an XML attribute (or, with `inElement`, element
-    /// content): the five special characters escaped, line breaks and tabs
-    /// written as character references in attributes (kept as they are in
-    /// element content), characters XML 1.0 forbids replaced with U+FFFD.
+    /// content): `&`, `<`, `>` escaped, and in attributes also both quotes
+    /// and line breaks and tabs (as character references); characters XML
+    /// 1.0 forbids replaced with U+FFFD.
     public static func escape(_ text: String, inElement: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -109,8 +109,8 @@ public struct JUnitReport: Sendable {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
+            case "\"": out += inElement ? "\"" : "&quot;"
+            case "'": out += inElement ? "'" : "&apos;"
             case "\n": out += inElement ? "\n" : "&#10;"
             case "\r": out += "&#13;"
             case "\t": out += inElement ? "\t" : "&#9;"

@@ -54,7 +54,7 @@ public struct TestReportFormatter: Sendable {
 
     /// One failing test: header, differences, diff; each line ends with a line break.
     public func failureText(_ result: TestResult, in file: TestFileReport) -> String {
-        var out = paint("FAIL", .red) + " " + paint("\(position(result.range)): \(result.name)", .bold) + "\n"
+        var out = paint("FAIL", .red) + " " + paint("\(position(result.range)): \(oneLine(result.name))", .bold) + "\n"
         switch result.outcome {
         case .passed:
             return ""
@@ -152,6 +152,21 @@ public struct TestReportFormatter: Sendable {
         case .object(let members): return .object(members.map { JSONValue.Member($0.name, shortened($0.value)) })
         default: return value
         }
+    }
+
+    /// A test name with line breaks and other control characters made
+    /// visible, so that the header stays one line.
+    private func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": scalars.append(contentsOf: "\\n".unicodeScalars)
+            case "\t": scalars.append(" ")
+            default: scalars.append(scalar.properties.generalCategory == .control ? "\u{FFFD}" : scalar)
+            }
+        }
+        return String(scalars)
     }
 
     private func position(_ range: SourceRange) -> String {

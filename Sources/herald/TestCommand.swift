@@ -42,6 +42,9 @@ struct TestCommand: AsyncParsableCommand {
     func run() async throws {
         let runner = TestRunner(options: .init(namePattern: namePattern))
         let report = runner.run(paths: paths)
+        if let namePattern, report.results.isEmpty, report.exitStatus == 0, !report.files.isEmpty {
+            StandardStreams.printError("herald: warning: no test name matches --run '\(namePattern)'")
+        }
         StandardStreams.write(TestReportFormatter(colored: StandardStreams.stdoutWantsColor).text(for: report))
         if let junit {
             do {

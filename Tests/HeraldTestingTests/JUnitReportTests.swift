@@ -38,7 +38,7 @@ struct JUnitReportTests {
         #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == [#"passes <fine> & "quoted""#, "fails"])
         #expect(cases[0].elements(forName: "failure").isEmpty)
         let failure = try #require(cases[1].elements(forName: "failure").first)
-        #expect(failure.attribute(forName: "message")?.stringValue == "1 record differ")
+        #expect(failure.attribute(forName: "message")?.stringValue == "1 record differs")
         #expect(failure.stringValue?.contains(#"decision: want "skip""#) == true)
         #expect(cases[1].attribute(forName: "line")?.stringValue == "7")
         let error = try #require(suites[1].elements(forName: "testcase").first?.elements(forName: "error").first)

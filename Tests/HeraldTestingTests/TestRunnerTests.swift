@@ -1,4 +1,6 @@
 import Foundation
+import HeraldCompiler
+import HeraldRuntime
 import HeraldSyntax
 import HeraldTesting
 import Testing
@@ -203,6 +205,17 @@ struct TestRunnerTests {
         #expect(TestPaths.resolve("../other/./x", from: "Rules/shop") == "Rules/other/x")
         #expect(TestPaths.resolve("/abs/rules", from: "Rules") == "/abs/rules")
         #expect(TestPaths.resolve("..", from: ".") == "..")
+    }
+
+    @Test("rules: may name a file written by herald compile")
+    func bundle() throws {
+        let dir = try TempDirectory(files: ["src/rules.yaml": shopRules])
+        let ruleSet = try #require(Compiler.compile(path: dir.path("src")).ruleSet)
+        try RuleBundle.encode(ruleSet).write(to: dir.url.appendingPathComponent("rules.bundle"))
+        try dir.write("t/a.test.yaml", "rules: ../rules.bundle\ntests: [{name: a, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n")
+        let report = runTests(in: dir, ["t"])
+        #expect(report.files.first?.rulesPath == dir.path("rules.bundle"))
+        #expect(report.passedCount == 1, "\(TestReportFormatter().text(for: report))")
     }
 
     @Test("test files are found recursively, in byte order, hidden directories skipped")

@@ -120,6 +120,14 @@ public struct TestRunner: Sendable {
         report.rulesPath = file.rulesPath
         let selected = file.tests.filter { test in filter.map { (try? $0.firstMatch(in: test.name)) != nil } ?? true }
 
+        guard FileManager.default.fileExists(atPath: file.rulesPath) else {
+            let at = file.rulesRange ?? SourceRange(file: path, at: SourcePosition(line: 1, column: 1, offset: 0))
+            let how = file.rulesRange == nil ? "the test file's directory" : "'rules:', relative to the test file's directory,"
+            report.diagnostics.append(
+                .error("unreadable-file", "no rule set at '\(file.rulesPath)' (\(how) names the rule set)", at: at))
+            report.diagnostics.sort(by: Diagnostic.reportingOrder)
+            return report
+        }
         guard let loaded = loader.load(file.rulesPath) else {
             if !reading.hasErrors {
                 report.results = selected.map {

@@ -288,6 +288,17 @@ struct TestRunnerTests {
         #expect(problem.range.start.line == 1 && problem.range.start.column == 47)
     }
 
+    @Test("a rules: path that does not exist is a problem of the test file, at its value")
+    func missingRules() throws {
+        let dir = try TempDirectory(files: ["t.test.yaml": "rules: ../nowhere\ntests: []\n"])
+        let report = runTests(in: dir)
+        let problem = try #require(report.files.first?.diagnostics.first)
+        #expect(problem.code == "unreadable-file")
+        #expect(problem.message.hasPrefix("no rule set at '\(dir.url.deletingLastPathComponent().path)/nowhere'"))
+        #expect(problem.range.start.line == 1 && problem.range.start.column == 8)
+        #expect(report.exitStatus == 2)
+    }
+
     @Test("a path that does not exist is reported and exits 2")
     func missingPath() {
         let report = TestRunner().run(paths: ["/nonexistent/herald-tests"])

@@ -77,7 +77,7 @@ struct Eval: AsyncParsableCommand {
                         event: nil, decision: .reject, reason: "malformed-json",
                         message: "line \(number) is longer than \(LineReader.maximumLineLength) bytes", line: number))
             }
-            for record in records { output.append(record) }
+            for i in records.indices { output.append(records[i]) }
         }
         output.flush()
         if readError != 0 {

@@ -93,31 +93,10 @@ indirect enum CompiledExpression: Sendable {
     }
 }
 
-/// What expressions and templates read: the event plus its location and region.
-struct FieldSource {
-    let event: ParsedEvent
-    let location: CompiledPlace?
-    let region: CompiledPlace?
-
-    @inline(__always)
-    func value(_ ref: FieldRef) -> Value? {
-        switch ref {
-        case .slot(let s): return event[s]
-        case .location(let i):
-            guard let place = location, i < place.values.count else { return nil }
-            return place.values[i]
-        case .region(let i):
-            guard let place = region, i < place.values.count else { return nil }
-            return place.values[i]
-        case .absent: return nil
-        }
-    }
-}
-
 /// Evaluation of `where` (SPEC §6): an absent value equals only `null`, and
 /// counts as false where a bool is needed.
 enum ExpressionEvaluator {
-    static func isTrue(_ e: CompiledExpression, _ source: FieldSource) -> Bool {
+    static func isTrue(_ e: CompiledExpression, _ source: EventContext) -> Bool {
         switch e {
         case .not(let x): return !isTrue(x, source)
         case .and(let a, let b): return isTrue(a, source) && isTrue(b, source)
@@ -129,7 +108,7 @@ enum ExpressionEvaluator {
         }
     }
 
-    static func value(_ e: CompiledExpression, _ source: FieldSource) -> Value? {
+    static func value(_ e: CompiledExpression, _ source: EventContext) -> Value? {
         switch e {
         case .constant(let v): return v
         case .field(let ref): return source.value(ref)
@@ -140,13 +119,13 @@ enum ExpressionEvaluator {
     }
 
     /// The items of a list operand, keeping absent items (so `x in [null]` works).
-    private static func items(_ e: CompiledExpression, _ source: FieldSource) -> [Value?]? {
+    private static func items(_ e: CompiledExpression, _ source: EventContext) -> [Value?]? {
         if case .list(let items) = e { return items.map { value($0, source) } }
         if case .list(let values)? = value(e, source) { return values }
         return nil
     }
 
-    private static func compare(_ op: ComparisonOperator, _ a: CompiledExpression, _ b: CompiledExpression, _ source: FieldSource) -> Bool {
+    private static func compare(_ op: ComparisonOperator, _ a: CompiledExpression, _ b: CompiledExpression, _ source: EventContext) -> Bool {
         switch op {
         case .equal: return equal(value(a, source), value(b, source))
         case .notEqual: return !equal(value(a, source), value(b, source))
@@ -164,7 +143,7 @@ enum ExpressionEvaluator {
     }
 
     /// Whether `container` (a list, or a text for substrings) holds `item`.
-    private static func contains(_ container: CompiledExpression, _ item: CompiledExpression, _ source: FieldSource) -> Bool {
+    private static func contains(_ container: CompiledExpression, _ item: CompiledExpression, _ source: EventContext) -> Bool {
         let needle = value(item, source)
         if let list = items(container, source) { return list.contains { equal($0, needle) } }
         if case .string(let hay)? = value(container, source), case .string(let n)? = needle { return hay.contains(n) }
@@ -202,7 +181,7 @@ enum ExpressionEvaluator {
         }
     }
 
-    private static func call(_ f: ExpressionFunction, _ args: [CompiledExpression], _ source: FieldSource) -> Value? {
+    private static func call(_ f: ExpressionFunction, _ args: [CompiledExpression], _ source: EventContext) -> Value? {
         func arg(_ i: Int) -> Value? { i < args.count ? value(args[i], source) : nil }
         switch f {
         case .has:

@@ -1,19 +1,41 @@
 public import HeraldCompiler
 
 /// A location or region with everything evaluation needs resolved once.
-struct CompiledPlace: Sendable {
+final class CompiledPlace: Sendable {
     let place: Place
     let index: Int
     /// Its zone (nil when it has none).
     let zone: Zone?
     /// Its working calendar (nil when it has none).
-    let calendar: WorkingCalendar?
+    let calendar: SharedCalendar?
     /// Values in the order of the rule set's `PlaceFields`.
     let values: [Value?]
+
+    init(place: Place, index: Int, zone: Zone?, calendar: SharedCalendar?, values: [Value?]) {
+        self.place = place
+        self.index = index
+        self.zone = zone
+        self.calendar = calendar
+        self.values = values
+    }
+}
+
+/// A working calendar shared by reference (copying the struct retains its tables).
+final class SharedCalendar: Sendable {
+    let calendar: WorkingCalendar
+
+    init(_ calendar: WorkingCalendar) {
+        self.calendar = calendar
+    }
+
+    var id: String { calendar.spec.id }
+    func isOpen(at instant: Int64) -> Bool { calendar.isOpen(at: instant) }
+    func nextOpening(atOrAfter instant: Int64) -> Int64? { calendar.nextOpening(atOrAfter: instant) }
+    func latestOpenMinute(before instant: Int64) -> Int64? { calendar.latestOpenMinute(before: instant) }
 }
 
 /// A rule with its filters turned into look-up tables.
-struct CompiledRule: Sendable {
+final class CompiledRule: Sendable {
     enum Kind: Sendable {
         case event(Trigger)
         case reminder(entity: Entity, fieldSlot: Int, field: String, before: Duration)
@@ -35,13 +57,48 @@ struct CompiledRule: Sendable {
     let keyPrefix: String
 
     var id: String { rule.id }
+
+    init(
+        rule: Rule, kind: Kind, locationMask: [Bool]?, regionMask: [Bool]?, toMask: [Bool]?, fromMask: [Bool]?,
+        condition: CompiledExpression?, template: Int, keyPrefix: String
+    ) {
+        self.rule = rule
+        self.kind = kind
+        self.locationMask = locationMask
+        self.regionMask = regionMask
+        self.toMask = toMask
+        self.fromMask = fromMask
+        self.condition = condition
+        self.template = template
+        self.keyPrefix = keyPrefix
+    }
 }
 
 /// A template's parts resolved per locale: a variant's missing part is the base's.
-struct CompiledTemplate: Sendable {
-    struct Parts: Sendable {
+final class CompiledTemplate: Sendable {
+    /// The parts of one variant.
+    final class Parts: Sendable {
         let sms: TemplateText?
-        let email: EmailTemplate?
+        /// Whether there is an email part (subject and body).
+        let hasEmail: Bool
+        let subject: TemplateText?
+        let body: TemplateText?
+        let html: TemplateText?
+        let attachReport: Bool
+
+        init(sms: TemplateText?, email: EmailTemplate?) {
+            self.sms = sms
+            hasEmail = email != nil
+            subject = email?.subject
+            body = email?.body
+            html = email?.html
+            attachReport = email?.attachReport ?? false
+        }
+
+        /// Every text of these parts.
+        var texts: [TemplateText] {
+            [sms, subject, body, html].compactMap { $0 }
+        }
     }
 
     let base: Parts
@@ -67,6 +124,73 @@ struct CompiledTemplate: Sendable {
     }
 }
 
+/// Template paths resolved once. The renderer asks for values by
+/// `FieldPath`; the paths it passes are the ones stored in the compiled
+/// templates, so they are found by the address of their storage (no
+/// hashing of strings), with a look-up by value as the fallback.
+struct PathTable: Sendable {
+    private let addresses: [UInt]
+    private let refs: [FieldRef]
+    private let byPath: [FieldPath: FieldRef]
+
+    init(texts: [TemplateText], resolver: FieldResolver) {
+        var pairs: [(UInt, FieldRef)] = []
+        var byPath: [FieldPath: FieldRef] = [:]
+        for text in texts {
+            CompiledRuleSet.collectPaths(text.segments) { path in
+                let ref = resolver.resolve(path)
+                byPath[path] = ref
+                if let address = PathTable.address(of: path) { pairs.append((address, ref)) }
+            }
+        }
+        pairs.sort { $0.0 < $1.0 }
+        addresses = pairs.map(\.0)
+        refs = pairs.map(\.1)
+        self.byPath = byPath
+    }
+
+    @inline(__always)
+    static func address(of path: FieldPath) -> UInt? {
+        path.components.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
+    }
+
+    /// The resolved reference of a template path, or nil when it was never seen.
+    @inline(__always)
+    func ref(_ path: FieldPath) -> FieldRef? {
+        if let address = PathTable.address(of: path) {
+            var low = 0
+            var high = addresses.count
+            while low < high {
+                let mid = (low + high) >> 1
+                let a = addresses[mid]
+                if a == address { return refs[mid] }
+                if a < address { low = mid + 1 } else { high = mid }
+            }
+        }
+        return byPath[path]
+    }
+}
+
+/// What evaluation needs to know about an event's trigger, looked up once.
+final class TriggerInfo: Sendable {
+    let code: Int
+    let entityCode: Int
+    let idSlot: Int
+    let statusSlot: Int
+    let previousStatusSlot: Int
+    /// Status index by name for the entity, if it has a status list.
+    let statuses: [String: Int]?
+
+    init(code: Int, entityCode: Int, idSlot: Int, statusSlot: Int, previousStatusSlot: Int, statuses: [String: Int]?) {
+        self.code = code
+        self.entityCode = entityCode
+        self.idSlot = idSlot
+        self.statusSlot = statusSlot
+        self.previousStatusSlot = previousStatusSlot
+        self.statuses = statuses
+    }
+}
+
 /// Where a rule can apply: which trigger (or reminder entity), location,
 /// region and new status. `-1` stands for "any".
 struct BucketKey: Hashable, Sendable {
@@ -80,7 +204,7 @@ struct BucketKey: Hashable, Sendable {
 /// region and new status so that an event only looks at rules that can apply;
 /// places with their zones and calendars resolved; templates resolved per
 /// locale. Immutable and `Sendable`: build it once, share it freely.
-public struct CompiledRuleSet: Sendable {
+public final class CompiledRuleSet: Sendable {
     /// The checked rule set it was built from.
     public let ruleSet: RuleSet
 
@@ -94,12 +218,14 @@ public struct CompiledRuleSet: Sendable {
     let regionIndex: [String: Int]
     let templates: [CompiledTemplate]
     /// Template paths resolved once (the renderer asks by path).
-    let templatePaths: [FieldPath: FieldRef]
+    let templatePaths: PathTable
     let resolver: FieldResolver
     /// Status index by entity and status name.
     let statusIndex: [Entity: [String: Int]]
     /// Rule indices (declaration order) per bucket.
     let buckets: [BucketKey: [Int32]]
+    /// Per trigger (by `code(_:)`): where its entity's id and statuses are.
+    let triggers: [TriggerInfo]
     /// Per code: which of the 8 bucket shapes (specific location, region,
     /// status as bits 0, 1, 2) have rules.
     let shapes: [UInt8]
@@ -112,15 +238,19 @@ public struct CompiledRuleSet: Sendable {
 
     /// Builds the graph. The rule set should come from the compiler (checked);
     /// names it cannot resolve are treated as never matching.
-    public init(_ ruleSet: RuleSet) {
+    public convenience init(_ ruleSet: RuleSet) {
+        self.init(checked: ruleSet)
+    }
+
+    init(checked ruleSet: RuleSet) {
         self.ruleSet = ruleSet
         let layout = EventLayout(schema: ruleSet.schema)
         self.layout = layout
         self.decoder = EventDecoder(layout: layout)
 
-        var calendars: [String: WorkingCalendar] = [:]
+        var calendars: [String: SharedCalendar] = [:]
         for (id, spec) in ruleSet.calendars {
-            if let c = WorkingCalendar(spec: spec) { calendars[id] = c }
+            if let c = WorkingCalendar(spec: spec) { calendars[id] = SharedCalendar(c) }
         }
         let locationList = ruleSet.locations.values.sorted { $0.id < $1.id }
         let regionList = ruleSet.regions.values.sorted { $0.id < $1.id }
@@ -164,22 +294,17 @@ public struct CompiledRuleSet: Sendable {
         let templateIDs = ruleSet.templates.keys.sorted()
         var templateIndex: [String: Int] = [:]
         var templates: [CompiledTemplate] = []
-        var paths: [FieldPath: FieldRef] = [:]
+        var texts: [TemplateText] = []
         for id in templateIDs {
             guard let t = ruleSet.templates[id] else { continue }
             templateIndex[id] = templates.count
-            templates.append(CompiledTemplate(t))
-            for variant in [t.base] + t.locales.values {
-                var texts: [TemplateText] = []
-                if let s = variant.sms { texts.append(s) }
-                if let e = variant.email { texts += [e.subject, e.body] + (e.html.map { [$0] } ?? []) }
-                for text in texts {
-                    CompiledRuleSet.collectPaths(text.segments) { paths[$0] = resolver.resolve($0) }
-                }
-            }
+            let compiled = CompiledTemplate(t)
+            templates.append(compiled)
+            texts += compiled.base.texts
+            for parts in compiled.locales.values { texts += parts.texts }
         }
         self.templates = templates
-        self.templatePaths = paths
+        self.templatePaths = PathTable(texts: texts, resolver: resolver)
 
         func mask(_ names: [String]?, _ index: [String: Int], count: Int) -> [Bool]? {
             guard let names else { return nil }
@@ -248,6 +373,12 @@ public struct CompiledRuleSet: Sendable {
         }
         self.buckets = buckets
         self.shapes = shapes
+        self.triggers = Trigger.allCases.map { t in
+            TriggerInfo(
+                code: CompiledRuleSet.code(t), entityCode: CompiledRuleSet.code(t.entity),
+                idSlot: layout.entityID[t.entity] ?? -1, statusSlot: layout.entityStatus[t.entity] ?? -1,
+                previousStatusSlot: layout.entityPreviousStatus[t.entity] ?? -1, statuses: statusIndex[t.entity])
+        }
     }
 
     static let codeCount = Trigger.allCases.count + EventLayout.sectionEntities.count

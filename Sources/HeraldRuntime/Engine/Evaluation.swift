@@ -1,13 +1,16 @@
 import HeraldCompiler
 
-/// Everything about one accepted event that rules read.
-struct EventContext {
+/// Everything about one accepted event that rules read: the event, its
+/// location and region, zone and calendar, status indices. One per event,
+/// shared by reference so rule checks and template look-ups copy nothing.
+final class EventContext {
     let event: ParsedEvent
-    let source: FieldSource
+    let location: CompiledPlace?
+    let region: CompiledPlace?
     let locationIndex: Int
     let regionIndex: Int
     let zone: Zone
-    let calendar: WorkingCalendar?
+    let calendar: SharedCalendar?
     /// `occurred_at` in whole seconds.
     let occurred: Int64
     /// Index of the entity's status / previous status in its list (-1: none or unlisted).
@@ -15,9 +18,41 @@ struct EventContext {
     let previousStatus: Int
     /// A `*.status_changed` event whose status equals its previous status.
     let noChange: Bool
+    /// Deliverability per channel, computed on first use.
+    var email: Deliverability?
+    var sms: Deliverability?
 
-    var location: CompiledPlace? { source.location }
-    var region: CompiledPlace? { source.region }
+    init(
+        event: ParsedEvent, location: CompiledPlace?, region: CompiledPlace?, locationIndex: Int, regionIndex: Int,
+        zone: Zone, calendar: SharedCalendar?, occurred: Int64, status: Int, previousStatus: Int, noChange: Bool
+    ) {
+        self.event = event
+        self.location = location
+        self.region = region
+        self.locationIndex = locationIndex
+        self.regionIndex = regionIndex
+        self.zone = zone
+        self.calendar = calendar
+        self.occurred = occurred
+        self.status = status
+        self.previousStatus = previousStatus
+        self.noChange = noChange
+    }
+
+    /// The value a resolved path stands for.
+    @inline(__always)
+    func value(_ ref: FieldRef) -> Value? {
+        switch ref {
+        case .slot(let s): return event[s]
+        case .location(let i):
+            guard let place = location, i < place.values.count else { return nil }
+            return place.values[i]
+        case .region(let i):
+            guard let place = region, i < place.values.count else { return nil }
+            return place.values[i]
+        case .absent: return nil
+        }
+    }
 }
 
 /// When a channel's message goes out, or why it does not.
@@ -68,6 +103,7 @@ enum AddressCheck {
             }
         }
         guard at > 0, at < count - 1, dotAfterAt else { return false }
+        guard s.utf8.contains(where: { $0 >= 0x80 }) else { return true }
         return !s.unicodeScalars.contains { $0.properties.isWhitespace }
     }
 }
@@ -114,13 +150,14 @@ extension Runtime {
 
         let trigger = event.trigger
         let entity = trigger.entity
+        let info = c.triggers[CompiledRuleSet.code(trigger)]
         var status = -1
         var previousStatus = -1
         var noChange = false
-        if let statusSlot = layout.entityStatus[entity], statusSlot >= 0 {
-            let current = event.string(statusSlot)
-            let previous = layout.entityPreviousStatus[entity].flatMap { event.string($0) }
-            if let list = c.statusIndex[entity] {
+        if info.statusSlot >= 0 {
+            let current = event.string(info.statusSlot)
+            let previous = event.string(info.previousStatusSlot)
+            if let list = info.statuses {
                 status = current.flatMap { list[$0] } ?? -1
                 previousStatus = previous.flatMap { list[$0] } ?? -1
             }
@@ -128,13 +165,13 @@ extension Runtime {
         }
 
         let context = EventContext(
-            event: event, source: FieldSource(event: event, location: location, region: region),
+            event: event, location: location, region: region,
             locationIndex: locationIndex, regionIndex: regionIndex,
             zone: location?.zone ?? region?.zone ?? Zone.utc,
             calendar: location?.calendar ?? region?.calendar,
             occurred: occurred, status: status, previousStatus: previousStatus, noChange: noChange)
 
-        let entityID = layout.entityID[entity].flatMap { event.string($0) } ?? ""
+        let entityID = event.string(info.idSlot) ?? ""
         let reference = EntityReference(entity: entity, id: entityID)
 
         if explain {
@@ -143,11 +180,9 @@ extension Runtime {
         }
         var candidates: [Int32] = []
         if !noChange {
-            c.candidates(
-                code: CompiledRuleSet.code(trigger), location: locationIndex, region: regionIndex, status: status,
-                into: &candidates)
+            c.candidates(code: info.code, location: locationIndex, region: regionIndex, status: status, into: &candidates)
         }
-        c.candidates(code: CompiledRuleSet.code(entity), location: locationIndex, region: regionIndex, status: -1, into: &candidates)
+        c.candidates(code: info.entityCode, location: locationIndex, region: regionIndex, status: -1, into: &candidates)
         if !state.reminders.isEmpty, let plans = state.reminders[reference] {
             for ruleID in plans.keys {
                 if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) }
@@ -199,7 +234,7 @@ extension Runtime {
                 return "from"
             }
         }
-        if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context.source) { return "where" }
+        if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context) { return "where" }
         return nil
     }
 
@@ -288,7 +323,16 @@ extension Runtime {
 
         func handle(_ channel: Channel) {
             let address: String
-            switch deliverability(channel, context.event) {
+            let result: Deliverability
+            switch channel {
+            case .email:
+                if context.email == nil { context.email = deliverability(.email, context.event) }
+                result = context.email ?? deliverability(.email, context.event)
+            case .sms:
+                if context.sms == nil { context.sms = deliverability(.sms, context.event) }
+                result = context.sms ?? deliverability(.sms, context.event)
+            }
+            switch result {
             case .undeliverable(let reason, let message):
                 out.append(skip(rule, context, channel, reason, message))
                 return
@@ -367,7 +411,7 @@ extension Runtime {
         case .defer:
             guard let next = calendar.nextOpening(atOrAfter: at) else {
                 return .skip(
-                    reason: "outside-work-hours", message: "calendar '\(calendar.spec.id)' has no working hours in the next two years")
+                    reason: "outside-work-hours", message: "calendar '\(calendar.id)' has no working hours in the next two years")
             }
             return .at(next, late: false)
         }
@@ -401,12 +445,12 @@ extension Runtime {
             if calendar.isOpen(at: occurred) { return .at(occurred, late: true) }
             return .skip(
                 reason: "outside-work-hours",
-                message: "no working time of calendar '\(calendar.spec.id)' between the event and \(RFC3339.format(at, in: context.zone))")
+                message: "no working time of calendar '\(calendar.id)' between the event and \(RFC3339.format(at, in: context.zone))")
         }
     }
 
-    private func outsideMessage(_ at: Int64, _ calendar: WorkingCalendar, _ context: EventContext) -> String {
-        "\(RFC3339.format(at, in: context.zone)) is outside the working hours of calendar '\(calendar.spec.id)'"
+    private func outsideMessage(_ at: Int64, _ calendar: SharedCalendar, _ context: EventContext) -> String {
+        "\(RFC3339.format(at, in: context.zone)) is outside the working hours of calendar '\(calendar.id)'"
     }
 
     // MARK: Records
@@ -438,10 +482,9 @@ extension Runtime {
             sendAt: RFC3339.format(at, in: context.zone), sendAtSeconds: at, key: key, late: late)
         let parts = rule.template >= 0 && rule.template < c.templates.count
             ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
-        let source = context.source
         let lookup: (FieldPath) -> Value? = { path in
-            if let ref = c.templatePaths[path] { return source.value(ref) }
-            return source.value(c.resolver.resolve(path))
+            if let ref = c.templatePaths.ref(path) { return context.value(ref) }
+            return context.value(c.resolver.resolve(path))
         }
         let zone = context.zone
         switch channel {
@@ -450,12 +493,17 @@ extension Runtime {
             record.body = body
             record.segments = SMSSegments.count(body)
         case .email:
-            let email = parts?.email
-            record.subject = email.map { TemplateRenderer.render($0.subject, escaping: .subject, zone: zone, lookup: lookup) } ?? ""
-            record.body = email.map { TemplateRenderer.render($0.body, escaping: .none, zone: zone, lookup: lookup) } ?? ""
-            if let html = email?.html { record.html = TemplateRenderer.render(html, escaping: .html, zone: zone, lookup: lookup) }
+            if let parts, parts.hasEmail {
+                if let subject = parts.subject {
+                    record.subject = TemplateRenderer.render(subject, escaping: .subject, zone: zone, lookup: lookup)
+                }
+                if let body = parts.body { record.body = TemplateRenderer.render(body, escaping: .none, zone: zone, lookup: lookup) }
+                if let html = parts.html { record.html = TemplateRenderer.render(html, escaping: .html, zone: zone, lookup: lookup) }
+            }
+            if record.subject == nil { record.subject = "" }
+            if record.body == nil { record.body = "" }
             record.replyTo = context.location?.place.replyTo ?? context.region?.place.replyTo
-            if email?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
+            if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
                 record.attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
             }

@@ -43,7 +43,7 @@ enum FieldKind: Sendable {
 }
 
 /// One known member name of an event object.
-struct FieldEntry: Sendable {
+final class FieldEntry: Sendable {
     /// Member name as UTF-8.
     let name: [UInt8]
     /// Slot in `ParsedEvent.values` (unused for sections).
@@ -54,10 +54,18 @@ struct FieldEntry: Sendable {
     let required: Bool
     /// Path for messages: `work_order.status`, or `id` at top level.
     let path: String
+
+    init(name: [UInt8], slot: Int, kind: FieldKind, required: Bool, path: String) {
+        self.name = name
+        self.slot = slot
+        self.kind = kind
+        self.required = required
+        self.path = path
+    }
 }
 
 /// The members of one JSON object of an event (top level, `client`, …).
-struct SectionLayout: Sendable {
+final class SectionLayout: Sendable {
     /// The entity.
     let entity: Entity
     /// JSON member name of the object (`client`), empty for the top level.

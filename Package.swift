@@ -38,6 +38,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "herald-bench", dependencies: ["HeraldCompiler", "HeraldRuntime"],
+            path: "Benchmarks/herald-bench", swiftSettings: strictSettings),
         .testTarget(name: "HeraldSyntaxTests", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldCompilerTests", dependencies: ["HeraldCompiler"],

@@ -150,3 +150,27 @@ struct EngineFuzzTests {
 }
 
 extension EngineFuzzTests.Random: RandomNumberGenerator {}
+
+extension EngineFuzzTests {
+    @Test("--explain only adds none records: without them the output is the same", arguments: 0..<3)
+    func explainAddsOnlyNone(seed: Int) {
+        var random = Random(state: UInt64(seed) &+ 99)
+        var plain = RuntimeState()
+        var explained = RuntimeState()
+        var total = 0
+        for i in 0..<800 {
+            let wo = random.below(6)
+            let status = random.pick(["open", "in_repair", "ready", "delivered", "mystery"])
+            let previous = random.pick(["open", "in_repair", "ready", "delivered"])
+            let scheduled = random.pick(["null", #""2026-04-0\#(1 + random.below(9))T1\#(random.below(10)):00:00-03:00""#])
+            let type = random.pick(["work_order.status_changed", "work_order.created", "work_order.closed", "lead.created"])
+            let line = #"{"id": "x\#(i)", "type": "\#(type)", "occurred_at": "2026-04-0\#(1 + random.below(9))T1\#(random.below(10)):00:00-03:00", "location": "\#(random.pick(["centro", "lisboa", "fechado"]))", "work_order": {"id": "W\#(wo)", "number": "\#(wo)", "status": "\#(status)", "previous_status": "\#(previous)", "scheduled_for": \#(scheduled)}, "lead": {"id": "L", "name": "N", "status": "new"}, "client": {"id": "C", "name": "Ana", "email": "a@b.c", "phone": "+5511999990000", "accepts_email": true, "accepts_sms": \#(random.below(3) != 0), "vip": \#(random.below(2) == 0)}}"#
+            let a = Self.runtime.process(line: line, lineNumber: i + 1, state: &plain)
+            let b = Self.runtime.process(line: line, lineNumber: i + 1, state: &explained, explain: true)
+            #expect(a == b.filter { $0.decision != .none }, "line \(i + 1): \(line)")
+            total += a.count
+        }
+        #expect(plain == explained)
+        #expect(total > 100)
+    }
+}

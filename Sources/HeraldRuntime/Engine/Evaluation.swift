@@ -203,7 +203,11 @@ extension Runtime {
         let rule = compiled.rules[index]
         switch rule.kind {
         case .event(let trigger):
-            if let failed = eventFilterFailure(rule, trigger, context) {
+            // Candidates from the index already passed active, trigger,
+            // locations, regions and to (their bucket says so); --explain
+            // looks at every rule and checks every filter.
+            let failed = explain ? eventFilterFailure(rule, trigger, context) : indexedEventFilterFailure(rule, context)
+            if let failed {
                 if explain { out.append(none(rule, context, failed)) }
                 return
             }
@@ -218,6 +222,15 @@ extension Runtime {
         if !rule.rule.active { return "inactive" }
         if trigger != context.event.trigger || context.noChange { return "trigger" }
         return placeAndConditionFailure(rule, context, checkStatuses: true)
+    }
+
+    /// `from` and `where` of a rule found through the index.
+    private func indexedEventFilterFailure(_ rule: CompiledRule, _ context: EventContext) -> String? {
+        if let m = rule.fromMask, !(context.previousStatus >= 0 && context.previousStatus < m.count && m[context.previousStatus]) {
+            return "from"
+        }
+        if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context) { return "where" }
+        return nil
     }
 
     /// `locations`, `regions`, `to`, `from`, `where`, in that order.
@@ -477,9 +490,6 @@ extension Runtime {
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Int64, late: Bool, key: String
     ) -> DecisionRecord {
         let c = compiled
-        var record = DecisionRecord(
-            event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address,
-            sendAt: RFC3339.format(at, in: context.zone), sendAtSeconds: at, key: key, late: late)
         let parts = rule.template >= 0 && rule.template < c.templates.count
             ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
         let lookup: (FieldPath) -> Value? = { path in
@@ -487,27 +497,32 @@ extension Runtime {
             return context.value(c.resolver.resolve(path))
         }
         let zone = context.zone
+        let sendAt = RFC3339.format(at, in: zone)
         switch channel {
         case .sms:
-            let body = parts?.sms.map { TemplateRenderer.render($0, escaping: .none, zone: zone, lookup: lookup) } ?? ""
-            record.body = body
-            record.segments = SMSSegments.count(body)
+            var body = ""
+            if let sms = parts?.sms { body = TemplateRenderer.render(sms, escaping: .none, zone: zone, lookup: lookup) }
+            return DecisionRecord(
+                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, sendAt: sendAt,
+                sendAtSeconds: at, key: key, body: body, segments: SMSSegments.count(body), late: late)
         case .email:
+            var subject = ""
+            var body = ""
+            var html: String?
             if let parts, parts.hasEmail {
-                if let subject = parts.subject {
-                    record.subject = TemplateRenderer.render(subject, escaping: .subject, zone: zone, lookup: lookup)
-                }
-                if let body = parts.body { record.body = TemplateRenderer.render(body, escaping: .none, zone: zone, lookup: lookup) }
-                if let html = parts.html { record.html = TemplateRenderer.render(html, escaping: .html, zone: zone, lookup: lookup) }
+                if let text = parts.subject { subject = TemplateRenderer.render(text, escaping: .subject, zone: zone, lookup: lookup) }
+                if let text = parts.body { body = TemplateRenderer.render(text, escaping: .none, zone: zone, lookup: lookup) }
+                if let text = parts.html { html = TemplateRenderer.render(text, escaping: .html, zone: zone, lookup: lookup) }
             }
-            if record.subject == nil { record.subject = "" }
-            if record.body == nil { record.body = "" }
-            record.replyTo = context.location?.place.replyTo ?? context.region?.place.replyTo
+            var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
-                record.attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
+                attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
             }
+            return DecisionRecord(
+                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, sendAt: sendAt,
+                sendAtSeconds: at, key: key, subject: subject, body: body, html: html,
+                replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo, attachments: attachments, late: late)
         }
-        return record
     }
 }

@@ -203,8 +203,11 @@ struct EventDecoder: Sendable {
             }
         case (.datetime, .string?):
             let token = try reader.scanString()
-            let text = reader.string(token)
-            if let t = RFC3339.parse(Substring(text)) {
+            let parsed =
+                token.escaped
+                ? RFC3339.parse(Substring(reader.string(token)))
+                : RFC3339.parse(utf8: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
+            if let t = parsed {
                 values[entry.slot] = .datetime(t)
                 return
             }

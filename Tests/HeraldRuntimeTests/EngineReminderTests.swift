@@ -111,6 +111,27 @@ struct EngineReminderTests {
         #expect(Self.lines(records) == ["d1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms"])
     }
 
+    @Test("a reminder already sent keeps its key planned: a new value is a duplicate, once")
+    func sentThenRescheduled() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("g1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                // The reminder went out at 2026-04-07T14:00; the visit moves.
+                Self.schedule("g2", at: "2026-04-07T15:00:00-03:00", "2026-04-09T10:00:00-03:00"),
+                Self.schedule("g3", at: "2026-04-07T16:00:00-03:00", "2026-04-09T10:00:00-03:00"),
+                // Another work order is unaffected.
+                Self.schedule("g4", at: "2026-04-07T17:00:00-03:00", "2026-04-09T10:00:00-03:00", wo: "WO-2"),
+            ])
+        #expect(
+            Self.lines(records) == [
+                "g1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms",
+                "g2 skip duplicate",
+                "g4 send 2026-04-08T10:00:00-03:00 visit/WO-2/sms",
+            ])
+    }
+
     @Test("reminders re-plan on every event of their entity, not on other entities' events")
     func otherEntities() {
         let runtime = S.runtime(rules: Self.dayBefore)

@@ -283,25 +283,42 @@ extension Runtime {
         if explain, let filterFailure { out.append(none(rule, context, filterFailure)) }
 
         if let cancelReason {
-            guard let existing else { return }
-            let pending = existing.sends.filter { $0.sendAt > context.occurred }
+            guard var plan = existing else { return }
+            let pending = plan.sends.filter { $0.sendAt > context.occurred }
             guard !pending.isEmpty else { return }
             for send in pending { out.append(cancel(rule, context, reference, send.channel, cancelReason)) }
-            state.reminders[reference]?[rule.id] = nil
-            if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+            // The cancelled sends and the planned value are forgotten; sends
+            // already made stay planned, so their key is never sent twice.
+            plan.sends.removeAll { $0.sendAt > context.occurred }
+            if plan.sends.isEmpty {
+                state.reminders[reference]?[rule.id] = nil
+                if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+            } else {
+                plan.value = nil
+                plan.valueNanoseconds = 0
+                state.reminders[reference]?[rule.id] = plan
+            }
             return
         }
         guard let value else { return }
+        // Sends already made (not pending, never cancelled) stay planned:
+        // a new plan on their channel is a `duplicate` (SPEC §8.2 check 4).
+        var made: [PlannedReminder] = []
         if let existing {
             if existing.value == value.seconds && existing.valueNanoseconds == value.nanoseconds { return }
-            for send in existing.sends where send.sendAt > context.occurred {
-                out.append(cancel(rule, context, reference, send.channel, "rescheduled"))
+            for send in existing.sends {
+                if send.sendAt > context.occurred {
+                    out.append(cancel(rule, context, reference, send.channel, "rescheduled"))
+                } else {
+                    made.append(send)
+                }
             }
         }
         let sends = deliver(
-            rule, context, subject: reference.id, reminder: (field, value, before), state: &state, into: &out)
+            rule, context, subject: reference.id, reminder: (field, value, before), alreadySent: made,
+            state: &state, into: &out)
         state.reminders[reference, default: [:]][rule.id] = ReminderPlan(
-            value: value.seconds, valueNanoseconds: value.nanoseconds, sends: sends)
+            value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
     }
 
     // MARK: Checks 1–4 (SPEC §8.2)
@@ -310,8 +327,8 @@ extension Runtime {
     /// deliverability, timing and duplicates. Returns the sends made.
     private func deliver(
         _ rule: CompiledRule, _ context: EventContext, subject: String,
-        reminder: (field: String, value: Timestamp, before: Duration)?, state: inout RuntimeState,
-        into out: inout [DecisionRecord]
+        reminder: (field: String, value: Timestamp, before: Duration)?, alreadySent: [PlannedReminder] = [],
+        state: inout RuntimeState, into out: inout [DecisionRecord]
     ) -> [PlannedReminder] {
         if let location = context.location, !location.place.notifications {
             out.append(
@@ -367,6 +384,10 @@ extension Runtime {
             let key = rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms")
             if reminder == nil, let planned = state.plannedSends[key], planned > context.occurred {
                 out.append(skip(rule, context, channel, "duplicate", "a send with key '\(key)' is already planned"))
+                return
+            }
+            if reminder != nil, alreadySent.contains(where: { $0.channel == channel }) {
+                out.append(skip(rule, context, channel, "duplicate", "the reminder with key '\(key)' was already sent"))
                 return
             }
             out.append(send(rule, context, channel, address: address, at: at, late: late, key: key))

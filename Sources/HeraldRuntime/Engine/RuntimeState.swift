@@ -111,16 +111,18 @@ public struct EntityReference: Sendable, Hashable, Codable {
 
 /// What a reminder rule last planned for one entity (SPEC §5.3).
 public struct ReminderPlan: Sendable, Hashable, Codable {
-    /// The field value (seconds since 1970) the plan was made for.
-    public var value: Int64
+    /// The field value (seconds since 1970) the plan was made for; nil once
+    /// a cancel made the plan forget it (sends already made stay listed).
+    public var value: Int64?
     /// Its fraction of a second.
     public var valueNanoseconds: Int32
-    /// Channels that got a `send`, with their send time; a send is pending
-    /// while its time is later than the current event's `occurred_at`.
+    /// Channels that got a `send` not cancelled since, with their send time; a
+    /// send is pending while its time is later than the current event's
+    /// `occurred_at`, and stays planned after that (its key is used up).
     public var sends: [PlannedReminder]
 
     /// Creates a plan.
-    public init(value: Int64, valueNanoseconds: Int32 = 0, sends: [PlannedReminder]) {
+    public init(value: Int64?, valueNanoseconds: Int32 = 0, sends: [PlannedReminder]) {
         self.value = value
         self.valueNanoseconds = valueNanoseconds
         self.sends = sends

@@ -67,14 +67,16 @@ public enum Compiler {
         var checker = RuleSetChecker()
         var sources: [String: ParsedFile] = [:]
         var diagnostics: [Diagnostic] = []
+        var duplicateKeys: [DuplicateKey] = []
         for file in files {
             let parsed = YAMLParser.parse(file.contents, path: file.path)
             sources[file.path] = parsed
             diagnostics += parsed.diagnostics
+            duplicateKeys += parsed.duplicateKeys
             checker.add(parsed)
         }
         let ruleSet = checker.check()
-        diagnostics = checker.reinterpret(diagnostics) + checker.diagnostics
+        diagnostics += checker.diagnostics(for: duplicateKeys) + checker.diagnostics
         diagnostics.sort(by: Diagnostic.reportingOrder)
         let hasErrors = diagnostics.contains { $0.severity == .error }
         return CompilationResult(

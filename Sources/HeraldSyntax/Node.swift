@@ -149,25 +149,74 @@ public struct Document: Sendable, Hashable {
     }
 }
 
-/// The result of parsing one YAML file: its documents and any `yaml-syntax`
-/// (or resource-limit) diagnostics. On a syntax error the documents before the
-/// error are kept.
+/// A key written twice in one mapping. The parser keeps the first pair and
+/// drops the later one; what the duplicate means is up to the reader (a
+/// `yaml-syntax` error in general, `duplicate-name` where the keys are names).
+public struct DuplicateKey: Sendable, Hashable {
+    /// The key text.
+    public var key: String
+    /// The later key, the one dropped.
+    public var range: SourceRange
+    /// The first key of that text in the mapping (nil when it was a merge key `<<`).
+    public var first: SourceRange?
+    /// Where the mapping holding both keys starts (equal to the start of its
+    /// node's range, unless the node is a copy made by an alias).
+    public var mappingStart: SourcePosition
+
+    /// Creates a duplicate-key record.
+    public init(key: String, range: SourceRange, first: SourceRange?, mappingStart: SourcePosition) {
+        self.key = key
+        self.range = range
+        self.first = first
+        self.mappingStart = mappingStart
+    }
+
+    /// Whether the duplicate is a key of `mapping` itself (not of a mapping
+    /// nested in it, and not of a copy of it made by an alias).
+    public func isKey(of mapping: Node) -> Bool {
+        mapping.range.file == range.file && mapping.range.start.offset == mappingStart.offset && mapping.pairs != nil
+    }
+
+    /// The generic reading: a `yaml-syntax` error at the later key.
+    public var diagnostic: Diagnostic {
+        .error("yaml-syntax", "duplicate key '\(key)'", at: range)
+    }
+}
+
+/// The result of parsing one YAML file: its documents, any `yaml-syntax`
+/// (or resource-limit) diagnostics, and the duplicate keys found. On a syntax
+/// error the documents before the error are kept.
 public struct ParsedFile: Sendable {
     /// The reported file path.
     public var path: String
     /// The documents parsed.
     public var documents: [Document]
-    /// Problems found while parsing.
+    /// Problems found while parsing. Duplicate keys are not among them: they
+    /// are in `duplicateKeys`, for the reader to report.
     public var diagnostics: [Diagnostic]
+    /// Keys written twice in one mapping, in source order.
+    public var duplicateKeys: [DuplicateKey]
     /// The file's text split into lines (without line terminators), for
     /// rendering source excerpts.
     public var lines: [Substring]
 
     /// Creates a parsed file.
-    public init(path: String, documents: [Document], diagnostics: [Diagnostic], lines: [Substring]) {
+    public init(
+        path: String, documents: [Document], diagnostics: [Diagnostic], duplicateKeys: [DuplicateKey] = [],
+        lines: [Substring]
+    ) {
         self.path = path
         self.documents = documents
         self.diagnostics = diagnostics
+        self.duplicateKeys = duplicateKeys
         self.lines = lines
+    }
+
+    /// The parse diagnostics with every duplicate key read as a `yaml-syntax`
+    /// error, in source order: for readers that give duplicate keys no
+    /// meaning of their own.
+    public var syntaxDiagnostics: [Diagnostic] {
+        guard !duplicateKeys.isEmpty else { return diagnostics }
+        return (diagnostics + duplicateKeys.map(\.diagnostic)).sorted { $0.range.start.offset < $1.range.start.offset }
     }
 }

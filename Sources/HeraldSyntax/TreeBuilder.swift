@@ -1,5 +1,5 @@
 /// Turns libyaml events into located `Node` trees: resolves aliases (as copies
-/// with the alias's own range), applies merge keys, reports duplicate keys,
+/// with the alias's own range), applies merge keys, records duplicate keys,
 /// and enforces the resource limits.
 struct TreeBuilder {
     /// Whether to go on reading events.
@@ -16,6 +16,8 @@ struct TreeBuilder {
     private(set) var documents: [Document] = []
     /// Problems found so far.
     private(set) var diagnostics: [Diagnostic] = []
+    /// Keys written twice in one mapping, found so far.
+    private(set) var duplicateKeys: [DuplicateKey] = []
 
     private var stack: [Frame] = []
     private var root: Node?
@@ -279,7 +281,7 @@ struct TreeBuilder {
         }
         switch stack[top].pendingKey {
         case nil:
-            stack[top].pendingKey = Self.key(node, in: &stack[top], diagnostics: &diagnostics)
+            stack[top].pendingKey = Self.key(node, in: &stack[top], duplicates: &duplicateKeys)
         case .key(let key)?:
             stack[top].pairs.append(Node.Pair(key: key, value: node))
             stack[top].pendingKey = nil
@@ -294,11 +296,12 @@ struct TreeBuilder {
         return .proceed
     }
 
-    /// Classifies a key: a merge key, a duplicate, or an ordinary key.
-    private static func key(_ node: Node, in frame: inout Frame, diagnostics: inout [Diagnostic]) -> PendingKey {
+    /// Classifies a key: a merge key, a duplicate (recorded), or an ordinary key.
+    private static func key(_ node: Node, in frame: inout Frame, duplicates: inout [DuplicateKey]) -> PendingKey {
         guard let scalar = node.scalar else { return .key(node) }
         if frame.keys.contains(scalar.text) {
-            diagnostics.append(.duplicateKey(scalar.text, at: node.range))
+            let first = frame.pairs.first { $0.key.scalar?.text == scalar.text }?.key.range
+            duplicates.append(DuplicateKey(key: scalar.text, range: node.range, first: first, mappingStart: frame.start))
             return .duplicate
         }
         frame.keys.insert(scalar.text)
@@ -389,10 +392,6 @@ extension Diagnostic {
     /// A YAML syntax error (libyaml's message, or one of the checks below).
     static func yamlSyntax(_ message: String, at range: SourceRange) -> Diagnostic {
         .error("yaml-syntax", message, at: range)
-    }
-
-    static func duplicateKey(_ key: String, at range: SourceRange) -> Diagnostic {
-        .yamlSyntax("duplicate key '\(key)'", at: range)
     }
 
     static func undefinedAlias(_ name: String, at range: SourceRange) -> Diagnostic {

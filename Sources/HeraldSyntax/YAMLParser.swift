@@ -67,7 +67,8 @@ public enum YAMLParser {
             }
         }
         return ParsedFile(
-            path: path, documents: builder.documents, diagnostics: builder.diagnostics, lines: source.lines())
+            path: path, documents: builder.documents, diagnostics: builder.diagnostics,
+            duplicateKeys: builder.duplicateKeys, lines: source.lines())
     }
 }
 

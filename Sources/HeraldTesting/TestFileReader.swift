@@ -51,7 +51,7 @@ public enum TestFileReader {
     public static func read(_ data: Data, path: String) -> Reading {
         let parsed = YAMLParser.parse(data, path: path)
         var reader = Reader(path: path)
-        reader.diagnostics = parsed.diagnostics
+        reader.diagnostics = parsed.syntaxDiagnostics
         let file = reader.file(parsed)
         return Reading(file: file, diagnostics: reader.diagnostics.sorted(by: Diagnostic.reportingOrder), lines: parsed.lines)
     }

@@ -281,16 +281,36 @@ struct LimitTests {
         #expect(file.diagnostics.first?.range.start.line == 1)
     }
 
-    @Test("a later duplicate key is reported at that key and the first one is kept")
+    @Test("a later duplicate key is recorded with both keys and its mapping, and the first one is kept")
     func duplicateKey() throws {
         let file = parse("rule:\n  id: a\n  channel: sms\n  id: b\n")
-        #expect(file.diagnostics.count == 1)
-        let diagnostic = try #require(file.diagnostics.first)
-        #expect(diagnostic.code == "yaml-syntax")
-        #expect(diagnostic.message == "duplicate key 'id'")
-        #expect(diagnostic.range.start == pos(4, 3, 31))
-        #expect(file.documents.first?.root["rule"]?["id"]?.text == "a")
-        #expect(file.documents.first?.root["rule"]?.pairs?.count == 2)
+        #expect(file.diagnostics.isEmpty)
+        #expect(file.duplicateKeys.count == 1)
+        let duplicate = try #require(file.duplicateKeys.first)
+        #expect(duplicate.key == "id")
+        #expect(duplicate.range.start == pos(4, 3, 31))
+        #expect(duplicate.first?.start == pos(2, 3, 8))
+        let rule = try #require(file.documents.first?.root["rule"])
+        #expect(duplicate.isKey(of: rule))
+        #expect(!duplicate.isKey(of: try #require(file.documents.first?.root)))
+        #expect(rule["id"]?.text == "a")
+        #expect(rule.pairs?.count == 2)
+    }
+
+    @Test("read generically, a duplicate key is a yaml-syntax error at the later key, in source order")
+    func duplicateKeyAsSyntaxError() throws {
+        let file = parse("a: 1\na: 2\nb: [\n")
+        let diagnostics = file.syntaxDiagnostics
+        #expect(diagnostics.map(\.code) == ["yaml-syntax", "yaml-syntax"])
+        #expect(diagnostics.first?.message == "duplicate key 'a'")
+        #expect(diagnostics.first?.range.start == pos(2, 1, 5))
+    }
+
+    @Test("a duplicate of a merge key has no first key to cite")
+    func duplicateMergeKey() throws {
+        let file = parse("base: &b {x: 1}\nm:\n  <<: *b\n  <<: *b\n")
+        #expect(file.duplicateKeys.map(\.key) == ["<<"])
+        #expect(file.duplicateKeys.first?.first == nil)
     }
 
     @Test("the same key in different mappings is not a duplicate")

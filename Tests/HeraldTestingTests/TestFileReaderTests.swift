@@ -44,6 +44,7 @@ struct TestFileReaderTests {
             ("tests:\n  - {name: a, events: [], expect: []}\n  - {name: a, events: [], expect: []}\n",
              "3:12: a test named 'a' is already defined at line 2 [duplicate-name]"),
             ("tests: [\n", "2:1: did not find expected node content while parsing a flow node [yaml-syntax]"),
+            ("tests: []\ntests: []\n", "2:1: duplicate key 'tests' [yaml-syntax]"),
         ])
     func malformed(text: String, expected: String) {
         let found = problems(text)

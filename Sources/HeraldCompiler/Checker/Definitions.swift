@@ -77,41 +77,23 @@ extension RuleSetChecker {
 }
 
 /// A mapping whose keys are names of one kind (a `templates:` section, the
-/// fields of an entity, …), remembered so that a key the YAML parser reports
-/// as duplicated there becomes a `duplicate-name`.
+/// fields of an entity, …), remembered so that a key written twice there is
+/// a `duplicate-name` rather than a YAML error.
 struct NamedMapping {
     var node: Node
     var kind: NameKind
-
-    /// The first definition of `name` when `range` is a key of this mapping
-    /// itself (inside the mapping, not inside one of its values).
-    func firstDefinition(of name: String, duplicateAt range: SourceRange) -> SourceRange? {
-        guard range.file == node.range.file, node.range.start <= range.start, range.start < node.range.end,
-              let pairs = node.pairs
-        else { return nil }
-        for pair in pairs {
-            let value = pair.value.range
-            if value.start <= range.start && range.start < value.end { return nil }
-        }
-        return pairs.first { $0.key.text == name }?.key.range
-    }
 }
 
 extension RuleSetChecker {
-    /// The parser's diagnostics for one file, with a duplicated key in a
-    /// mapping of names turned into `duplicate-name` (SPEC §1: each named
-    /// thing is defined once, the later definition is reported).
-    func reinterpret(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
-        let prefix = "duplicate key '"
-        return diagnostics.map { d in
-            guard d.code == "yaml-syntax", d.message.hasPrefix(prefix), d.message.hasSuffix("'") else { return d }
-            let name = String(d.message.dropFirst(prefix.count).dropLast())
-            for mapping in namedMappings {
-                if let first = mapping.firstDefinition(of: name, duplicateAt: d.range) {
-                    return .duplicateName(name, kind: mapping.kind, first: first, at: d.range)
-                }
-            }
-            return d
+    /// What the duplicate keys the parser found mean: in a mapping of names,
+    /// a `duplicate-name` at the later key citing the first (SPEC §1: each
+    /// named thing is defined once); anywhere else a `yaml-syntax` error.
+    func diagnostics(for duplicates: [DuplicateKey]) -> [Diagnostic] {
+        duplicates.map { duplicate in
+            guard let first = duplicate.first,
+                  let mapping = namedMappings.first(where: { duplicate.isKey(of: $0.node) })
+            else { return duplicate.diagnostic }
+            return .duplicateName(duplicate.key, kind: mapping.kind, first: first, at: duplicate.range)
         }
     }
 }

@@ -35,7 +35,7 @@ struct RuleSetChecker {
     var regions: [String: CheckedPlace] = [:]
     var templates: [String: CheckedTemplate] = [:]
     var rules: [CheckedRule] = []
-    /// Mappings of names, for reinterpreting duplicate keys.
+    /// Mappings of names, for reading duplicate keys as duplicate names.
     var namedMappings: [NamedMapping] = []
     /// Lookups that are expensive and repeat across rules.
     var caches = CheckerCaches()

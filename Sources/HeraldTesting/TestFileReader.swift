@@ -386,19 +386,11 @@ private struct Reader {
             report(.wrongType("\(context) must be \(what), not \(describe(node))", at: node.range))
             return nil
         }
-        var byKey: [String: Node.Pair] = [:]
-        for pair in pairs {
-            guard let key = pair.key.scalar, !key.isNull else {
-                report(.wrongType("keys in \(context) must be names, not \(describe(pair.key))", at: pair.key.range))
-                continue
-            }
-            guard known.contains(key.text) else {
-                report(.unknownTestKey(key.text, in: context, known: known, at: pair.key.range))
-                continue
-            }
-            if byKey[key.text] == nil { byKey[key.text] = pair }
+        let keys = MappingKeys(pairs, known: known, context: context) { key, range in
+            .unknownTestKey(key, in: context, known: known, at: range)
         }
-        return byKey
+        diagnostics += keys.diagnostics
+        return keys.pairs
     }
 }
 

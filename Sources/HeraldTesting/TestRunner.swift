@@ -82,22 +82,7 @@ public struct TestRunner: Sendable {
     /// The test files below `directory`, as `directory/relative` paths in
     /// byte order, skipping hidden files and directories.
     public static func testFiles(in directory: String) -> [String] {
-        let manager = FileManager.default
-        guard let enumerator = manager.enumerator(atPath: directory) else { return [] }
-        var found: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") {
-                enumerator.skipDescendants()
-                continue
-            }
-            guard isTestFileName(name) else { continue }
-            let full = directory == "/" ? "/" + relative : directory + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            found.append(full)
-        }
-        return found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        RuleSetFiles.files(below: directory, where: isTestFileName).map { RuleSetFiles.join(directory, $0) }
     }
 
     /// Whether a file name is a test file's: `*.test.yaml` or `*.test.yml`.

@@ -227,6 +227,13 @@ struct TestRunnerTests {
         #expect(TestRunner.testFiles(in: root) == ["\(root)/a/y.test.yml", "\(root)/b/x.test.yaml", "\(root)/c.test.yaml"])
     }
 
+    @Test("a directory given with a trailing slash is joined like rule files are, without a double slash")
+    func trailingSlash() throws {
+        let dir = try TempDirectory(files: ["t/a.test.yaml": ""])
+        let root = dir.path("t") + "/"
+        #expect(TestRunner.testFiles(in: root) == ["\(root)a.test.yaml"])
+    }
+
     @Test("a rule set with errors fails its tests with exit 1, and its diagnostics are shown once")
     func brokenRules() throws {
         let dir = try TempDirectory(files: [

@@ -83,19 +83,11 @@ extension RuleSetChecker {
             report(.wrongType("\(context) must be \(expected ?? "a mapping"), not \(describe(node))", at: node.range))
             return nil
         }
-        var byKey: [String: Node.Pair] = [:]
-        for pair in pairs {
-            guard let key = pair.key.scalar, !key.isNull else {
-                report(.wrongType("keys in \(context) must be names, not \(describe(pair.key))", at: pair.key.range))
-                continue
-            }
-            guard known.contains(key.text) else {
-                report(.unknownKey(key.text, in: context, known: known, at: pair.key.range))
-                continue
-            }
-            if byKey[key.text] == nil { byKey[key.text] = pair }
+        let keys = MappingKeys(pairs, known: known, context: context) { key, range in
+            .unknownKey(key, in: context, known: known, at: range)
         }
-        return KeyedMapping(node: node, pairs: byKey)
+        keys.diagnostics.forEach { report($0) }
+        return KeyedMapping(node: node, pairs: keys.pairs)
     }
 
     /// The named entries of a mapping section (`calendars`, `templates`, …):

@@ -7,10 +7,20 @@ struct KeyedMapping {
     let node: Node
     /// The pairs by key text, first occurrence.
     private var pairs: [String: Node.Pair]
+    /// Allowed keys that an unknown key looks like a misspelling of (`chanel`
+    /// → `channel`): the unknown key is reported with its suggestion, so the
+    /// allowed key is not reported missing on top of it.
+    private(set) var misspelled: Set<String> = []
 
-    init(node: Node, pairs: [String: Node.Pair]) {
+    init(node: Node, pairs: [String: Node.Pair], misspelled: Set<String> = []) {
         self.node = node
         self.pairs = pairs
+        self.misspelled = misspelled
+    }
+
+    /// Whether `key` is written, or an unknown key was reported as its misspelling.
+    func mentions(_ key: String) -> Bool {
+        pairs[key] != nil || misspelled.contains(key)
     }
 
     /// The value under `key`, if the key is written and its value is not null.
@@ -87,7 +97,8 @@ extension RuleSetChecker {
             .unknownKey(key, in: context, known: known, at: range)
         }
         keys.diagnostics.forEach { report($0) }
-        return KeyedMapping(node: node, pairs: keys.pairs)
+        let misspelled = keys.unknownKeys.compactMap { Suggestion.closest(to: $0, in: known) }
+        return KeyedMapping(node: node, pairs: keys.pairs, misspelled: Set(misspelled))
     }
 
     /// The named entries of a mapping section (`calendars`, `templates`, …):
@@ -166,9 +177,11 @@ extension RuleSetChecker {
         return oneOrList(node, for: key)
     }
 
-    /// Reports a required key that is absent or null. Returns its value if present.
+    /// Reports a required key that is absent or null (not when an unknown key
+    /// was reported as its misspelling). Returns its value if present.
     mutating func required(_ key: String, in mapping: KeyedMapping, context: String, owner: Node?) -> Node? {
         if let value = mapping[key] { return value }
+        if mapping.misspelled.contains(key) { return nil }
         if let keyNode = mapping.keyNode(key) {
             report(.missingKey("'\(key)' of \(context) has no value", at: keyNode.range))
         } else {

@@ -186,7 +186,7 @@ extension RuleSetChecker {
                 report(.unknownName(calendarID, kind: "calendar", known: definitions.names(.calendar), at: c.range))
             }
         }
-        if kind == .location, mapping["timezone"] == nil, mapping["calendar"] == nil {
+        if kind == .location, !mapping.mentions("timezone"), !mapping.mentions("calendar") {
             report(.missingKey(
                 "\(context) has no time zone: set 'timezone' or a 'calendar' that has one",
                 at: mapping.anchor(orElse: owner)))

@@ -132,6 +132,9 @@ extension RuleSetChecker {
         let on = m["on"], remind = m["remind"]
         switch (on, remind) {
         case (nil, nil):
+            rule.complete = false
+            // `onn: …` is reported as an unknown key suggesting `on`.
+            if m.misspelled.contains("on") || m.misspelled.contains("remind") { return }
             report(.missingKey(
                 "\(rule.context) needs 'on' (a trigger) or 'remind' (a reminder field)", at: m.anchor(orElse: nil)))
             rule.complete = false

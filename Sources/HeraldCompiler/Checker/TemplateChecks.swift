@@ -51,8 +51,11 @@ extension RuleSetChecker {
         checked.hasSMS = mapping["sms"] != nil
         checked.hasEmail = mapping["email"] != nil
         if !checked.hasSMS && !checked.hasEmail {
-            report(.missingKey("\(context) needs an 'sms' text or an 'email' part", at: mapping.anchor(orElse: owner)))
             valid = false
+            // `emial:` is reported as an unknown key suggesting `email`.
+            if !mapping.mentions("sms") && !mapping.mentions("email") {
+                report(.missingKey("\(context) needs an 'sms' text or an 'email' part", at: mapping.anchor(orElse: owner)))
+            }
         }
         let base = variant(mapping, prefix: id, context: context, into: &checked, valid: &valid)
         var locales: [String: TemplateVariant] = [:]
@@ -65,10 +68,12 @@ extension RuleSetChecker {
                     continue
                 }
                 if localeMapping["sms"] == nil && localeMapping["email"] == nil {
-                    report(.missingKey(
-                        "\(localeContext) needs an 'sms' text or an 'email' part",
-                        at: localeMapping.anchor(orElse: localePair.key)))
                     valid = false
+                    if !localeMapping.mentions("sms") && !localeMapping.mentions("email") {
+                        report(.missingKey(
+                            "\(localeContext) needs an 'sms' text or an 'email' part",
+                            at: localeMapping.anchor(orElse: localePair.key)))
+                    }
                 }
                 let v = variant(localeMapping, prefix: "\(id)/\(locale)", context: localeContext, into: &checked, valid: &valid)
                 if locales[locale] == nil { locales[locale] = v }

@@ -124,10 +124,10 @@ struct RuleSetChecker {
 struct CheckerCaches {
     /// Time-zone identifier → whether it is valid.
     var timeZones: [String: Bool] = [:]
-    /// Template part checks by (part, scope): the diagnostics they gave.
-    var templateChecks: [TemplateCheckKey: [Diagnostic]] = [:]
-    /// Diagnostics from template checks already reported (each distinct issue once).
-    var reportedTemplateIssues: Set<Diagnostic> = []
+    /// Template part checks done, by (part, scope).
+    var templateChecks: Set<TemplateCheckKey> = []
+    /// Places of template issues already reported (each once).
+    var reportedTemplateIssues: Set<TemplateIssueKey> = []
     /// `location.vars` available to rules without a `locations` filter.
     var allLocationVars: Set<String>?
 }

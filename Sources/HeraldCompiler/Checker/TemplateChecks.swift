@@ -7,8 +7,12 @@ struct TemplatePart {
     var id: String
     /// The scalar node holding the text (positions of issues refer to it).
     var node: Node
-    /// The parsed text; nil when it has a syntax error.
+    /// The parsed text; nil when it has an error.
     var parsed: TemplateText?
+    /// Whether its paths and filters can be checked against a rule's scope:
+    /// it is text and has no `template-syntax` error (an unknown filter
+    /// leaves the rest of the text checkable).
+    var checkable: Bool
 }
 
 /// A template as checked.
@@ -134,13 +138,16 @@ extension RuleSetChecker {
 
     /// Parses one template text, reporting its syntax issues.
     private mutating func part(_ node: Node, id: String, key: String) -> TemplatePart {
-        guard let text = string(node, for: key) else { return TemplatePart(id: id, node: node, parsed: nil) }
+        guard let text = string(node, for: key) else {
+            return TemplatePart(id: id, node: node, parsed: nil, checkable: false)
+        }
         let (parsed, issues) = TemplateSyntax.parse(text)
         var failed = false
         for issue in issues {
             report(issue.diagnostic(in: node))
             if issue.severity == .error { failed = true }
         }
-        return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed)
+        let checkable = !issues.contains { $0.code == "template-syntax" }
+        return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed, checkable: checkable)
     }
 }

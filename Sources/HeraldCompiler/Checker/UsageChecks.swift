@@ -1,3 +1,4 @@
+import Foundation
 import HeraldSyntax
 
 /// What a template part check depends on: the part and the rule's scope.
@@ -17,6 +18,12 @@ struct TemplateCheckKey: Hashable {
         self.presentFields = scope.presentFields
         self.context = scope.context
     }
+}
+
+/// Where a template issue stands: one diagnostic per code and place.
+struct TemplateIssueKey: Hashable {
+    var code: String
+    var range: SourceRange
 }
 
 /// What makes two rules send the same notification: trigger, filters,
@@ -94,18 +101,25 @@ extension RuleSetChecker {
     }
 
     /// Checks the parts the rule sends against its scope; each (part, scope)
-    /// once, each distinct issue reported once.
+    /// once. A problem at one place of a template is reported once, for the
+    /// first rule whose scope shows it (a template shared by a `lead.*` and a
+    /// `work_order.*` rule gets one diagnostic per wrong path, not one per
+    /// trigger); errors name that rule, since the template does not.
     private mutating func checkTemplateParts(_ rule: CheckedRule, template: CheckedTemplate, scope: FieldScope) {
         var channels = rule.channels
         if let fallback = rule.fallback { channels.append(fallback) }
         for channel in channels {
-            for part in template.parts[channel] ?? [] where part.parsed != nil {
+            for part in template.parts[channel] ?? [] where part.checkable {
                 let key = TemplateCheckKey(part: part.id, scope: scope)
-                if caches.templateChecks[key] != nil { continue }
+                guard caches.templateChecks.insert(key).inserted else { continue }
                 let issues = TemplateSyntax.check(part.node.text ?? "", scope: scope)
-                let found = issues.map { $0.diagnostic(in: part.node) }
-                caches.templateChecks[key] = found
-                for diagnostic in found where caches.reportedTemplateIssues.insert(diagnostic).inserted {
+                for issue in issues {
+                    var diagnostic = issue.diagnostic(in: part.node)
+                    let place = TemplateIssueKey(code: diagnostic.code, range: diagnostic.range)
+                    guard caches.reportedTemplateIssues.insert(place).inserted else { continue }
+                    if diagnostic.severity == .error, let id = rule.template {
+                        diagnostic.message = naming(diagnostic.message, "in template '\(id)', used by \(rule.context)")
+                    }
                     report(diagnostic)
                 }
             }
@@ -169,4 +183,11 @@ extension RuleSetChecker {
             channels: rule.channels.sorted { $0.rawValue < $1.rawValue }, fallback: rule.fallback,
             delay: rule.delay, workHours: rule.workHours)
     }
+}
+
+/// `message` with `(context)` added before its `; did you mean 'X'?` ending,
+/// which stays last (SPEC §11), or at its end.
+func naming(_ message: String, _ context: String) -> String {
+    guard let hint = message.range(of: "; did you mean '", options: .backwards) else { return message + " (\(context))" }
+    return message[..<hint.lowerBound] + " (\(context))" + message[hint.lowerBound...]
 }

@@ -61,7 +61,7 @@ public struct FieldScope: Sendable {
             let why: String
             switch entity {
             case .location: why = "the rule set declares no locations"
-            case .region: why = "only rules with a `regions` filter can use region.*"
+            case .region: why = "only rules with a 'regions' filter can use region.*"
             default: why = "not available for \(context)"
             }
             return .unknown(message: "unknown field '\(dotted)': \(why)")

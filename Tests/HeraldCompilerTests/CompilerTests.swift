@@ -288,6 +288,12 @@ struct MessageTests {
              code: "unknown-calendar", message: "unknown calendar 'cc'; did you mean 'c'?"),
         Case(yaml: "rules:\n  - {id: r, remind: work_order.sheduled_for, before: 1h, channel: sms, template: both}\n",
              code: "unknown-field", message: "unknown field 'work_order.sheduled_for'; did you mean 'work_order.scheduled_for'?"),
+        Case(yaml: "locations:\n  l: {timezone: utc}\n",
+             code: "invalid-time-zone", message: "unknown time zone 'utc'; did you mean 'UTC'?"),
+        Case(yaml: "locations:\n  l: {timezone: america/sao_paolo}\n",
+             code: "invalid-time-zone", message: "unknown time zone 'america/sao_paolo'; did you mean 'America/Sao_Paulo'?"),
+        Case(yaml: "rules:\n  - {id: r, on: Work_Order.Created, channel: sms, template: both}\n",
+             code: "unknown-trigger", message: "unknown trigger 'Work_Order.Created'; did you mean 'work_order.created'?"),
     ]
 
     @Test("each message quotes the value and suggests a close name", arguments: cases)

@@ -230,8 +230,12 @@ extension Diagnostic {
     }
 }
 
-/// Every zone identifier Foundation knows, for suggestions.
-let knownTimeZoneIdentifiers: [String] = TimeZone.knownTimeZoneIdentifiers.sorted()
+/// Every zone identifier Foundation knows, and `UTC`, for suggestions.
+let knownTimeZoneIdentifiers: [String] = {
+    var ids = Set(TimeZone.knownTimeZoneIdentifiers)
+    ids.insert("UTC")
+    return ids.sorted()
+}()
 
 /// Whether `id` names an IANA zone (or `UTC`). Identifiers Foundation only
 /// accepts by rewriting them (`GMT+3` → `GMT+0300`) are not IANA names.

@@ -144,11 +144,7 @@ enum ScalarLexing {
     /// `; did you mean 'X'?` for the candidate that equals `word` but for
     /// letter case, else for the closest one within edit distance 2, else "".
     static func hint(for word: String, in candidates: [String]) -> String {
-        let lower = word.lowercased()
-        if let same = candidates.first(where: { $0 != word && $0.lowercased() == lower }) {
-            return "; did you mean '\(same)'?"
-        }
-        return Suggestion.hint(for: word, in: candidates)
+        Suggestion.hint(for: word, in: candidates)
     }
 
     /// How a scalar is shown in a message: printable ones as themselves,

@@ -1,16 +1,30 @@
 /// "Did you mean" suggestions by edit distance.
 public enum Suggestion {
-    /// The candidate closest to `word` within edit distance 2 (ties: the first
-    /// in `candidates` order), or nil. An exact match is never suggested.
+    /// The candidate closest to `word`, or nil; an exact match is never
+    /// suggested. In order: a candidate that differs only in letter case
+    /// (`utc` → `UTC`), else the closest within edit distance 2, else the
+    /// closest within edit distance 2 ignoring letter case
+    /// (`america/sao_paolo` → `America/Sao_Paulo`). Ties: the first in
+    /// `candidates` order.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        var best: (String, Int)?
+        let lower = word.lowercased()
+        var best: (candidate: String, distance: Int)?
+        var bestIgnoringCase: (candidate: String, distance: Int)?
         for candidate in candidates where candidate != word {
+            let candidateLower = candidate.lowercased()
+            if candidateLower == lower { return candidate }
             let d = distance(word, candidate, limit: 2)
-            if d <= 2, best == nil || d < best!.1 {
+            if d <= 2, best.map({ d < $0.distance }) ?? true {
                 best = (candidate, d)
             }
+            if best == nil {
+                let e = distance(lower, candidateLower, limit: 2)
+                if e <= 2, bestIgnoringCase.map({ e < $0.distance }) ?? true {
+                    bestIgnoringCase = (candidate, e)
+                }
+            }
         }
-        return best?.0
+        return best?.candidate ?? bestIgnoringCase?.candidate
     }
 
     /// The message suffix `; did you mean 'X'?` or an empty string.

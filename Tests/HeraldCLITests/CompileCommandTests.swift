@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+// `herald compile [PATH] -o FILE` (SPEC §10.2) and `herald eval` on the file
+// it writes: the same records as from the rule set, and damaged or foreign
+// files refused with a clear message.
+
+@Suite("herald compile")
+struct CompileCommandTests {
+    @Test("compile then eval --rules FILE gives byte-identical output to eval --rules PATH, with and without --explain")
+    func sameRecords() throws {
+        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let compile = try Herald.run(["compile", "rules", "-o", "rules.bundle"], in: dir)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        #expect(compile.stdout.isEmpty || !compile.stdout.contains("{"), "no records on stdout")
+        #expect(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("rules.bundle").path))
+        for extra in [[], ["--explain"]] {
+            let fromPath = try Herald.run(["eval", "--rules", "rules", "events.ndjson"] + extra, in: dir)
+            let fromBundle = try Herald.run(["eval", "--rules", "rules.bundle", "events.ndjson"] + extra, in: dir)
+            #expect(fromBundle.status == 0, "\(fromBundle.stderr)")
+            #expect(fromBundle.stdout == fromPath.stdout)
+            #expect(!fromBundle.stdout.isEmpty)
+        }
+    }
+
+    @Test("the conformance fixtures give the same records from their compiled file", arguments: ["eval-shop", "eval-regions", "eval-features"])
+    func fixtures(name: String) throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("HeraldRuntimeTests/Fixtures/\(name)")
+        let dir = try Workspace(files: [:])
+        try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
+        let bundle = dir.url.appendingPathComponent("\(name).bundle").path
+        let compile = try Herald.run(["compile", "rules", "-o", bundle], in: fixture)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let fromPath = try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: fixture)
+        let fromBundle = try Herald.run(["eval", "--rules", bundle, "events.ndjson"], in: fixture)
+        #expect(fromBundle.status == 0)
+        #expect(fromBundle.stdout == fromPath.stdout)
+    }
+
+    @Test("PATH defaults to Rules")
+    func defaultPath() throws {
+        let dir = try Workspace(files: ["Rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let compile = try Herald.run(["compile", "-o", "out.bundle"], in: dir)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let run = try Herald.run(["eval", "--rules", "out.bundle", "events.ndjson"], in: dir)
+        #expect(summary(records(run.stdout)) == evalExpected)
+    }
+
+    @Test("rules that do not compile: exit 1, diagnostics on stderr, no file written")
+    func errors() throws {
+        let broken = evalRules.replacingOccurrences(of: "to: ready\n", with: "to: redy\n")
+        let dir = try Workspace(files: ["rules/r.yaml": broken])
+        let run = try Herald.run(["compile", "rules", "-o", "out.bundle"], in: dir)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("rules/r.yaml:"))
+        #expect(run.stderr.contains("unknown-status"))
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("out.bundle").path))
+    }
+
+    @Test(
+        "usage errors exit 2: no -o, a missing PATH, an unknown flag",
+        arguments: [["compile", "rules"], ["compile", "missing", "-o", "x.bundle"], ["compile", "rules", "-o", "x.bundle", "--bogus"]])
+    func usage(arguments: [String]) throws {
+        let dir = try Workspace(files: ["rules/r.yaml": evalRules])
+        let run = try Herald.run(arguments, in: dir)
+        #expect(run.status == 2)
+        #expect(!run.stderr.isEmpty)
+    }
+
+    /// Compiles `evalRules` and returns the workspace and the bundle's bytes.
+    static func compiled() throws -> (Workspace, Data) {
+        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let run = try Herald.run(["compile", "rules", "-o", "good.bundle"], in: dir)
+        #expect(run.status == 0)
+        return (dir, try Data(contentsOf: dir.url.appendingPathComponent("good.bundle")))
+    }
+
+    @Test(
+        "a damaged compiled file is refused: exit 1, a message naming the file on stderr, nothing on stdout",
+        arguments: ["truncated", "garbage-payload", "flipped-payload", "empty-payload"])
+    func damaged(kind: String) throws {
+        let (dir, good) = try Self.compiled()
+        let payloadStart = good.firstIndex(of: UInt8(ascii: "{")) ?? good.count / 2
+        var bad = good
+        switch kind {
+        case "truncated": bad = good.prefix(good.count / 2)
+        case "garbage-payload": bad = good.prefix(payloadStart) + Data("not json at all".utf8)
+        case "flipped-payload": bad[payloadStart] = UInt8(ascii: "[")
+        default: bad = good.prefix(payloadStart)
+        }
+        try bad.write(to: dir.url.appendingPathComponent("bad.bundle"))
+        let run = try Herald.run(["eval", "--rules", "bad.bundle", "events.ndjson"], in: dir)
+        #expect(run.status == 1)
+        #expect(run.stdout == "")
+        #expect(run.stderr.contains("bad.bundle"))
+    }
+
+    @Test("a compiled file of another Herald version is refused with a message saying to recompile")
+    func otherVersion() throws {
+        let (dir, good) = try Self.compiled()
+        // The Herald version text comes right before the JSON payload; change its last character.
+        guard let payloadStart = good.firstIndex(of: UInt8(ascii: "{")), payloadStart > 0 else {
+            Issue.record("no payload in the compiled file")
+            return
+        }
+        var other = good
+        other[payloadStart - 1] = other[payloadStart - 1] == UInt8(ascii: "9") ? UInt8(ascii: "8") : UInt8(ascii: "9")
+        try other.write(to: dir.url.appendingPathComponent("other.bundle"))
+        let run = try Herald.run(["eval", "--rules", "other.bundle", "events.ndjson"], in: dir)
+        #expect(run.status == 1)
+        #expect(run.stdout == "")
+        #expect(run.stderr.contains("recompile"), "\(run.stderr)")
+    }
+
+    @Test("a foreign binary file given as --rules is refused with exit 1, not evaluated")
+    func foreign() throws {
+        let dir = try Workspace(files: ["events.ndjson": evalEvents])
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x01]).write(
+            to: dir.url.appendingPathComponent("foreign.bin"))
+        let run = try Herald.run(["eval", "--rules", "foreign.bin", "events.ndjson"], in: dir)
+        #expect(run.status == 1)
+        #expect(run.stdout == "")
+        #expect(run.stderr.contains("foreign.bin"))
+    }
+}

@@ -85,14 +85,23 @@ final class CompiledTemplate: Sendable {
         let body: TemplateText?
         let html: TemplateText?
         let attachReport: Bool
+        /// The texts compiled for rendering.
+        let smsProgram: TemplateProgram?
+        let subjectProgram: TemplateProgram?
+        let bodyProgram: TemplateProgram?
+        let htmlProgram: TemplateProgram?
 
-        init(sms: TemplateText?, email: EmailTemplate?) {
+        init(sms: TemplateText?, email: EmailTemplate?, resolver: FieldResolver) {
             self.sms = sms
             hasEmail = email != nil
             subject = email?.subject
             body = email?.body
             html = email?.html
             attachReport = email?.attachReport ?? false
+            smsProgram = sms.map { TemplateProgram($0, resolver: resolver) }
+            subjectProgram = subject.map { TemplateProgram($0, resolver: resolver) }
+            bodyProgram = body.map { TemplateProgram($0, resolver: resolver) }
+            htmlProgram = html.map { TemplateProgram($0, resolver: resolver) }
         }
 
         /// Every text of these parts.
@@ -104,11 +113,12 @@ final class CompiledTemplate: Sendable {
     let base: Parts
     let locales: [String: Parts]
 
-    init(_ template: Template) {
-        base = Parts(sms: template.base.sms, email: template.base.email)
+    init(_ template: Template, resolver: FieldResolver) {
+        base = Parts(sms: template.base.sms, email: template.base.email, resolver: resolver)
         var locales: [String: Parts] = [:]
         for (key, variant) in template.locales {
-            locales[key] = Parts(sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email)
+            locales[key] = Parts(
+                sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email, resolver: resolver)
         }
         self.locales = locales
     }
@@ -121,53 +131,6 @@ final class CompiledTemplate: Sendable {
             return general
         }
         return base
-    }
-}
-
-/// Template paths resolved once. The renderer asks for values by
-/// `FieldPath`; the paths it passes are the ones stored in the compiled
-/// templates, so they are found by the address of their storage (no
-/// hashing of strings), with a look-up by value as the fallback.
-struct PathTable: Sendable {
-    private let addresses: [UInt]
-    private let refs: [FieldRef]
-    private let byPath: [FieldPath: FieldRef]
-
-    init(texts: [TemplateText], resolver: FieldResolver) {
-        var pairs: [(UInt, FieldRef)] = []
-        var byPath: [FieldPath: FieldRef] = [:]
-        for text in texts {
-            CompiledRuleSet.collectPaths(text.segments) { path in
-                let ref = resolver.resolve(path)
-                byPath[path] = ref
-                if let address = PathTable.address(of: path) { pairs.append((address, ref)) }
-            }
-        }
-        pairs.sort { $0.0 < $1.0 }
-        addresses = pairs.map(\.0)
-        refs = pairs.map(\.1)
-        self.byPath = byPath
-    }
-
-    @inline(__always)
-    static func address(of path: FieldPath) -> UInt? {
-        path.components.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
-    }
-
-    /// The resolved reference of a template path, or nil when it was never seen.
-    @inline(__always)
-    func ref(_ path: FieldPath) -> FieldRef? {
-        if let address = PathTable.address(of: path) {
-            var low = 0
-            var high = addresses.count
-            while low < high {
-                let mid = (low + high) >> 1
-                let a = addresses[mid]
-                if a == address { return refs[mid] }
-                if a < address { low = mid + 1 } else { high = mid }
-            }
-        }
-        return byPath[path]
     }
 }
 
@@ -217,8 +180,6 @@ public final class CompiledRuleSet: Sendable {
     let regions: [CompiledPlace]
     let regionIndex: [String: Int]
     let templates: [CompiledTemplate]
-    /// Template paths resolved once (the renderer asks by path).
-    let templatePaths: PathTable
     let resolver: FieldResolver
     /// Status index by entity and status name.
     let statusIndex: [Entity: [String: Int]]
@@ -294,17 +255,13 @@ public final class CompiledRuleSet: Sendable {
         let templateIDs = ruleSet.templates.keys.sorted()
         var templateIndex: [String: Int] = [:]
         var templates: [CompiledTemplate] = []
-        var texts: [TemplateText] = []
         for id in templateIDs {
             guard let t = ruleSet.templates[id] else { continue }
             templateIndex[id] = templates.count
-            let compiled = CompiledTemplate(t)
+            let compiled = CompiledTemplate(t, resolver: resolver)
             templates.append(compiled)
-            texts += compiled.base.texts
-            for parts in compiled.locales.values { texts += parts.texts }
         }
         self.templates = templates
-        self.templatePaths = PathTable(texts: texts, resolver: resolver)
 
         func mask(_ names: [String]?, _ index: [String: Int], count: Int) -> [Bool]? {
             guard let names else { return nil }

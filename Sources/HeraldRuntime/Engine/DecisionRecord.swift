@@ -59,17 +59,35 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// Address the message goes to (send).
     public var to: String?
     /// When to send, RFC 3339 in the event's effective zone (send).
-    public var sendAt: String?
+    public var sendAt: String? {
+        get { texts[.sendAt] }
+        set { texts[.sendAt] = newValue }
+    }
     /// `sendAt` as seconds since 1970, for schedulers. Not part of the JSON form.
     public var sendAtSeconds: Int64?
     /// Message key (send, cancel), SPEC §8.5.
-    public var key: String?
+    public var key: String? {
+        get { texts[.key] }
+        set { texts[.key] = newValue }
+    }
     /// Email subject.
-    public var subject: String?
+    public var subject: String? {
+        get { texts[.subject] }
+        set { texts[.subject] = newValue }
+    }
     /// Email plain body or SMS text.
-    public var body: String?
+    public var body: String? {
+        get { texts[.body] }
+        set { texts[.body] = newValue }
+    }
     /// Email HTML body, when the template has one.
-    public var html: String?
+    public var html: String? {
+        get { texts[.html] }
+        set { texts[.html] = newValue }
+    }
+    /// `sendAt`, `key`, `subject`, `body` and `html` in one buffer: a send
+    /// record is built with one allocation for all its generated text.
+    var texts = RecordTexts()
     /// Reply-To of an email, when the location or region sets one.
     public var replyTo: String?
     /// The report PDF, for `attach_report` with a `work_order.report_url`.
@@ -95,17 +113,31 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         self.message = message
         self.channel = channel
         self.to = to
-        self.sendAt = sendAt
         self.sendAtSeconds = sendAtSeconds
-        self.key = key
-        self.subject = subject
-        self.body = body
-        self.html = html
+        self.texts = RecordTexts(sendAt: sendAt, key: key, subject: subject, body: body, html: html)
         self.replyTo = replyTo
         self.attachments = attachments
         self.segments = segments
         self.late = late
         self.line = line
+    }
+
+    /// A send record whose generated texts are already in `texts`.
+    init(
+        event: String, decision: Decision, rule: String, channel: Channel, to: String, texts: RecordTexts,
+        sendAtSeconds: Int64, replyTo: String? = nil, attachments: [Attachment]? = nil, segments: Int?, late: Bool
+    ) {
+        self.event = event
+        self.decision = decision
+        self.rule = rule
+        self.channel = channel
+        self.to = to
+        self.texts = texts
+        self.sendAtSeconds = sendAtSeconds
+        self.replyTo = replyTo
+        self.attachments = attachments
+        self.segments = segments
+        self.late = late
     }
 
     enum CodingKeys: String, CodingKey {
@@ -126,12 +158,13 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         message = try c.decodeIfPresent(String.self, forKey: .message)
         channel = try c.decodeIfPresent(Channel.self, forKey: .channel)
         to = try c.decodeIfPresent(String.self, forKey: .to)
-        sendAt = try c.decodeIfPresent(String.self, forKey: .sendAt)
+        let sendAt = try c.decodeIfPresent(String.self, forKey: .sendAt)
         sendAtSeconds = sendAt.flatMap { RFC3339.parse(Substring($0))?.seconds }
-        key = try c.decodeIfPresent(String.self, forKey: .key)
-        subject = try c.decodeIfPresent(String.self, forKey: .subject)
-        body = try c.decodeIfPresent(String.self, forKey: .body)
-        html = try c.decodeIfPresent(String.self, forKey: .html)
+        texts = RecordTexts(
+            sendAt: sendAt, key: try c.decodeIfPresent(String.self, forKey: .key),
+            subject: try c.decodeIfPresent(String.self, forKey: .subject),
+            body: try c.decodeIfPresent(String.self, forKey: .body),
+            html: try c.decodeIfPresent(String.self, forKey: .html))
         replyTo = try c.decodeIfPresent(String.self, forKey: .replyTo)
         attachments = try c.decodeIfPresent([Attachment].self, forKey: .attachments)
         segments = try c.decodeIfPresent(Int.self, forKey: .segments)
@@ -181,11 +214,17 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
             w.byte(UInt8(ascii: "\""))
         }
         if let to { w.member("to", to) }
-        if let sendAt { w.member("send_at", sendAt) }
-        if let key { w.member("key", key) }
-        if let subject { w.member("subject", subject) }
-        if let body { w.member("body", body) }
-        if let html { w.member("html", html) }
+        texts.withBytes { bytes in
+            for field in RecordTexts.Field.allCases {
+                if let range = texts.range(field) {
+                    w.byte(UInt8(ascii: ","))
+                    w.byte(UInt8(ascii: "\""))
+                    w.raw(field.jsonName)
+                    w.raw("\":")
+                    w.string(UnsafeBufferPointer(rebasing: bytes[range]))
+                }
+            }
+        }
         if let replyTo { w.member("reply_to", replyTo) }
         if let attachments {
             w.raw(",\"attachments\":[")
@@ -253,9 +292,23 @@ struct JSONWriter {
 
     /// A JSON string literal.
     mutating func string(_ s: String) {
-        byte(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { utf8 in
+        s.withUTF8 { string($0) }
+    }
+
+    @inline(__always)
+    private mutating func escape(_ b: UInt8) {
+        buffer.append(0x5C)
+        buffer.append(b)
+    }
+
+    @inline(__always)
+    static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// A JSON string literal of UTF-8 bytes.
+    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) {
+        byte(UInt8(ascii: "\""))
+        do {
             var runStart = 0
             var i = 0
             let n = utf8.count
@@ -267,16 +320,19 @@ struct JSONWriter {
                 }
                 if runStart < i { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
                 switch b {
-                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x08: buffer.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: buffer.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case UInt8(ascii: "\""): escape(0x22)
+                case UInt8(ascii: "\\"): escape(0x5C)
+                case 0x0A: escape(UInt8(ascii: "n"))
+                case 0x0D: escape(UInt8(ascii: "r"))
+                case 0x09: escape(UInt8(ascii: "t"))
+                case 0x08: escape(UInt8(ascii: "b"))
+                case 0x0C: escape(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                    escape(UInt8(ascii: "u"))
+                    buffer.append(0x30)
+                    buffer.append(0x30)
+                    buffer.append(JSONWriter.hex(b >> 4))
+                    buffer.append(JSONWriter.hex(b & 0xF))
                 }
                 i += 1
                 runStart = i
@@ -284,5 +340,92 @@ struct JSONWriter {
             if runStart < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
         }
         byte(UInt8(ascii: "\""))
+    }
+}
+
+/// The generated texts of a record (`send_at`, `key`, `subject`, `body`,
+/// `html`) as UTF-8 in one buffer, in that order, with the range of each.
+struct RecordTexts: Sendable, Hashable {
+    enum Field: Int, CaseIterable {
+        case sendAt, key, subject, body, html
+
+        var jsonName: StaticString {
+            switch self {
+            case .sendAt: "send_at"
+            case .key: "key"
+            case .subject: "subject"
+            case .body: "body"
+            case .html: "html"
+            }
+        }
+    }
+
+    /// The UTF-8 of all fields (append only between `begin` and `end`).
+    var bytes: [UInt8] = []
+    /// Start and end of each field in `bytes`; a start of -1 means absent.
+    private var starts: SIMD8<Int32> = SIMD8(repeating: -1)
+    private var ends: SIMD8<Int32> = SIMD8(repeating: -1)
+
+    init() {}
+
+    init(sendAt: String?, key: String?, subject: String?, body: String?, html: String?) {
+        for (field, text) in [(Field.sendAt, sendAt), (.key, key), (.subject, subject), (.body, body), (.html, html)] {
+            guard let text else { continue }
+            begin(field)
+            bytes.append(contentsOf: text.utf8)
+            end(field)
+        }
+    }
+
+    /// An empty buffer with room for `capacity` bytes.
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The byte range of `field`, nil when absent.
+    @inline(__always)
+    func range(_ field: Field) -> Range<Int>? {
+        let s = starts[field.rawValue]
+        return s < 0 ? nil : Int(s)..<Int(ends[field.rawValue])
+    }
+
+    /// A field's text, or nil; setting rebuilds the buffer.
+    subscript(field: Field) -> String? {
+        get {
+            range(field).map { String(decoding: bytes[$0], as: UTF8.self) }
+        }
+        set {
+            var all = Field.allCases.map { self[$0] }
+            all[field.rawValue] = newValue
+            self = RecordTexts(sendAt: all[0], key: all[1], subject: all[2], body: all[3], html: all[4])
+        }
+    }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        bytes.withUnsafeBufferPointer(body)
+    }
+
+    // Building: fields are written in `Field` order, each between
+    // `begin` and `end`, by appending to `bytes`.
+
+    @inline(__always)
+    mutating func begin(_ field: Field) {
+        starts[field.rawValue] = Int32(truncatingIfNeeded: bytes.count)
+    }
+
+    @inline(__always)
+    mutating func end(_ field: Field) {
+        ends[field.rawValue] = Int32(truncatingIfNeeded: bytes.count)
+    }
+
+    @inline(__always)
+    mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Writes into the buffer (to render or format in place).
+    @inline(__always)
+    mutating func write(_ body: (inout [UInt8]) -> Void) {
+        body(&bytes)
     }
 }

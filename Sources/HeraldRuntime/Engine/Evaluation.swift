@@ -381,20 +381,22 @@ extension Runtime {
                 if case .skip(let reason, let message)? = timing { out.append(skip(rule, context, channel, reason, message)) }
                 return
             }
-            let key = rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms")
-            if reminder == nil, let planned = state.plannedSends[key], planned > context.occurred {
-                out.append(skip(rule, context, channel, "duplicate", "a send with key '\(key)' is already planned"))
+            // The key as a string only when a check or the state needs it;
+            // the record writes it straight into its text buffer.
+            func key() -> String { rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms") }
+            if reminder == nil, !state.plannedSends.isEmpty, let planned = state.plannedSends[key()], planned > context.occurred {
+                out.append(skip(rule, context, channel, "duplicate", "a send with key '\(key())' is already planned"))
                 return
             }
             if reminder != nil, alreadySent.contains(where: { $0.channel == channel }) {
-                out.append(skip(rule, context, channel, "duplicate", "the reminder with key '\(key)' was already sent"))
+                out.append(skip(rule, context, channel, "duplicate", "the reminder with key '\(key())' was already sent"))
                 return
             }
-            out.append(send(rule, context, channel, address: address, at: at, late: late, key: key))
+            out.append(send(rule, context, channel, address: address, at: at, late: late, subject: subject))
             if reminder != nil {
                 sends.append(PlannedReminder(channel: channel, sendAt: at))
             } else if at > context.occurred {
-                state.notePlannedSend(key, at: at)
+                state.notePlannedSend(key(), at: at)
             }
         }
 
@@ -508,32 +510,52 @@ extension Runtime {
     }
 
     private func send(
-        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Int64, late: Bool, key: String
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Int64, late: Bool,
+        subject keySubject: String
     ) -> DecisionRecord {
         let c = compiled
         let parts = rule.template >= 0 && rule.template < c.templates.count
             ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
-        let lookup: (FieldPath) -> Value? = { path in
-            if let ref = c.templatePaths.ref(path) { return context.value(ref) }
-            return context.value(c.resolver.resolve(path))
-        }
         let zone = context.zone
-        let sendAt = RFC3339.format(at, in: zone)
+        let suffix: StaticString = channel == .email ? "/email" : "/sms"
+        var estimate = 25 + rule.keyPrefix.utf8.count + keySubject.utf8.count + 6
         switch channel {
         case .sms:
-            var body = ""
-            if let sms = parts?.sms { body = TemplateRenderer.render(sms, escaping: .none, zone: zone, lookup: lookup) }
-            return DecisionRecord(
-                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, sendAt: sendAt,
-                sendAtSeconds: at, key: key, body: body, segments: SMSSegments.count(body), late: late)
+            estimate += parts?.smsProgram?.estimatedCount ?? 0
         case .email:
-            var subject = ""
-            var body = ""
-            var html: String?
-            if let parts, parts.hasEmail {
-                if let text = parts.subject { subject = TemplateRenderer.render(text, escaping: .subject, zone: zone, lookup: lookup) }
-                if let text = parts.body { body = TemplateRenderer.render(text, escaping: .none, zone: zone, lookup: lookup) }
-                if let text = parts.html { html = TemplateRenderer.render(text, escaping: .html, zone: zone, lookup: lookup) }
+            estimate += (parts?.subjectProgram?.estimatedCount ?? 0) + (parts?.bodyProgram?.estimatedCount ?? 0)
+                + (parts?.htmlProgram?.estimatedCount ?? 0)
+        }
+        var texts = RecordTexts(capacity: estimate)
+        texts.begin(.sendAt)
+        RFC3339.append(at, in: zone, to: &texts.bytes)
+        texts.end(.sendAt)
+        texts.begin(.key)
+        texts.append(rule.keyPrefix)
+        texts.append(keySubject)
+        suffix.withUTF8Buffer { texts.bytes.append(contentsOf: $0) }
+        texts.end(.key)
+        var counter = SegmentCounter()
+        switch channel {
+        case .sms:
+            texts.begin(.body)
+            parts?.smsProgram?.render(context, escaping: .none, into: &texts.bytes, count: true, counter: &counter)
+            texts.end(.body)
+            return DecisionRecord(
+                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
+                sendAtSeconds: at, segments: counter.segments, late: late)
+        case .email:
+            let email = parts.flatMap { $0.hasEmail ? $0 : nil }
+            texts.begin(.subject)
+            email?.subjectProgram?.render(context, escaping: .subject, into: &texts.bytes, count: false, counter: &counter)
+            texts.end(.subject)
+            texts.begin(.body)
+            email?.bodyProgram?.render(context, escaping: .none, into: &texts.bytes, count: false, counter: &counter)
+            texts.end(.body)
+            if let html = email?.htmlProgram {
+                texts.begin(.html)
+                html.render(context, escaping: .html, into: &texts.bytes, count: false, counter: &counter)
+                texts.end(.html)
             }
             var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
@@ -541,9 +563,9 @@ extension Runtime {
                 attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
             }
             return DecisionRecord(
-                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, sendAt: sendAt,
-                sendAtSeconds: at, key: key, subject: subject, body: body, html: html,
-                replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo, attachments: attachments, late: late)
+                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
+                sendAtSeconds: at, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
+                attachments: attachments, segments: nil, late: late)
         }
     }
 }

@@ -157,6 +157,42 @@ public enum RFC3339 {
         }
     }
 
+    /// Appends `format(_:in:)`'s text to `out` without an intermediate string.
+    public static func append(_ seconds: Int64, in zone: Zone, to out: inout [UInt8]) {
+        let offset = zone.offset(at: seconds)
+        let local = LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
+        let year = local.date.year
+        guard (0...9999).contains(year) else {
+            out.append(contentsOf: format(local: local, offset: offset).utf8)
+            return
+        }
+        let time = local.secondOfDay
+        let magnitude = abs(offset) / 60
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 25) { b in
+            @inline(__always) func put2(_ v: Int, at i: Int) {
+                b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
+                b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
+            }
+            put2(year / 100, at: 0)
+            put2(year % 100, at: 2)
+            b[4] = 0x2D
+            put2(local.date.month, at: 5)
+            b[7] = 0x2D
+            put2(local.date.day, at: 8)
+            b[10] = 0x54
+            put2(time / 3600, at: 11)
+            b[13] = 0x3A
+            put2(time / 60 % 60, at: 14)
+            b[16] = 0x3A
+            put2(time % 60, at: 17)
+            b[19] = offset < 0 ? 0x2D : 0x2B
+            put2(magnitude / 60, at: 20)
+            b[22] = 0x3A
+            put2(magnitude % 60, at: 23)
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
+    }
+
     private static func pad2(_ v: Int) -> String { v < 10 && v >= 0 ? "0\(v)" : "\(v)" }
 
     private static func offsetText(_ offset: Int) -> String {

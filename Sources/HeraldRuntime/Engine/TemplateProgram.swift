@@ -1,0 +1,316 @@
+import HeraldCompiler
+
+/// Running totals of the SMS segment count (SPEC §4) of text written so far:
+/// GSM-7 septets while every character is in the GSM 03.38 basic set or its
+/// extension table, UTF-16 code units always. Same rules as
+/// `SMSSegments.count`, added up piece by piece while a body is rendered.
+struct SegmentCounter: Sendable, Hashable {
+    var septets = 0
+    var utf16 = 0
+    var gsm = true
+
+    /// The number of segments of the text counted (0 for empty text).
+    var segments: Int {
+        if gsm {
+            if septets == 0 { return 0 }
+            return septets <= 160 ? 1 : (septets + 152) / 153
+        }
+        return utf16 <= 70 ? 1 : (utf16 + 66) / 67
+    }
+
+    mutating func add(_ other: SegmentCounter) {
+        septets &+= other.septets
+        utf16 &+= other.utf16
+        gsm = gsm && other.gsm
+    }
+
+    /// Counts UTF-8 `bytes` (valid UTF-8: they come from Swift strings).
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                let w = SegmentCounter.asciiWeights[Int(b)]
+                if w == 0 { gsm = false }
+                septets &+= Int(w)
+                utf16 &+= 1
+                i += 1
+                continue
+            }
+            // Multi-byte scalar: decode it.
+            var scalar: UInt32
+            var length: Int
+            if b & 0xE0 == 0xC0 {
+                scalar = UInt32(b & 0x1F)
+                length = 2
+            } else if b & 0xF0 == 0xE0 {
+                scalar = UInt32(b & 0x0F)
+                length = 3
+            } else {
+                scalar = UInt32(b & 0x07)
+                length = 4
+            }
+            var k = 1
+            while k < length, i + k < n {
+                scalar = scalar << 6 | UInt32(bytes[i + k] & 0x3F)
+                k += 1
+            }
+            i += length
+            utf16 &+= scalar >= 0x10000 ? 2 : 1
+            let w = SegmentCounter.weight(nonASCII: scalar)
+            if w == 0 { gsm = false }
+            septets &+= Int(w)
+        }
+    }
+
+    /// 1 for a basic-set character, 2 for an extension character, 0 otherwise
+    /// (the non-ASCII part of the table in `SMSSegments`).
+    static func weight(nonASCII v: UInt32) -> UInt8 {
+        switch v {
+        // £ ¥ è é ù ì ò Ç Ø ø Å å Δ Φ Γ Λ Ω Π Ψ Σ Θ Ξ Æ æ ß É ¤ ¡ Ä Ö Ñ Ü § ¿ ä ö ñ ü à
+        case 0x00A3, 0x00A5, 0x00E8, 0x00E9, 0x00F9, 0x00EC, 0x00F2, 0x00C7, 0x00D8, 0x00F8,
+            0x00C5, 0x00E5, 0x0394, 0x03A6, 0x0393, 0x039B, 0x03A9, 0x03A0, 0x03A8, 0x03A3,
+            0x0398, 0x039E, 0x00C6, 0x00E6, 0x00DF, 0x00C9, 0x00A4, 0x00A1, 0x00C4, 0x00D6,
+            0x00D1, 0x00DC, 0x00A7, 0x00BF, 0x00E4, 0x00F6, 0x00F1, 0x00FC, 0x00E0:
+            return 1
+        case 0x20AC:  // €, extension table
+            return 2
+        default:
+            return 0
+        }
+    }
+
+    /// ASCII weights: LF, CR, space and printable ASCII except `` ` `` are
+    /// basic; `[ \ ] ^ { | } ~` and form feed are extension characters.
+    static let asciiWeights: [UInt8] = {
+        var w = [UInt8](repeating: 0, count: 128)
+        w[0x0A] = 1
+        w[0x0D] = 1
+        w[0x0C] = 2
+        for v in 0x20...0x7E { w[v] = 1 }
+        w[0x60] = 0
+        for c in "[\\]^{|}~".utf8 { w[Int(c)] = 2 }
+        return w
+    }()
+}
+
+/// A template text compiled for rendering straight into bytes: literal text
+/// kept as UTF-8 with its segment count precomputed, paths resolved to
+/// `FieldRef`s, `{{#if}}` blocks turned into jumps. Renders exactly what
+/// `TemplateRenderer.render` renders for the same values.
+final class TemplateProgram: Sendable {
+    enum Op: Sendable {
+        /// Literal `literals[index]`.
+        case literal(Int32)
+        /// A value with `filters[start..<end]`.
+        case value(FieldRef, filterStart: Int32, filterEnd: Int32)
+        /// `{{#if}}`: go on when the value is truthy, else jump to the op index.
+        case unless(FieldRef, jump: Int32)
+        /// Go to the op index (end of a `{{#if}}` branch).
+        case jump(Int32)
+    }
+
+    /// A filter with its path argument resolved.
+    enum Filter: Sendable {
+        case defaultValue(Value)
+        case defaultField(FieldRef)
+        case date(String)
+        case upper
+        case lower
+        case truncate(Int)
+    }
+
+    struct Literal: Sendable {
+        let start: Int
+        let end: Int
+        let count: SegmentCounter
+    }
+
+    let ops: [Op]
+    let filters: [Filter]
+    let literals: [Literal]
+    /// All literal text, UTF-8.
+    let bytes: [UInt8]
+    /// A capacity that usually holds the rendering.
+    let estimatedCount: Int
+
+    init(_ text: TemplateText, resolver: FieldResolver) {
+        var ops: [Op] = []
+        var filters: [Filter] = []
+        var literals: [Literal] = []
+        var bytes: [UInt8] = []
+        var values = 0
+        func emit(_ segments: [TemplateSegment]) {
+            for segment in segments {
+                switch segment {
+                case .text(let literal):
+                    guard !literal.isEmpty else { continue }
+                    let start = bytes.count
+                    bytes.append(contentsOf: literal.utf8)
+                    var count = SegmentCounter()
+                    bytes.withUnsafeBufferPointer { count.add(UnsafeBufferPointer(rebasing: $0[start...])) }
+                    literals.append(Literal(start: start, end: bytes.count, count: count))
+                    ops.append(.literal(Int32(literals.count - 1)))
+                case .value(let path, let list):
+                    let start = filters.count
+                    for f in list {
+                        switch f {
+                        case .default(.string(let s)): filters.append(.defaultValue(.string(s)))
+                        case .default(.int(let n)): filters.append(.defaultValue(.number(Double(n))))
+                        case .default(.path(let p)): filters.append(.defaultField(resolver.resolve(p)))
+                        case .date(let pattern): filters.append(.date(pattern))
+                        case .upper: filters.append(.upper)
+                        case .lower: filters.append(.lower)
+                        case .truncate(let n): filters.append(.truncate(n))
+                        }
+                    }
+                    values += 1
+                    ops.append(.value(resolver.resolve(path), filterStart: Int32(start), filterEnd: Int32(filters.count)))
+                case .conditional(let path, let then, let otherwise):
+                    let test = ops.count
+                    ops.append(.jump(-1))  // patched below
+                    emit(then)
+                    if otherwise.isEmpty {
+                        ops[test] = .unless(resolver.resolve(path), jump: Int32(ops.count))
+                    } else {
+                        let skip = ops.count
+                        ops.append(.jump(-1))
+                        ops[test] = .unless(resolver.resolve(path), jump: Int32(ops.count))
+                        emit(otherwise)
+                        ops[skip] = .jump(Int32(ops.count))
+                    }
+                }
+            }
+        }
+        emit(text.segments)
+        self.ops = ops
+        self.filters = filters
+        self.literals = literals
+        self.bytes = bytes
+        self.estimatedCount = bytes.count + 24 * values
+    }
+
+    /// Appends the rendering to `out`; when `count` is set, also adds the
+    /// rendered text to `counter` (SMS bodies).
+    func render(
+        _ context: EventContext, escaping: TemplateRenderer.Escaping, into out: inout [UInt8], count: Bool,
+        counter: inout SegmentCounter
+    ) {
+        var pc = 0
+        let n = ops.count
+        while pc < n {
+            switch ops[pc] {
+            case .literal(let index):
+                let literal = literals[Int(index)]
+                bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[literal.start..<literal.end])) }
+                if count { counter.add(literal.count) }
+                pc += 1
+            case .value(let ref, let start, let end):
+                var value = context.value(ref)
+                if start < end {
+                    for i in Int(start)..<Int(end) { value = apply(filters[i], to: value, context) }
+                }
+                if let value {
+                    let before = out.count
+                    TemplateProgram.append(value, escaping: escaping, zone: context.zone, to: &out)
+                    if count, out.count > before {
+                        out.withUnsafeBufferPointer { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
+                    }
+                }
+                pc += 1
+            case .unless(let ref, let jump):
+                pc = TemplateRenderer.isTruthy(context.value(ref)) ? pc + 1 : Int(jump)
+            case .jump(let target):
+                pc = Int(target)
+            }
+        }
+    }
+
+    /// One filter (SPEC §4), as `TemplateRenderer` applies it.
+    private func apply(_ filter: Filter, to value: Value?, _ context: EventContext) -> Value? {
+        switch filter {
+        case .defaultValue(let literal):
+            switch value {
+            case nil, .string(""): return literal
+            default: return value
+            }
+        case .defaultField(let ref):
+            switch value {
+            case nil, .string(""): return context.value(ref)
+            default: return value
+            }
+        case .date(let pattern):
+            guard case .datetime(let timestamp) = value else { return value }
+            return .string(DatePattern.format(timestamp.seconds, in: context.zone, pattern: pattern))
+        case .upper:
+            guard let value else { return nil }
+            return .string(TemplateRenderer.text(of: value, zone: context.zone).uppercased())
+        case .lower:
+            guard let value else { return nil }
+            return .string(TemplateRenderer.text(of: value, zone: context.zone).lowercased())
+        case .truncate(let count):
+            guard let value else { return nil }
+            return .string(String(TemplateRenderer.text(of: value, zone: context.zone).prefix(max(0, count))))
+        }
+    }
+
+    /// Appends a value's text with the escaping of its part.
+    static func append(_ value: Value, escaping: TemplateRenderer.Escaping, zone: Zone, to out: inout [UInt8]) {
+        switch value {
+        case .string(let string):
+            append(escaped: string, escaping: escaping, to: &out)
+        case .bool(let flag):
+            out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .datetime(let timestamp):
+            RFC3339.append(timestamp.seconds, in: zone, to: &out)
+        default:
+            append(escaped: TemplateRenderer.text(of: value, zone: zone), escaping: escaping, to: &out)
+        }
+    }
+
+    /// Appends `text` with the escaping of its part (byte for byte what
+    /// `TemplateRenderer.append(escaped:to:escaping:)` writes: every
+    /// character it changes is ASCII).
+    static func append(escaped text: String, escaping: TemplateRenderer.Escaping, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            switch escaping {
+            case .none:
+                out.append(contentsOf: utf8)
+            case .html:
+                var run = 0
+                for i in 0..<utf8.count {
+                    let replacement: StaticString
+                    switch utf8[i] {
+                    case 0x26: replacement = "&amp;"
+                    case 0x3C: replacement = "&lt;"
+                    case 0x3E: replacement = "&gt;"
+                    case 0x22: replacement = "&quot;"
+                    case 0x27: replacement = "&#39;"
+                    default: continue
+                    }
+                    if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                    replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+                    run = i + 1
+                }
+                if run < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+            case .subject:
+                var afterCR = false
+                for b in utf8 {
+                    switch b {
+                    case 0x0D:
+                        out.append(0x20)
+                        afterCR = true
+                        continue
+                    case 0x0A:
+                        if !afterCR { out.append(0x20) }
+                    default:
+                        out.append(b)
+                    }
+                    afterCR = false
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,23 @@ final class EventContext {
     /// Deliverability per channel, computed on first use.
     var email: Deliverability?
     var sms: Deliverability?
+    /// Sends of this event noted in `RuntimeState.plannedSends`.
+    var plannedSends = 0
+    /// The last instant written as `send_at`, its offset and wall time
+    /// (the records of one event mostly share it).
+    private var lastAt: Int64 = .min
+    private var lastOffset = 0
+    private var lastLocal = LocalDateTime(secondsSince1970: 0)
+
+    /// Appends `RFC3339.format(at, in: zone)` to `out`.
+    func appendRFC3339(_ at: Int64, to out: inout [UInt8]) {
+        if at != lastAt {
+            lastAt = at
+            lastOffset = zone.offset(at: at)
+            lastLocal = LocalDateTime(secondsSince1970: at &+ Int64(lastOffset))
+        }
+        RFC3339.append(local: lastLocal, offset: lastOffset, to: &out)
+    }
 
     init(
         event: ParsedEvent, location: CompiledPlace?, region: CompiledPlace?, locationIndex: Int, regionIndex: Int,
@@ -71,40 +88,41 @@ enum Deliverability {
 enum AddressCheck {
     /// `+` followed by 8–15 digits.
     static func isValidPhone(_ s: String) -> Bool {
-        var digits = 0
-        for (i, b) in s.utf8.enumerated() {
-            if i == 0 {
-                guard b == UInt8(ascii: "+") else { return false }
-                continue
-            }
-            guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") else { return false }
-            digits += 1
+        var s = s
+        return s.withUTF8 { b in
+            guard b.count >= 9, b.count <= 16, b[0] == UInt8(ascii: "+") else { return false }
+            for i in 1..<b.count where b[i] &- 0x30 > 9 { return false }
+            return true
         }
-        return digits >= 8 && digits <= 15
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces.
     static func isValidEmail(_ s: String) -> Bool {
-        var at = -1
-        var dotAfterAt = false
-        var count = 0
-        for (i, b) in s.utf8.enumerated() {
-            count = i + 1
-            switch b {
-            case UInt8(ascii: "@"):
-                guard at < 0 else { return false }
-                at = i
-            case UInt8(ascii: "."):
-                if at >= 0 { dotAfterAt = true }
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
-                return false
-            default:
-                break
+        var s = s
+        let ascii: Bool? = s.withUTF8 { b in
+            var at = -1
+            var dotAfterAt = false
+            var high = false
+            for i in 0..<b.count {
+                switch b[i] {
+                case UInt8(ascii: "@"):
+                    guard at < 0 else { return nil }
+                    at = i
+                case UInt8(ascii: "."):
+                    if at >= 0 { dotAfterAt = true }
+                case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
+                    return nil
+                case 0x80...:
+                    high = true
+                default:
+                    break
+                }
             }
+            guard at > 0, at < b.count - 1, dotAfterAt else { return nil }
+            return !high
         }
-        guard at > 0, at < count - 1, dotAfterAt else { return false }
-        guard s.utf8.contains(where: { $0 >= 0x80 }) else { return true }
-        return !s.unicodeScalars.contains { $0.properties.isWhitespace }
+        guard let ascii else { return false }
+        return ascii || !s.unicodeScalars.contains { $0.properties.isWhitespace }
     }
 }
 
@@ -131,7 +149,7 @@ extension Runtime {
             locationIndex = i
             location = c.locations[i]
         }
-        guard state.processedEventIDs.insert(event.id).inserted else {
+        guard state.processed.insert(event.id).inserted else {
             out.append(
                 DecisionRecord(
                     event: event.id, decision: .reject, reason: "duplicate-event",
@@ -384,7 +402,9 @@ extension Runtime {
             // The key as a string only when a check or the state needs it;
             // the record writes it straight into its text buffer.
             func key() -> String { rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms") }
-            if reminder == nil, !state.plannedSends.isEmpty, let planned = state.plannedSends[key()], planned > context.occurred {
+            if reminder == nil, context.plannedSends > 0 || state.mustLookUpNewKeys,
+                let planned = state.planned[key()], planned > context.occurred
+            {
                 out.append(skip(rule, context, channel, "duplicate", "a send with key '\(key())' is already planned"))
                 return
             }
@@ -397,6 +417,7 @@ extension Runtime {
                 sends.append(PlannedReminder(channel: channel, sendAt: at))
             } else if at > context.occurred {
                 state.notePlannedSend(key(), at: at)
+                context.plannedSends += 1
             }
         }
 
@@ -528,7 +549,7 @@ extension Runtime {
         }
         var texts = RecordTexts(capacity: estimate)
         texts.begin(.sendAt)
-        RFC3339.append(at, in: zone, to: &texts.bytes)
+        context.appendRFC3339(at, to: &texts.bytes)
         texts.end(.sendAt)
         texts.begin(.key)
         texts.append(rule.keyPrefix)

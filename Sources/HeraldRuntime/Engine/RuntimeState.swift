@@ -8,12 +8,45 @@ public import HeraldCompiler
 /// the records written.
 public struct RuntimeState: Sendable, Equatable, Codable {
     /// Ids of events that passed validation (SPEC §8.1 step 4).
-    public var processedEventIDs: Set<String> = []
+    public var processedEventIDs: Set<String> {
+        get { processed }
+        set {
+            processed = newValue
+            keysAreOfProcessedEvents = false
+        }
+        _modify {
+            keysAreOfProcessedEvents = false
+            yield &processed
+        }
+    }
     /// Keys of event-rule sends planned for later than their event, with
     /// their send time (seconds since 1970), for the `duplicate` check.
     /// Entries already due when the stream has moved past them are dropped
     /// automatically: keys contain the event id, which is never processed twice.
-    public var plannedSends: [String: Int64] = [:]
+    public var plannedSends: [String: Int64] {
+        get { planned }
+        set {
+            planned = newValue
+            keysAreOfProcessedEvents = false
+        }
+        _modify {
+            keysAreOfProcessedEvents = false
+            yield &planned
+        }
+    }
+
+    var processed: Set<String> = []
+    var planned: [String: Int64] = [:]
+    /// True while every key of `planned` was planned by the runtime for an
+    /// event of `processed` (no host edits since): then a new event's keys
+    /// (`RULE/EVENT-ID/CHANNEL`) cannot be planned yet, and evaluation
+    /// skips looking them up, until the event plans a send itself.
+    var keysAreOfProcessedEvents = true
+
+    /// Whether the `duplicate` check must look up keys of a new event.
+    var mustLookUpNewKeys: Bool {
+        !keysAreOfProcessedEvents && !planned.isEmpty
+    }
     /// Reminder plans per entity (`work_order` + id), then per rule id.
     public var reminders: [EntityReference: [String: ReminderPlan]] = [:]
     /// The latest `occurred_at` seen (seconds), used to drop due sends.
@@ -29,15 +62,16 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// a host that trims `processedEventIDs` should trim these no further
     /// than the events it forgot.
     public mutating func dropPlannedSends(dueAtOrBefore instant: Int64) {
-        plannedSends = plannedSends.filter { $0.value > instant }
+        planned = planned.filter { $0.value > instant }
+        if planned.isEmpty { keysAreOfProcessedEvents = true }
     }
 
     /// Records a delayed send and keeps the table bounded by pending sends.
     mutating func notePlannedSend(_ key: String, at instant: Int64) {
-        plannedSends[key] = instant
-        if plannedSends.count >= plannedSendsLimit {
+        planned[key] = instant
+        if planned.count >= plannedSendsLimit {
             dropPlannedSends(dueAtOrBefore: latestOccurredAt)
-            plannedSendsLimit = max(1024, plannedSends.count * 2)
+            plannedSendsLimit = max(1024, planned.count * 2)
         }
     }
 
@@ -69,13 +103,14 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// Decodes a state written by `encode(to:)`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        processedEventIDs = Set(try c.decode([String].self, forKey: .processedEvents))
-        plannedSends = try c.decode([String: Int64].self, forKey: .plannedSends)
+        processed = Set(try c.decode([String].self, forKey: .processedEvents))
+        planned = try c.decode([String: Int64].self, forKey: .plannedSends)
+        keysAreOfProcessedEvents = planned.isEmpty
         latestOccurredAt = try c.decodeIfPresent(Int64.self, forKey: .latestOccurredAt) ?? .min
         for r in try c.decode([StoredReminder].self, forKey: .reminders) {
             reminders[EntityReference(entity: r.entity, id: r.entityID), default: [:]][r.rule] = r.plan
         }
-        plannedSendsLimit = max(1024, plannedSends.count * 2)
+        plannedSendsLimit = max(1024, planned.count * 2)
     }
 
     /// Encodes the state deterministically (sorted).

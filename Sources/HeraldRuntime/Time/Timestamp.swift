@@ -160,7 +160,11 @@ public enum RFC3339 {
     /// Appends `format(_:in:)`'s text to `out` without an intermediate string.
     public static func append(_ seconds: Int64, in zone: Zone, to out: inout [UInt8]) {
         let offset = zone.offset(at: seconds)
-        let local = LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
+        append(local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, to: &out)
+    }
+
+    /// Appends `format(local:offset:)`'s text to `out`.
+    public static func append(local: LocalDateTime, offset: Int, to out: inout [UInt8]) {
         let year = local.date.year
         guard (0...9999).contains(year) else {
             out.append(contentsOf: format(local: local, offset: offset).utf8)

@@ -200,6 +200,10 @@ struct EngineGoldenTests {
                     out.append(0x0A)
                     let decoded = try JSONDecoder().decode(DecisionRecord.self, from: Data(record.jsonLine.utf8))
                     #expect(decoded == record)
+                    if record.channel == .sms, record.decision == .send {
+                        // Counted while rendering; must agree with the compiler's count of the whole text.
+                        #expect(record.segments == SMSSegments.count(record.body ?? ""), "\(record.body ?? "")")
+                    }
                     #expect(String(decoding: try JSONEncoder().encode(decoded), as: UTF8.self).count > 10)
                 }
             }

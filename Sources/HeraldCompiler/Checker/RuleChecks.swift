@@ -188,6 +188,13 @@ extension RuleSetChecker {
         guard let text = string(node, for: "remind") else { return nil }
         let path = FieldPath(dotted: text)
         let lookup = FieldScope(schema: schema, entities: [.workOrder, .lead, .csr], context: "reminders")
+        if let entity = path.entity, !lookup.entities.contains(entity) {
+            report(.error(
+                "unknown-field",
+                "unknown field '\(text)' for 'remind': a reminder is planned from a datetime field of work_order, "
+                    + "lead or csr, e.g. work_order.scheduled_for", at: node.range))
+            return nil
+        }
         switch lookup.resolve(path) {
         case .unknown(let message):
             report(.error("unknown-field", message, at: node.range))

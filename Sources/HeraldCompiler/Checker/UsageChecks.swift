@@ -27,7 +27,7 @@ struct TemplateIssueKey: Hashable {
 }
 
 /// What makes two rules send the same notification: trigger, filters,
-/// channels and timing (SPEC §11 `duplicate-notification`).
+/// channel and timing (SPEC §11 `duplicate-notification`).
 struct RuleSignature: Hashable {
     var kind: RuleKind
     var to: [String]?
@@ -36,8 +36,9 @@ struct RuleSignature: Hashable {
     var whereText: String?
     var locations: [String]?
     var regions: [String]?
-    var channels: [Channel]
-    var fallback: Channel?
+    /// One channel the rule sends on (its fallback aside: a fallback only
+    /// stands in when no listed channel can deliver).
+    var channel: Channel
     var delay: Duration
     var workHours: WorkHoursPolicy?
 }
@@ -48,7 +49,7 @@ extension RuleSetChecker {
     mutating func checkUsage() {
         var usedTemplates: Set<String> = []
         var signatures: [RuleSignature: Int] = [:]
-        signatures.reserveCapacity(rules.count)
+        signatures.reserveCapacity(rules.count * 2)
         for index in rules.indices {
             let rule = rules[index]
             if let id = rule.template, let template = templates[id] {
@@ -58,18 +59,7 @@ extension RuleSetChecker {
             }
             checkReachable(rule)
             checkCalendarNeeded(rule)
-            if let signature = signature(of: rule) {
-                if let first = signatures[signature] {
-                    let earlier = rules[first]
-                    report(.warning(
-                        "duplicate-notification",
-                        "\(rule.context) sends the same notification as \(earlier.context) (\(citation(earlier.anchor))): "
-                            + "same trigger, filters, channels and timing",
-                        at: rule.anchor))
-                } else {
-                    signatures[signature] = index
-                }
-            }
+            checkDuplicate(index, signatures: &signatures)
         }
         for (id, template) in templates where !usedTemplates.contains(id) {
             report(.warning("unused-template", "template '\(id)' is not used by any rule", at: template.key.range))
@@ -172,16 +162,41 @@ extension RuleSetChecker {
             "\(rule.context) uses 'work_hours', but \(names) no calendar", at: node.range))
     }
 
-    /// The signature of an active rule, nil for inactive rules and rules with errors.
-    private func signature(of rule: CheckedRule) -> RuleSignature? {
-        guard rule.complete, rule.active, let kind = rule.kind, !rule.channels.isEmpty else { return nil }
+    /// `duplicate-notification`: an earlier rule sends on one of this rule's
+    /// channels with the same trigger, filters and timing, so a client would
+    /// get that message twice. Reported once per rule, for the first such channel.
+    private mutating func checkDuplicate(_ index: Int, signatures: inout [RuleSignature: Int]) {
+        let rule = rules[index]
+        var reported = false
+        for channel in rule.channels {
+            guard let signature = signature(of: rule, channel: channel) else { return }
+            guard let first = signatures[signature] else {
+                signatures[signature] = index
+                continue
+            }
+            guard !reported else { continue }
+            reported = true
+            let earlier = rules[first]
+            let same = Set(earlier.channels) == Set(rule.channels)
+            let what = same ? "the same notification" : "the same \(channel.rawValue) notification"
+            report(.warning(
+                "duplicate-notification",
+                "\(rule.context) sends \(what) as \(earlier.context) (\(citation(earlier.anchor))): "
+                    + "same trigger, filters, \(same ? "channels" : "channel") and timing",
+                at: rule.anchor))
+        }
+    }
+
+    /// The signature of an active rule on one of its channels, nil for
+    /// inactive rules and rules with errors.
+    private func signature(of rule: CheckedRule, channel: Channel) -> RuleSignature? {
+        guard rule.complete, rule.active, let kind = rule.kind else { return nil }
         let whereText = rule.condition == nil
             ? rule.whereNode?.text?.split(whereSeparator: \.isWhitespace).joined(separator: " ") : nil
         return RuleSignature(
             kind: kind, to: rule.to?.sorted(), from: rule.from?.sorted(), condition: rule.condition,
             whereText: whereText, locations: rule.locations?.sorted(), regions: rule.regions?.sorted(),
-            channels: rule.channels.sorted { $0.rawValue < $1.rawValue }, fallback: rule.fallback,
-            delay: rule.delay, workHours: rule.workHours)
+            channel: channel, delay: rule.delay, workHours: rule.workHours)
     }
 }
 

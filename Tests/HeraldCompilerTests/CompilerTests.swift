@@ -306,6 +306,14 @@ struct MessageTests {
         #expect(found?.message == c.message, "\(dump(result))")
     }
 
+    @Test("a rule copied by an alias is reported over the whole alias, not at an empty range")
+    func aliasRange() throws {
+        let result = compile(basicSet + "rules:\n  - &a {id: copied, on: work_order.created, channel: sms, template: both}\n  - *a\n")
+        let found = try #require(result.diagnostics.first { $0.code == "duplicate-name" }, "\(dump(result))")
+        #expect(found.range.end.column - found.range.start.column == 2)
+        #expect(found.range.start.line == found.range.end.line)
+    }
+
     @Test("an unsupported version skips its file but not the others")
     func versionSkipsFile() {
         let result = compile([

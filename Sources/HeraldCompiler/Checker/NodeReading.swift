@@ -71,9 +71,11 @@ extension Diagnostic {
 }
 
 /// `inner` when it lies within `outer`; otherwise (a key merged in or copied
-/// from an anchor elsewhere) the start of `outer`, where the mapping is written.
+/// from an anchor elsewhere) `outer` itself when it is on one line (an alias
+/// such as `- *base`), else the start of `outer`, where the mapping is written.
 func located(_ inner: SourceRange, in outer: SourceRange) -> SourceRange {
     if inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end { return inner }
+    if outer.start.line == outer.end.line { return outer }
     return SourceRange(file: outer.file, at: outer.start)
 }
 

@@ -314,4 +314,68 @@ struct SpecReminderTests {
         #expect(Z.lines(records) == ["e1 skip v location-inactive"])
         #expect(records.first?.channel == nil)
     }
+
+    /// §5.3 "for each channel: … cancelled (`rescheduled`), then the new one
+    /// is planned"; §9 channel order. Decisions of the runtime for the cases
+    /// the SPEC leaves open: a once-per-rule skip cancels every channel
+    /// first; an unused fallback's pending send is cancelled last.
+    @Test(
+        "a reschedule cancels each channel right before its new record; a once-per-rule skip comes after all cancels",
+        arguments: [
+            // A channel skipped for consent: its cancel, its skip, then the next channel.
+            (
+                "accepts_sms: false",
+                [
+                    "e2 cancel v sms rescheduled v/WO-1/sms", "e2 skip v sms no-consent",
+                    "e2 cancel v email rescheduled v/WO-1/email", "e2 send v email 2026-04-10T10:00:00-03:00 v/WO-1/email",
+                ]
+            ),
+            // A switched-off region replaces the plan: both cancels, then the one skip.
+            (
+                "region: off",
+                ["e2 cancel v sms rescheduled v/WO-1/sms", "e2 cancel v email rescheduled v/WO-1/email", "e2 skip v region-inactive"]
+            ),
+        ])
+    func rescheduleOrder(change: String, expected: [String]) {
+        let runtime = S.runtime(rules: "  - id: v\n    remind: work_order.scheduled_for\n    before: 1d\n    channel: [sms, email]\n    template: t\n")
+        let client: [String: Any] = change == "region: off" ? ["region": "off"] : ["accepts_sms": false]
+        let records = S.run(
+            runtime,
+            [
+                Z.scheduled("e1", at: "2026-04-06T10:00:00-03:00", "2026-04-10T10:00:00-03:00"),
+                Z.scheduled("e2", at: "2026-04-06T11:00:00-03:00", "2026-04-11T10:00:00-03:00", client: client),
+            ])
+        #expect(Z.lines(records).filter { $0.hasPrefix("e2 ") } == expected)
+    }
+
+    @Test("a rescheduled fallback is cancelled right before its own record, or last when the fallback is not used")
+    func rescheduleFallbackOrder() {
+        let runtime = S.runtime(
+            rules: """
+                  - id: v
+                    remind: work_order.scheduled_for
+                    before: 1d
+                    channel: sms
+                    fallback: email
+                    template: t
+
+                """)
+        let records = S.run(
+            runtime,
+            [
+                Z.scheduled("e1", at: "2026-04-06T10:00:00-03:00", "2026-04-10T10:00:00-03:00", client: ["phone": S.Remove()]),
+                Z.scheduled("e2", at: "2026-04-06T11:00:00-03:00", "2026-04-11T10:00:00-03:00"),
+                Z.scheduled("e3", at: "2026-04-06T12:00:00-03:00", "2026-04-12T10:00:00-03:00", client: ["phone": S.Remove()]),
+            ])
+        #expect(
+            Z.lines(records) == [
+                "e1 skip v sms no-address",
+                "e1 send v email 2026-04-09T10:00:00-03:00 v/WO-1/email",
+                "e2 send v sms 2026-04-10T10:00:00-03:00 v/WO-1/sms",
+                "e2 cancel v email rescheduled v/WO-1/email",
+                "e3 cancel v sms rescheduled v/WO-1/sms",
+                "e3 skip v sms no-address",
+                "e3 send v email 2026-04-11T10:00:00-03:00 v/WO-1/email",
+            ])
+    }
 }

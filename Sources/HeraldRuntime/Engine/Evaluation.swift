@@ -282,29 +282,34 @@ extension Runtime {
         }
         let existing = state.reminders[reference]?[rule.id]
 
+        // The filters decide the cancel reason only when the event carries a
+        // value and does not close the entity; --explain names a failing
+        // filter whatever the event (SPEC §8.2).
+        func filterFailure() -> String? {
+            rule.rule.active ? placeAndConditionFailure(rule, context, checkStatuses: false) : "inactive"
+        }
         var cancelReason: String?
-        var filterFailure: String?
         var value: Timestamp?
+        var failed: String?
         if event.trigger == .workOrderClosed && entity == .workOrder {
             cancelReason = "closed"
+            if explain { failed = filterFailure() }
         } else if case .datetime(let t)? = event[slot] {
             value = t
-            if !rule.rule.active {
-                filterFailure = "inactive"
-            } else {
-                filterFailure = placeAndConditionFailure(rule, context, checkStatuses: false)
-            }
-            if filterFailure != nil { cancelReason = "no-longer-applies" }
+            failed = filterFailure()
+            if failed != nil { cancelReason = "no-longer-applies" }
         } else {
             cancelReason = "unscheduled"
+            if explain { failed = filterFailure() }
         }
-        if explain, let filterFailure { out.append(none(rule, context, filterFailure)) }
+        if explain, let failed { out.append(none(rule, context, failed)) }
 
         if let cancelReason {
             guard var plan = existing else { return }
             let pending = plan.sends.filter { $0.sendAt > context.occurred }
             guard !pending.isEmpty else { return }
-            for send in pending { out.append(cancel(rule, context, reference, send.channel, cancelReason)) }
+            let channels = pending.map(\.channel).sorted { rank($0, rule) < rank($1, rule) }
+            for channel in channels { out.append(cancel(rule, context, reference.id, channel, cancelReason)) }
             // The cancelled sends and the planned value are forgotten; sends
             // already made stay planned, so their key is never sent twice.
             plan.sends.removeAll { $0.sendAt > context.occurred }
@@ -321,12 +326,15 @@ extension Runtime {
         guard let value else { return }
         // Sends already made (not pending, never cancelled) stay planned:
         // a new plan on their channel is a `duplicate` (SPEC §8.2 check 4).
+        // Pending ones are cancelled (`rescheduled`) by `deliver`, each right
+        // before the new plan of its channel.
         var made: [PlannedReminder] = []
+        var rescheduled: [Channel] = []
         if let existing {
             if existing.value == value.seconds && existing.valueNanoseconds == value.nanoseconds { return }
             for send in existing.sends {
                 if send.sendAt > context.occurred {
-                    out.append(cancel(rule, context, reference, send.channel, "rescheduled"))
+                    rescheduled.append(send.channel)
                 } else {
                     made.append(send)
                 }
@@ -334,7 +342,7 @@ extension Runtime {
         }
         let sends = deliver(
             rule, context, subject: reference.id, reminder: (field, value, before), alreadySent: made,
-            state: &state, into: &out)
+            rescheduled: rescheduled, state: &state, into: &out)
         state.reminders[reference, default: [:]][rule.id] = ReminderPlan(
             value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
     }
@@ -343,22 +351,42 @@ extension Runtime {
 
     /// Plans a rule that applies: place switches, calendar, then per channel
     /// deliverability, timing and duplicates. Returns the sends made.
+    ///
+    /// `rescheduled` lists the channels of a reminder whose pending send this
+    /// new plan replaces: each gets its `cancel` right before the channel's
+    /// own record (SPEC §5.3 "for each channel … cancelled, then the new one
+    /// is planned"; §9 channel order). When a once-per-rule skip replaces the
+    /// whole plan, all cancels come first, in channel order; a channel that
+    /// gets no record this time (an unused fallback) is cancelled at the end.
     private func deliver(
         _ rule: CompiledRule, _ context: EventContext, subject: String,
         reminder: (field: String, value: Timestamp, before: Duration)?, alreadySent: [PlannedReminder] = [],
-        state: inout RuntimeState, into out: inout [DecisionRecord]
+        rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
     ) -> [PlannedReminder] {
+        var toCancel = rescheduled.count > 1 ? rescheduled.sorted { rank($0, rule) < rank($1, rule) } : rescheduled
+        func cancelPending(_ channel: Channel) {
+            guard !toCancel.isEmpty, let i = toCancel.firstIndex(of: channel) else { return }
+            toCancel.remove(at: i)
+            out.append(cancel(rule, context, subject, channel, "rescheduled"))
+        }
+        func cancelRest() {
+            for channel in toCancel { out.append(cancel(rule, context, subject, channel, "rescheduled")) }
+            toCancel.removeAll()
+        }
         if let location = context.location, !location.place.notifications {
+            cancelRest()
             out.append(
                 skip(rule, context, nil, "location-inactive", "location '\(location.place.id)' has notifications switched off"))
             return []
         }
         if let region = context.region, !region.place.notifications {
+            cancelRest()
             out.append(skip(rule, context, nil, "region-inactive", "region '\(region.place.id)' has notifications switched off"))
             return []
         }
         if rule.rule.workHours != nil, context.calendar == nil {
             let place = context.location.map { "location '\($0.place.id)'" } ?? context.region.map { "region '\($0.place.id)'" }
+            cancelRest()
             out.append(
                 skip(
                     rule, context, nil, "no-calendar",
@@ -370,6 +398,7 @@ extension Runtime {
         var anyDeliverable = false
 
         func handle(_ channel: Channel) {
+            cancelPending(channel)
             let address: String
             let result: Deliverability
             switch channel {
@@ -423,7 +452,15 @@ extension Runtime {
 
         for channel in rule.rule.channels { handle(channel) }
         if !anyDeliverable, let fallback = rule.rule.fallback { handle(fallback) }
+        cancelRest()
         return sends
+    }
+
+    /// A channel's place in a rule's channel order: listed channels, then the
+    /// fallback, then any other (a channel the rule no longer lists).
+    private func rank(_ channel: Channel, _ rule: CompiledRule) -> Int {
+        if let i = rule.rule.channels.firstIndex(of: channel) { return i }
+        return rule.rule.fallback == channel ? rule.rule.channels.count : rule.rule.channels.count + 1
     }
 
     /// SPEC §8.3.
@@ -523,11 +560,11 @@ extension Runtime {
     }
 
     private func cancel(
-        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, _ channel: Channel, _ reason: String
+        _ rule: CompiledRule, _ context: EventContext, _ entityID: String, _ channel: Channel, _ reason: String
     ) -> DecisionRecord {
         DecisionRecord(
             event: context.event.id, decision: .cancel, rule: rule.id, reason: reason, channel: channel,
-            key: rule.keyPrefix + reference.id + (channel == .email ? "/email" : "/sms"))
+            key: rule.keyPrefix + entityID + (channel == .email ? "/email" : "/sms"))
     }
 
     private func send(

@@ -6,11 +6,10 @@ import Testing
 private typealias S = EngineSupport
 private typealias Z = SpecSupport
 
-/// Places where the runtime disagrees with SPEC.md today. Each test states
-/// the SPEC's behaviour inside `withKnownIssue`, so the suite stays green
-/// while the bug is open and FAILS ("known issue was not recorded") once the
-/// runtime is fixed: then remove the `withKnownIssue` wrapper.
-@Suite("SPEC discrepancies (known issues)")
+/// Places where the runtime disagreed with SPEC.md, found by a QA pass and
+/// since fixed: each test states the SPEC's behaviour. (A new discrepancy can
+/// be pinned here inside `withKnownIssue` until it is fixed.)
+@Suite("SPEC discrepancies (fixed)")
 struct SpecDiscrepancyTests {
     /// §5.3 "For each channel of the rule: … a pending reminder is cancelled
     /// (rescheduled), then the new one is planned"; §9 "in event order, then
@@ -100,9 +99,7 @@ struct SpecDiscrepancyTests {
             runtime,
             [Z.scheduled("e1", at: "2026-04-07T10:00:00.750-03:00", "2026-04-10T10:00:00.250-03:00")])
         let instants = records.map { Self.instant($0.sendAt) }
-        withKnownIssue("runtime bug: send_at is truncated to whole seconds") {
-            #expect(instants == [Self.instant("2026-04-07T11:00:00.750-03:00"), Self.instant("2026-04-09T10:00:00.250-03:00")])
-        }
+        #expect(instants == [Self.instant("2026-04-07T11:00:00.750-03:00"), Self.instant("2026-04-09T10:00:00.250-03:00")])
     }
 
     /// §4 "`date: "pattern"` (datetime; Unicode date pattern …)": `S` is the
@@ -114,9 +111,7 @@ struct SpecDiscrepancyTests {
             + "rules:\n" + Z.rule("on: work_order.status_changed", "channel: sms", "template: d")
         let runtime = Runtime(ruleSet: S.ruleSet(yaml))
         let records = S.run(runtime, [S.event("e1", workOrder: ["pickup_at": "2026-04-07T15:04:05.678Z"])])
-        withKnownIssue("runtime bug: SSS prints 000 (fraction dropped)") {
-            #expect(records.first?.body == "12:04:05.678")
-        }
+        #expect(records.first?.body == "12:04:05.678")
     }
 
     static func instant(_ text: String?) -> Double? {

@@ -11,7 +11,7 @@ final class EventContext {
     let regionIndex: Int
     let zone: Zone
     let calendar: SharedCalendar?
-    /// `occurred_at` in whole seconds.
+    /// `occurred_at` in whole seconds (floor); `event.occurredAt` has its fraction.
     let occurred: Int64
     /// Index of the entity's status / previous status in its list (-1: none or unlisted).
     let status: Int
@@ -29,14 +29,14 @@ final class EventContext {
     private var lastOffset = 0
     private var lastLocal = LocalDateTime(secondsSince1970: 0)
 
-    /// Appends `RFC3339.format(at, in: zone)` to `out`.
-    func appendRFC3339(_ at: Int64, to out: inout [UInt8]) {
-        if at != lastAt {
-            lastAt = at
-            lastOffset = zone.offset(at: at)
-            lastLocal = LocalDateTime(secondsSince1970: at &+ Int64(lastOffset))
+    /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
+    func appendRFC3339(_ at: Timestamp, to out: inout [UInt8]) {
+        if at.seconds != lastAt {
+            lastAt = at.seconds
+            lastOffset = zone.offset(at: at.seconds)
+            lastLocal = LocalDateTime(secondsSince1970: at.seconds &+ Int64(lastOffset))
         }
-        RFC3339.append(local: lastLocal, offset: lastOffset, to: &out)
+        RFC3339.append(local: lastLocal, offset: lastOffset, nanoseconds: at.nanoseconds, to: &out)
     }
 
     init(
@@ -72,9 +72,10 @@ final class EventContext {
     }
 }
 
-/// When a channel's message goes out, or why it does not.
+/// When a channel's message goes out (an instant with its fraction of a
+/// second; the offset is not used), or why it does not.
 enum Timing {
-    case at(Int64, late: Bool)
+    case at(Timestamp, late: Bool)
     case skip(reason: String, message: String)
 }
 
@@ -306,13 +307,13 @@ extension Runtime {
 
         if let cancelReason {
             guard var plan = existing else { return }
-            let pending = plan.sends.filter { $0.sendAt > context.occurred }
+            let pending = plan.sends.filter { $0.isPending(at: event.occurredAt) }
             guard !pending.isEmpty else { return }
             let channels = pending.map(\.channel).sorted { rank($0, rule) < rank($1, rule) }
             for channel in channels { out.append(cancel(rule, context, reference.id, channel, cancelReason)) }
             // The cancelled sends and the planned value are forgotten; sends
             // already made stay planned, so their key is never sent twice.
-            plan.sends.removeAll { $0.sendAt > context.occurred }
+            plan.sends.removeAll { $0.isPending(at: event.occurredAt) }
             if plan.sends.isEmpty {
                 state.reminders[reference]?[rule.id] = nil
                 if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
@@ -333,7 +334,7 @@ extension Runtime {
         if let existing {
             if existing.value == value.seconds && existing.valueNanoseconds == value.nanoseconds { return }
             for send in existing.sends {
-                if send.sendAt > context.occurred {
+                if send.isPending(at: event.occurredAt) {
                     rescheduled.append(send.channel)
                 } else {
                     made.append(send)
@@ -443,9 +444,11 @@ extension Runtime {
             }
             out.append(send(rule, context, channel, address: address, at: at, late: late, subject: subject))
             if reminder != nil {
-                sends.append(PlannedReminder(channel: channel, sendAt: at))
-            } else if at > context.occurred {
-                state.notePlannedSend(key(), at: at)
+                sends.append(PlannedReminder(channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
+            } else if at.seconds > context.occurred {
+                // Planned sends are kept in whole seconds: their keys contain
+                // the event id, so the duplicate check never needs the fraction.
+                state.notePlannedSend(key(), at: at.seconds)
                 context.plannedSends += 1
             }
         }
@@ -493,58 +496,67 @@ extension Runtime {
         }
     }
 
-    /// SPEC §8.4 for event rules.
+    /// SPEC §8.4 for event rules. `send_at` keeps the fraction of a second
+    /// of `occurred_at`; working hours look at its whole second (an instant
+    /// is open when the start of its second is), and a deferred send goes
+    /// out at the (whole-second) start of the next working period.
     private func eventTiming(_ rule: CompiledRule, _ context: EventContext) -> Timing {
-        var at = context.occurred
-        if !rule.rule.delay.isZero { at = rule.rule.delay.added(to: at, in: context.zone) }
+        var at = context.event.occurredAt
+        at.offset = 0
+        if !rule.rule.delay.isZero { at.seconds = rule.rule.delay.added(to: at.seconds, in: context.zone) }
         guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: false) }
-        if calendar.isOpen(at: at) { return .at(at, late: false) }
+        if calendar.isOpen(at: at.seconds) { return .at(at, late: false) }
         switch policy {
         case .drop:
             return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
         case .defer:
-            guard let next = calendar.nextOpening(atOrAfter: at) else {
+            guard let next = calendar.nextOpening(atOrAfter: at.seconds) else {
                 return .skip(
                     reason: "outside-work-hours", message: "calendar '\(calendar.id)' has no working hours in the next two years")
             }
-            return .at(next, late: false)
+            return .at(Timestamp(seconds: next), late: false)
         }
     }
 
-    /// SPEC §5.3 timing of a reminder for a new field value.
+    /// SPEC §5.3 timing of a reminder for a new field value. Past and late
+    /// compare full instants; `field − before` keeps the field's fraction of
+    /// a second (working hours: see `eventTiming`).
     private func reminderTiming(_ rule: CompiledRule, _ field: String, _ value: Timestamp, _ before: Duration, _ context: EventContext) -> Timing {
-        let occurredAt = context.event.occurredAt
+        var occurredAt = context.event.occurredAt
+        occurredAt.offset = 0
         if value <= occurredAt {
             return .skip(
                 reason: "reminder-past",
-                message: "\(field) (\(RFC3339.format(value.seconds, in: context.zone))) is not after the event")
+                message: "\(field) (\(value.formatted(in: context.zone))) is not after the event")
         }
-        let occurred = context.occurred
-        let due = before.subtracted(from: value.seconds, in: context.zone)
+        let due = Timestamp(seconds: before.subtracted(from: value.seconds, in: context.zone), nanoseconds: value.nanoseconds)
         var at = due
         var late = false
-        if due < occurred {
-            at = occurred
+        if due < occurredAt {
+            at = occurredAt
             late = true
         }
         guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: late) }
-        if calendar.isOpen(at: at) { return .at(at, late: late) }
+        if calendar.isOpen(at: at.seconds) { return .at(at, late: late) }
         switch policy {
         case .drop:
             return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
         case .defer:
-            if !late, let earlier = calendar.latestOpenMinute(before: at), earlier >= occurred {
-                return .at(earlier, late: false)
+            // The latest whole minute strictly before `at`: with a fraction,
+            // the minute of `at`'s own second qualifies (it is earlier).
+            let bound = at.nanoseconds > 0 ? at.seconds &+ 1 : at.seconds
+            if !late, let earlier = calendar.latestOpenMinute(before: bound), Timestamp(seconds: earlier) >= occurredAt {
+                return .at(Timestamp(seconds: earlier), late: false)
             }
-            if calendar.isOpen(at: occurred) { return .at(occurred, late: true) }
+            if calendar.isOpen(at: occurredAt.seconds) { return .at(occurredAt, late: true) }
             return .skip(
                 reason: "outside-work-hours",
-                message: "no working time of calendar '\(calendar.id)' between the event and \(RFC3339.format(at, in: context.zone))")
+                message: "no working time of calendar '\(calendar.id)' between the event and \(at.formatted(in: context.zone))")
         }
     }
 
-    private func outsideMessage(_ at: Int64, _ calendar: SharedCalendar, _ context: EventContext) -> String {
-        "\(RFC3339.format(at, in: context.zone)) is outside the working hours of calendar '\(calendar.id)'"
+    private func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
+        "\(at.formatted(in: context.zone)) is outside the working hours of calendar '\(calendar.id)'"
     }
 
     // MARK: Records
@@ -568,7 +580,7 @@ extension Runtime {
     }
 
     private func send(
-        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Int64, late: Bool,
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
         subject keySubject: String
     ) -> DecisionRecord {
         let c = compiled
@@ -601,7 +613,7 @@ extension Runtime {
             texts.end(.body)
             return DecisionRecord(
                 event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                sendAtSeconds: at, segments: counter.segments, late: late)
+                sendAtSeconds: at.seconds, segments: counter.segments, late: late)
         case .email:
             let email = parts.flatMap { $0.hasEmail ? $0 : nil }
             texts.begin(.subject)
@@ -622,7 +634,7 @@ extension Runtime {
             }
             return DecisionRecord(
                 event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                sendAtSeconds: at, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
+                sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
                 attachments: attachments, segments: nil, late: late)
         }
     }

@@ -176,15 +176,40 @@ public struct PlannedReminder: Sendable, Hashable, Codable {
     public var channel: Channel
     /// When it is sent (seconds since 1970).
     public var sendAt: Int64
+    /// The fraction of a second of `sendAt`.
+    public var sendAtNanoseconds: Int32
 
     /// Creates a planned reminder.
-    public init(channel: Channel, sendAt: Int64) {
+    public init(channel: Channel, sendAt: Int64, sendAtNanoseconds: Int32 = 0) {
         self.channel = channel
         self.sendAt = sendAt
+        self.sendAtNanoseconds = sendAtNanoseconds
+    }
+
+    /// Whether the send is still pending at `instant`: its time is later (SPEC §5.3).
+    public func isPending(at instant: Timestamp) -> Bool {
+        (sendAt, sendAtNanoseconds) > (instant.seconds, instant.nanoseconds)
     }
 
     enum CodingKeys: String, CodingKey {
         case channel
         case sendAt = "send_at"
+        case sendAtNanoseconds = "send_at_nanoseconds"
+    }
+
+    /// Decodes a planned reminder (states written before fractions were kept have none).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        channel = try c.decode(Channel.self, forKey: .channel)
+        sendAt = try c.decode(Int64.self, forKey: .sendAt)
+        sendAtNanoseconds = try c.decodeIfPresent(Int32.self, forKey: .sendAtNanoseconds) ?? 0
+    }
+
+    /// Encodes the planned reminder; the fraction only when not zero.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(sendAt, forKey: .sendAt)
+        if sendAtNanoseconds != 0 { try c.encode(sendAtNanoseconds, forKey: .sendAtNanoseconds) }
     }
 }

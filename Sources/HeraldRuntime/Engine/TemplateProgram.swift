@@ -242,7 +242,7 @@ final class TemplateProgram: Sendable {
             }
         case .date(let pattern):
             guard case .datetime(let timestamp) = value else { return value }
-            return .string(DatePattern.format(timestamp.seconds, in: context.zone, pattern: pattern))
+            return .string(DatePattern.format(timestamp, in: context.zone, pattern: pattern))
         case .upper:
             guard let value else { return nil }
             return .string(TemplateRenderer.text(of: value, zone: context.zone).uppercased())
@@ -263,7 +263,7 @@ final class TemplateProgram: Sendable {
         case .bool(let flag):
             out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .datetime(let timestamp):
-            RFC3339.append(timestamp.seconds, in: zone, to: &out)
+            RFC3339.append(timestamp.seconds, nanoseconds: timestamp.nanoseconds, in: zone, to: &out)
         default:
             append(escaped: TemplateRenderer.text(of: value, zone: zone), escaping: escaping, to: &out)
         }

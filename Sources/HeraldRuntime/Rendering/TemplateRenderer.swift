@@ -5,7 +5,8 @@ public import HeraldCompiler
 /// Values are written as: strings as they are; numbers as integers without
 /// `.0` or decimals in their shortest round-trip form (never in exponent
 /// notation); bools as `true` / `false`; datetimes as RFC 3339 in the event's
-/// effective zone; an absent value as nothing.
+/// effective zone (with their fraction of a second when it is not zero); an
+/// absent value as nothing.
 ///
 /// Filters apply left to right. `default` replaces a value that is absent,
 /// `null` or the empty string (an empty first name should fall back like an
@@ -85,7 +86,7 @@ public enum TemplateRenderer {
             }
         case .date(let pattern):
             guard case .datetime(let timestamp) = value else { return value }
-            return .string(DatePattern.format(timestamp.seconds, in: zone, pattern: pattern))
+            return .string(DatePattern.format(timestamp, in: zone, pattern: pattern))
         case .upper:
             guard let value else { return nil }
             return .string(text(of: value, zone: zone).uppercased())
@@ -105,7 +106,7 @@ public enum TemplateRenderer {
         case .string(let string): string
         case .number(let number): format(number: number)
         case .bool(let flag): flag ? "true" : "false"
-        case .datetime(let timestamp): RFC3339.format(timestamp.seconds, in: zone)
+        case .datetime(let timestamp): timestamp.formatted(in: zone)
         case .list(let items): items.map { text(of: $0, zone: zone) }.joined(separator: ", ")
         }
     }
@@ -205,27 +206,38 @@ public enum TemplateRenderer {
 /// `M`/`L` (`M`, `MM`, `MMM` = `Jan`, `MMMM` = `January`, `MMMMM` = `J`), `d`,
 /// `D` (day of year), `E` (`E`–`EEE` = `Tue`, `EEEE` = `Tuesday`, `EEEEE` = `T`),
 /// `a` (`AM`/`PM`), `H` (0–23), `h` (1–12), `k` (1–24), `K` (0–11), `m`, `s`,
-/// `S` (fraction, always zeros), `Z` (`-0300`; `ZZZZ` = `GMT-03:00`; `ZZZZZ` =
+/// `S` (fraction of a second, truncated to the count: `SSS` = milliseconds), `Z` (`-0300`; `ZZZZ` = `GMT-03:00`; `ZZZZZ` =
 /// `-03:00`), `X`/`x` (`-03`, `-0300`, `-03:00`; `X` writes `Z` for UTC).
 /// Numeric fields are zero-padded to the count. Text in `'…'` is literal, `''`
 /// is a quote; other characters, including unsupported letters, are literal.
 /// Names are English: locales are the engine's concern.
 public enum DatePattern {
-    /// Formats `instant` in `zone` by `pattern`.
+    /// Formats `instant` (whole seconds: `S` prints zeros) in `zone` by `pattern`.
     public static func format(_ instant: Int64, in zone: Zone, pattern: String) -> String {
+        format(instant, nanoseconds: 0, in: zone, pattern: pattern)
+    }
+
+    /// Formats a timestamp, fraction of a second included, in `zone` by `pattern`.
+    public static func format(_ timestamp: Timestamp, in zone: Zone, pattern: String) -> String {
+        format(timestamp.seconds, nanoseconds: timestamp.nanoseconds, in: zone, pattern: pattern)
+    }
+
+    private static func format(_ instant: Int64, nanoseconds: Int32, in zone: Zone, pattern: String) -> String {
         let offset = zone.offset(at: instant)
         let local = LocalDateTime(secondsSince1970: instant &+ Int64(offset))
+        let fraction = Int(min(max(nanoseconds, 0), 999_999_999))
         var out: [UInt8] = []
         out.reserveCapacity(pattern.utf8.count + 16)
-        if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, $0, into: &out) }) == nil {
-            Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, $0, into: &out) }
+        if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, fraction, $0, into: &out) }) == nil {
+            Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, fraction, $0, into: &out) }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Writes `local` by the pattern bytes `p`.
+    /// Writes `local` (with `nanoseconds` for `S`) by the pattern bytes `p`.
     private static func format(
-        _ local: LocalDateTime, _ offset: Int, _ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]
+        _ local: LocalDateTime, _ offset: Int, _ nanoseconds: Int, _ p: UnsafeBufferPointer<UInt8>,
+        into out: inout [UInt8]
     ) {
         var i = 0
         while i < p.count {
@@ -259,7 +271,7 @@ public enum DatePattern {
             }
             var count = 1
             while i + count < p.count, p[i + count] == c { count += 1 }
-            appendField(c, count: count, local: local, offset: offset, to: &out)
+            appendField(c, count: count, local: local, nanoseconds: nanoseconds, offset: offset, to: &out)
             i += count
         }
     }
@@ -271,7 +283,7 @@ public enum DatePattern {
     private static let weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
     private static func appendField(
-        _ letter: UInt8, count: Int, local: LocalDateTime, offset: Int, to out: inout [UInt8]
+        _ letter: UInt8, count: Int, local: LocalDateTime, nanoseconds: Int, offset: Int, to out: inout [UInt8]
     ) {
         let date = local.date
         let hour = local.secondOfDay / 3600
@@ -319,7 +331,12 @@ public enum DatePattern {
         case UInt8(ascii: "s"):
             appendNumber(local.secondOfDay % 60, width: count, to: &out)
         case UInt8(ascii: "S"):
-            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+            // The first `count` digits of the nine, truncated (TR 35), zeros beyond.
+            let shown = min(count, 9)
+            var divisor = 1
+            for _ in shown..<9 { divisor *= 10 }
+            appendNumber(nanoseconds / divisor, width: shown, to: &out)
+            if count > 9 { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: min(count, 64) - 9)) }
         case UInt8(ascii: "Z"):
             switch count {
             case 1, 2, 3: appendOffset(offset, colon: false, minutes: .always, to: &out)

@@ -119,6 +119,16 @@ public enum RFC3339 {
         return format(local: local, offset: offset)
     }
 
+    /// Formats an instant with its fraction of a second in `zone`:
+    /// `2026-04-07T13:00:00.75-03:00`. The fraction is written only when it
+    /// is not zero, with the digits it needs (trailing zeros trimmed), so a
+    /// whole second reads exactly as `format(_:in:)` writes it.
+    public static func format(_ seconds: Int64, nanoseconds: Int32, in zone: Zone) -> String {
+        var out: [UInt8] = []
+        append(seconds, nanoseconds: nanoseconds, in: zone, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Formats a wall time and an offset (seconds east of UTC; a fraction of a
     /// minute is dropped from the printed offset).
     public static func format(local: LocalDateTime, offset: Int) -> String {
@@ -163,16 +173,42 @@ public enum RFC3339 {
         append(local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, to: &out)
     }
 
+    /// Appends `format(_:nanoseconds:in:)`'s text to `out`.
+    public static func append(_ seconds: Int64, nanoseconds: Int32, in zone: Zone, to out: inout [UInt8]) {
+        let offset = zone.offset(at: seconds)
+        append(
+            local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, nanoseconds: nanoseconds,
+            to: &out)
+    }
+
     /// Appends `format(local:offset:)`'s text to `out`.
     public static func append(local: LocalDateTime, offset: Int, to out: inout [UInt8]) {
+        append(local: local, offset: offset, nanoseconds: 0, to: &out)
+    }
+
+    /// Appends a wall time with a fraction of a second (written only when
+    /// not zero, trailing zeros trimmed: `.75`, `.000001`) and an offset to `out`.
+    public static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, to out: inout [UInt8]) {
         let year = local.date.year
         guard (0...9999).contains(year) else {
-            out.append(contentsOf: format(local: local, offset: offset).utf8)
+            var text = format(local: local, offset: offset)
+            if nanoseconds != 0, let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+                text.insert(contentsOf: fraction(nanoseconds), at: sign)
+            }
+            out.append(contentsOf: text.utf8)
             return
         }
         let time = local.secondOfDay
         let magnitude = abs(offset) / 60
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 25) { b in
+        // Fraction digits: nine, less the trailing zeros (none when whole).
+        var fraction = Int(min(max(nanoseconds, 0), 999_999_999))
+        var digits = fraction == 0 ? 0 : 9
+        while digits > 0, fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        let count = 25 + (digits > 0 ? digits + 1 : 0)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { b in
             @inline(__always) func put2(_ v: Int, at i: Int) {
                 b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
                 b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
@@ -189,15 +225,38 @@ public enum RFC3339 {
             put2(time / 60 % 60, at: 14)
             b[16] = 0x3A
             put2(time % 60, at: 17)
-            b[19] = offset < 0 ? 0x2D : 0x2B
-            put2(magnitude / 60, at: 20)
-            b[22] = 0x3A
-            put2(magnitude % 60, at: 23)
-            out.append(contentsOf: UnsafeBufferPointer(b))
+            var i = 19
+            if digits > 0 {
+                b[19] = 0x2E
+                var rest = fraction
+                for k in stride(from: 19 + digits, to: 19, by: -1) {
+                    b[k] = UInt8(truncatingIfNeeded: 0x30 &+ rest % 10)
+                    rest /= 10
+                }
+                i = 20 + digits
+            }
+            b[i] = offset < 0 ? 0x2D : 0x2B
+            put2(magnitude / 60, at: i + 1)
+            b[i + 3] = 0x3A
+            put2(magnitude % 60, at: i + 4)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<(i + 6)]))
         }
     }
 
     private static func pad2(_ v: Int) -> String { v < 10 && v >= 0 ? "0\(v)" : "\(v)" }
+
+    /// `.75` for 750,000,000 ns: a point and the digits needed (out-of-range
+    /// values are clamped to 0…999,999,999).
+    static func fraction(_ nanoseconds: Int32) -> String {
+        var value = Int(min(max(nanoseconds, 0), 999_999_999))
+        var digits = 9
+        while digits > 1, value % 10 == 0 {
+            value /= 10
+            digits -= 1
+        }
+        let text = String(value)
+        return "." + String(repeating: "0", count: digits - text.count) + text
+    }
 
     private static func offsetText(_ offset: Int) -> String {
         let magnitude = abs(offset) / 60
@@ -211,8 +270,8 @@ extension Timestamp {
         LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
     }
 
-    /// The timestamp as RFC 3339 in `zone` (fractions dropped).
+    /// The timestamp as RFC 3339 in `zone`, with its fraction of a second when not zero.
     public func formatted(in zone: Zone) -> String {
-        RFC3339.format(seconds, in: zone)
+        RFC3339.format(seconds, nanoseconds: nanoseconds, in: zone)
     }
 }

@@ -66,7 +66,10 @@ struct RenderingTests {
         arguments: [
             ([TemplateFilter.default(.string("equipamento"))], "work_order.device", "Straße <Ä> & \"o'clock\""),
             ([.default(.string("equipamento"))], "work_order.missing", "equipamento"),
-            ([.default(.path(renderPath("client.name")))], "client.first_name", "Maria Souza"),
+            // An empty string is a value: `default` replaces only an absent one.
+            ([.default(.path(renderPath("client.name")))], "client.first_name", ""),
+            ([.default(.string("Cliente"))], "client.first_name", ""),
+            ([.default(.path(renderPath("client.name")))], "client.nickname", "Maria Souza"),
             ([.default(.path(renderPath("client.nobody")))], "work_order.missing", ""),
             ([.date(pattern: "dd/MM/yyyy HH:mm")], "work_order.scheduled_for", "08/04/2026 13:00"),
             ([.date(pattern: "dd/MM")], "work_order.missing", ""),

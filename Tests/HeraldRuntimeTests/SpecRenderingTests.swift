@@ -126,6 +126,18 @@ struct SpecRenderingTests {
             ])
     }
 
+    @Test("default replaces a missing or null value, never an empty string (SPEC §2.1, §7: only null or missing is absent)")
+    func defaultOnlyWhenAbsent() {
+        let records = S.run(
+            Self.filters,
+            [
+                S.event("e1", workOrder: ["summary": ""], client: ["first_name": ""]),
+                S.event("e2", workOrder: ["summary": ""], client: ["first_name": NSNull()]),
+            ])
+        let sms = records.filter { $0.channel == .sms }.map(\.body)
+        #expect(sms == ["[][][][][][][re]", "[][][][Maria][Cliente][][re]"])
+    }
+
     @Test("{{#if}} is true for a present value (false only for a bool false or an absent value); {{else}} otherwise")
     func ifBlocks() {
         let records = S.run(

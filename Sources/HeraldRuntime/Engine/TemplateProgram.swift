@@ -231,15 +231,9 @@ final class TemplateProgram: Sendable {
     private func apply(_ filter: Filter, to value: Value?, _ context: EventContext) -> Value? {
         switch filter {
         case .defaultValue(let literal):
-            switch value {
-            case nil, .string(""): return literal
-            default: return value
-            }
+            return value ?? literal
         case .defaultField(let ref):
-            switch value {
-            case nil, .string(""): return context.value(ref)
-            default: return value
-            }
+            return value ?? context.value(ref)
         case .date(let pattern):
             guard case .datetime(let timestamp) = value else { return value }
             return .string(DatePattern.format(timestamp, in: context.zone, pattern: pattern))

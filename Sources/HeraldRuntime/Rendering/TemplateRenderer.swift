@@ -8,11 +8,10 @@ public import HeraldCompiler
 /// effective zone (with their fraction of a second when it is not zero); an
 /// absent value as nothing.
 ///
-/// Filters apply left to right. `default` replaces a value that is absent,
-/// `null` or the empty string (an empty first name should fall back like an
-/// absent one); `{{#if}}` still counts an empty string as present, as SPEC §4
-/// says. `upper`, `lower` and `truncate` work on the value's text and leave
-/// an absent value absent.
+/// Filters apply left to right. `default` replaces only an absent value
+/// (missing or `null`, SPEC §2.1, §7): an empty string is a value and is
+/// printed as is, as `{{#if}}` counts it present. `upper`, `lower` and
+/// `truncate` work on the value's text and leave an absent value absent.
 public enum TemplateRenderer {
     /// How values are written into the text.
     public enum Escaping: Sendable {
@@ -74,15 +73,11 @@ public enum TemplateRenderer {
     ) -> Value? {
         switch filter {
         case .default(let argument):
-            switch value {
-            case nil, .string(""):
-                switch argument {
-                case .string(let literal): return .string(literal)
-                case .int(let number): return .number(Double(number))
-                case .path(let path): return lookup(path)
-                }
-            default:
-                return value
+            if let value { return value }
+            switch argument {
+            case .string(let literal): return .string(literal)
+            case .int(let number): return .number(Double(number))
+            case .path(let path): return lookup(path)
             }
         case .date(let pattern):
             guard case .datetime(let timestamp) = value else { return value }

@@ -7,6 +7,8 @@ public import HeraldCompiler
 /// zone falls inside a span of its date, so DST is handled by the zone: on a
 /// spring-forward night the skipped wall times simply do not occur, and on a
 /// fall-back night the repeated wall times are open (or closed) both times.
+/// Instants are whole seconds: an instant with a fraction of a second is
+/// open when the start of its second is (callers pass the floor).
 public struct WorkingCalendar: Sendable {
     /// The calendar's spec.
     public let spec: CalendarSpec

@@ -62,24 +62,22 @@ struct Eval: AsyncParsableCommand {
         defer { if input != STDIN_FILENO { close(input) } }
 
         var state = RuntimeState()
-        var records: [DecisionRecord] = []
-        var output = OutputBuffer()
+        var output = NDJSONWriter(capacity: 1 << 17)
         var lines = LineReader(descriptor: input)
         var readError: Int32 = 0
         while let line = lines.next(error: &readError) {
-            records.removeAll(keepingCapacity: true)
             switch line {
             case .text(let bytes, let number):
-                runtime.process(line: bytes, lineNumber: number, state: &state, explain: explain, into: &records)
+                output.process(line: bytes, lineNumber: number, runtime: runtime, state: &state, explain: explain)
             case .tooLong(let number):
-                records.append(
+                output.write(
                     DecisionRecord(
                         event: nil, decision: .reject, reason: "malformed-json",
                         message: "line \(number) is longer than \(LineReader.maximumLineLength) bytes", line: number))
             }
-            for i in records.indices { output.append(records[i]) }
+            if output.count >= 1 << 16 { StandardOutput.flush(&output) }
         }
-        output.flush()
+        StandardOutput.flush(&output)
         if readError != 0 {
             StandardStreams.printError("herald: error: reading events: \(String(cString: strerror(readError)))")
             throw ExitCode(ExitStatus.internalError)
@@ -215,23 +213,14 @@ struct LineReader {
     }
 }
 
-/// Buffered stdout for records.
-struct OutputBuffer {
-    private var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity(1 << 17) }
-
-    mutating func append(_ record: DecisionRecord) {
-        record.appendJSON(to: &bytes)
-        bytes.append(0x0A)
-        if bytes.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        bytes.withUnsafeBytes { raw in
+/// Writing collected records to stdout.
+enum StandardOutput {
+    /// Writes the writer's output to stdout and empties it.
+    static func flush(_ writer: inout NDJSONWriter) {
+        writer.withBytes { raw in
             var offset = 0
-            while offset < raw.count {
-                let n = write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+            while offset < raw.count, let base = raw.baseAddress {
+                let n = write(STDOUT_FILENO, base + offset, raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return
@@ -239,6 +228,6 @@ struct OutputBuffer {
                 offset += n
             }
         }
-        bytes.removeAll(keepingCapacity: true)
+        writer.removeAll()
     }
 }

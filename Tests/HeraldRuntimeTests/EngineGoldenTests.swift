@@ -182,6 +182,26 @@ struct EngineGoldenTests {
         }
     }
 
+    @Test("the NDJSON writer path gives the same bytes as appendJSON on each record", arguments: [false, true])
+    func writerMatches(explain: Bool) {
+        let runtime = Runtime(ruleSet: EngineSupport.ruleSet(Self.rules))
+        let expected = Self.ndjson(runtime, explain: explain)
+        var state = RuntimeState()
+        var writer = NDJSONWriter(capacity: 64)
+        var viaRuntime: [UInt8] = []
+        var otherState = RuntimeState()
+        for k in 0..<Self.eventCount {
+            Array(Self.line(k).utf8).withUnsafeBytes {
+                writer.process(line: $0, lineNumber: k + 1, runtime: runtime, state: &state, explain: explain)
+                runtime.process(line: $0, lineNumber: k + 1, state: &otherState, explain: explain, appendingJSONTo: &viaRuntime)
+            }
+        }
+        let written = writer.withBytes { [UInt8]($0) }
+        #expect(written.count > 100_000)
+        #expect(written == expected)
+        #expect(viaRuntime == expected)
+    }
+
     @Test("pre-parsed events give the same records as NDJSON lines, and their fields survive a JSON round trip")
     func preParsedMatches() throws {
         let runtime = Runtime(ruleSet: EngineSupport.ruleSet(Self.rules))

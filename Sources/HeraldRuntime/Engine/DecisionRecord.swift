@@ -198,148 +198,170 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// `buffer`: UTF-8 kept as is, quotes, backslashes and control
     /// characters escaped.
     public func appendJSON(to buffer: inout [UInt8]) {
-        var w = JSONWriter(buffer: buffer)
-        buffer = []
-        w.raw("{\"event\":")
-        if let event { w.string(event) } else { w.raw("null") }
-        w.raw(",\"decision\":\"")
-        w.raw(decision.rawValue)
-        w.byte(UInt8(ascii: "\""))
-        if let rule { w.member("rule", rule) }
-        if let reason { w.member("reason", reason) }
-        if let message { w.member("message", message) }
-        if let channel {
-            w.raw(",\"channel\":\"")
-            w.raw(channel.rawValue)
-            w.byte(UInt8(ascii: "\""))
-        }
-        if let to { w.member("to", to) }
-        texts.withBytes { bytes in
-            for field in RecordTexts.Field.allCases {
-                if let range = texts.range(field) {
-                    w.byte(UInt8(ascii: ","))
-                    w.byte(UInt8(ascii: "\""))
-                    w.raw(field.jsonName)
-                    w.raw("\":")
-                    w.string(UnsafeBufferPointer(rebasing: bytes[range]))
-                }
-            }
-        }
-        if let replyTo { w.member("reply_to", replyTo) }
-        if let attachments {
-            w.raw(",\"attachments\":[")
-            for (i, a) in attachments.enumerated() {
-                if i > 0 { w.byte(UInt8(ascii: ",")) }
-                w.raw("{\"url\":")
-                w.string(a.url)
-                w.member("content_type", a.contentType)
-                w.member("filename", a.filename)
-                w.byte(UInt8(ascii: "}"))
-            }
-            w.byte(UInt8(ascii: "]"))
-        }
-        if let segments {
-            w.raw(",\"segments\":")
-            w.integer(segments)
-        }
-        if late { w.raw(",\"late\":true") }
-        if let line {
-            w.raw(",\"line\":")
-            w.integer(line)
-        }
-        w.byte(UInt8(ascii: "}"))
-        buffer = w.buffer
+        var sink = ByteSink(capacity: 256 + texts.bytes.count + (message?.utf8.count ?? 0))
+        writeJSON(to: &sink)
+        sink.withBytes { buffer.append(contentsOf: $0) }
     }
 
     /// The record as one line of JSON, without the newline.
     public var jsonLine: String {
-        var bytes: [UInt8] = []
-        appendJSON(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var sink = ByteSink(capacity: 256 + texts.bytes.count + (message?.utf8.count ?? 0))
+        writeJSON(to: &sink)
+        return sink.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Writes the record as one line of JSON (without the newline): what
+    /// `appendJSON(to:)` appends.
+    func writeJSON(to w: inout ByteSink) {
+        w.append("{\"event\":")
+        if let event { JSONText.string(event, to: &w) } else { w.append("null") }
+        w.append(",\"decision\":\"")
+        w.append(decision.jsonName)
+        w.append(UInt8(ascii: "\""))
+        if let rule { JSONText.member("rule", rule, to: &w) }
+        if let reason { JSONText.member("reason", reason, to: &w) }
+        if let message { JSONText.member("message", message, to: &w) }
+        if let channel {
+            switch channel {
+            case .email: w.append(",\"channel\":\"email\"")
+            case .sms: w.append(",\"channel\":\"sms\"")
+            }
+        }
+        if let to { JSONText.member("to", to, to: &w) }
+        texts.withBytes { bytes in
+            for field in RecordTexts.Field.allCases {
+                if let range = texts.range(field) {
+                    w.append(field.jsonMember)
+                    JSONText.string(UnsafeBufferPointer(rebasing: bytes[range]), to: &w)
+                }
+            }
+        }
+        if let replyTo { JSONText.member("reply_to", replyTo, to: &w) }
+        if let attachments {
+            w.append(",\"attachments\":[")
+            for (i, a) in attachments.enumerated() {
+                if i > 0 { w.append(UInt8(ascii: ",")) }
+                w.append("{\"url\":")
+                JSONText.string(a.url, to: &w)
+                JSONText.member("content_type", a.contentType, to: &w)
+                JSONText.member("filename", a.filename, to: &w)
+                w.append(UInt8(ascii: "}"))
+            }
+            w.append(UInt8(ascii: "]"))
+        }
+        if let segments {
+            w.append(",\"segments\":")
+            w.append(integer: segments)
+        }
+        if late { w.append(",\"late\":true") }
+        if let line {
+            w.append(",\"line\":")
+            w.append(integer: line)
+        }
+        w.append(UInt8(ascii: "}"))
     }
 }
 
-/// Appends JSON text to a byte buffer.
-struct JSONWriter {
-    var buffer: [UInt8]
-
-    @inline(__always)
-    mutating func byte(_ b: UInt8) { buffer.append(b) }
-
-    @inline(__always)
-    mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
+extension DecisionRecord.Decision {
+    /// `rawValue` without building a `String`.
+    var jsonName: StaticString {
+        switch self {
+        case .send: "send"
+        case .skip: "skip"
+        case .cancel: "cancel"
+        case .reject: "reject"
+        case .none: "none"
+        }
     }
+}
 
-    @inline(__always)
-    mutating func raw(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-    }
-
+/// JSON string literals written into a `ByteSink`.
+enum JSONText {
     /// `,"name":"value"`
     @inline(__always)
-    mutating func member(_ name: StaticString, _ value: String) {
-        byte(UInt8(ascii: ","))
-        byte(UInt8(ascii: "\""))
-        raw(name)
-        raw("\":")
-        string(value)
+    static func member(_ name: StaticString, _ value: String, to w: inout ByteSink) {
+        w.reserve(name.utf8CodeUnitCount + 4)
+        w.put(UInt8(ascii: ","))
+        w.put(UInt8(ascii: "\""))
+        name.withUTF8Buffer { w.put($0) }
+        w.put(UInt8(ascii: "\""))
+        w.put(UInt8(ascii: ":"))
+        string(value, to: &w)
     }
 
-    mutating func integer(_ n: Int) {
-        raw(String(n))
-    }
-
-    /// A JSON string literal.
-    mutating func string(_ s: String) {
+    /// A JSON string literal of a string.
+    @inline(__always)
+    static func string(_ s: String, to w: inout ByteSink) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ string($0, to: &w) }) { return done }
         var s = s
-        s.withUTF8 { string($0) }
+        s.withUTF8 { string($0, to: &w) }
     }
 
     @inline(__always)
-    private mutating func escape(_ b: UInt8) {
-        buffer.append(0x5C)
-        buffer.append(b)
+    private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any byte of `w` is below 0x20, a quote or a backslash.
+    @inline(__always)
+    private static func needsEscape(_ w: UInt64) -> Bool {
+        let control = (w &- ones &* 0x20) & ~w & highs
+        let q = w ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q & highs
+        let s = w ^ (ones &* 0x5C)
+        let slash = (s &- ones) & ~s & highs
+        return control | quote | slash != 0
     }
 
-    @inline(__always)
-    static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
-
-    /// A JSON string literal of UTF-8 bytes.
-    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) {
-        byte(UInt8(ascii: "\""))
-        do {
-            var runStart = 0
-            var i = 0
-            let n = utf8.count
-            while i < n {
-                let b = utf8[i]
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                    i += 1
+    /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
+    /// characters escaped, everything else as is.
+    static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
+        let n = utf8.count
+        w.reserve(6 &* n &+ 2)
+        w.put(UInt8(ascii: "\""))
+        guard let p = utf8.baseAddress else {
+            w.put(UInt8(ascii: "\""))
+            return
+        }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i < n {
+            if n &- i >= 8 {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if !needsEscape(word) {
+                    w.put(UnsafeBufferPointer(start: p + i, count: 8))
+                    i &+= 8
                     continue
                 }
-                if runStart < i { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                switch b {
-                case UInt8(ascii: "\""): escape(0x22)
-                case UInt8(ascii: "\\"): escape(0x5C)
-                case 0x0A: escape(UInt8(ascii: "n"))
-                case 0x0D: escape(UInt8(ascii: "r"))
-                case 0x09: escape(UInt8(ascii: "t"))
-                case 0x08: escape(UInt8(ascii: "b"))
-                case 0x0C: escape(UInt8(ascii: "f"))
-                default:
-                    escape(UInt8(ascii: "u"))
-                    buffer.append(0x30)
-                    buffer.append(0x30)
-                    buffer.append(JSONWriter.hex(b >> 4))
-                    buffer.append(JSONWriter.hex(b & 0xF))
-                }
-                i += 1
-                runStart = i
             }
-            if runStart < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<n])) }
+            let end = min(n, i &+ 8)
+            while i < end {
+                let b = p[i]
+                i &+= 1
+                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                    w.put(b)
+                    continue
+                }
+                w.put(0x5C)
+                switch b {
+                case UInt8(ascii: "\""): w.put(0x22)
+                case UInt8(ascii: "\\"): w.put(0x5C)
+                case 0x0A: w.put(UInt8(ascii: "n"))
+                case 0x0D: w.put(UInt8(ascii: "r"))
+                case 0x09: w.put(UInt8(ascii: "t"))
+                case 0x08: w.put(UInt8(ascii: "b"))
+                case 0x0C: w.put(UInt8(ascii: "f"))
+                default:
+                    w.put(UInt8(ascii: "u"))
+                    w.put(0x30)
+                    w.put(0x30)
+                    w.put(hex(b >> 4))
+                    w.put(hex(b & 0xF))
+                }
+            }
         }
-        byte(UInt8(ascii: "\""))
+        w.put(UInt8(ascii: "\""))
     }
 }
 
@@ -349,13 +371,14 @@ struct RecordTexts: Sendable, Hashable {
     enum Field: Int, CaseIterable {
         case sendAt, key, subject, body, html
 
-        var jsonName: StaticString {
+        /// `,"name":` of the field's JSON member.
+        var jsonMember: StaticString {
             switch self {
-            case .sendAt: "send_at"
-            case .key: "key"
-            case .subject: "subject"
-            case .body: "body"
-            case .html: "html"
+            case .sendAt: ",\"send_at\":"
+            case .key: ",\"key\":"
+            case .subject: ",\"subject\":"
+            case .body: ",\"body\":"
+            case .html: ",\"html\":"
             }
         }
     }

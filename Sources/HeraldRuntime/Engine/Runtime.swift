@@ -46,14 +46,19 @@ public struct Runtime: Sendable {
         switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
         case .blank: return .blank
         case .event(let e): return .event(e)
-        case .malformed(let error):
-            return .rejected(
-                DecisionRecord(
-                    event: nil, decision: .reject, reason: "malformed-json",
-                    message: "line \(lineNumber), byte \(error.offset + 1): \(error.message)", line: lineNumber))
-        case .invalid(let id, let message):
-            return .rejected(DecisionRecord(event: id, decision: .reject, reason: "invalid-event", message: message))
+        case .malformed(let error): return .rejected(Runtime.malformed(error, lineNumber: lineNumber))
+        case .invalid(let id, let message): return .rejected(Runtime.invalid(id: id, message: message))
         }
+    }
+
+    static func malformed(_ error: JSONSyntaxError, lineNumber: Int) -> DecisionRecord {
+        DecisionRecord(
+            event: nil, decision: .reject, reason: "malformed-json",
+            message: "line \(lineNumber), byte \(error.offset + 1): \(error.message)", line: lineNumber)
+    }
+
+    static func invalid(id: String?, message: String) -> DecisionRecord {
+        DecisionRecord(event: id, decision: .reject, reason: "invalid-event", message: message)
     }
 
     /// Reads one NDJSON line given as bytes.
@@ -74,11 +79,26 @@ public struct Runtime: Sendable {
         line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
         into records: inout [DecisionRecord]
     ) {
-        switch parse(line: line, lineNumber: lineNumber) {
+        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
         case .blank: return
-        case .rejected(let r): records.append(r)
         case .event(let e): evaluate(e, state: &state, explain: explain, into: &records)
+        case .malformed(let error): records.append(Runtime.malformed(error, lineNumber: lineNumber))
+        case .invalid(let id, let message): records.append(Runtime.invalid(id: id, message: message))
         }
+    }
+
+    /// Parses and evaluates one NDJSON line and appends its records to
+    /// `output` as JSON lines, each followed by `\n`: the bytes
+    /// `DecisionRecord.appendJSON(to:)` and a newline give for every record
+    /// of `process(line:lineNumber:state:explain:into:)`, written without
+    /// keeping the records.
+    public func process(
+        line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
+        appendingJSONTo output: inout [UInt8]
+    ) {
+        var writer = NDJSONWriter()
+        writer.process(line: line, lineNumber: lineNumber, runtime: self, state: &state, explain: explain)
+        writer.flush(into: &output)
     }
 
     /// Parses and evaluates one NDJSON line and returns its records in

@@ -1,0 +1,100 @@
+/// A growable byte buffer written through a raw pointer: the hot paths that
+/// produce output (JSON records) reserve room once and then store bytes
+/// without the per-call uniqueness and capacity checks of
+/// `Array.append(contentsOf:)`. Owns its memory (non-copyable, freed in
+/// `deinit`).
+struct ByteSink: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Bytes written.
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = max(64, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for at least `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count &+ extra > capacity { grow(count &+ extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var size = capacity * 2
+        while size < needed { size *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = size
+    }
+
+    /// Forgets the bytes written (keeps the memory).
+    mutating func removeAll() { count = 0 }
+
+    /// The bytes written.
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    // Unchecked stores: the caller reserved room.
+
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        (base + count).update(from: source, count: bytes.count)
+        count &+= bytes.count
+    }
+
+    // Checked appends.
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        reserve(1)
+        put(b)
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        put(bytes)
+    }
+
+    @inline(__always)
+    mutating func append(_ s: StaticString) {
+        s.withUTF8Buffer { append($0) }
+    }
+
+    mutating func append(_ s: String) {
+        var s = s
+        s.withUTF8 { append($0) }
+    }
+
+    /// An integer in decimal.
+    mutating func append(integer n: Int) {
+        reserve(20)
+        if n < 0 { put(UInt8(ascii: "-")) }
+        var v = n.magnitude
+        var digits = 1
+        var scale: UInt = 1
+        while v / scale >= 10 {
+            scale &*= 10
+            digits &+= 1
+        }
+        while digits > 0 {
+            put(UInt8(truncatingIfNeeded: v / scale) &+ 0x30)
+            v %= scale
+            scale /= 10
+            digits &-= 1
+        }
+    }
+}

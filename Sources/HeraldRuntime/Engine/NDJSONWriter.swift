@@ -1,0 +1,66 @@
+/// Evaluates NDJSON event lines and collects their decision records as
+/// NDJSON output (SPEC §9), reusing its buffers from line to line: the fast
+/// path of `herald eval`.
+///
+/// ```swift
+/// var writer = NDJSONWriter()
+/// var state = RuntimeState()
+/// for (n, line) in lines.enumerated() {
+///     writer.process(line: line, lineNumber: n + 1, runtime: runtime, state: &state)
+///     if writer.count >= 1 << 16 {
+///         writer.withBytes { write($0) }
+///         writer.removeAll()
+///     }
+/// }
+/// ```
+///
+/// Every record is written exactly as `DecisionRecord.appendJSON(to:)`
+/// writes it, followed by `\n`.
+public struct NDJSONWriter: ~Copyable {
+    private var sink: ByteSink
+    /// Records of the line being processed (reused).
+    private var records: [DecisionRecord] = []
+
+    /// Creates a writer with room for `capacity` bytes of output before it grows.
+    public init(capacity: Int = 1 << 16) {
+        sink = ByteSink(capacity: capacity)
+    }
+
+    /// Number of output bytes collected.
+    public var count: Int { sink.count }
+
+    /// Calls `body` with the output collected so far.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        sink.withBytes { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Forgets the output collected (after it was written out).
+    public mutating func removeAll() {
+        sink.removeAll()
+    }
+
+    /// Parses and evaluates one NDJSON line (without its newline) with
+    /// `runtime`, appending its records as JSON lines.
+    public mutating func process(
+        line: UnsafeRawBufferPointer, lineNumber: Int, runtime: Runtime, state: inout RuntimeState, explain: Bool = false
+    ) {
+        records.removeAll(keepingCapacity: true)
+        runtime.process(line: line, lineNumber: lineNumber, state: &state, explain: explain, into: &records)
+        for i in records.indices {
+            records[i].writeJSON(to: &sink)
+            sink.append(0x0A)
+        }
+    }
+
+    /// Appends one record as a JSON line.
+    public mutating func write(_ record: DecisionRecord) {
+        record.writeJSON(to: &sink)
+        sink.append(0x0A)
+    }
+
+    /// Appends the output to `output` and forgets it.
+    mutating func flush(into output: inout [UInt8]) {
+        sink.withBytes { output.append(contentsOf: $0) }
+        sink.removeAll()
+    }
+}

@@ -300,20 +300,6 @@ enum JSONText {
     @inline(__always)
     private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// Whether any byte of `w` is below 0x20, a quote or a backslash.
-    @inline(__always)
-    private static func needsEscape(_ w: UInt64) -> Bool {
-        let control = (w &- ones &* 0x20) & ~w & highs
-        let q = w ^ (ones &* 0x22)
-        let quote = (q &- ones) & ~q & highs
-        let s = w ^ (ones &* 0x5C)
-        let slash = (s &- ones) & ~s & highs
-        return control | quote | slash != 0
-    }
-
     /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
     /// characters escaped, everything else as is.
     static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
@@ -329,36 +315,33 @@ enum JSONText {
         while i < n {
             if n &- i >= 8 {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if !needsEscape(word) {
-                    w.put(UnsafeBufferPointer(start: p + i, count: 8))
-                    i &+= 8
-                    continue
-                }
+                let attention = JSONReader.attention(word, flaggingNonASCII: false)
+                let plain = attention == 0 ? 8 : attention.trailingZeroBitCount >> 3
+                w.put(UnsafeBufferPointer(start: p + i, count: plain))
+                i &+= plain
+                if plain == 8 { continue }
             }
-            let end = min(n, i &+ 8)
-            while i < end {
-                let b = p[i]
-                i &+= 1
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                    w.put(b)
-                    continue
-                }
-                w.put(0x5C)
-                switch b {
-                case UInt8(ascii: "\""): w.put(0x22)
-                case UInt8(ascii: "\\"): w.put(0x5C)
-                case 0x0A: w.put(UInt8(ascii: "n"))
-                case 0x0D: w.put(UInt8(ascii: "r"))
-                case 0x09: w.put(UInt8(ascii: "t"))
-                case 0x08: w.put(UInt8(ascii: "b"))
-                case 0x0C: w.put(UInt8(ascii: "f"))
-                default:
-                    w.put(UInt8(ascii: "u"))
-                    w.put(0x30)
-                    w.put(0x30)
-                    w.put(hex(b >> 4))
-                    w.put(hex(b & 0xF))
-                }
+            let b = p[i]
+            i &+= 1
+            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                w.put(b)
+                continue
+            }
+            w.put(0x5C)
+            switch b {
+            case UInt8(ascii: "\""): w.put(0x22)
+            case UInt8(ascii: "\\"): w.put(0x5C)
+            case 0x0A: w.put(UInt8(ascii: "n"))
+            case 0x0D: w.put(UInt8(ascii: "r"))
+            case 0x09: w.put(UInt8(ascii: "t"))
+            case 0x08: w.put(UInt8(ascii: "b"))
+            case 0x0C: w.put(UInt8(ascii: "f"))
+            default:
+                w.put(UInt8(ascii: "u"))
+                w.put(0x30)
+                w.put(0x30)
+                w.put(hex(b >> 4))
+                w.put(hex(b & 0xF))
             }
         }
         w.put(UInt8(ascii: "\""))

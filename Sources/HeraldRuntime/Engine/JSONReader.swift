@@ -133,6 +133,20 @@ struct JSONReader {
         var escaped = false
         let n = bytes.count
         while position < n {
+            // Eight plain ASCII bytes at a time (no quote, backslash, control or non-ASCII byte).
+            if let base = bytes.baseAddress {
+                while n &- position >= 8 {
+                    let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                    let attention = JSONReader.attention(word)
+                    if attention != 0 {
+                        // The lowest flagged byte is exact: step to it.
+                        position &+= attention.trailingZeroBitCount >> 3
+                        break
+                    }
+                    position &+= 8
+                }
+                guard position < n else { break }
+            }
             let b = bytes[position]
             if b == UInt8(ascii: "\"") {
                 let token = JSONStringToken(start: start, end: position, escaped: escaped)
@@ -169,6 +183,23 @@ struct JSONReader {
         }
         position = n
         throw error("unterminated string")
+    }
+
+    /// The high bit set in each byte of `word` (read little-endian) that
+    /// is a quote, a backslash, below 0x20 or (when flagged) not ASCII; bits above the
+    /// lowest set one may be spurious. Zero means eight bytes of plain
+    /// string contents.
+    @inline(__always)
+    static func attention(_ word: UInt64, flaggingNonASCII: Bool = true) -> UInt64 {
+        let word = UInt64(littleEndian: word)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let q = word ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q & highs
+        let s = word ^ (ones &* 0x5C)
+        let slash = (s &- ones) & ~s & highs
+        return control | quote | slash | (flaggingNonASCII ? word & highs : 0)
     }
 
     /// Validates one multi-byte UTF-8 sequence at `position` and steps over it.

@@ -1,0 +1,66 @@
+import Foundation
+import HeraldCompiler
+import HeraldRuntime
+import Testing
+
+/// The JSON reader and writer look at eight bytes at a time; a character
+/// that needs attention must be found at every offset within and across words.
+@Suite("JSON strings read and written a word at a time")
+struct JSONWordScanTests {
+    static let runtime = EngineSupport.runtime(rules: "  []\n")
+
+    /// Special characters with their JSON escape.
+    static let specials: [(text: String, escaped: String)] = [
+        ("\"", "\\\""), ("\\", "\\\\"), ("\n", "\\n"), ("\u{1}", "\\u0001"), ("\u{1F}", "\\u001f"), ("é", "é"), ("€", "€"),
+        ("😀", "😀"), ("~", "~"), (" ", " "),
+    ]
+
+    static func text(_ offset: Int, _ special: String) -> String {
+        String(repeating: "a", count: offset) + special + String(repeating: "b", count: 9 - offset % 5)
+    }
+
+    @Test("a record's JSON escapes each special character wherever it falls", arguments: 0..<19)
+    func writer(offset: Int) throws {
+        for (special, escaped) in Self.specials {
+            let text = Self.text(offset, special)
+            let record = DecisionRecord(event: text, decision: .reject, reason: "r", message: text + text)
+            let expected = Self.text(offset, escaped)
+            #expect(
+                record.jsonLine == "{\"event\":\"\(expected)\",\"decision\":\"reject\",\"reason\":\"r\",\"message\":\"\(expected + expected)\"}")
+            let decoded = try JSONDecoder().decode(DecisionRecord.self, from: Data(record.jsonLine.utf8))
+            #expect(decoded.message == text + text)
+        }
+    }
+
+    @Test("an event's strings decode wherever a special character falls", arguments: 0..<19)
+    func reader(offset: Int) {
+        for (special, escaped) in Self.specials {
+            let text = Self.text(offset, special)
+            let line = """
+                {"id": "\(Self.text(offset, escaped))", "type": "lead.created", "occurred_at": "2026-04-07T10:00:00Z", "location": "centro", \
+                "lead": {"id": "L", "name": "N", "status": "new"}, "client": {"id": "C", "name": "\(Self.text(offset, escaped))"}}
+                """
+            guard case .event(let event) = Self.runtime.parse(line: line, lineNumber: 1) else {
+                Issue.record("not parsed: \(line)")
+                continue
+            }
+            #expect(event.id == text)
+            #expect(event.value(FieldPath(dotted: "client.name")) == .string(text))
+        }
+        // Raw control characters and a missing closing quote stay errors at every offset.
+        for bad in ["\u{1}", "\t"] {
+            let line = #"{"id": ""# + Self.text(offset, bad) + #"", "type": "lead.created"}"#
+            guard case .rejected(let record) = Self.runtime.parse(line: line, lineNumber: 1) else {
+                Issue.record("accepted: \(line)")
+                continue
+            }
+            #expect(record.reason == "malformed-json")
+        }
+        let open = #"{"id": ""# + String(repeating: "a", count: offset)
+        guard case .rejected(let record) = Self.runtime.parse(line: open, lineNumber: 1) else {
+            Issue.record("accepted: \(open)")
+            return
+        }
+        #expect(record.reason == "malformed-json")
+    }
+}

@@ -55,6 +55,14 @@ struct ByteSink: ~Copyable {
         count &+= bytes.count
     }
 
+    /// Stores the eight bytes of `word` (as loaded from memory) and counts
+    /// the first `keeping` of them as written; room for eight was reserved.
+    @inline(__always)
+    mutating func put(word: UInt64, keeping: Int) {
+        UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
+        count &+= keeping
+    }
+
     // Checked appends.
 
     @inline(__always)

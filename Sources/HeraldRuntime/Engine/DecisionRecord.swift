@@ -317,7 +317,8 @@ enum JSONText {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let attention = JSONReader.attention(word, flaggingNonASCII: false)
                 let plain = attention == 0 ? 8 : attention.trailingZeroBitCount >> 3
-                w.put(UnsafeBufferPointer(start: p + i, count: plain))
+                // Stores the whole word (room was reserved) and keeps its plain bytes.
+                w.put(word: word, keeping: plain)
                 i &+= plain
                 if plain == 8 { continue }
             }

@@ -64,3 +64,46 @@ struct JSONWordScanTests {
         #expect(record.reason == "malformed-json")
     }
 }
+
+/// Member names and custom enum values are matched on their bytes at decode time.
+@Suite("Decode-time look-ups")
+struct DecodeLookupTests {
+    static let runtime = EngineSupport.runtime(rules: "  []\n")
+
+    static func line(_ members: String) -> String {
+        """
+        {"id": "e", "type": "work_order.created", "occurred_at": "2026-04-07T10:00:00Z", "location": "centro", \
+        "work_order": {"id": "W", "number": "1", "status": "open"\(members)}, "client": {"id": "C", "name": "N"}}
+        """
+    }
+
+    @Test(
+        "enum values match exactly, through escapes, or as equal text; other text is invalid",
+        arguments: [
+            (#""urgent""#, "urgent"), (#""\u0075rgent""#, "urgent"), (#""low""#, "low"), (#""Urgent""#, nil),
+            (#""urgen""#, nil), (#""urgentt""#, nil), (#""""#, nil),
+        ] as [(String, String?)])
+    func enumValues(json: String, expected: String?) {
+        switch Self.runtime.parse(line: Self.line(#", "priority": "# + json), lineNumber: 1) {
+        case .event(let event):
+            #expect(expected != nil, "accepted \(json)")
+            #expect(event.value(FieldPath(dotted: "work_order.priority")) == expected.map { .string($0) })
+        case .rejected(let record):
+            #expect(expected == nil, "rejected \(json): \(record.message ?? "")")
+            #expect(record.reason == "invalid-event")
+        case .blank:
+            Issue.record("blank")
+        }
+    }
+
+    @Test("unknown members are skipped, known ones found whatever their neighbours")
+    func members() {
+        let line = Self.line(#", "priorit": 1, "priorityy": [], "prio": {}, "prioritx": 2, "qriority": 3, "numbex": 4, "pickup_ay": 5, "priority": "low", "x": null"#)
+        guard case .event(let event) = Self.runtime.parse(line: line, lineNumber: 1) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(event.value(FieldPath(dotted: "work_order.priority")) == .string("low"))
+        #expect(event.value(FieldPath(dotted: "work_order.number")) == .string("1"))
+    }
+}

@@ -13,7 +13,7 @@ enum FieldKind: Sendable {
     /// RFC 3339 with offset.
     case datetime
     /// One of the values (custom enum).
-    case enumeration(Set<String>, list: String)
+    case enumeration(EnumValues, list: String)
     /// A nested entity object (top level only): the section index.
     case section(Int)
 
@@ -24,7 +24,7 @@ enum FieldKind: Sendable {
         case .decimal: self = .decimal
         case .bool: self = .bool
         case .datetime: self = .datetime
-        case .enumeration(let values): self = .enumeration(Set(values), list: values.joined(separator: ", "))
+        case .enumeration(let values): self = .enumeration(EnumValues(values), list: values.joined(separator: ", "))
         }
     }
 
@@ -39,6 +39,30 @@ enum FieldKind: Sendable {
         case .enumeration(_, let list): return "one of \(list)"
         case .section: return "an object"
         }
+    }
+}
+
+/// The values of a custom enum, matched on the bytes of a JSON string: a
+/// match gives the shared `String` (no hashing, no allocation per event).
+final class EnumValues: Sendable {
+    let values: [String]
+    let utf8: [[UInt8]]
+    /// For text equal to a value but written differently (canonically
+    /// equivalent Unicode), as `String` comparison sees it.
+    let set: Set<String>
+
+    init(_ values: [String]) {
+        self.values = values
+        self.utf8 = values.map { Array($0.utf8) }
+        self.set = Set(values)
+    }
+
+    /// The value whose UTF-8 is `bytes`, if any.
+    func value(matching bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        for (i, candidate) in utf8.enumerated() where candidate.count == bytes.count {
+            if candidate.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return values[i] }
+        }
+        return nil
     }
 }
 
@@ -72,34 +96,100 @@ final class SectionLayout: Sendable {
     let member: String
     /// Known members.
     let entries: [FieldEntry]
-    /// Entry indices bucketed by name length, for allocation-free look-ups.
-    let byLength: [[Int]]
+    /// Open-addressing table of entry indices (-1: empty) keyed by
+    /// `SectionLayout.hash(_:)` of the name, for allocation-free look-ups.
+    private let table: [Int16]
+    /// `table.count - 1` (a power of two minus one).
+    private let mask: Int
+    /// All names, UTF-8, one after the other; `nameStarts[i]..<nameStarts[i + 1]` is entry i's.
+    private let names: [UInt8]
+    private let nameStarts: [Int]
 
     init(entity: Entity, member: String, entries: [FieldEntry]) {
         self.entity = entity
         self.member = member
         self.entries = entries
-        let longest = entries.map(\.name.count).max() ?? 0
-        var buckets = [[Int]](repeating: [], count: longest + 1)
-        for (i, e) in entries.enumerated() { buckets[e.name.count].append(i) }
-        self.byLength = buckets
+        var size = 16
+        while size < entries.count * 4 { size *= 2 }
+        var table = [Int16](repeating: -1, count: size)
+        for (i, e) in entries.enumerated() {
+            var h = e.name.withUnsafeBufferPointer { SectionLayout.hash($0) } & (size - 1)
+            while table[h] >= 0 { h = (h + 1) & (size - 1) }
+            table[h] = Int16(i)
+        }
+        self.table = table
+        self.mask = size - 1
+        var names: [UInt8] = []
+        var starts: [Int] = []
+        for e in entries {
+            starts.append(names.count)
+            names += e.name
+        }
+        starts.append(names.count)
+        self.names = names
+        self.nameStarts = starts
+    }
+
+    /// A cheap hash of a member name: its length and up to three of its bytes.
+    @inline(__always)
+    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = name.count
+        guard n > 0 else { return 0 }
+        return n &* 31 &+ Int(name[0]) &* 7 &+ Int(name[n &- 1]) &* 131 &+ Int(name[n >> 1]) &* 17
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (a word at a time).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        if count >= 8 {
+            var i = 0
+            while i &+ 8 < count {
+                if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return false
+                }
+                i &+= 8
+            }
+            // The last eight bytes (overlapping the previous word).
+            return x.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                == y.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+                && x.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                    == y.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+        }
+        for i in 0..<count where a[i] != b[i] { return false }
+        return true
+    }
+
+    /// The entry whose name is `name`, if any.
+    func entry(named name: UnsafeBufferPointer<UInt8>) -> FieldEntry? {
+        var h = SectionLayout.hash(name) & mask
+        return table.withUnsafeBufferPointer { table in
+            names.withUnsafeBufferPointer { names in
+                while true {
+                    let i = Int(table[h])
+                    if i < 0 { return nil }
+                    let start = nameStarts[i]
+                    if nameStarts[i + 1] - start == name.count,
+                        let a = names.baseAddress, let b = name.baseAddress,
+                        SectionLayout.equal(a + start, b, count: name.count)
+                    {
+                        return entries[i]
+                    }
+                    h = (h + 1) & mask
+                }
+            }
+        }
     }
 
     /// The entry whose name is the string `token` in `reader`, if any.
     func entry(for token: JSONStringToken, in reader: JSONReader) -> FieldEntry? {
         if token.escaped {
-            let name = reader.unescapedBytes(token)
-            guard name.count < byLength.count else { return nil }
-            for i in byLength[name.count] where entries[i].name == name { return entries[i] }
-            return nil
+            return reader.unescapedBytes(token).withUnsafeBufferPointer { entry(named: $0) }
         }
-        let count = token.rawCount
-        guard count < byLength.count else { return nil }
-        for i in byLength[count] {
-            let ok = entries[i].name.withUnsafeBufferPointer { reader.rawEquals(token, $0) }
-            if ok { return entries[i] }
-        }
-        return nil
+        return entry(named: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
     }
 }
 

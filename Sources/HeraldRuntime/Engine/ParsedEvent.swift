@@ -196,8 +196,16 @@ struct EventDecoder: Sendable {
             return
         case (.enumeration(let allowed, _), .string?):
             let token = try reader.scanString()
+            let match =
+                token.escaped
+                ? reader.unescapedBytes(token).withUnsafeBufferPointer { allowed.value(matching: $0) }
+                : allowed.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
+            if let match {
+                values[entry.slot] = .string(match)
+                return
+            }
             let text = reader.string(token)
-            if allowed.contains(text) {
+            if allowed.set.contains(text) {
                 values[entry.slot] = .string(text)
                 return
             }

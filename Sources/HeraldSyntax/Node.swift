@@ -66,18 +66,37 @@ public struct Scalar: Sendable, Hashable {
     public var style: Style
     /// Explicit tag, if any (e.g. `!!str`), as libyaml reports it.
     public var tag: String?
+    /// Where the position map comes from: computed on demand from the file's
+    /// source (parsed scalars), or given.
+    var map: PositionMap
+
     /// For each Unicode scalar of `text` (by index), its source position.
     /// Has `text.unicodeScalars.count + 1` entries (the last one is just past
     /// the end). Empty when the mapping could not be computed; then
     /// `position(ofScalarAt:)` falls back to the node start.
-    public var positions: [SourcePosition]
+    ///
+    /// Parsed scalars do not store this map: it is computed from the file's
+    /// source each time it is read (O(length of the scalar)), so read it once
+    /// and keep the array when you need several positions.
+    public var positions: [SourcePosition] {
+        get { map.positions(text: text, style: style) }
+        set { map = .given(newValue) }
+    }
 
     /// Creates a scalar.
     public init(text: String, style: Style, tag: String? = nil, positions: [SourcePosition] = []) {
         self.text = text
         self.style = style
         self.tag = tag
-        self.positions = positions
+        self.map = .given(positions)
+    }
+
+    /// Creates a parsed scalar whose positions are computed on demand.
+    init(text: String, style: Style, tag: String?, map: PositionMap) {
+        self.text = text
+        self.style = style
+        self.tag = tag
+        self.map = map
     }
 
     /// Whether this is a plain scalar that YAML reads as null (`~`, `null`,
@@ -130,10 +149,10 @@ extension Node {
     /// into the scalar's text). Falls back to the whole node range when the
     /// scalar has no position map.
     public func range(ofScalarsFrom from: Int, to: Int) -> SourceRange {
-        guard let s = scalar, !s.positions.isEmpty else { return range }
-        let last = s.positions.count - 1
-        let a = s.positions[max(0, min(from, last))]
-        let b = s.positions[max(0, min(max(to, from), last))]
+        guard let positions = scalar?.positions, !positions.isEmpty else { return range }
+        let last = positions.count - 1
+        let a = positions[max(0, min(from, last))]
+        let b = positions[max(0, min(max(to, from), last))]
         return SourceRange(file: range.file, start: a, end: b)
     }
 }
@@ -218,5 +237,91 @@ public struct ParsedFile: Sendable {
     public var syntaxDiagnostics: [Diagnostic] {
         guard !duplicateKeys.isEmpty else { return diagnostics }
         return (diagnostics + duplicateKeys.map(\.diagnostic)).sorted { $0.range.start.offset < $1.range.start.offset }
+    }
+}
+
+/// How a scalar gets its position map. Parsed scalars keep only what is
+/// needed to recompute it (a reference to the file's shared tables and a few
+/// numbers), not one `SourcePosition` per character.
+enum PositionMap: Sendable, Hashable {
+    /// A map given as is (possibly empty: no map).
+    case given([SourcePosition])
+    /// A one-line scalar written exactly as its value (plain, or quoted
+    /// without escapes): one column per character from the token start.
+    case verbatim(ScalarOrigin)
+    /// Any other scalar: `ScalarLocator` runs again over its source.
+    case located(ScalarOrigin)
+
+    /// The map for a scalar of this text and style.
+    func positions(text: String, style: Scalar.Style) -> [SourcePosition] {
+        switch self {
+        case .given(let positions):
+            return positions
+        case .verbatim(let origin):
+            let start = origin.table.cursor(atIndex: Int(origin.startIndex), yamlColumn: 0).position
+            let skip = style == .plain ? 0 : 1
+            var column = start.column + skip
+            var offset = start.offset + skip
+            var positions: [SourcePosition] = []
+            positions.reserveCapacity(text.utf8.count + 1)
+            for b in text.utf8 {
+                if b & 0xC0 != 0x80 {
+                    positions.append(SourcePosition(line: start.line, column: column, offset: offset))
+                    column += 1
+                }
+                offset += 1
+            }
+            positions.append(SourcePosition(line: start.line, column: column, offset: offset))
+            return positions
+        case .located(let origin):
+            let cursor = origin.table.cursor(atIndex: Int(origin.startIndex), yamlColumn: Int(origin.yamlColumn))
+            let located = ScalarLocator.locate(
+                style: style, from: cursor, endIndex: Int(origin.endIndex), hasProperties: origin.hasProperties,
+                parentIndent: Int(origin.parentIndent), expectedCount: text.utf8.count)
+            return located?.positions ?? []
+        }
+    }
+}
+
+/// Where a parsed scalar's event starts and ends in its file, and how
+/// `ScalarLocator` read it: enough to recompute its position map.
+struct ScalarOrigin: Sendable, Hashable {
+    /// The file's tables.
+    let table: SourceTable
+    /// libyaml character index where the scalar event starts.
+    let startIndex: UInt32
+    /// libyaml character index where it ends.
+    let endIndex: UInt32
+    /// libyaml's 0-based column at the start.
+    let yamlColumn: Int32
+    /// The enclosing block indentation the locator used (block scalars).
+    let parentIndent: Int32
+    /// Whether an anchor or tag stands before the scalar.
+    let hasProperties: Bool
+
+    /// An origin, or nil when a number does not fit (then the caller stores
+    /// the map itself).
+    init?(table: SourceTable, startIndex: Int, endIndex: Int, yamlColumn: Int, parentIndent: Int, hasProperties: Bool) {
+        guard let start = UInt32(exactly: startIndex), let end = UInt32(exactly: endIndex),
+            let column = Int32(exactly: yamlColumn), let indent = Int32(exactly: parentIndent)
+        else { return nil }
+        self.table = table
+        self.startIndex = start
+        self.endIndex = end
+        self.yamlColumn = column
+        self.parentIndent = indent
+        self.hasProperties = hasProperties
+    }
+
+    static func == (lhs: ScalarOrigin, rhs: ScalarOrigin) -> Bool {
+        lhs.table === rhs.table && lhs.startIndex == rhs.startIndex && lhs.endIndex == rhs.endIndex
+            && lhs.yamlColumn == rhs.yamlColumn && lhs.parentIndent == rhs.parentIndent
+            && lhs.hasProperties == rhs.hasProperties
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(table))
+        hasher.combine(startIndex)
+        hasher.combine(endIndex)
     }
 }

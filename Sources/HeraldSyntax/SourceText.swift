@@ -27,34 +27,22 @@ final class SourceText {
     /// The last lookup: its line, character index and byte offset.
     private var last = (line: 0, index: 0, byte: 0)
 
-    private static let checkpointStride = 64
+    private static let checkpointStride = SourceTable.checkpointStride
+
+    /// The same tables, immutable and shareable: scalars keep a reference to
+    /// it and compute their position maps from it when asked.
+    let table: SourceTable
 
     /// Builds the tables. `bytes` must be valid UTF-8.
     init(bytes: [UInt8], byteBase: Int) {
-        self.bytes = bytes
-        self.byteBase = byteBase
-        var lineStartIndex = [0]
-        var lineStartByte = [0]
-        var checkpoints: [Int] = []
-        checkpoints.reserveCapacity(bytes.count / Self.checkpointStride + 1)
-        var index = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if index % Self.checkpointStride == 0 { checkpoints.append(i) }
-            i += UTF8Scan.width(ofLeadByte: b)
-            index += 1
-            if b == 0x0A || (b == 0x0D && (i >= n || bytes[i] != 0x0A)) {
-                lineStartIndex.append(index)
-                lineStartByte.append(min(i, n))
-            }
-        }
-        if index % Self.checkpointStride == 0 { checkpoints.append(min(i, n)) }
-        self.lineStartIndex = lineStartIndex
-        self.lineStartByte = lineStartByte
-        self.checkpoints = checkpoints
-        self.characterCount = index
+        let table = SourceTable(bytes: bytes, byteBase: byteBase)
+        self.table = table
+        self.bytes = table.bytes
+        self.byteBase = table.byteBase
+        self.lineStartIndex = table.lineStartIndex
+        self.lineStartByte = table.lineStartByte
+        self.checkpoints = table.checkpoints
+        self.characterCount = table.characterCount
     }
 
     /// The 0-based line holding character `index`: the last line looked up or
@@ -165,6 +153,84 @@ final class SourceText {
             }
         }
         return result
+    }
+}
+
+/// The immutable tables of `SourceText` (bytes, line starts, checkpoints),
+/// shared by the scalars of a file so that each can compute its position map
+/// on demand instead of storing one position per character.
+final class SourceTable: Sendable {
+    /// The bytes handed to libyaml (a leading UTF-8 BOM removed). Valid UTF-8.
+    let bytes: [UInt8]
+    /// Bytes before `bytes[0]` in the file (3 when a BOM was removed).
+    let byteBase: Int
+    /// Character index of the first character of each line.
+    let lineStartIndex: [Int]
+    /// Byte offset (into `bytes`) of the first character of each line.
+    let lineStartByte: [Int]
+    /// Byte offset (into `bytes`) of character `k * checkpointStride`.
+    let checkpoints: [Int]
+    /// Number of characters in `bytes`.
+    let characterCount: Int
+
+    static let checkpointStride = 64
+
+    /// Builds the tables. `bytes` must be valid UTF-8.
+    init(bytes: [UInt8], byteBase: Int) {
+        self.bytes = bytes
+        self.byteBase = byteBase
+        var lineStartIndex = [0]
+        var lineStartByte = [0]
+        var checkpoints: [Int] = []
+        checkpoints.reserveCapacity(bytes.count / Self.checkpointStride + 1)
+        var index = 0
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if index % Self.checkpointStride == 0 { checkpoints.append(i) }
+            i += UTF8Scan.width(ofLeadByte: b)
+            index += 1
+            if b == 0x0A || (b == 0x0D && (i >= n || bytes[i] != 0x0A)) {
+                lineStartIndex.append(index)
+                lineStartByte.append(min(i, n))
+            }
+        }
+        if index % Self.checkpointStride == 0 { checkpoints.append(min(i, n)) }
+        self.lineStartIndex = lineStartIndex
+        self.lineStartByte = lineStartByte
+        self.checkpoints = checkpoints
+        self.characterCount = index
+    }
+
+    /// A cursor at character `index` (clamped to the text), whose libyaml
+    /// column is `yamlColumn`. No cache: for occasional look-ups.
+    func cursor(atIndex index: Int, yamlColumn: Int) -> SourceCursor {
+        let index = max(0, min(index, characterCount))
+        var lo = 0
+        var hi = lineStartIndex.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStartIndex[mid] <= index { lo = mid } else { hi = mid - 1 }
+        }
+        let line = lo
+        var from = lineStartIndex[line]
+        var byte = lineStartByte[line]
+        let checkpoint = index / Self.checkpointStride
+        if checkpoint < checkpoints.count, checkpoint * Self.checkpointStride > from {
+            from = checkpoint * Self.checkpointStride
+            byte = checkpoints[checkpoint]
+        }
+        let count = bytes.count
+        var k = from
+        while k < index, byte < count {
+            byte += UTF8Scan.width(ofLeadByte: bytes[byte])
+            k += 1
+        }
+        byte = min(byte, count)
+        return SourceCursor(
+            bytes: bytes, byteBase: byteBase, byte: byte, index: index,
+            line: line + 1, column: index - lineStartIndex[line] + 1, yamlColumn: yamlColumn)
     }
 }
 

@@ -204,7 +204,7 @@ struct TreeBuilder {
         let cursor = source.cursor(atIndex: event.start.index, yamlColumn: event.start.column)
         if !hasProperties, style == .plain || style == .singleQuoted || style == .doubleQuoted,
             event.start.line == event.end.line,
-            let node = verbatimScalar(value: value, style: style, tag: tag, at: cursor.position)
+            let node = verbatimScalar(value: value, style: style, tag: tag, at: cursor.position, event: event)
         {
             return node
         }
@@ -216,45 +216,53 @@ struct TreeBuilder {
                     parentIndent: parentIndent, expectedCount: value.utf8.count),
                 Self.same(located.scalars, value)
             else { continue }
-            let scalar = Scalar(text: value, style: style, tag: tag, positions: located.positions)
+            let map: PositionMap
+            if let origin = ScalarOrigin(
+                table: source.table, startIndex: event.start.index, endIndex: event.end.index,
+                yamlColumn: event.start.column, parentIndent: parentIndent, hasProperties: hasProperties)
+            {
+                map = .located(origin)
+            } else {
+                map = .given(located.positions)
+            }
+            let scalar = Scalar(text: value, style: style, tag: tag, map: map)
             return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: located.start, end: located.end))
         }
         return Node(kind: .scalar(Scalar(text: value, style: style, tag: tag)), range: range(event.start, event.end))
     }
 
     /// The fast path for a one-line scalar written exactly as its value (plain,
-    /// or quoted without escapes): positions advance one column per character.
-    private func verbatimScalar(value: String, style: Scalar.Style, tag: String?, at start: SourcePosition) -> Node? {
+    /// or quoted without escapes): positions advance one column per character,
+    /// so the scalar keeps only where it starts (`PositionMap.verbatim`).
+    private func verbatimScalar(
+        value: String, style: Scalar.Style, tag: String?, at start: SourcePosition, event: YAMLEvent
+    ) -> Node? {
         let quoted = style != .plain
         let first = start.offset - source.byteBase + (quoted ? 1 : 0)
         var value = value
-        let positions = value.withUTF8 { v -> [SourcePosition]? in
+        let characters = value.withUTF8 { v -> Int? in
             let bytes = source.bytes
             let count = v.count
             guard first >= 0, first + count + (quoted ? 1 : 0) <= bytes.count else { return nil }
             if quoted, bytes[first + count] != bytes[first - 1] { return nil }
-            var positions: [SourcePosition] = []
-            positions.reserveCapacity(count + 1)
-            var column = start.column + (quoted ? 1 : 0)
+            var characters = 0
             for k in 0..<count {
                 let b = v[k]
                 guard bytes[first + k] == b else { return nil }
                 if quoted, b == 0x27 || b == 0x22 || b == 0x5C { return nil }
-                if b & 0xC0 != 0x80 {
-                    positions.append(SourcePosition(line: start.line, column: column, offset: first + k + source.byteBase))
-                    column += 1
-                }
+                if b & 0xC0 != 0x80 { characters += 1 }
             }
-            positions.append(SourcePosition(line: start.line, column: column, offset: first + count + source.byteBase))
-            return positions
+            return characters
         }
-        guard let positions, let last = positions.last else { return nil }
-        var end = last
-        if quoted {
-            end.column += 1
-            end.offset += 1
-        }
-        let scalar = Scalar(text: value, style: style, tag: tag, positions: positions)
+        guard let characters,
+            let origin = ScalarOrigin(
+                table: source.table, startIndex: event.start.index, endIndex: event.end.index,
+                yamlColumn: event.start.column, parentIndent: -1, hasProperties: false)
+        else { return nil }
+        let skip = quoted ? 2 : 0
+        let end = SourcePosition(
+            line: start.line, column: start.column + characters + skip, offset: start.offset + value.utf8.count + skip)
+        let scalar = Scalar(text: value, style: style, tag: tag, map: .verbatim(origin))
         return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: start, end: end))
     }
 

@@ -96,6 +96,25 @@ struct DecodeLookupTests {
         }
     }
 
+    @Test("statuses and event types decode the same whether or not they are among the known values", arguments: [
+        (#""open""#, "open"), (#""ready""#, "ready"), (#""\u006fpen""#, "open"), (#""opened""#, "opened"), (#""ope""#, "ope"),
+        (#""""#, ""), (#""Open""#, "Open"),
+    ])
+    func statuses(json: String, expected: String) {
+        for type in ["work_order.created", "work_order.creat\\u0065d"] {
+            let line = """
+                {"id": "e", "type": "\(type)", "occurred_at": "2026-04-07T10:00:00Z", "location": "centro", \
+                "work_order": {"id": "W", "number": "1", "status": \(json)}, "client": {"id": "C", "name": "N"}}
+                """
+            guard case .event(let event) = Self.runtime.parse(line: line, lineNumber: 1) else {
+                Issue.record("not parsed: \(line)")
+                continue
+            }
+            #expect(event.trigger == .workOrderCreated)
+            #expect(event.value(FieldPath(dotted: "work_order.status")) == .string(expected))
+        }
+    }
+
     @Test("unknown members are skipped, known ones found whatever their neighbours")
     func members() {
         let line = Self.line(#", "priorit": 1, "priorityy": [], "prio": {}, "prioritx": 2, "qriority": 3, "numbex": 4, "pickup_ay": 5, "priority": "low", "x": null"#)

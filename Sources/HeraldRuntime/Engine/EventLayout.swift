@@ -2,8 +2,9 @@ import HeraldCompiler
 
 /// How a field's JSON value is checked and stored (SPEC §7).
 enum FieldKind: Sendable {
-    /// Text: string, email, phone, status.
-    case string
+    /// Text: string, email, phone, status; `common` holds values the
+    /// field usually has (statuses, event types), stored shared when matched.
+    case string(common: EnumValues?)
     /// A whole number.
     case int
     /// Any number.
@@ -17,9 +18,9 @@ enum FieldKind: Sendable {
     /// A nested entity object (top level only): the section index.
     case section(Int)
 
-    init(_ type: FieldType) {
+    init(_ type: FieldType, common: [String] = []) {
         switch type {
-        case .string, .email, .phone, .status: self = .string
+        case .string, .email, .phone, .status: self = .string(common: common.isEmpty ? nil : EnumValues(common))
         case .int: self = .int
         case .decimal: self = .decimal
         case .bool: self = .bool
@@ -46,23 +47,106 @@ enum FieldKind: Sendable {
 /// match gives the shared `String` (no hashing, no allocation per event).
 final class EnumValues: Sendable {
     let values: [String]
-    let utf8: [[UInt8]]
+    private let table: NameTable
     /// For text equal to a value but written differently (canonically
     /// equivalent Unicode), as `String` comparison sees it.
     let set: Set<String>
 
     init(_ values: [String]) {
         self.values = values
-        self.utf8 = values.map { Array($0.utf8) }
+        self.table = NameTable(values.map { Array($0.utf8) })
         self.set = Set(values)
     }
 
     /// The value whose UTF-8 is `bytes`, if any.
+    @inline(__always)
     func value(matching bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        for (i, candidate) in utf8.enumerated() where candidate.count == bytes.count {
-            if candidate.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return values[i] }
+        table.index(of: bytes).map { values[$0] }
+    }
+}
+
+/// Finds the index of a byte string in a fixed list without hashing
+/// through `Hasher` or building a `String`: an open-addressing table keyed
+/// by a cheap hash of the length and three bytes, then a word-wise compare.
+struct NameTable: Sendable {
+    /// Indices into the list (-1: empty slot); the size is a power of two.
+    private let slots: [Int16]
+    private let mask: Int
+    /// All names, UTF-8, one after the other; `starts[i]..<starts[i + 1]` is name i.
+    private let names: [UInt8]
+    private let starts: [Int]
+
+    /// A table of `list` (the first of equal names wins).
+    init(_ list: [[UInt8]]) {
+        var size = 16
+        while size < list.count * 4 { size *= 2 }
+        var slots = [Int16](repeating: -1, count: size)
+        var names: [UInt8] = []
+        var starts: [Int] = []
+        for (i, name) in list.enumerated() where i < Int(Int16.max) {
+            starts.append(names.count)
+            names += name
+            var h = name.withUnsafeBufferPointer { NameTable.hash($0) } & (size - 1)
+            while slots[h] >= 0 { h = (h + 1) & (size - 1) }
+            slots[h] = Int16(i)
         }
-        return nil
+        starts.append(names.count)
+        self.slots = slots
+        self.mask = size - 1
+        self.names = names
+        self.starts = starts
+    }
+
+    /// A cheap hash of a name: its length and up to three of its bytes.
+    @inline(__always)
+    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = name.count
+        guard n > 0 else { return 0 }
+        return n &* 31 &+ Int(name[0]) &* 7 &+ Int(name[n &- 1]) &* 131 &+ Int(name[n >> 1]) &* 17
+    }
+
+    /// The index of the name equal to `name`, if any (the first such).
+    func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
+        var h = NameTable.hash(name) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            names.withUnsafeBufferPointer { names in
+                while true {
+                    let i = Int(slots[h])
+                    if i < 0 { return nil }
+                    let start = starts[i]
+                    if starts[i + 1] - start == name.count {
+                        guard let a = names.baseAddress, let b = name.baseAddress else { return i }  // both empty
+                        if NameTable.equal(a + start, b, count: name.count) { return i }
+                    }
+                    h = (h + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (a word at a time).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        if count >= 8 {
+            var i = 0
+            while i &+ 8 < count {
+                if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return false
+                }
+                i &+= 8
+            }
+            // The last eight bytes (overlapping the previous word).
+            return x.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+                == y.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+                && x.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+                    == y.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+        }
+        for i in 0..<count where a[i] != b[i] { return false }
+        return true
     }
 }
 
@@ -96,92 +180,20 @@ final class SectionLayout: Sendable {
     let member: String
     /// Known members.
     let entries: [FieldEntry]
-    /// Open-addressing table of entry indices (-1: empty) keyed by
-    /// `SectionLayout.hash(_:)` of the name, for allocation-free look-ups.
-    private let table: [Int16]
-    /// `table.count - 1` (a power of two minus one).
-    private let mask: Int
-    /// All names, UTF-8, one after the other; `nameStarts[i]..<nameStarts[i + 1]` is entry i's.
-    private let names: [UInt8]
-    private let nameStarts: [Int]
+    /// Entry indices by name.
+    private let table: NameTable
 
     init(entity: Entity, member: String, entries: [FieldEntry]) {
         self.entity = entity
         self.member = member
         self.entries = entries
-        var size = 16
-        while size < entries.count * 4 { size *= 2 }
-        var table = [Int16](repeating: -1, count: size)
-        for (i, e) in entries.enumerated() {
-            var h = e.name.withUnsafeBufferPointer { SectionLayout.hash($0) } & (size - 1)
-            while table[h] >= 0 { h = (h + 1) & (size - 1) }
-            table[h] = Int16(i)
-        }
-        self.table = table
-        self.mask = size - 1
-        var names: [UInt8] = []
-        var starts: [Int] = []
-        for e in entries {
-            starts.append(names.count)
-            names += e.name
-        }
-        starts.append(names.count)
-        self.names = names
-        self.nameStarts = starts
-    }
-
-    /// A cheap hash of a member name: its length and up to three of its bytes.
-    @inline(__always)
-    static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
-        let n = name.count
-        guard n > 0 else { return 0 }
-        return n &* 31 &+ Int(name[0]) &* 7 &+ Int(name[n &- 1]) &* 131 &+ Int(name[n >> 1]) &* 17
-    }
-
-    /// Whether `count` bytes at `a` and `b` are equal (a word at a time).
-    @inline(__always)
-    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
-        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
-        if count >= 8 {
-            var i = 0
-            while i &+ 8 < count {
-                if x.loadUnaligned(fromByteOffset: i, as: UInt64.self) != y.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                    return false
-                }
-                i &+= 8
-            }
-            // The last eight bytes (overlapping the previous word).
-            return x.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-                == y.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
-        }
-        if count >= 4 {
-            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
-                && x.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-                    == y.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
-        }
-        for i in 0..<count where a[i] != b[i] { return false }
-        return true
+        self.table = NameTable(entries.map(\.name))
     }
 
     /// The entry whose name is `name`, if any.
+    @inline(__always)
     func entry(named name: UnsafeBufferPointer<UInt8>) -> FieldEntry? {
-        var h = SectionLayout.hash(name) & mask
-        return table.withUnsafeBufferPointer { table in
-            names.withUnsafeBufferPointer { names in
-                while true {
-                    let i = Int(table[h])
-                    if i < 0 { return nil }
-                    let start = nameStarts[i]
-                    if nameStarts[i + 1] - start == name.count,
-                        let a = names.baseAddress, let b = name.baseAddress,
-                        SectionLayout.equal(a + start, b, count: name.count)
-                    {
-                        return entries[i]
-                    }
-                    h = (h + 1) & mask
-                }
-            }
-        }
+        table.index(of: name).map { entries[$0] }
     }
 
     /// The entry whose name is the string `token` in `reader`, if any.
@@ -242,8 +254,17 @@ final class EventLayout: Sendable {
                 // `accepts_*` / `head_office` are "absent = false", never required.
                 let required = !spec.optional && !(spec.type == .bool && !spec.custom)
                 let path = entity == .event ? spec.name : "\(entity.rawValue).\(spec.name)"
+                // Values shared by many events: decoded to one shared `String` each.
+                var common: [String] = []
+                if entity == .event && spec.name == "type" {
+                    common = Trigger.allCases.map(\.rawValue)
+                } else if case .status(let owner) = spec.type {
+                    common = schema.statuses[owner] ?? []
+                }
                 entries.append(
-                    FieldEntry(name: Array(spec.name.utf8), slot: slot, kind: FieldKind(spec.type), required: required, path: path))
+                    FieldEntry(
+                        name: Array(spec.name.utf8), slot: slot, kind: FieldKind(spec.type, common: common), required: required,
+                        path: path))
             }
             slots[entity] = bySlot
             if index == EventLayout.eventSection {

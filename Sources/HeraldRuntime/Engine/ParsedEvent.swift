@@ -190,8 +190,14 @@ struct EventDecoder: Sendable {
             return
         }
         switch (entry.kind, kind) {
-        case (.string, .string?):
+        case (.string(let common), .string?):
             let token = try reader.scanString()
+            if let common, !token.escaped,
+                let shared = common.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
+            {
+                values[entry.slot] = .string(shared)
+                return
+            }
             values[entry.slot] = .string(reader.string(token))
             return
         case (.enumeration(let allowed, _), .string?):

@@ -126,6 +126,8 @@ struct CheckerCaches {
     var timeZones: [String: Bool] = [:]
     /// Template part checks done, by (part, scope).
     var templateChecks: Set<TemplateCheckKey> = []
+    /// A number for each distinct rule scope seen by the template checks.
+    var scopeNumbers: [ScopeKey: Int] = [:]
     /// Places of template issues already reported (each once).
     var reportedTemplateIssues: Set<TemplateIssueKey> = []
     /// `location.vars` available to rules without a `locations` filter.

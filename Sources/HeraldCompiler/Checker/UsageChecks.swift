@@ -1,17 +1,23 @@
 import Foundation
 import HeraldSyntax
 
-/// What a template part check depends on: the part and the rule's scope.
+/// What a template part check depends on: the part and the rule's scope
+/// (numbered by `CheckerCaches.scopeNumbers`, so that the scope's sets are
+/// hashed once per rule instead of once per part).
 struct TemplateCheckKey: Hashable {
     var part: String
+    var scope: Int
+}
+
+/// The parts of a `FieldScope` that decide what a template check finds.
+struct ScopeKey: Hashable {
     var entities: Set<Entity>
     var locationVars: Set<String>?
     var regionVars: Set<String>?
     var presentFields: Set<FieldPath>
     var context: String
 
-    init(part: String, scope: FieldScope) {
-        self.part = part
+    init(_ scope: FieldScope) {
         self.entities = scope.entities
         self.locationVars = scope.locationVars
         self.regionVars = scope.regionVars
@@ -98,9 +104,17 @@ extension RuleSetChecker {
     private mutating func checkTemplateParts(_ rule: CheckedRule, template: CheckedTemplate, scope: FieldScope) {
         var channels = rule.channels
         if let fallback = rule.fallback { channels.append(fallback) }
+        let scopeKey = ScopeKey(scope)
+        let scopeNumber: Int
+        if let known = caches.scopeNumbers[scopeKey] {
+            scopeNumber = known
+        } else {
+            scopeNumber = caches.scopeNumbers.count
+            caches.scopeNumbers[scopeKey] = scopeNumber
+        }
         for channel in channels {
             for part in template.parts[channel] ?? [] where part.checkable {
-                let key = TemplateCheckKey(part: part.id, scope: scope)
+                let key = TemplateCheckKey(part: part.id, scope: scopeNumber)
                 guard caches.templateChecks.insert(key).inserted else { continue }
                 let issues = TemplateSyntax.check(part.node.text ?? "", scope: scope)
                 for issue in issues {

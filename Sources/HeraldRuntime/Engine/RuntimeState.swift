@@ -75,6 +75,8 @@ public struct RuntimeState: Sendable, Equatable, Codable {
         }
     }
 
+    /// Two states are equal when they carry the same processed ids, planned
+    /// sends, reminder plans and latest event time (bookkeeping limits aside).
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
         a.processedEventIDs == b.processedEventIDs && a.plannedSends == b.plannedSends && a.reminders == b.reminders
             && a.latestOccurredAt == b.latestOccurredAt

@@ -63,6 +63,15 @@ struct ByteSink: ~Copyable {
         count &+= keeping
     }
 
+    /// Lets `body` store bytes at the end (room reserved by the caller) and
+    /// counts the number it returns as written.
+    @inline(__always)
+    mutating func writeUnchecked(_ body: (UnsafeMutablePointer<UInt8>) -> Int) -> Int {
+        let n = body(base + count)
+        count &+= n
+        return n
+    }
+
     // Checked appends.
 
     @inline(__always)

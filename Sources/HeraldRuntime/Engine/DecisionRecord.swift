@@ -425,6 +425,19 @@ struct RecordTexts: Sendable, Hashable {
         ends[field.rawValue] = Int32(truncatingIfNeeded: bytes.count)
     }
 
+    /// Marks `field` as starting at `position` (texts written elsewhere and
+    /// stored into `bytes` in one piece afterwards).
+    @inline(__always)
+    mutating func begin(_ field: Field, at position: Int) {
+        starts[field.rawValue] = Int32(truncatingIfNeeded: position)
+    }
+
+    /// Marks `field` as ending at `position`.
+    @inline(__always)
+    mutating func end(_ field: Field, at position: Int) {
+        ends[field.rawValue] = Int32(truncatingIfNeeded: position)
+    }
+
     @inline(__always)
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)

@@ -28,9 +28,12 @@ final class EventContext {
     private var lastAt: Int64 = .min
     private var lastOffset = 0
     private var lastLocal = LocalDateTime(secondsSince1970: 0)
+    /// Where a send record's texts are written before they are copied into
+    /// the record in one piece (reused for every record of the event).
+    var scratch = ByteSink(capacity: 2048)
 
     /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
-    func appendRFC3339(_ at: Timestamp, to out: inout [UInt8]) {
+    func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {
         if at.seconds != lastAt {
             lastAt = at.seconds
             lastOffset = zone.offset(at: at.seconds)
@@ -586,47 +589,17 @@ extension Runtime {
         let c = compiled
         let parts = rule.template >= 0 && rule.template < c.templates.count
             ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
-        let zone = context.zone
-        let suffix: StaticString = channel == .email ? "/email" : "/sms"
-        var estimate = 25 + rule.keyPrefix.utf8.count + keySubject.utf8.count + 6
+        let email = channel == .email ? parts.flatMap { $0.hasEmail ? $0 : nil } : nil
+        var segments = 0
+        let texts = sendTexts(
+            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
+            into: &context.scratch)
         switch channel {
         case .sms:
-            estimate += parts?.smsProgram?.estimatedCount ?? 0
-        case .email:
-            estimate += (parts?.subjectProgram?.estimatedCount ?? 0) + (parts?.bodyProgram?.estimatedCount ?? 0)
-                + (parts?.htmlProgram?.estimatedCount ?? 0)
-        }
-        var texts = RecordTexts(capacity: estimate)
-        texts.begin(.sendAt)
-        context.appendRFC3339(at, to: &texts.bytes)
-        texts.end(.sendAt)
-        texts.begin(.key)
-        texts.append(rule.keyPrefix)
-        texts.append(keySubject)
-        suffix.withUTF8Buffer { texts.bytes.append(contentsOf: $0) }
-        texts.end(.key)
-        var counter = SegmentCounter()
-        switch channel {
-        case .sms:
-            texts.begin(.body)
-            parts?.smsProgram?.render(context, escaping: .none, into: &texts.bytes, count: true, counter: &counter)
-            texts.end(.body)
             return DecisionRecord(
                 event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                sendAtSeconds: at.seconds, segments: counter.segments, late: late)
+                sendAtSeconds: at.seconds, segments: segments, late: late)
         case .email:
-            let email = parts.flatMap { $0.hasEmail ? $0 : nil }
-            texts.begin(.subject)
-            email?.subjectProgram?.render(context, escaping: .subject, into: &texts.bytes, count: false, counter: &counter)
-            texts.end(.subject)
-            texts.begin(.body)
-            email?.bodyProgram?.render(context, escaping: .none, into: &texts.bytes, count: false, counter: &counter)
-            texts.end(.body)
-            if let html = email?.htmlProgram {
-                texts.begin(.html)
-                html.render(context, escaping: .html, into: &texts.bytes, count: false, counter: &counter)
-                texts.end(.html)
-            }
             var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
@@ -637,5 +610,46 @@ extension Runtime {
                 sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
                 attachments: attachments, segments: nil, late: late)
         }
+    }
+
+    /// Writes a send record's texts (`send_at`, key, then the channel's
+    /// rendered parts) into `sink` and copies them into a `RecordTexts` in
+    /// one piece; `segments` gets the SMS body's segment count.
+    private func sendTexts(
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
+        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int, into sink: inout ByteSink
+    ) -> RecordTexts {
+        sink.removeAll()
+        var texts = RecordTexts()
+        texts.begin(.sendAt, at: sink.count)
+        context.appendRFC3339(at, to: &sink)
+        texts.end(.sendAt, at: sink.count)
+        texts.begin(.key, at: sink.count)
+        sink.append(rule.keyPrefix)
+        sink.append(keySubject)
+        sink.append(channel == .email ? "/email" as StaticString : "/sms")
+        texts.end(.key, at: sink.count)
+        var counter = SegmentCounter()
+        switch channel {
+        case .sms:
+            texts.begin(.body, at: sink.count)
+            parts?.smsProgram?.render(context, escaping: .none, into: &sink, count: true, counter: &counter)
+            texts.end(.body, at: sink.count)
+            segments = counter.segments
+        case .email:
+            texts.begin(.subject, at: sink.count)
+            email?.subjectProgram?.render(context, escaping: .subject, into: &sink, count: false, counter: &counter)
+            texts.end(.subject, at: sink.count)
+            texts.begin(.body, at: sink.count)
+            email?.bodyProgram?.render(context, escaping: .none, into: &sink, count: false, counter: &counter)
+            texts.end(.body, at: sink.count)
+            if let html = email?.htmlProgram {
+                texts.begin(.html, at: sink.count)
+                html.render(context, escaping: .html, into: &sink, count: false, counter: &counter)
+                texts.end(.html, at: sink.count)
+            }
+        }
+        texts.bytes = sink.withBytes { Array($0) }
+        return texts
     }
 }

@@ -194,7 +194,7 @@ final class TemplateProgram: Sendable {
     /// Appends the rendering to `out`; when `count` is set, also adds the
     /// rendered text to `counter` (SMS bodies).
     func render(
-        _ context: EventContext, escaping: TemplateRenderer.Escaping, into out: inout [UInt8], count: Bool,
+        _ context: EventContext, escaping: TemplateRenderer.Escaping, into out: inout ByteSink, count: Bool,
         counter: inout SegmentCounter
     ) {
         var pc = 0
@@ -203,7 +203,7 @@ final class TemplateProgram: Sendable {
             switch ops[pc] {
             case .literal(let index):
                 let literal = literals[Int(index)]
-                bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[literal.start..<literal.end])) }
+                bytes.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(rebasing: $0[literal.start..<literal.end])) }
                 if count { counter.add(literal.count) }
                 pc += 1
             case .value(let ref, let start, let end):
@@ -215,7 +215,7 @@ final class TemplateProgram: Sendable {
                     let before = out.count
                     TemplateProgram.append(value, escaping: escaping, zone: context.zone, to: &out)
                     if count, out.count > before {
-                        out.withUnsafeBufferPointer { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
+                        out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
                     }
                 }
                 pc += 1
@@ -250,12 +250,12 @@ final class TemplateProgram: Sendable {
     }
 
     /// Appends a value's text with the escaping of its part.
-    static func append(_ value: Value, escaping: TemplateRenderer.Escaping, zone: Zone, to out: inout [UInt8]) {
+    static func append(_ value: Value, escaping: TemplateRenderer.Escaping, zone: Zone, to out: inout ByteSink) {
         switch value {
         case .string(let string):
             append(escaped: string, escaping: escaping, to: &out)
         case .bool(let flag):
-            out.append(contentsOf: (flag ? "true" : "false").utf8)
+            out.append(flag ? "true" as StaticString : "false")
         case .datetime(let timestamp):
             RFC3339.append(timestamp.seconds, nanoseconds: timestamp.nanoseconds, in: zone, to: &out)
         default:
@@ -266,12 +266,12 @@ final class TemplateProgram: Sendable {
     /// Appends `text` with the escaping of its part (byte for byte what
     /// `TemplateRenderer.append(escaped:to:escaping:)` writes: every
     /// character it changes is ASCII).
-    static func append(escaped text: String, escaping: TemplateRenderer.Escaping, to out: inout [UInt8]) {
+    static func append(escaped text: String, escaping: TemplateRenderer.Escaping, to out: inout ByteSink) {
         var text = text
         text.withUTF8 { utf8 in
             switch escaping {
             case .none:
-                out.append(contentsOf: utf8)
+                out.append(utf8)
             case .html:
                 var run = 0
                 for i in 0..<utf8.count {
@@ -284,23 +284,24 @@ final class TemplateProgram: Sendable {
                     case 0x27: replacement = "&#39;"
                     default: continue
                     }
-                    if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
-                    replacement.withUTF8Buffer { out.append(contentsOf: $0) }
+                    if run < i { out.append(UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                    out.append(replacement)
                     run = i + 1
                 }
-                if run < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+                if run < utf8.count { out.append(UnsafeBufferPointer(rebasing: utf8[run...])) }
             case .subject:
+                out.reserve(utf8.count)
                 var afterCR = false
                 for b in utf8 {
                     switch b {
                     case 0x0D:
-                        out.append(0x20)
+                        out.put(0x20)
                         afterCR = true
                         continue
                     case 0x0A:
-                        if !afterCR { out.append(0x20) }
+                        if !afterCR { out.put(0x20) }
                     default:
-                        out.append(b)
+                        out.put(b)
                     }
                     afterCR = false
                 }

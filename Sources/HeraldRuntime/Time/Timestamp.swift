@@ -189,15 +189,49 @@ public enum RFC3339 {
     /// Appends a wall time with a fraction of a second (written only when
     /// not zero, trailing zeros trimmed: `.75`, `.000001`) and an offset to `out`.
     public static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, to out: inout [UInt8]) {
-        let year = local.date.year
-        guard (0...9999).contains(year) else {
-            var text = format(local: local, offset: offset)
-            if nanoseconds != 0, let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-                text.insert(contentsOf: fraction(nanoseconds), at: sign)
-            }
-            out.append(contentsOf: text.utf8)
-            return
+        let written: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumCount) { b in
+            guard let base = b.baseAddress, let count = write(local: local, offset: offset, nanoseconds: nanoseconds, to: base)
+            else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+            return true
         }
+        if !written { out.append(contentsOf: outOfRange(local: local, offset: offset, nanoseconds: nanoseconds).utf8) }
+    }
+
+    /// Appends `append(local:offset:nanoseconds:to:)`'s text to a byte sink.
+    static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, to out: inout ByteSink) {
+        out.reserve(maximumCount)
+        let written = out.writeUnchecked { base in
+            write(local: local, offset: offset, nanoseconds: nanoseconds, to: base) ?? 0
+        }
+        if written == 0 { out.append(outOfRange(local: local, offset: offset, nanoseconds: nanoseconds)) }
+    }
+
+    /// Appends `format(_:nanoseconds:in:)`'s text to a byte sink.
+    static func append(_ seconds: Int64, nanoseconds: Int32, in zone: Zone, to out: inout ByteSink) {
+        let offset = zone.offset(at: seconds)
+        append(
+            local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, nanoseconds: nanoseconds,
+            to: &out)
+    }
+
+    /// The most bytes `write` stores: 25 plus a dot and nine fraction digits.
+    private static let maximumCount = 35
+
+    /// The text of a year outside 0...9999 (built as a `String`: rare).
+    private static func outOfRange(local: LocalDateTime, offset: Int, nanoseconds: Int32) -> String {
+        var text = format(local: local, offset: offset)
+        if nanoseconds != 0, let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            text.insert(contentsOf: fraction(nanoseconds), at: sign)
+        }
+        return text
+    }
+
+    /// Stores the text of a wall time in years 0...9999 at `b` (room for
+    /// `maximumCount` bytes) and returns its length; nil for other years.
+    private static func write(local: LocalDateTime, offset: Int, nanoseconds: Int32, to b: UnsafeMutablePointer<UInt8>) -> Int? {
+        let year = local.date.year
+        guard (0...9999).contains(year) else { return nil }
         let time = local.secondOfDay
         let magnitude = abs(offset) / 60
         // Fraction digits: nine, less the trailing zeros (none when whole).
@@ -207,40 +241,37 @@ public enum RFC3339 {
             fraction /= 10
             digits -= 1
         }
-        let count = 25 + (digits > 0 ? digits + 1 : 0)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { b in
-            @inline(__always) func put2(_ v: Int, at i: Int) {
-                b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
-                b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
-            }
-            put2(year / 100, at: 0)
-            put2(year % 100, at: 2)
-            b[4] = 0x2D
-            put2(local.date.month, at: 5)
-            b[7] = 0x2D
-            put2(local.date.day, at: 8)
-            b[10] = 0x54
-            put2(time / 3600, at: 11)
-            b[13] = 0x3A
-            put2(time / 60 % 60, at: 14)
-            b[16] = 0x3A
-            put2(time % 60, at: 17)
-            var i = 19
-            if digits > 0 {
-                b[19] = 0x2E
-                var rest = fraction
-                for k in stride(from: 19 + digits, to: 19, by: -1) {
-                    b[k] = UInt8(truncatingIfNeeded: 0x30 &+ rest % 10)
-                    rest /= 10
-                }
-                i = 20 + digits
-            }
-            b[i] = offset < 0 ? 0x2D : 0x2B
-            put2(magnitude / 60, at: i + 1)
-            b[i + 3] = 0x3A
-            put2(magnitude % 60, at: i + 4)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<(i + 6)]))
+        @inline(__always) func put2(_ v: Int, at i: Int) {
+            b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
+            b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
         }
+        put2(year / 100, at: 0)
+        put2(year % 100, at: 2)
+        b[4] = 0x2D
+        put2(local.date.month, at: 5)
+        b[7] = 0x2D
+        put2(local.date.day, at: 8)
+        b[10] = 0x54
+        put2(time / 3600, at: 11)
+        b[13] = 0x3A
+        put2(time / 60 % 60, at: 14)
+        b[16] = 0x3A
+        put2(time % 60, at: 17)
+        var i = 19
+        if digits > 0 {
+            b[19] = 0x2E
+            var rest = fraction
+            for k in stride(from: 19 + digits, to: 19, by: -1) {
+                b[k] = UInt8(truncatingIfNeeded: 0x30 &+ rest % 10)
+                rest /= 10
+            }
+            i = 20 + digits
+        }
+        b[i] = offset < 0 ? 0x2D : 0x2B
+        put2(magnitude / 60, at: i + 1)
+        b[i + 3] = 0x3A
+        put2(magnitude % 60, at: i + 4)
+        return i + 6
     }
 
     private static func pad2(_ v: Int) -> String { v < 10 && v >= 0 ? "0\(v)" : "\(v)" }

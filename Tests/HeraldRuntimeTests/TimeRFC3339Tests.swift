@@ -46,6 +46,25 @@ struct TimeRFC3339Tests {
         #expect(RFC3339.parse(text) == nil)
     }
 
+    @Test(
+        "appending writes the same text as format for every two-digit field value and offset",
+        arguments: ["UTC", "America/Sao_Paulo", "Asia/Kathmandu", "Pacific/Chatham"])
+    func appendMatchesFormat(identifier: String) throws {
+        let zone = try #require(Zone(identifier: identifier))
+        // Steps of 5,917 s (37 mod 60) over 1900-2100: every second, minute and hour value.
+        var checked = 0
+        for seconds in stride(from: Int64(-2_208_988_800), to: 4_102_444_800, by: 7_919_961) {
+            for step in stride(from: Int64(0), to: 86_400 * 31, by: 61 * 97) {
+                let at = seconds + step
+                var bytes: [UInt8] = []
+                RFC3339.append(at, in: zone, to: &bytes)
+                #expect(String(decoding: bytes, as: UTF8.self) == RFC3339.format(at, in: zone))
+                checked += 1
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
     @Test("a substring of a larger text parses")
     func substring() {
         let line = "\"occurred_at\": \"2026-04-07T13:00:00-03:00\","

@@ -445,7 +445,7 @@ extension Runtime {
                 out.append(skip(rule, context, channel, "duplicate", "the reminder with key '\(key())' was already sent"))
                 return
             }
-            out.append(send(rule, context, channel, address: address, at: at, late: late, subject: subject))
+            appendSend(rule, context, channel, address: address, at: at, late: late, subject: subject, to: &out)
             if reminder != nil {
                 sends.append(PlannedReminder(channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
             } else if at.seconds > context.occurred {
@@ -582,10 +582,11 @@ extension Runtime {
             key: rule.keyPrefix + entityID + (channel == .email ? "/email" : "/sms"))
     }
 
-    private func send(
+    /// Appends a `send` record to `out` (built in place: no copy of the record).
+    private func appendSend(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
-        subject keySubject: String
-    ) -> DecisionRecord {
+        subject keySubject: String, to out: inout [DecisionRecord]
+    ) {
         let c = compiled
         let parts = rule.template >= 0 && rule.template < c.templates.count
             ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
@@ -596,19 +597,21 @@ extension Runtime {
             into: &context.scratch)
         switch channel {
         case .sms:
-            return DecisionRecord(
-                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                sendAtSeconds: at.seconds, segments: segments, late: late)
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
+                    sendAtSeconds: at.seconds, segments: segments, late: late))
         case .email:
             var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
                 attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
             }
-            return DecisionRecord(
-                event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
-                attachments: attachments, segments: nil, late: late)
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
+                    sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
+                    attachments: attachments, segments: nil, late: late))
         }
     }
 

@@ -215,6 +215,13 @@ public enum RFC3339 {
             to: &out)
     }
 
+    /// "00" through "99", two bytes each: a two-digit number is one look-up.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
     /// The most bytes `write` stores: 25 plus a dot and nine fraction digits.
     private static let maximumCount = 35
 
@@ -241,9 +248,15 @@ public enum RFC3339 {
             fraction /= 10
             digits -= 1
         }
+        let pairs = digitPairs.utf8Start
         @inline(__always) func put2(_ v: Int, at i: Int) {
-            b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
-            b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
+            if v >= 0 && v < 100 {
+                b[i] = pairs[2 &* v]
+                b[i + 1] = pairs[2 &* v &+ 1]
+            } else {
+                b[i] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10 % 10)
+                b[i + 1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
+            }
         }
         put2(year / 100, at: 0)
         put2(year % 100, at: 2)

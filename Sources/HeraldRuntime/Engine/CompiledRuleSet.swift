@@ -142,7 +142,7 @@ final class TriggerInfo: Sendable {
     let statusSlot: Int
     let previousStatusSlot: Int
     /// Status index by name for the entity, if it has a status list.
-    let statuses: [String: Int]?
+    let statuses: StringIndex?
 
     init(code: Int, entityCode: Int, idSlot: Int, statusSlot: Int, previousStatusSlot: Int, statuses: [String: Int]?) {
         self.code = code
@@ -150,7 +150,42 @@ final class TriggerInfo: Sendable {
         self.idSlot = idSlot
         self.statusSlot = statusSlot
         self.previousStatusSlot = previousStatusSlot
-        self.statuses = statuses
+        self.statuses = statuses.map(StringIndex.init)
+    }
+}
+
+/// A `[String: Int]` read through a `NameTable` first: an exact UTF-8 match
+/// costs a cheap hash and a word-wise compare instead of hashing the whole
+/// `String`. Answers what the dictionary answers: a miss goes on to the
+/// dictionary unless the key and every name are ASCII (then `String`
+/// equality is byte equality, so the dictionary has no match either).
+/// A class: evaluation passes it around with one retain.
+final class StringIndex: Sendable {
+    private let table: NameTable
+    /// The value of each name, in table order.
+    private let values: [Int]
+    private let dictionary: [String: Int]
+    /// Every name is ASCII and the table holds all of them.
+    private let exact: Bool
+
+    init(_ dictionary: [String: Int]) {
+        let entries = dictionary.sorted { $0.key < $1.key }
+        table = NameTable(entries.map { Array($0.key.utf8) })
+        values = entries.map(\.value)
+        self.dictionary = dictionary
+        exact = entries.count < Int(Int16.max) && entries.allSatisfy { $0.key.utf8.allSatisfy { $0 < 0x80 } }
+    }
+
+    /// The value for `key`, as `dictionary[key]`.
+    subscript(key: String) -> Int? {
+        var key = key
+        let found: Int?? = key.withUTF8 { bytes in
+            if let i = table.index(of: bytes), i < values.count { return values[i] }
+            if exact, !bytes.contains(where: { $0 >= 0x80 }) { return .some(nil) }
+            return nil  // ask the dictionary
+        }
+        if let found { return found }
+        return dictionary[key]
     }
 }
 
@@ -177,8 +212,12 @@ public final class CompiledRuleSet: Sendable {
     let ruleIndex: [String: Int]
     let locations: [CompiledPlace]
     let locationIndex: [String: Int]
+    /// `locationIndex` for look-ups while evaluating.
+    let locationLookup: StringIndex
     let regions: [CompiledPlace]
     let regionIndex: [String: Int]
+    /// `regionIndex` for look-ups while evaluating.
+    let regionLookup: StringIndex
     let templates: [CompiledTemplate]
     let resolver: FieldResolver
     /// Status index by entity and status name.
@@ -241,6 +280,8 @@ public final class CompiledRuleSet: Sendable {
         }
         (locations, locationIndex) = compile(locationList, locationFields)
         (regions, regionIndex) = compile(regionList, regionFields)
+        locationLookup = StringIndex(locationIndex)
+        regionLookup = StringIndex(regionIndex)
         let resolver = FieldResolver(layout: layout, locationFields: locationFields, regionFields: regionFields)
         self.resolver = resolver
 

@@ -140,7 +140,7 @@ extension Runtime {
         var location: CompiledPlace?
         var locationIndex = -1
         if c.usesLocations {
-            guard let name = event.location, let i = c.locationIndex[name] else {
+            guard let name = event.location, let i = c.locationLookup[name] else {
                 let message: String
                 if let name = event.location {
                     message = "location '\(name)' is not declared\(Suggestion.hint(for: name, in: c.locations.map(\.place.id)))"
@@ -165,7 +165,7 @@ extension Runtime {
 
         var region: CompiledPlace?
         var regionIndex = -1
-        if !c.regions.isEmpty, let name = event.string(layout.clientRegion), let i = c.regionIndex[name] {
+        if !c.regions.isEmpty, let name = event.string(layout.clientRegion), let i = c.regionLookup[name] {
             regionIndex = i
             region = c.regions[i]
         }

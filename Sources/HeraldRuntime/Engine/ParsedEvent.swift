@@ -53,6 +53,13 @@ public struct ParsedEvent: Sendable {
         return s
     }
 
+    /// Calls `body` with the UTF-8 of the text in `slot`, read in place;
+    /// nil (without calling it) when the slot holds no text.
+    @inline(__always)
+    func withStringUTF8<R>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        values.withStringUTF8(slot, body)
+    }
+
     /// Whether `slot` holds `true`.
     @inline(__always)
     func flag(_ slot: Int) -> Bool {
@@ -91,6 +98,13 @@ final class EventValues: @unchecked Sendable {
     deinit {
         base.deinitialize(count: count)
         base.deallocate()
+    }
+
+    /// `ParsedEvent.withStringUTF8`: the slot's text read where it is stored.
+    @inline(__always)
+    func withStringUTF8<R>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard slot >= 0 && slot < count, case .string(let text)? = base[slot] else { return nil }
+        return text.utf8.withContiguousStorageIfAvailable(body)
     }
 
     /// The value in `slot`; nil out of range. Setting out of range does nothing.

@@ -207,6 +207,21 @@ final class TemplateProgram: Sendable {
                 if count { counter.add(literal.count) }
                 pc += 1
             case .value(let ref, let start, let end):
+                // Text of the event without filters: escaped straight from
+                // where it is stored, no `Value` copied.
+                if start == end, case .slot(let slot) = ref {
+                    let before = out.count
+                    let done = context.event.withStringUTF8(slot) { utf8 in
+                        TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                    }
+                    if done != nil {
+                        if count, out.count > before {
+                            out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
+                        }
+                        pc += 1
+                        continue
+                    }
+                }
                 var value = context.value(ref)
                 if start < end {
                     for i in Int(start)..<Int(end) { value = apply(filters[i], to: value, context) }
@@ -268,43 +283,46 @@ final class TemplateProgram: Sendable {
     /// character it changes is ASCII).
     static func append(escaped text: String, escaping: TemplateRenderer.Escaping, to out: inout ByteSink) {
         var text = text
-        text.withUTF8 { utf8 in
-            switch escaping {
-            case .none:
-                out.append(utf8)
-            case .html:
-                var run = 0
-                for i in 0..<utf8.count {
-                    let replacement: StaticString
-                    switch utf8[i] {
-                    case 0x26: replacement = "&amp;"
-                    case 0x3C: replacement = "&lt;"
-                    case 0x3E: replacement = "&gt;"
-                    case 0x22: replacement = "&quot;"
-                    case 0x27: replacement = "&#39;"
-                    default: continue
-                    }
-                    if run < i { out.append(UnsafeBufferPointer(rebasing: utf8[run..<i])) }
-                    out.append(replacement)
-                    run = i + 1
+        text.withUTF8 { append(escapedUTF8: $0, escaping: escaping, to: &out) }
+    }
+
+    /// `append(escaped:escaping:to:)` for text given as UTF-8.
+    static func append(escapedUTF8 utf8: UnsafeBufferPointer<UInt8>, escaping: TemplateRenderer.Escaping, to out: inout ByteSink) {
+        switch escaping {
+        case .none:
+            out.append(utf8)
+        case .html:
+            var run = 0
+            for i in 0..<utf8.count {
+                let replacement: StaticString
+                switch utf8[i] {
+                case 0x26: replacement = "&amp;"
+                case 0x3C: replacement = "&lt;"
+                case 0x3E: replacement = "&gt;"
+                case 0x22: replacement = "&quot;"
+                case 0x27: replacement = "&#39;"
+                default: continue
                 }
-                if run < utf8.count { out.append(UnsafeBufferPointer(rebasing: utf8[run...])) }
-            case .subject:
-                out.reserve(utf8.count)
-                var afterCR = false
-                for b in utf8 {
-                    switch b {
-                    case 0x0D:
-                        out.put(0x20)
-                        afterCR = true
-                        continue
-                    case 0x0A:
-                        if !afterCR { out.put(0x20) }
-                    default:
-                        out.put(b)
-                    }
-                    afterCR = false
+                if run < i { out.append(UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                out.append(replacement)
+                run = i + 1
+            }
+            if run < utf8.count { out.append(UnsafeBufferPointer(rebasing: utf8[run...])) }
+        case .subject:
+            out.reserve(utf8.count)
+            var afterCR = false
+            for b in utf8 {
+                switch b {
+                case 0x0D:
+                    out.put(0x20)
+                    afterCR = true
+                    continue
+                case 0x0A:
+                    if !afterCR { out.put(0x20) }
+                default:
+                    out.put(b)
                 }
+                afterCR = false
             }
         }
     }

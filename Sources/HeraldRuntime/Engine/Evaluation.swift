@@ -59,6 +59,24 @@ final class EventContext {
         self.noChange = noChange
     }
 
+    /// Calls `body` with the UTF-8 of the text a resolved path stands for,
+    /// read in place; nil (without calling it) when it is not text.
+    @inline(__always)
+    func withStringUTF8<R>(_ ref: FieldRef, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        switch ref {
+        case .slot(let s):
+            return event.withStringUTF8(s, body)
+        case .location(let i):
+            guard let place = location, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
+            return text.utf8.withContiguousStorageIfAvailable(body)
+        case .region(let i):
+            guard let place = region, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
+            return text.utf8.withContiguousStorageIfAvailable(body)
+        case .absent:
+            return nil
+        }
+    }
+
     /// The value a resolved path stands for.
     @inline(__always)
     func value(_ ref: FieldRef) -> Value? {

@@ -207,11 +207,11 @@ final class TemplateProgram: Sendable {
                 if count { counter.add(literal.count) }
                 pc += 1
             case .value(let ref, let start, let end):
-                // Text of the event without filters: escaped straight from
-                // where it is stored, no `Value` copied.
-                if start == end, case .slot(let slot) = ref {
+                // Text without filters: escaped straight from where it is
+                // stored, no `Value` copied.
+                if start == end {
                     let before = out.count
-                    let done = context.event.withStringUTF8(slot) { utf8 in
+                    let done = context.withStringUTF8(ref) { utf8 in
                         TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
                     }
                     if done != nil {

@@ -220,7 +220,10 @@ extension Runtime {
             for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
             return
         }
+        // The list's memory is borrowed from the state and handed back.
         var candidates: [Int32] = []
+        swap(&candidates, &state.candidateBuffer)
+        candidates.removeAll(keepingCapacity: true)
         if !noChange {
             c.candidates(code: info.code, location: locationIndex, region: regionIndex, status: status, into: &candidates)
         }
@@ -236,6 +239,7 @@ extension Runtime {
             last = i
             apply(Int(i), context, reference, state: &state, explain: false, into: &out)
         }
+        swap(&candidates, &state.candidateBuffer)
     }
 
     private func apply(

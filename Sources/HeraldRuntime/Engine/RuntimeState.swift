@@ -55,6 +55,11 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// Size of `plannedSends` that triggers the next clean-up.
     var plannedSendsLimit = 1024
 
+    /// Memory for the candidate rule list of the next event, kept between
+    /// events so that evaluation does not allocate one per event. Not part
+    /// of the state's value (not compared, not encoded).
+    var candidateBuffer: [Int32] = []
+
     /// Creates an empty state.
     public init() {}
 

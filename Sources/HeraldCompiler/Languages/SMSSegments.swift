@@ -9,12 +9,18 @@
 public enum SMSSegments {
     /// The number of segments `text` needs (0 for empty text).
     public static func count(_ text: String) -> Int {
-        if let septets = septetCount(text) {
+        segments(septets: septetCount(text), utf16Units: text.utf16.count)
+    }
+
+    /// The number of segments of a text of `septets` GSM-7 septets (nil when
+    /// it is not GSM-7) and `utf16Units` UTF-16 code units; 0 for empty text.
+    /// Shared with the runtime, which counts while it renders.
+    public static func segments(septets: Int?, utf16Units: Int) -> Int {
+        if let septets {
             if septets == 0 { return 0 }
             return septets <= 160 ? 1 : (septets + 152) / 153
         }
-        let units = text.utf16.count
-        return units <= 70 ? 1 : (units + 66) / 67
+        return utf16Units <= 70 ? 1 : (utf16Units + 66) / 67
     }
 
     /// Whether `text` can be sent as GSM-7 (basic set and extension table only).
@@ -38,7 +44,13 @@ public enum SMSSegments {
 
     /// 1 for a basic-set character, 2 for an extension character, 0 otherwise.
     static func weight(_ c: Unicode.Scalar) -> UInt8 {
-        let v = c.value
+        weight(scalarValue: c.value)
+    }
+
+    /// The GSM 03.38 weight of a Unicode scalar value: 1 for a basic-set
+    /// character, 2 for an extension character, 0 for one outside both (the
+    /// one table behind every segment count, the runtime's included).
+    public static func weight(scalarValue v: UInt32) -> UInt8 {
         if v < 0x80 { return asciiWeights[Int(v)] }
         switch v {
         // Basic set, non-ASCII: £ ¥ è é ù ì ò Ç Ø ø Å å Δ Φ Γ Λ Ω Π Ψ Σ Θ Ξ Æ æ ß É ¤ ¡ Ä Ö Ñ Ü § ¿ ä ö ñ ü à

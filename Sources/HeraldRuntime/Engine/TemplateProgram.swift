@@ -11,11 +11,7 @@ struct SegmentCounter: Sendable, Hashable {
 
     /// The number of segments of the text counted (0 for empty text).
     var segments: Int {
-        if gsm {
-            if septets == 0 { return 0 }
-            return septets <= 160 ? 1 : (septets + 152) / 153
-        }
-        return utf16 <= 70 ? 1 : (utf16 + 66) / 67
+        SMSSegments.segments(septets: gsm ? septets : nil, utf16Units: utf16)
     }
 
     mutating func add(_ other: SegmentCounter) {
@@ -65,34 +61,14 @@ struct SegmentCounter: Sendable, Hashable {
     }
 
     /// 1 for a basic-set character, 2 for an extension character, 0 otherwise
-    /// (the non-ASCII part of the table in `SMSSegments`).
+    /// (`SMSSegments`' table, the only one).
     static func weight(nonASCII v: UInt32) -> UInt8 {
-        switch v {
-        // £ ¥ è é ù ì ò Ç Ø ø Å å Δ Φ Γ Λ Ω Π Ψ Σ Θ Ξ Æ æ ß É ¤ ¡ Ä Ö Ñ Ü § ¿ ä ö ñ ü à
-        case 0x00A3, 0x00A5, 0x00E8, 0x00E9, 0x00F9, 0x00EC, 0x00F2, 0x00C7, 0x00D8, 0x00F8,
-            0x00C5, 0x00E5, 0x0394, 0x03A6, 0x0393, 0x039B, 0x03A9, 0x03A0, 0x03A8, 0x03A3,
-            0x0398, 0x039E, 0x00C6, 0x00E6, 0x00DF, 0x00C9, 0x00A4, 0x00A1, 0x00C4, 0x00D6,
-            0x00D1, 0x00DC, 0x00A7, 0x00BF, 0x00E4, 0x00F6, 0x00F1, 0x00FC, 0x00E0:
-            return 1
-        case 0x20AC:  // €, extension table
-            return 2
-        default:
-            return 0
-        }
+        SMSSegments.weight(scalarValue: v)
     }
 
-    /// ASCII weights: LF, CR, space and printable ASCII except `` ` `` are
-    /// basic; `[ \ ] ^ { | } ~` and form feed are extension characters.
-    static let asciiWeights: [UInt8] = {
-        var w = [UInt8](repeating: 0, count: 128)
-        w[0x0A] = 1
-        w[0x0D] = 1
-        w[0x0C] = 2
-        for v in 0x20...0x7E { w[v] = 1 }
-        w[0x60] = 0
-        for c in "[\\]^{|}~".utf8 { w[Int(c)] = 2 }
-        return w
-    }()
+    /// The ASCII part of `SMSSegments`' table, copied once into a local
+    /// array for the per-byte loop.
+    static let asciiWeights: [UInt8] = (0..<128).map { SMSSegments.weight(scalarValue: UInt32($0)) }
 }
 
 /// A template text compiled for rendering straight into bytes: literal text
@@ -211,10 +187,11 @@ final class TemplateProgram: Sendable {
                 // stored, no `Value` copied.
                 if start == end {
                     let before = out.count
-                    let done = context.withStringUTF8(ref) { utf8 in
+                    // nil when the field holds no text (absent or not a string).
+                    let wroteText: Void? = context.withStringUTF8(ref) { utf8 in
                         TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
                     }
-                    if done != nil {
+                    if wroteText != nil {
                         if count, out.count > before {
                             out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
                         }

@@ -1,3 +1,4 @@
+import HeraldCompiler
 /// A JSON value as a test compares it: decision records are read into this
 /// form from the runtime's JSON encoding, and events written in YAML are
 /// turned into it before they are encoded as one NDJSON line.
@@ -75,7 +76,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += n
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONStringLiteral.append(s, to: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -87,34 +88,12 @@ public enum JSONValue: Sendable, Hashable {
             out += "{"
             for (i, member) in members.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(member.name, to: &out)
+                JSONStringLiteral.append(member.name, to: &out)
                 out += ":"
                 member.value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    /// Appends `s` as a JSON string literal.
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 

@@ -19,7 +19,7 @@ enum JSONValue {
 
     private func write(to out: inout String, pretty: Bool, depth: Int) {
         switch self {
-        case .string(let s): Self.writeString(s, to: &out)
+        case .string(let s): JSONStringLiteral.append(s, to: &out)
         case .int(let n): out += String(n)
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
@@ -45,7 +45,7 @@ enum JSONValue {
             for (i, (key, value)) in members.enumerated() {
                 if i > 0 { out += "," }
                 Self.newline(&out, pretty: pretty, depth: depth + 1)
-                Self.writeString(key, to: &out)
+                JSONStringLiteral.append(key, to: &out)
                 out += pretty ? ": " : ":"
                 value.write(to: &out, pretty: pretty, depth: depth + 1)
             }
@@ -58,10 +58,14 @@ enum JSONValue {
         guard pretty else { return }
         out += "\n" + String(repeating: "  ", count: depth)
     }
+}
 
-    /// Writes a JSON string literal: quotes, backslashes and control
-    /// characters escaped, everything else as UTF-8.
-    private static func writeString(_ s: String, to out: inout String) {
+/// JSON string literals.
+public enum JSONStringLiteral {
+    /// Appends `s` as a JSON string literal: quotes, backslashes and control
+    /// characters (and DEL) escaped, everything else as UTF-8. Shared by the
+    /// JSON and SARIF reports and `herald test`'s record diffs.
+    public static func append(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

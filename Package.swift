@@ -16,9 +16,17 @@ let package = Package(
         .library(name: "HeraldCompiler", targets: ["HeraldCompiler"]),
         .library(name: "HeraldRuntime", targets: ["HeraldRuntime"]),
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
+        .library(name: "HeraldService", targets: ["HeraldService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -30,10 +38,26 @@ let package = Package(
         .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
         .target(name: "HeraldRuntime", dependencies: ["HeraldCompiler"], swiftSettings: strictSettings),
         .target(name: "HeraldTesting", dependencies: ["HeraldCompiler", "HeraldRuntime"], swiftSettings: strictSettings),
+        .target(
+            name: "HeraldService",
+            dependencies: [
+                "HeraldCompiler", "HeraldRuntime", "HeraldSyntax",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "herald",
             dependencies: [
-                "HeraldCompiler", "HeraldRuntime", "HeraldTesting",
+                "HeraldCompiler", "HeraldRuntime", "HeraldTesting", "HeraldService",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -49,6 +73,13 @@ let package = Package(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "HeraldCLITests", dependencies: ["herald"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldServiceTests",
+            dependencies: [
+                "HeraldService", "HeraldRuntime", "HeraldCompiler",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldTestingTests", dependencies: ["HeraldTesting", "herald"], swiftSettings: strictSettings),
     ]

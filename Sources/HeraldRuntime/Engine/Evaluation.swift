@@ -229,9 +229,11 @@ extension Runtime {
         }
         c.candidates(code: info.entityCode, location: locationIndex, region: regionIndex, status: -1, into: &candidates)
         if !state.reminders.isEmpty, let plans = state.reminders[reference] {
+            var removed: [String] = []
             for ruleID in plans.keys {
-                if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) }
+                if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) } else { removed.append(ruleID) }
             }
+            for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
         }
         if candidates.count > 1 { candidates.sort() }
         var last: Int32 = -1
@@ -298,6 +300,26 @@ extension Runtime {
     }
 
     // MARK: Reminders (SPEC §5.3)
+
+    /// A reminder plan whose rule is no longer in the rule set (a reload
+    /// removed it, SPEC §12.6): its pending sends are cancelled with reason
+    /// `rule-removed` and the plan is dropped. Its records come before those
+    /// of the rules that still exist.
+    private func dropRemovedRule(
+        _ ruleID: String, _ reference: EntityReference, _ context: EventContext, state: inout RuntimeState,
+        into out: inout [DecisionRecord]
+    ) {
+        guard let plan = state.reminders[reference]?[ruleID] else { return }
+        for send in plan.sends where send.isPending(at: context.event.occurredAt) {
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .cancel, rule: ruleID, reason: "rule-removed",
+                    channel: send.channel,
+                    key: ruleID + "/" + reference.id + (send.channel == .email ? "/email" : "/sms")))
+        }
+        state.reminders[reference]?[ruleID] = nil
+        if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+    }
 
     private func applyReminder(
         _ rule: CompiledRule, _ entity: Entity, _ slot: Int, _ field: String, _ before: Duration, _ context: EventContext,

@@ -130,4 +130,16 @@ public struct Runtime: Sendable {
     public func process(event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, into records: inout [DecisionRecord]) {
         evaluate(event, state: &state, explain: explain, into: &records)
     }
+
+    // MARK: Entities
+
+    /// The entity an event belongs to (its work order, lead or service
+    /// request): the unit of state a host keeps per row (SPEC §12.2). A
+    /// host that stores the state per entity gives `process(event:state:)` a
+    /// state holding only this entity's reminder plans (and checks the
+    /// event id against its own record of processed ids).
+    public func entity(of event: ParsedEvent) -> EntityReference {
+        let info = compiled.triggers[CompiledRuleSet.code(event.trigger)]
+        return EntityReference(entity: event.trigger.entity, id: event.string(info.idSlot) ?? "")
+    }
 }

@@ -1,0 +1,191 @@
+public import Foundation
+public import Logging
+import HeraldCompiler
+public import ServiceLifecycle
+
+/// Sends due deliveries (SPEC §12.3): claims what is due by the service's
+/// clock, hands it to the channel's transport with a concurrency limit,
+/// records every attempt, retries transient failures with exponential
+/// backoff and jitter, and gives up after `retry.give_up_after`. At start
+/// it re-examines deliveries a previous process left `sending`.
+///
+/// Generic over `Clock` for its waits; wall time comes from `now`, so a
+/// test drives both (or calls `tick(now:)` directly).
+public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Swift.Duration {
+    let store: any HeraldStore
+    let transports: Transports
+    let retry: ServiceConfiguration.Retry
+    let concurrency: Int
+    let metrics: ServiceMetrics
+    let clock: C
+    let now: @Sendable () -> Double
+    let idleWait: Swift.Duration
+    let retention: Swift.Duration?
+    let logger: Logger
+
+    /// The transport of each channel.
+    public struct Transports: Sendable {
+        /// Email.
+        public var email: any Transport
+        /// SMS.
+        public var sms: any Transport
+
+        /// Creates the pair.
+        public init(email: any Transport, sms: any Transport) {
+            self.email = email
+            self.sms = sms
+        }
+
+        func forChannel(_ d: Delivery) -> any Transport { d.channel == .email ? email : sms }
+    }
+
+    /// Creates a scheduler.
+    public init(
+        store: any HeraldStore, transports: Transports, retry: ServiceConfiguration.Retry, concurrency: Int,
+        metrics: ServiceMetrics, clock: C, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        idleWait: Swift.Duration = .milliseconds(200), retention: Swift.Duration? = nil,
+        logger: Logger = Logger(label: "herald.scheduler")
+    ) {
+        self.store = store
+        self.transports = transports
+        self.retry = retry
+        self.concurrency = max(1, concurrency)
+        self.metrics = metrics
+        self.clock = clock
+        self.now = now
+        self.idleWait = idleWait
+        self.retention = retention
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown; an attempt in progress is finished and recorded first.
+    public func run() async throws {
+        try await recoverInterrupted()
+        var lastPrune = -Double.infinity
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let t = now()
+            var sent = 0
+            do {
+                sent = try await tick(now: t)
+                metrics.setDue(try await store.dueCount(now: now()))
+            } catch {
+                logger.error("scheduler: \(error)")
+            }
+            if let retention, t - lastPrune > 3600 {
+                lastPrune = t
+                _ = try? await store.prune(before: t - Double(retention.components.seconds))
+            }
+            if sent == 0 { try? await clock.sleep(for: idleWait) }
+        }
+    }
+
+    /// Deliveries left `sending` by a stopped process: the ones whose
+    /// message the transport can prove was accepted become `sent`, the
+    /// others are attempted again now (their interrupted attempt stays recorded).
+    public func recoverInterrupted() async throws {
+        let left = try await store.interruptedDeliveries()
+        guard !left.isEmpty else { return }
+        let t = now()
+        var results: [AttemptResult] = []
+        for d in left {
+            if await transports.forChannel(d).wasDelivered(d) == true {
+                results.append(
+                    AttemptResult(
+                        deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
+                        detail: "found delivered after a restart", finishedAt: t))
+                metrics.delivery(d.channel, .sent)
+            } else {
+                results.append(
+                    AttemptResult(
+                        deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .interrupted,
+                        detail: "the service stopped during this attempt", nextAttemptAt: t, finishedAt: t))
+                metrics.delivery(d.channel, .retrying)
+            }
+        }
+        try await store.finish(results)
+        logger.info("re-examined \(left.count) deliveries left sending")
+    }
+
+    /// Sends everything due at `now`; returns how many attempts were made.
+    @discardableResult
+    public func tick(now t: Double) async throws -> Int {
+        var total = 0
+        while true {
+            let batch = try await store.claimDue(now: t, limit: concurrency * 4)
+            if batch.isEmpty { return total }
+            for d in batch { metrics.delivery(d.channel, .sending) }
+            total += batch.count
+            let results = await send(batch)
+            try await store.finish(results)
+            if batch.count < concurrency * 4 { return total }
+        }
+    }
+
+    /// Sends a batch, at most `concurrency` at a time.
+    func send(_ batch: [Delivery]) async -> [AttemptResult] {
+        await withTaskGroup(of: AttemptResult.self) { group in
+            var results: [AttemptResult] = []
+            results.reserveCapacity(batch.count)
+            var iterator = batch.makeIterator()
+            for _ in 0..<min(concurrency, batch.count) {
+                if let d = iterator.next() { group.addTask { await self.attempt(d) } }
+            }
+            while let r = await group.next() {
+                results.append(r)
+                if let d = iterator.next() { group.addTask { await self.attempt(d) } }
+            }
+            return results
+        }
+    }
+
+    /// One attempt, and what it means for the delivery's status.
+    func attempt(_ d: Delivery) async -> AttemptResult {
+        let outcome = await transports.forChannel(d).send(d)
+        let t = now()
+        switch outcome {
+        case .sent(let provider):
+            metrics.attempt(d.channel, "sent")
+            metrics.delivery(d.channel, .sent)
+            metrics.sent(delay: t - d.scheduledFor)
+            return AttemptResult(
+                deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
+                detail: provider.map { "accepted as \($0)" } ?? "accepted", providerID: provider, finishedAt: t)
+        case .permanent(let reason):
+            metrics.attempt(d.channel, "permanent")
+            metrics.delivery(d.channel, .failed)
+            return AttemptResult(
+                deliveryID: d.id, attempt: d.attemptCount, status: .failed, outcome: .permanent, detail: reason,
+                finishedAt: t)
+        case .transient(let reason, let retryAfter):
+            metrics.attempt(d.channel, "transient")
+            let wait = Self.backoff(attempt: d.attemptCount, retry: retry, retryAfter: retryAfter)
+            let giveUp = d.scheduledFor + Self.seconds(retry.giveUpAfter)
+            if t + wait > giveUp {
+                metrics.delivery(d.channel, .failed)
+                return AttemptResult(
+                    deliveryID: d.id, attempt: d.attemptCount, status: .failed, outcome: .transient,
+                    detail: "gave up after \(d.attemptCount) attempt\(d.attemptCount == 1 ? "" : "s"): \(reason)",
+                    finishedAt: t)
+            }
+            metrics.delivery(d.channel, .retrying)
+            return AttemptResult(
+                deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .transient, detail: reason,
+                nextAttemptAt: t + wait, finishedAt: t)
+        }
+    }
+
+    static func seconds(_ d: Swift.Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// The wait before attempt `attempt + 1`: exponential from `first`,
+    /// capped at `max_interval`, with full jitter between `first` and that
+    /// cap; never shorter than the provider's `Retry-After`.
+    static func backoff(attempt: Int, retry: ServiceConfiguration.Retry, retryAfter: Swift.Duration?) -> Double {
+        let first = seconds(retry.first)
+        let cap = max(first, seconds(retry.maxInterval))
+        let exponential = min(cap, first * pow(2, Double(max(0, min(attempt - 1, 40)))))
+        let jittered = exponential > first ? Double.random(in: first...exponential) : first
+        return max(jittered, retryAfter.map(seconds) ?? 0)
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+import HeraldCompiler
+import HeraldRuntime
+import HeraldSyntax
+public import Hummingbird
+import NIOCore
+import Logging
+
+/// An API error reply: `{"error": CODE, "message": TEXT}` (SPEC §12.2).
+struct APIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var extra: [String: JSONValue] = [:]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var object = extra
+        object["error"] = .string(code)
+        object["message"] = .string(message)
+        return API.json(status, JSONValue.object(object).text)
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad-request", message: message) }
+}
+
+enum API {
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(text)
+        buffer.writeString("\n")
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    static func cursor(_ seq: Int64?) -> JSONValue {
+        guard let seq else { return .null }
+        let b = Data("s\(seq)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return .string(b)
+    }
+
+    static func parseCursor(_ text: String) -> Int64? {
+        var b = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b.count % 4 != 0 { b += "=" }
+        guard let data = Data(base64Encoded: b), let s = String(data: data, encoding: .utf8), s.hasPrefix("s") else {
+            return nil
+        }
+        return Int64(s.dropFirst()).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
+/// Checks the bearer token on every route below it (SPEC §12.2: 401).
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            Self.equal(Array(header.dropFirst(7).utf8), token)
+        else {
+            throw APIError(status: .unauthorized, code: "unauthorized", message: "a valid 'Authorization: Bearer TOKEN' header is required")
+        }
+        return try await next(request, context)
+    }
+
+    /// Compares without stopping at the first difference.
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var d: UInt8 = 0
+        for i in a.indices { d |= a[i] ^ b[i] }
+        return d == 0
+    }
+}
+
+/// Turns framework errors (404, 405, body too large) into JSON replies and
+/// times every request for `herald_http_request_duration_seconds`.
+struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            metrics.request(route: context.endpointPath ?? "unmatched", nanoseconds: ns)
+        }
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            throw e
+        } catch let e as HTTPError {
+            let code: String
+            switch e.status {
+            case .notFound: code = "not-found"
+            case .methodNotAllowed: code = "method-not-allowed"
+            case .contentTooLarge: code = "too-large"
+            default: code = e.status.code >= 500 ? "internal" : "bad-request"
+            }
+            throw APIError(status: e.status, code: code, message: e.body ?? e.status.reasonPhrase)
+        }
+    }
+}
+
+extension HeraldServer {
+    /// The HTTP API of SPEC §12.2–§12.6.
+    public func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))
+        router.get("/healthz") { _, _ in await self.health() }
+        router.get("/metrics") { _, _ in
+            var buffer = ByteBuffer()
+            buffer.writeBytes(self.metrics.exposition())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: buffer))
+        }
+        let v1 = router.group("v1").add(middleware: TokenMiddleware(token: Array(token.utf8)))
+        v1.post("events") { request, _ in try await self.postEvents(request) }
+        v1.get("deliveries") { request, _ in try await self.listDeliveries(request) }
+        v1.get("deliveries/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let d = try await self.store.delivery(id: id) else {
+                throw APIError(status: .notFound, code: "not-found", message: "no delivery '\(id)'")
+            }
+            return API.json(.ok, API.encode(d))
+        }
+        v1.post("deliveries/:id/resend") { _, context in
+            let id = try context.parameters.require("id")
+            switch try await self.store.resend(id: id, newID: DeliveryID.make(), now: Date().timeIntervalSince1970) {
+            case .created(let d):
+                self.metrics.delivery(d.channel, .scheduled)
+                return API.json(.created, API.encode(d))
+            case .notFound:
+                throw APIError(status: .notFound, code: "not-found", message: "no delivery '\(id)'")
+            case .conflict(let status):
+                throw APIError(
+                    status: .conflict, code: "not-resendable",
+                    message: "delivery '\(id)' is \(status.rawValue); only sent and failed deliveries can be re-sent")
+            }
+        }
+        for (segment, entity) in [("work-orders", Entity.workOrder), ("leads", .lead), ("csrs", .csr)] {
+            v1.get("\(segment)/:id/timeline") { _, context in
+                let id = try context.parameters.require("id")
+                let items = try await self.store.timeline(EntityReference(entity: entity, id: id)) ?? []
+                return API.json(.ok, JSONValue.object(["items": .array(items.map { .object($0.json) })]).text)
+            }
+        }
+        v1.get("rejects") { request, _ in try await self.listRejects(request) }
+        v1.post("rules/reload") { _, _ in
+            switch await self.reload() {
+            case .reloaded(let hash):
+                return API.json(.ok, JSONValue.object(["status": .string("ok"), "rules": .string(hash)]).text)
+            case .refused(let failure):
+                let report = DiagnosticReport(diagnostics: failure.diagnostics, fileCount: failure.fileCount)
+                let diagnostics = DiagnosticFormatter(format: .json, options: .init(prettyJSON: false)).string(for: report)
+                throw APIError(
+                    status: .unprocessableContent, code: "rules-invalid", message: failure.message,
+                    extra: ["diagnostics": .raw(diagnostics.trimmingCharacters(in: .whitespacesAndNewlines))])
+            }
+        }
+        return router
+    }
+
+    func health() async -> Response {
+        do {
+            try await store.ping()
+            return API.json(.ok, JSONValue.object(["status": .string("ok"), "rules": .string(rulesHash)]).text)
+        } catch {
+            return API.json(
+                .serviceUnavailable,
+                JSONValue.object([
+                    "status": .string("unavailable"), "rules": .string(rulesHash), "message": .string("\(error)"),
+                ]).text)
+        }
+    }
+
+    func postEvents(_ request: Request) async throws -> Response {
+        let type = (request.headers[.contentType] ?? "").split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let ndjson: Bool
+        switch type {
+        case "application/json": ndjson = false
+        case "application/x-ndjson", "application/ndjson": ndjson = true
+        default:
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported-media-type",
+                message: "send application/json (one event) or application/x-ndjson (one event per line), not '\(type)'")
+        }
+        let tooLarge = APIError(
+            status: .contentTooLarge, code: "too-large",
+            message: "the body is over \(Self.maximumBodyBytes) bytes; send smaller batches")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maximumBodyBytes {
+            throw tooLarge
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumBodyBytes)
+        } catch {
+            throw tooLarge
+        }
+        let reply: [UInt8]
+        do {
+            reply = try await intake(body: Array(body.readableBytesView), ndjson: ndjson)
+        } catch {
+            logger.error("intake commit failed: \(error)")
+            throw APIError(
+                status: .serviceUnavailable, code: "store-unavailable",
+                message: "the store could not commit the request; nothing of it was kept: \(error)")
+        }
+        var buffer = ByteBuffer()
+        buffer.writeBytes(reply)
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: buffer))
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"] else { return 50 }
+        guard let n = Int(text), (1...1000).contains(n) else {
+            throw APIError.badRequest("limit must be a whole number from 1 to 1000, not '\(text)'")
+        }
+        return n
+    }
+
+    static func time(_ request: Request, _ name: String) throws -> Double? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let t = ServiceTime.parse(String(text)) else {
+            throw APIError.badRequest("\(name) must be an RFC 3339 time such as 2026-06-01T00:00:00Z, not '\(text)'")
+        }
+        return t
+    }
+
+    static func cursor(_ request: Request) throws -> Int64? {
+        guard let text = request.uri.queryParameters["cursor"] else { return nil }
+        guard let seq = API.parseCursor(String(text)) else { throw APIError.badRequest("cursor '\(text)' is not one this service gave") }
+        return seq
+    }
+
+    func listDeliveries(_ request: Request) async throws -> Response {
+        let p = request.uri.queryParameters
+        var q = DeliveryQuery()
+        if let s = p["status"] {
+            guard let status = Delivery.Status(rawValue: String(s)) else {
+                throw APIError.badRequest(
+                    "status must be one of \(Delivery.Status.allCases.map(\.rawValue).joined(separator: ", ")), not '\(s)'")
+            }
+            q.status = status
+        }
+        if let c = p["channel"] {
+            guard let channel = Channel(rawValue: String(c)) else { throw APIError.badRequest("channel must be email or sms, not '\(c)'") }
+            q.channel = channel
+        }
+        q.rule = p["rule"].map(String.init)
+        q.workOrder = p["work_order"].map(String.init)
+        q.lead = p["lead"].map(String.init)
+        q.csr = p["csr"].map(String.init)
+        q.client = p["client"].map(String.init)
+        q.location = p["location"].map(String.init)
+        q.since = try Self.time(request, "since")
+        q.until = try Self.time(request, "until")
+        q.limit = try Self.limit(request)
+        q.before = try Self.cursor(request)
+        let page = try await store.deliveries(q)
+        let items = "[" + page.items.map(API.encode).joined(separator: ",") + "]"
+        return API.json(.ok, JSONValue.object(["items": .raw(items), "next_cursor": API.cursor(page.nextBefore)]).text)
+    }
+
+    func listRejects(_ request: Request) async throws -> Response {
+        var q = RejectQuery()
+        q.since = try Self.time(request, "since")
+        q.until = try Self.time(request, "until")
+        q.limit = try Self.limit(request)
+        q.before = try Self.cursor(request)
+        let page = try await store.rejects(q)
+        let items = "[" + page.items.map(API.encode).joined(separator: ",") + "]"
+        return API.json(.ok, JSONValue.object(["items": .raw(items), "next_cursor": API.cursor(page.nextBefore)]).text)
+    }
+}

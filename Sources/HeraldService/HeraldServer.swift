@@ -1,0 +1,193 @@
+public import Foundation
+import HeraldCompiler
+public import HeraldRuntime
+import HeraldSyntax
+public import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `herald serve` as a library (SPEC §12): the HTTP API over a store, the
+/// rule set in force (reloadable), the group-commit intake and the
+/// scheduler with its transports. `run()` serves until SIGINT/SIGTERM.
+///
+/// ```swift
+/// let server = try HeraldServer.make(configuration: config, rulesPath: "Rules", token: token)
+/// try await server.run()
+/// ```
+public final class HeraldServer: Sendable {
+    /// The settings.
+    public let configuration: ServiceConfiguration
+    /// The store.
+    public let store: any HeraldStore
+    /// The metrics.
+    public let metrics: ServiceMetrics
+    /// The rule-set path reloads read.
+    public let rulesPath: String
+    let token: String
+    let current: Mutex<IntakeEvaluator>
+    let queue: CommitQueue
+    let reloads = ReloadGate()
+    let logger: Logger
+    /// The largest request body accepted.
+    public static let maximumBodyBytes = 16 * 1024 * 1024
+
+    /// Creates a server over an open store and a loaded rule set.
+    public init(
+        configuration: ServiceConfiguration, rulesPath: String, rules: LoadedRules, token: String, store: any HeraldStore,
+        metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "herald")
+    ) {
+        self.configuration = configuration
+        self.rulesPath = rulesPath
+        self.token = token
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.current = Mutex(IntakeEvaluator(runtime: rules.runtime, rulesHash: rules.hash))
+        self.queue = CommitQueue(store: store, now: { Date().timeIntervalSince1970 })
+    }
+
+    /// Opens the configured store.
+    public static func openStore(_ configuration: ServiceConfiguration, relativeTo directory: String? = nil) throws
+        -> any HeraldStore
+    {
+        let url = configuration.store
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if let directory, !path.hasPrefix("/") { path = directory + "/" + path }
+            return try SQLiteStore(path: path)
+        }
+        throw StoreOpenError(description: "store '\(url)': only sqlite: stores are built in this version")
+    }
+
+    /// Why a store could not be opened.
+    public struct StoreOpenError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// The rule set's hash in force.
+    public var rulesHash: String { current.withLock { $0.rulesHash } }
+
+    var evaluator: IntakeEvaluator { current.withLock { $0 } }
+
+    // MARK: Intake
+
+    /// Evaluates and commits a request body (SPEC §12.2) and returns the
+    /// NDJSON reply; throws when the store could not commit (nothing kept).
+    public func intake(body: [UInt8], ndjson: Bool) async throws -> [UInt8] {
+        let evaluator = self.evaluator
+        let lines = evaluator.prepare(body: body, ndjson: ndjson)
+        let results = try await queue.submit(lines, evaluator: evaluator)
+        var out: [UInt8] = []
+        out.reserveCapacity(results.count * 256)
+        for r in results {
+            r.appendNDJSON(to: &out)
+            if r.outcome != .blank { metrics.event(r.outcome.rawValue) }
+            for record in r.records { metrics.decision(record.decision.rawValue) }
+            for record in r.records where record.decision == .send {
+                if let c = record.channel { metrics.delivery(c, .scheduled) }
+            }
+            for c in r.cancelled { metrics.delivery(c.channel, .cancelled, by: c.count) }
+        }
+        return out
+    }
+
+    // MARK: Reload
+
+    /// What a reload did.
+    public enum ReloadOutcome: Sendable {
+        /// The new rule set is in force.
+        case reloaded(hash: String)
+        /// The rule set has errors; the old one stays.
+        case refused(RulesLoadFailure)
+    }
+
+    /// Reads the rule set again and swaps it in only if it compiles with no
+    /// errors (SPEC §12.6). Events are evaluated by one rule set or the
+    /// other, never a mix: each request reads the rules in force once.
+    public func reload() async -> ReloadOutcome {
+        await reloads.run {
+            switch RulesLoader.load(path: self.rulesPath) {
+            case .success(let loaded):
+                self.current.withLock { $0 = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash) }
+                try? await self.store.setMetadata("rules_hash", loaded.hash)
+                self.metrics.reload(true)
+                self.logger.info("rules reloaded", metadata: ["hash": .string(loaded.hash)])
+                return .reloaded(hash: loaded.hash)
+            case .failure(let failure):
+                self.metrics.reload(false)
+                self.logger.error("reload refused: \(failure.message)")
+                return .refused(failure)
+            }
+        }
+    }
+
+    // MARK: Running
+
+    /// The transports the configuration names.
+    public func makeTransports(relativeTo directory: String? = nil) throws -> Scheduler<ContinuousClock>.Transports {
+        func resolve(_ p: String) -> String {
+            if let directory, !p.hasPrefix("/") { return directory + "/" + p }
+            return p
+        }
+        guard let from = MailAddress.parse(configuration.email.from) else {
+            throw StoreOpenError(description: "email.from '\(configuration.email.from)' is not an address")
+        }
+        let assembler = EmailAssembler(from: from, reportURLPrefixes: configuration.email.reportURLPrefixes)
+        let email: any Transport
+        switch configuration.email.transport {
+        case .directory, .http: email = DirectoryTransport(directory: resolve(configuration.email.directory), assembler: assembler)
+        case .smtp: throw StoreOpenError(description: "email.transport smtp is not built in this version; use directory")
+        }
+        let sms: any Transport
+        switch configuration.sms.transport {
+        case .directory, .smtp: sms = DirectoryTransport(directory: resolve(configuration.sms.directory), assembler: nil)
+        case .http: throw StoreOpenError(description: "sms.transport http is not built in this version; use directory")
+        }
+        return .init(email: email, sms: sms)
+    }
+
+    /// Serves until SIGINT or SIGTERM: the HTTP API, the scheduler, and
+    /// reload on SIGHUP. Returns after the requests and sends in progress end.
+    public func run(transports: Scheduler<ContinuousClock>.Transports, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await store.setMetadata("rules_hash", rulesHash)
+        let scheduler = Scheduler(
+            store: store, transports: transports, retry: configuration.retry, concurrency: configuration.concurrency,
+            metrics: metrics, clock: ContinuousClock(), retention: configuration.retention, logger: logger)
+        let app = Application(
+            router: buildRouter(),
+            configuration: .init(
+                address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "herald",
+                reuseAddress: true),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app), .init(service: scheduler),
+                    .init(service: HangupReloader(server: self)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Reloads the rules on SIGHUP.
+struct HangupReloader: Service {
+    let server: HeraldServer
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            for await _ in signals { _ = await server.reload() }
+        }
+    }
+}
+
+/// One reload at a time.
+actor ReloadGate {
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T { await body() }
+}

@@ -1,0 +1,247 @@
+public import Foundation
+public import HeraldCompiler
+public import HeraldRuntime
+
+/// One line of a request body, read by the rule set in force: an event to
+/// evaluate, a reject, or nothing.
+public struct PreparedLine: Sendable {
+    /// What the line holds.
+    public enum Content: Sendable {
+        /// Only whitespace.
+        case blank
+        /// Malformed JSON or an invalid event: its `reject` record.
+        case rejected(DecisionRecord)
+        /// A valid event and the entity it belongs to.
+        case event(ParsedEvent, EntityReference)
+    }
+
+    /// What the line holds.
+    public var content: Content
+    /// The raw bytes, kept with the event or the reject.
+    public var raw: [UInt8]
+    /// 1-based line number for NDJSON bodies, nil for a single JSON event.
+    public var lineNumber: Int?
+}
+
+/// What one line gave: its records (with delivery ids for sends) and how
+/// the metrics count it.
+public struct LineResult: Sendable {
+    /// How the event counts.
+    public enum Outcome: String, Sendable {
+        /// Evaluated and stored.
+        case processed
+        /// Rejected and kept.
+        case rejected
+        /// A re-posted event: answered, not kept.
+        case duplicate
+        /// A blank line.
+        case blank
+    }
+
+    /// The records, in order.
+    public var records: [DecisionRecord]
+    /// The delivery id of each `send` record, by record index.
+    public var deliveryIDs: [Int: String]
+    /// How the event counts.
+    public var outcome: Outcome
+    /// Deliveries cancelled by the event's `cancel` records.
+    public var cancelled: [(channel: Channel, count: Int)] = []
+
+    /// Appends the records as NDJSON, each send with `"delivery": ID`.
+    public func appendNDJSON(to out: inout [UInt8]) {
+        for (i, r) in records.enumerated() {
+            let start = out.count
+            r.appendJSON(to: &out)
+            if let id = deliveryIDs[i], out.count > start, out[out.count - 1] == UInt8(ascii: "}") {
+                out.removeLast()
+                out += Array(",\"delivery\":\"".utf8) + Array(id.utf8) + [UInt8(ascii: "\""), UInt8(ascii: "}")]
+            }
+            out.append(UInt8(ascii: "\n"))
+        }
+    }
+}
+
+/// What evaluating one event against its entity's slice of the state gave:
+/// everything a store writes in the event's transaction.
+public struct EventEvaluation: Sendable {
+    /// The records, in order.
+    public var records: [DecisionRecord]
+    /// How the event counts.
+    public var outcome: LineResult.Outcome
+    /// New deliveries, one per `send` record, with the record's index.
+    public var deliveries: [(index: Int, delivery: Delivery)]
+    /// Keys whose `scheduled`/`retrying` deliveries are cancelled, with the reason.
+    public var cancels: [(key: String, reason: String, channel: Channel)]
+    /// The entity's reminder plans after the event (processed events only).
+    public var plans: [String: ReminderPlan]
+    /// The event's row.
+    public var event: StoredEvent?
+}
+
+/// An event as the store keeps it.
+public struct StoredEvent: Sendable {
+    /// Event id.
+    public var id: String
+    /// Trigger name.
+    public var type: String
+    /// Its entity.
+    public var entity: EntityReference
+    /// Client id.
+    public var client: String?
+    /// Location.
+    public var location: String?
+    /// `occurred_at` as sent.
+    public var occurredAt: String
+    /// The entity's status, when the event carries one.
+    public var status: String?
+    /// The previous status.
+    public var previousStatus: String?
+    /// The raw bytes.
+    public var raw: [UInt8]
+}
+
+/// Evaluates events against per-entity slices of the state (SPEC §12.2):
+/// a store reads whether the event id was processed and the entity's
+/// reminder plans, calls `evaluate`, and writes what it returns, all in the
+/// event's transaction. Pure: the same inputs give the same outputs but for
+/// the delivery ids.
+public struct IntakeEvaluator: Sendable {
+    /// The rule set in force.
+    public let runtime: Runtime
+    /// The rule set's content hash.
+    public let rulesHash: String
+
+    /// Creates an evaluator for a rule set.
+    public init(runtime: Runtime, rulesHash: String) {
+        self.runtime = runtime
+        self.rulesHash = rulesHash
+    }
+
+    /// Reads a request body: one JSON event (`ndjson` false) or NDJSON lines.
+    public func prepare(body: [UInt8], ndjson: Bool) -> [PreparedLine] {
+        if !ndjson {
+            return [prepare(line: body[...], number: nil)]
+        }
+        var lines: [PreparedLine] = []
+        var start = 0
+        var number = 0
+        while start < body.count {
+            var end = start
+            while end < body.count && body[end] != UInt8(ascii: "\n") { end += 1 }
+            number += 1
+            lines.append(prepare(line: body[start..<end], number: number))
+            start = end + 1
+        }
+        return lines
+    }
+
+    func prepare(line: ArraySlice<UInt8>, number: Int?) -> PreparedLine {
+        var bytes = Array(line)
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        let parsed = runtime.parse(line: bytes, lineNumber: number ?? 1)
+        switch parsed {
+        case .blank:
+            if number == nil {
+                var r = DecisionRecord(
+                    event: nil, decision: .reject, reason: "malformed-json", message: "the request body is empty")
+                r.line = nil
+                return PreparedLine(content: .rejected(r), raw: bytes, lineNumber: nil)
+            }
+            return PreparedLine(content: .blank, raw: bytes, lineNumber: number)
+        case .rejected(var record):
+            if let number {
+                record.line = number
+            } else {
+                record.line = nil
+                if let m = record.message, m.hasPrefix("line 1, ") { record.message = String(m.dropFirst("line 1, ".count)) }
+            }
+            return PreparedLine(content: .rejected(record), raw: bytes, lineNumber: number)
+        case .event(let event):
+            return PreparedLine(content: .event(event, runtime.entity(of: event)), raw: bytes, lineNumber: number)
+        }
+    }
+
+    /// Evaluates `event` given whether its id was processed and its
+    /// entity's reminder plans; `newID` names each new delivery.
+    public func evaluate(
+        _ event: ParsedEvent, entity: EntityReference, raw: [UInt8], lineNumber: Int?, alreadyProcessed: Bool,
+        plans: [String: ReminderPlan], createdAt: Double, newID: () -> String
+    ) -> EventEvaluation {
+        var state = RuntimeState()
+        if alreadyProcessed { state.processedEventIDs = [event.id] }
+        if !plans.isEmpty { state.reminders[entity] = plans }
+        var records = runtime.process(event: event, state: &state)
+        if records.count == 1, records[0].decision == .reject {
+            if lineNumber != nil { records[0].line = lineNumber }
+            let duplicate = records[0].reason == "duplicate-event"
+            return EventEvaluation(
+                records: records, outcome: duplicate ? .duplicate : .rejected, deliveries: [], cancels: [], plans: plans,
+                event: nil)
+        }
+        func text(_ entity: String, _ field: String) -> String? {
+            if case .string(let s)? = event.value(FieldPath([entity, field])) { return s }
+            return nil
+        }
+        let now = ServiceTime.rfc3339(createdAt)
+        var deliveries: [(Int, Delivery)] = []
+        var cancels: [(String, String, Channel)] = []
+        for (i, r) in records.enumerated() {
+            switch r.decision {
+            case .send:
+                guard let channel = r.channel, let to = r.to, let key = r.key, let rule = r.rule else { continue }
+                let due = Double(r.sendAtSeconds ?? event.occurredAt.seconds)
+                deliveries.append(
+                    (
+                        i,
+                        Delivery(
+                            id: newID(), key: key, rule: rule, event: event.id, channel: channel, to: to,
+                            sendAt: r.sendAt ?? "", dueAt: due, scheduledFor: due, status: .scheduled, reason: nil, providerID: nil,
+                            attemptCount: 0, nextAttemptAt: nil, createdAt: now, updatedAt: now, sentAt: nil,
+                            resendOf: nil, workOrder: text("work_order", "id"), lead: text("lead", "id"),
+                            csr: text("csr", "id"), client: text("client", "id"), location: event.location,
+                            subject: r.subject, body: r.body, html: r.html, replyTo: r.replyTo,
+                            attachments: r.attachments, segments: r.segments, late: r.late, attempts: nil)
+                    ))
+            case .cancel:
+                if let key = r.key, let channel = r.channel { cancels.append((key, r.reason ?? "cancelled", channel)) }
+            default: break
+            }
+        }
+        let stored = StoredEvent(
+            id: event.id, type: event.trigger.rawValue, entity: entity, client: text("client", "id"),
+            location: event.location, occurredAt: RFC3339.format(event.occurredAt.seconds, nanoseconds: event.occurredAt.nanoseconds, in: .utc),
+            status: text(entity.entity.rawValue, "status"), previousStatus: text(entity.entity.rawValue, "previous_status"),
+            raw: raw)
+        return EventEvaluation(
+            records: records, outcome: .processed, deliveries: deliveries, cancels: cancels,
+            plans: state.reminders[entity] ?? [:], event: stored)
+    }
+}
+
+/// Time-ordered unique ids (48-bit milliseconds + 80 random bits, Crockford
+/// base32, 26 characters), usable as file names and in headers.
+public enum DeliveryID {
+    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+
+    /// A new id.
+    public static func make(now: Double = Date().timeIntervalSince1970) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let ms = UInt64(max(0, now * 1000))
+        let hi = UInt64.random(in: 0...UInt64.max, using: &rng)
+        let lo = UInt16.random(in: 0...UInt16.max, using: &rng)
+        var out = [UInt8](repeating: 0, count: 26)
+        // 10 characters of time (50 bits, top 2 zero), 16 of randomness (80 bits).
+        for i in 0..<10 { out[9 - i] = alphabet[Int((ms >> (5 * UInt64(i))) & 31)] }
+        var bits = (UInt64(lo) << 48) ^ hi
+        for i in 0..<13 {
+            out[10 + i] = alphabet[Int(bits & 31)]
+            bits >>= 5
+        }
+        var rest = UInt64(lo) >> 1
+        for i in 0..<3 {
+            out[23 + i] = alphabet[Int(rest & 31)]
+            rest >>= 5
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

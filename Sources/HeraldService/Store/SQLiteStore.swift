@@ -1,0 +1,543 @@
+public import Foundation
+import GRDB
+import HeraldCompiler
+public import HeraldRuntime
+
+/// The embedded store: one SQLite file through GRDB, in WAL mode with
+/// `synchronous=FULL` (a commit is on disk before the reply), for one
+/// `herald serve` process. Versioned migrations create and upgrade it.
+public final class SQLiteStore: HeraldStore {
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating when needed) the store at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        config.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("1: events, deliveries, attempts, rejects, state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                        entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, client_id TEXT, location TEXT,
+                        occurred_at TEXT NOT NULL, received_at REAL NOT NULL, status TEXT, previous_status TEXT,
+                        raw BLOB NOT NULL);
+                    CREATE INDEX events_entity ON events(entity_kind, entity_id, seq);
+                    CREATE INDEX events_received ON events(received_at);
+                    CREATE TABLE processed_events (id TEXT PRIMARY KEY, received_at REAL NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE decisions (
+                        event_seq INTEGER NOT NULL, position INTEGER NOT NULL, decision TEXT NOT NULL, rule TEXT,
+                        reason TEXT, channel TEXT, key TEXT, delivery_id TEXT, record TEXT NOT NULL,
+                        PRIMARY KEY (event_seq, position)) WITHOUT ROWID;
+                    CREATE TABLE deliveries (
+                        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, key TEXT NOT NULL, rule TEXT NOT NULL,
+                        event_id TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, send_at TEXT NOT NULL,
+                        scheduled_for REAL NOT NULL, due_at REAL NOT NULL, status TEXT NOT NULL, reason TEXT,
+                        provider_id TEXT, attempt_count INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL,
+                        created_at REAL NOT NULL, updated_at REAL NOT NULL, sent_at REAL, resend_of TEXT,
+                        work_order TEXT, lead TEXT, csr TEXT, client TEXT, location TEXT, subject TEXT, body TEXT,
+                        html TEXT, reply_to TEXT, attachments TEXT, segments INTEGER, late INTEGER NOT NULL DEFAULT 0,
+                        claimed_by TEXT, lease_until REAL);
+                    CREATE INDEX deliveries_due ON deliveries(due_at) WHERE status IN ('scheduled', 'retrying');
+                    CREATE INDEX deliveries_key ON deliveries(key) WHERE status IN ('scheduled', 'retrying');
+                    CREATE INDEX deliveries_sending ON deliveries(status) WHERE status = 'sending';
+                    CREATE INDEX deliveries_work_order ON deliveries(work_order, seq);
+                    CREATE INDEX deliveries_lead ON deliveries(lead, seq);
+                    CREATE INDEX deliveries_csr ON deliveries(csr, seq);
+                    CREATE INDEX deliveries_client ON deliveries(client, seq);
+                    CREATE INDEX deliveries_status ON deliveries(status, seq);
+                    CREATE INDEX deliveries_created ON deliveries(created_at);
+                    CREATE TABLE attempts (
+                        delivery_id TEXT NOT NULL, number INTEGER NOT NULL, started_at REAL NOT NULL,
+                        finished_at REAL, outcome TEXT NOT NULL, detail TEXT,
+                        PRIMARY KEY (delivery_id, number)) WITHOUT ROWID;
+                    CREATE TABLE rejects (
+                        seq INTEGER PRIMARY KEY, received_at REAL NOT NULL, reason TEXT NOT NULL, message TEXT,
+                        event_id TEXT, line INTEGER, raw BLOB NOT NULL);
+                    CREATE TABLE reminder_plans (
+                        entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, rule TEXT NOT NULL, plan TEXT NOT NULL,
+                        PRIMARY KEY (entity_kind, entity_id, rule)) WITHOUT ROWID;
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                    """)
+        }
+        return m
+    }
+
+    // MARK: Intake
+
+    /// See `HeraldStore.commit(_:evaluator:now:)`.
+    public func commit(_ requests: [[PreparedLine]], evaluator: IntakeEvaluator, now: Double) async throws -> [[LineResult]] {
+        try await pool.write { db in
+            var results: [[LineResult]] = []
+            results.reserveCapacity(requests.count)
+            for lines in requests {
+                var out: [LineResult] = []
+                out.reserveCapacity(lines.count)
+                for line in lines { out.append(try Self.commit(line, evaluator: evaluator, now: now, db: db)) }
+                results.append(out)
+            }
+            return results
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    private static func commit(_ line: PreparedLine, evaluator: IntakeEvaluator, now: Double, db: Database) throws -> LineResult {
+        switch line.content {
+        case .blank:
+            return LineResult(records: [], deliveryIDs: [:], outcome: .blank)
+        case .rejected(let record):
+            try keepReject(record, raw: line.raw, now: now, db: db)
+            return LineResult(records: [record], deliveryIDs: [:], outcome: .rejected)
+        case .event(let event, let entity):
+            let processed = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM processed_events WHERE id = ?"), arguments: [event.id]) ?? false
+            var plans: [String: ReminderPlan] = [:]
+            if !processed {
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?"),
+                    arguments: [entity.entity.rawValue, entity.id])
+                for row in rows {
+                    let rule: String = row["rule"]
+                    let text: String = row["plan"]
+                    plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(text.utf8))
+                }
+            }
+            let e = evaluator.evaluate(
+                event, entity: entity, raw: line.raw, lineNumber: line.lineNumber, alreadyProcessed: processed,
+                plans: plans, createdAt: now, newID: { DeliveryID.make(now: now) })
+            switch e.outcome {
+            case .duplicate, .blank:
+                return LineResult(records: e.records, deliveryIDs: [:], outcome: .duplicate)
+            case .rejected:
+                try keepReject(e.records[0], raw: line.raw, now: now, db: db)
+                return LineResult(records: e.records, deliveryIDs: [:], outcome: .rejected)
+            case .processed:
+                break
+            }
+            guard let stored = e.event else { return LineResult(records: e.records, deliveryIDs: [:], outcome: .processed) }
+            try db.cachedStatement(sql: "INSERT INTO processed_events (id, received_at) VALUES (?, ?)")
+                .execute(arguments: [stored.id, now])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (id, type, entity_kind, entity_id, client_id, location, occurred_at, received_at,
+                        status, previous_status, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                stored.id, stored.type, stored.entity.entity.rawValue, stored.entity.id, stored.client, stored.location,
+                stored.occurredAt, now, stored.status, stored.previousStatus, Data(stored.raw),
+            ])
+            let seq = db.lastInsertedRowID
+            var ids: [Int: String] = [:]
+            var cancelled: [(Channel, Int)] = []
+            for c in e.cancels {
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?
+                        WHERE key = ? AND status IN ('scheduled', 'retrying')
+                        """
+                ).execute(arguments: [c.reason, now, c.key])
+                cancelled.append((c.channel, db.changesCount))
+            }
+            for (index, d) in e.deliveries {
+                try insert(d, now: now, db: db)
+                ids[index] = d.id
+            }
+            let insertDecision = try db.cachedStatement(
+                sql: """
+                    INSERT INTO decisions (event_seq, position, decision, rule, reason, channel, key, delivery_id, record)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for (i, r) in e.records.enumerated() {
+                try insertDecision.execute(arguments: [
+                    seq, i, r.decision.rawValue, r.rule, r.reason, r.channel?.rawValue, r.key, ids[i], r.jsonLine,
+                ])
+            }
+            if plans != e.plans {
+                try db.cachedStatement(sql: "DELETE FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?")
+                    .execute(arguments: [entity.entity.rawValue, entity.id])
+                let insertPlan = try db.cachedStatement(
+                    sql: "INSERT INTO reminder_plans (entity_kind, entity_id, rule, plan) VALUES (?, ?, ?, ?)")
+                for (rule, plan) in e.plans {
+                    let text = String(decoding: try encoder.encode(plan), as: UTF8.self)
+                    try insertPlan.execute(arguments: [entity.entity.rawValue, entity.id, rule, text])
+                }
+            }
+            var result = LineResult(records: e.records, deliveryIDs: ids, outcome: .processed)
+            result.cancelled = cancelled
+            return result
+        }
+    }
+
+    private static func keepReject(_ record: DecisionRecord, raw: [UInt8], now: Double, db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO rejects (received_at, reason, message, event_id, line, raw) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [now, record.reason ?? "invalid-event", record.message, record.event, record.line, Data(raw)])
+    }
+
+    private static func insert(_ d: Delivery, now: Double, db: Database) throws {
+        let attachments = try d.attachments.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO deliveries (id, key, rule, event_id, channel, recipient, send_at, scheduled_for, due_at, status,
+                    created_at, updated_at, resend_of, work_order, lead, csr, client, location, subject, body, html,
+                    reply_to, attachments, segments, late)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            d.id, d.key, d.rule, d.event, d.channel.rawValue, d.to, d.sendAt, d.scheduledFor, d.dueAt, now, now,
+            d.resendOf,
+            d.workOrder, d.lead, d.csr, d.client, d.location, d.subject, d.body, d.html, d.replyTo, attachments,
+            d.segments, d.late,
+        ])
+    }
+
+    // MARK: Scheduling
+
+    static let deliveryColumns = """
+        seq, id, key, rule, event_id, channel, recipient, send_at, scheduled_for, due_at, status, reason, provider_id, attempt_count,
+        next_attempt_at, created_at, updated_at, sent_at, resend_of, work_order, lead, csr, client, location, subject,
+        body, html, reply_to, attachments, segments, late
+        """
+
+    static func delivery(_ row: Row) -> Delivery {
+        let attachmentsText: String? = row["attachments"]
+        let attachments = attachmentsText.flatMap {
+            try? JSONDecoder().decode([DecisionRecord.Attachment].self, from: Data($0.utf8))
+        }
+        let next: Double? = row["next_attempt_at"]
+        let sent: Double? = row["sent_at"]
+        return Delivery(
+            id: row["id"], key: row["key"], rule: row["rule"], event: row["event_id"],
+            channel: Channel(rawValue: row["channel"]) ?? .email, to: row["recipient"], sendAt: row["send_at"],
+            dueAt: row["due_at"], scheduledFor: row["scheduled_for"], status: Delivery.Status(rawValue: row["status"]) ?? .failed, reason: row["reason"],
+            providerID: row["provider_id"], attemptCount: row["attempt_count"],
+            nextAttemptAt: next.map(ServiceTime.rfc3339), createdAt: ServiceTime.rfc3339(row["created_at"]),
+            updatedAt: ServiceTime.rfc3339(row["updated_at"]), sentAt: sent.map(ServiceTime.rfc3339),
+            resendOf: row["resend_of"], workOrder: row["work_order"], lead: row["lead"], csr: row["csr"],
+            client: row["client"], location: row["location"], subject: row["subject"], body: row["body"],
+            html: row["html"], replyTo: row["reply_to"], attachments: attachments, segments: row["segments"],
+            late: row["late"], attempts: nil)
+    }
+
+    /// See `HeraldStore.claimDue(now:limit:)`.
+    public func claimDue(now: Double, limit: Int) async throws -> [Delivery] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.deliveryColumns) FROM deliveries
+                        WHERE status IN ('scheduled', 'retrying') AND due_at <= ? ORDER BY due_at LIMIT ?
+                        """), arguments: [now, limit])
+            var claimed: [Delivery] = []
+            for row in rows {
+                var d = Self.delivery(row)
+                d.attemptCount += 1
+                d.status = .sending
+                try db.cachedStatement(
+                    sql: "UPDATE deliveries SET status = 'sending', attempt_count = ?, updated_at = ? WHERE id = ?"
+                ).execute(arguments: [d.attemptCount, now, d.id])
+                try db.cachedStatement(
+                    sql: "INSERT INTO attempts (delivery_id, number, started_at, outcome) VALUES (?, ?, ?, 'started')"
+                ).execute(arguments: [d.id, d.attemptCount, now])
+                claimed.append(d)
+            }
+            return claimed
+        }
+    }
+
+    /// See `HeraldStore.finish(_:)`.
+    public func finish(_ results: [AttemptResult]) async throws {
+        guard !results.isEmpty else { return }
+        try await pool.write { db in
+            for r in results {
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE deliveries SET status = ?, reason = ?, provider_id = COALESCE(?, provider_id),
+                            next_attempt_at = ?, due_at = COALESCE(?, due_at),
+                            sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
+                        WHERE id = ? AND status = 'sending'
+                        """
+                ).execute(arguments: [
+                    r.status.rawValue, r.status == .sent ? nil : r.detail, r.providerID, r.nextAttemptAt,
+                    r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID,
+                ])
+                try db.cachedStatement(
+                    sql: "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE delivery_id = ? AND number = ?"
+                ).execute(arguments: [r.finishedAt, r.outcome.rawValue, r.detail, r.deliveryID, r.attempt])
+            }
+        }
+    }
+
+    /// See `HeraldStore.interruptedDeliveries()`.
+    public func interruptedDeliveries() async throws -> [Delivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending'")
+                .map(Self.delivery)
+        }
+    }
+
+    /// See `HeraldStore.nextDueTime()`.
+    public func nextDueTime() async throws -> Double? {
+        try await pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(due_at) FROM deliveries WHERE status IN ('scheduled', 'retrying')")
+        }
+    }
+
+    /// See `HeraldStore.dueCount(now:)`.
+    public func dueCount(now: Double) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= ?",
+                arguments: [now]) ?? 0
+        }
+    }
+
+    // MARK: Log
+
+    /// See `HeraldStore.delivery(id:)`.
+    public func delivery(id: String) async throws -> Delivery? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+            else { return nil }
+            var d = Self.delivery(row)
+            d.attempts = try Row.fetchAll(
+                db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number", arguments: [id]
+            ).map { a in
+                let finished: Double? = a["finished_at"]
+                return Attempt(
+                    number: a["number"], startedAt: ServiceTime.rfc3339(a["started_at"]),
+                    finishedAt: finished.map(ServiceTime.rfc3339),
+                    outcome: Attempt.Outcome(rawValue: a["outcome"]) ?? .started, detail: a["detail"])
+            }
+            return d
+        }
+    }
+
+    /// See `HeraldStore.deliveries(_:)`.
+    public func deliveries(_ q: DeliveryQuery) async throws -> Page<Delivery> {
+        var clauses: [String] = []
+        var args: [(any DatabaseValueConvertible)?] = []
+        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+            clauses.append(clause)
+            args.append(value)
+        }
+        if let v = q.status { add("status = ?", v.rawValue) }
+        if let v = q.channel { add("channel = ?", v.rawValue) }
+        if let v = q.rule { add("rule = ?", v) }
+        if let v = q.workOrder { add("work_order = ?", v) }
+        if let v = q.lead { add("lead = ?", v) }
+        if let v = q.csr { add("csr = ?", v) }
+        if let v = q.client { add("client = ?", v) }
+        if let v = q.location { add("location = ?", v) }
+        if let v = q.since { add("created_at >= ?", v) }
+        if let v = q.until { add("created_at < ?", v) }
+        if let v = q.before { add("seq < ?", v) }
+        let limit = q.limit
+        let sql = "SELECT \(Self.deliveryColumns) FROM deliveries"
+            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
+        args.append(limit + 1)
+        let arguments = StatementArguments(args)
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
+            return Page(items: page.map(Self.delivery), nextBefore: next)
+        }
+    }
+
+    /// See `HeraldStore.resend(id:newID:now:)`.
+    public func resend(id: String, newID: String, now: Double) async throws -> ResendResult {
+        let result = try await pool.write { db -> Delivery? in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+            else { return nil }
+            let old = Self.delivery(row)
+            guard old.status == .sent || old.status == .failed else { return old }
+            var copy = old
+            copy.id = newID
+            copy.resendOf = id
+            copy.dueAt = now
+            copy.scheduledFor = now
+            copy.status = .scheduled
+            try Self.insert(copy, now: now, db: db)
+            return copy
+        }
+        guard let d = result else { return .notFound }
+        guard d.id == newID else { return .conflict(d.status) }
+        return .created(try await delivery(id: newID) ?? d)
+    }
+
+    /// See `HeraldStore.timeline(_:)`.
+    public func timeline(_ entity: EntityReference) async throws -> [TimelineItem]? {
+        try await pool.read { db in
+            var items: [TimelineItem] = []
+            var order: Int64 = 0
+            let events = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, id, type, occurred_at, received_at, status, previous_status FROM events
+                    WHERE entity_kind = ? AND entity_id = ? ORDER BY seq
+                    """, arguments: [entity.entity.rawValue, entity.id])
+            for e in events {
+                let received: Double = e["received_at"]
+                order += 1
+                var json: [String: JSONValue] = [
+                    "kind": .string("event"), "event": .string(e["id"]), "type": .string(e["type"]),
+                    "occurred_at": .string(e["occurred_at"]), "at": .string(ServiceTime.rfc3339(received)),
+                ]
+                if let s: String = e["status"] { json["status"] = .string(s) }
+                if let s: String = e["previous_status"] { json["previous_status"] = .string(s) }
+                items.append(TimelineItem(at: received, order: order, json: json))
+                let seq: Int64 = e["seq"]
+                for d in try Row.fetchAll(
+                    db, sql: "SELECT record, delivery_id FROM decisions WHERE event_seq = ? ORDER BY position",
+                    arguments: [seq])
+                {
+                    order += 1
+                    var json: [String: JSONValue] = [
+                        "kind": .string("decision"), "record": .raw(d["record"]),
+                        "at": .string(ServiceTime.rfc3339(received)),
+                    ]
+                    if let id: String = d["delivery_id"] { json["delivery"] = .string(id) }
+                    items.append(TimelineItem(at: received, order: order, json: json))
+                }
+            }
+            let column: String
+            switch entity.entity {
+            case .lead: column = "lead"
+            case .csr: column = "csr"
+            default: column = "work_order"
+            }
+            let deliveries = try Row.fetchAll(
+                db, sql: "SELECT seq, id, channel, status, reason, updated_at FROM deliveries WHERE \(column) = ? ORDER BY seq",
+                arguments: [entity.id])
+            for d in deliveries {
+                let id: String = d["id"]
+                for a in try Row.fetchAll(
+                    db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number", arguments: [id])
+                {
+                    let started: Double = a["started_at"]
+                    order += 1
+                    var json: [String: JSONValue] = [
+                        "kind": .string("attempt"), "delivery": .string(id), "number": .int(a["number"]),
+                        "outcome": .string(a["outcome"]), "at": .string(ServiceTime.rfc3339(started)),
+                        "channel": .string(d["channel"]),
+                    ]
+                    if let detail: String = a["detail"] { json["detail"] = .string(detail) }
+                    items.append(TimelineItem(at: started, order: order, json: json))
+                }
+                let status: String = d["status"]
+                if ["sent", "failed", "cancelled"].contains(status) {
+                    let updated: Double = d["updated_at"]
+                    order += 1
+                    var json: [String: JSONValue] = [
+                        "kind": .string("delivery"), "delivery": .string(id), "status": .string(status),
+                        "channel": .string(d["channel"]), "at": .string(ServiceTime.rfc3339(updated)),
+                    ]
+                    if let r: String = d["reason"] { json["reason"] = .string(r) }
+                    items.append(TimelineItem(at: updated, order: order, json: json))
+                }
+            }
+            if items.isEmpty { return nil }
+            return items.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        }
+    }
+
+    /// See `HeraldStore.rejects(_:)`.
+    public func rejects(_ q: RejectQuery) async throws -> Page<RejectedEvent> {
+        var clauses: [String] = []
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let v = q.since {
+            clauses.append("received_at >= ?")
+            args.append(v)
+        }
+        if let v = q.until {
+            clauses.append("received_at < ?")
+            args.append(v)
+        }
+        if let v = q.before {
+            clauses.append("seq < ?")
+            args.append(v)
+        }
+        let limit = q.limit
+        args.append(limit + 1)
+        let sql = "SELECT * FROM rejects" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
+            + " ORDER BY seq DESC LIMIT ?"
+        let arguments = StatementArguments(args)
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
+            return Page(
+                items: page.map { r in
+                    let raw: Data = r["raw"]
+                    return RejectedEvent(
+                        id: r["seq"], receivedAt: ServiceTime.rfc3339(r["received_at"]), reason: r["reason"],
+                        message: r["message"], event: r["event_id"], line: r["line"],
+                        raw: String(decoding: raw, as: UTF8.self))
+                }, nextBefore: next)
+        }
+    }
+
+    // MARK: Housekeeping
+
+    /// See `HeraldStore.ping()`.
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// See `HeraldStore.metadata(_:)`.
+    public func metadata(_ key: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// See `HeraldStore.setMetadata(_:_:)`.
+    public func setMetadata(_ key: String, _ value: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+
+    /// See `HeraldStore.prune(before:)`. Processed event ids are kept twice
+    /// as long, so that a late retry of an old event is still a duplicate.
+    public func prune(before: Double) async throws -> Int {
+        try await pool.write { db in
+            var n = 0
+            try db.execute(
+                sql: "DELETE FROM decisions WHERE event_seq IN (SELECT seq FROM events WHERE received_at < ?)",
+                arguments: [before])
+            try db.execute(sql: "DELETE FROM events WHERE received_at < ?", arguments: [before])
+            n += db.changesCount
+            try db.execute(sql: "DELETE FROM rejects WHERE received_at < ?", arguments: [before])
+            n += db.changesCount
+            try db.execute(
+                sql: """
+                    DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries
+                    WHERE updated_at < ? AND status IN ('sent', 'failed', 'cancelled'))
+                    """, arguments: [before])
+            try db.execute(
+                sql: "DELETE FROM deliveries WHERE updated_at < ? AND status IN ('sent', 'failed', 'cancelled')",
+                arguments: [before])
+            n += db.changesCount
+            let kept = before - (ServiceTime.now() - before)
+            try db.execute(sql: "DELETE FROM processed_events WHERE received_at < ?", arguments: [kept])
+            return n
+        }
+    }
+}

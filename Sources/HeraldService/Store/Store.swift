@@ -1,0 +1,58 @@
+public import HeraldRuntime
+
+/// Where `herald serve` keeps events, decisions, deliveries, attempts,
+/// rejects and the runtime state (SPEC §12). The SQLite store is the one
+/// implementation today; a PostgreSQL store implements the same protocol
+/// (the state is per entity, so instances can share it).
+public protocol HeraldStore: Sendable {
+    /// Evaluates and commits the lines of several requests in one
+    /// transaction (group commit): for each event it reads whether the id
+    /// was processed and the entity's reminder plans, calls the evaluator,
+    /// and writes the event, its decisions, the deliveries it creates and
+    /// cancels, and the entity's plans. Nothing is kept when it throws.
+    func commit(_ requests: [[PreparedLine]], evaluator: IntakeEvaluator, now: Double) async throws -> [[LineResult]]
+
+    /// Marks up to `limit` due deliveries `sending`, records an attempt
+    /// started for each, and returns them.
+    func claimDue(now: Double, limit: Int) async throws -> [Delivery]
+
+    /// Records how attempts ended.
+    func finish(_ results: [AttemptResult]) async throws
+
+    /// Deliveries left `sending` by a process that stopped (at start-up).
+    func interruptedDeliveries() async throws -> [Delivery]
+
+    /// The earliest time a `scheduled` or `retrying` delivery is due.
+    func nextDueTime() async throws -> Double?
+
+    /// How many deliveries are due and not yet sent.
+    func dueCount(now: Double) async throws -> Int
+
+    /// One delivery with its attempts.
+    func delivery(id: String) async throws -> Delivery?
+
+    /// A page of deliveries, newest first.
+    func deliveries(_ query: DeliveryQuery) async throws -> Page<Delivery>
+
+    /// A new delivery that sends the same message again (`sent` or `failed` only).
+    func resend(id: String, newID: String, now: Double) async throws -> ResendResult
+
+    /// The feed of one entity, oldest first; nil when nothing is known of it.
+    func timeline(_ entity: EntityReference) async throws -> [TimelineItem]?
+
+    /// A page of rejected events, newest first.
+    func rejects(_ query: RejectQuery) async throws -> Page<RejectedEvent>
+
+    /// Answers when the store can be used.
+    func ping() async throws
+
+    /// Reads a value of the store's own settings (the rules hash).
+    func metadata(_ key: String) async throws -> String?
+
+    /// Writes a value of the store's own settings.
+    func setMetadata(_ key: String, _ value: String) async throws
+
+    /// Deletes what is older than `before` (seconds since 1970): events,
+    /// decisions, rejects, and deliveries in a final status with their attempts.
+    func prune(before: Double) async throws -> Int
+}

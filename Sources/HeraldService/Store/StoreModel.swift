@@ -1,0 +1,348 @@
+public import Foundation
+public import HeraldCompiler
+public import HeraldRuntime
+
+/// A message Herald has to send, and what became of it (SPEC §12.3).
+public struct Delivery: Sendable, Hashable, Codable {
+    /// Statuses of SPEC §12.3.
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Waiting for `send_at`.
+        case scheduled
+        /// Handed to a transport, outcome not yet recorded.
+        case sending
+        /// Accepted by the transport.
+        case sent
+        /// A transient failure; next attempt at `next_attempt_at`.
+        case retrying
+        /// A permanent failure, or transient ones past `give_up_after`.
+        case failed
+        /// Cancelled by a `cancel` record before it was sent.
+        case cancelled
+    }
+
+    /// Unique id (also the file name in the outbox and the idempotency key).
+    public var id: String
+    /// The decision key (SPEC §8.5).
+    public var key: String
+    /// The rule that planned it.
+    public var rule: String
+    /// The event whose record made it.
+    public var event: String
+    /// `email` or `sms`.
+    public var channel: Channel
+    /// Address.
+    public var to: String
+    /// When to send, as the record printed it (the event's zone).
+    public var sendAt: String
+    /// When the next attempt is due, seconds since 1970.
+    public var dueAt: Double
+    /// When it was first due (`send_at`, or the resend time), seconds
+    /// since 1970: `retry.give_up_after` counts from here.
+    public var scheduledFor: Double
+    /// Current status.
+    public var status: Status
+    /// Why it failed or was cancelled.
+    public var reason: String?
+    /// The provider's message id once sent.
+    public var providerID: String?
+    /// Attempts started so far.
+    public var attemptCount: Int
+    /// When the next attempt is due (`retrying`).
+    public var nextAttemptAt: String?
+    /// When the delivery was created (RFC 3339, UTC).
+    public var createdAt: String
+    /// When its status last changed (RFC 3339, UTC).
+    public var updatedAt: String
+    /// When the transport accepted it.
+    public var sentAt: String?
+    /// The delivery this one re-sends.
+    public var resendOf: String?
+    /// The event's work order, lead, service request, client and location.
+    public var workOrder: String?
+    /// The lead id.
+    public var lead: String?
+    /// The service request id.
+    public var csr: String?
+    /// The client id.
+    public var client: String?
+    /// The event's location.
+    public var location: String?
+    /// Email subject.
+    public var subject: String?
+    /// Email or SMS text.
+    public var body: String?
+    /// Email html part.
+    public var html: String?
+    /// Reply-To address.
+    public var replyTo: String?
+    /// Attachments to fetch at send time.
+    public var attachments: [DecisionRecord.Attachment]?
+    /// SMS segments.
+    public var segments: Int?
+    /// A late reminder.
+    public var late: Bool
+    /// Its attempts (only in single-delivery replies).
+    public var attempts: [Attempt]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, key, rule, event, channel, to, status, reason, subject, body, html, attachments, segments, late, attempts
+        case location, client, lead, csr
+        case sendAt = "send_at"
+        case dueAt = "due_at"
+        case scheduledFor = "scheduled_for"
+        case providerID = "provider_id"
+        case attemptCount = "attempt_count"
+        case nextAttemptAt = "next_attempt_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case sentAt = "sent_at"
+        case resendOf = "resend_of"
+        case workOrder = "work_order"
+        case replyTo = "reply_to"
+    }
+}
+
+/// One try at handing a delivery to its transport.
+public struct Attempt: Sendable, Hashable, Codable {
+    /// What an attempt ended with.
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// Still running (or the process died during it).
+        case started
+        /// Accepted.
+        case sent
+        /// Failed, will be retried.
+        case transient
+        /// Failed for good.
+        case permanent
+        /// The process stopped during the attempt; re-examined at restart.
+        case interrupted
+    }
+
+    /// 1-based attempt number.
+    public var number: Int
+    /// When it started (RFC 3339, UTC).
+    public var startedAt: String
+    /// When it ended.
+    public var finishedAt: String?
+    /// Its outcome.
+    public var outcome: Outcome
+    /// The transport's answer.
+    public var detail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case number, outcome, detail
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+}
+
+/// A rejected event kept with its raw bytes (SPEC §12.5).
+public struct RejectedEvent: Sendable, Hashable, Codable {
+    /// Store sequence number.
+    public var id: Int64
+    /// When it was received (RFC 3339, UTC).
+    public var receivedAt: String
+    /// `malformed-json`, `invalid-event`, `unknown-location`.
+    public var reason: String
+    /// What was wrong.
+    public var message: String?
+    /// The event id, when it could be read.
+    public var event: String?
+    /// The input line, for NDJSON.
+    public var line: Int?
+    /// The raw bytes as text.
+    public var raw: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, reason, message, event, line, raw
+        case receivedAt = "received_at"
+    }
+}
+
+/// Filters of `GET /v1/deliveries`.
+public struct DeliveryQuery: Sendable, Hashable {
+    /// Only this status.
+    public var status: Delivery.Status?
+    /// Only this channel.
+    public var channel: Channel?
+    /// Only this rule.
+    public var rule: String?
+    /// Only this work order.
+    public var workOrder: String?
+    /// Only this lead.
+    public var lead: String?
+    /// Only this service request.
+    public var csr: String?
+    /// Only this client.
+    public var client: String?
+    /// Only this location.
+    public var location: String?
+    /// Created at or after (seconds since 1970).
+    public var since: Double?
+    /// Created before.
+    public var until: Double?
+    /// Page size.
+    public var limit = 50
+    /// Continue below this sequence number (from a cursor).
+    public var before: Int64?
+
+    /// Creates an unfiltered query.
+    public init() {}
+}
+
+/// Filters of `GET /v1/rejects`.
+public struct RejectQuery: Sendable, Hashable {
+    /// Received at or after.
+    public var since: Double?
+    /// Received before.
+    public var until: Double?
+    /// Page size.
+    public var limit = 50
+    /// Continue below this sequence number.
+    public var before: Int64?
+
+    /// Creates an unfiltered query.
+    public init() {}
+}
+
+/// One page of a list, newest first.
+public struct Page<Item: Sendable>: Sendable {
+    /// The items.
+    public var items: [Item]
+    /// The sequence number to continue below, when there may be more.
+    public var nextBefore: Int64?
+}
+
+/// What `resend` did.
+public enum ResendResult: Sendable {
+    /// The new delivery.
+    case created(Delivery)
+    /// No such delivery.
+    case notFound
+    /// Only `sent` and `failed` deliveries can be re-sent.
+    case conflict(Delivery.Status)
+}
+
+/// The end of one attempt, as the scheduler records it.
+public struct AttemptResult: Sendable {
+    /// The delivery.
+    public var deliveryID: String
+    /// Its attempt number.
+    public var attempt: Int
+    /// The delivery's next status: `sent`, `retrying` or `failed`.
+    public var status: Delivery.Status
+    /// The attempt's outcome.
+    public var outcome: Attempt.Outcome
+    /// The transport's answer.
+    public var detail: String?
+    /// The provider's id when sent.
+    public var providerID: String?
+    /// When the next attempt is due (`retrying`), seconds since 1970.
+    public var nextAttemptAt: Double?
+    /// When the attempt ended.
+    public var finishedAt: Double
+
+    /// Creates a result.
+    public init(
+        deliveryID: String, attempt: Int, status: Delivery.Status, outcome: Attempt.Outcome, detail: String?,
+        providerID: String? = nil, nextAttemptAt: Double? = nil, finishedAt: Double
+    ) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+        self.status = status
+        self.outcome = outcome
+        self.detail = detail
+        self.providerID = providerID
+        self.nextAttemptAt = nextAttemptAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A point in an entity's feed (SPEC §12.5 timeline).
+public struct TimelineItem: Sendable {
+    /// When it happened, seconds since 1970 (for ordering).
+    public var at: Double
+    /// Order among items of the same instant.
+    public var order: Int64
+    /// The JSON object of the item.
+    public var json: [String: JSONValue]
+}
+
+/// A small JSON value for replies that are assembled from rows.
+public enum JSONValue: Sendable, Hashable {
+    /// A string.
+    case string(String)
+    /// A number.
+    case number(Double)
+    /// An integer.
+    case int(Int64)
+    /// true / false.
+    case bool(Bool)
+    /// null.
+    case null
+    /// An array.
+    case array([JSONValue])
+    /// An object (keys written sorted).
+    case object([String: JSONValue])
+    /// Text that already is JSON.
+    case raw(String)
+
+    /// Writes the value as JSON.
+    public func write(into out: inout String) {
+        switch self {
+        case .string(let s): JSONStringLiteral.append(s, to: &out)
+        case .number(let d): out += d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .int(let i): out += String(i)
+        case .bool(let b): out += b ? "true" : "false"
+        case .null: out += "null"
+        case .raw(let r): out += r
+        case .array(let a):
+            out += "["
+            for (i, v) in a.enumerated() {
+                if i > 0 { out += "," }
+                v.write(into: &out)
+            }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                JSONStringLiteral.append(k, to: &out)
+                out += ":"
+                o[k]!.write(into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// The JSON text.
+    public var text: String {
+        var s = ""
+        write(into: &s)
+        return s
+    }
+}
+
+/// Times as the service prints them: RFC 3339 in UTC with milliseconds.
+enum ServiceTime {
+    static func rfc3339(_ t: Double) -> String {
+        let whole = Int64(t.rounded(.down))
+        let ms = Int64(((t - Double(whole)) * 1000).rounded(.down))
+        let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
+        let secs = whole - days * 86_400
+        let (y, m, d) = MessageComposer.civil(days)
+        func pad(_ n: Int64, _ w: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(ms, 3))Z"
+    }
+
+    /// Parses an RFC 3339 query parameter.
+    static func parse(_ s: String) -> Double? {
+        guard let t = RFC3339.parse(s) else { return nil }
+        return Double(t.seconds) + Double(t.nanoseconds) / 1e9
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}

@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "HeraldService", "HeraldRuntime", "HeraldCompiler",
+                "HeraldService", "HeraldRuntime", "HeraldCompiler", "HeraldSyntax",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings),

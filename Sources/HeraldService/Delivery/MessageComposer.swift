@@ -234,7 +234,10 @@ public struct MessageComposer: Sendable {
                 lastDash = true
             }
         }
-        while out.contains("..") { out = out.replacingOccurrences(of: "..", with: ".") }
+        while out.contains("..") || out.contains("-.") || out.contains(".-") || out.contains("--") {
+            out = out.replacingOccurrences(of: "..", with: ".").replacingOccurrences(of: "-.", with: "-")
+                .replacingOccurrences(of: ".-", with: "-").replacingOccurrences(of: "--", with: "-")
+        }
         out = out.trimmingCharacters(in: CharacterSet(charactersIn: ".-"))
         return out.isEmpty ? "attachment" : out
     }
@@ -247,15 +250,16 @@ public struct MessageComposer: Sendable {
     }
 
     /// RFC 2047 `=?utf-8?B?…?=` words when `s` is not plain ASCII; each word
-    /// at most 75 characters and never splitting a character.
+    /// at most 60 characters and never splitting a character.
     static func encodedWords(_ s: String) -> String {
         if s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !s.contains("=?") { return s }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // 75 - "=?utf-8?B?" - "?=" = 63 base64 characters: 45 bytes.
+        // 36 bytes make 48 base64 characters: a 60-character word, which
+        // fits on a folded line even after "Subject: " (RFC 2047 §2: 75).
         for ch in s.unicodeScalars {
             let bytes = Array(String(ch).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 36 {
                 words.append("=?utf-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }

@@ -106,42 +106,44 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
         logger.info("re-examined \(left.count) deliveries left sending")
     }
 
-    /// Sends everything due at `now`; returns how many attempts were made.
+    /// Sends everything due at `now` (or at the scheduler's own clock, if
+    /// that is later); returns how many attempts were made.
     @discardableResult
-    public func tick(now t: Double) async throws -> Int {
+    public func tick(now requested: Double) async throws -> Int {
+        let t = max(requested, now())
         var total = 0
         while true {
             let batch = try await store.claimDue(now: t, limit: concurrency * 4)
             if batch.isEmpty { return total }
             for d in batch { metrics.delivery(d.channel, .sending) }
             total += batch.count
-            let results = await send(batch)
+            let results = await send(batch, at: t)
             try await store.finish(results)
             if batch.count < concurrency * 4 { return total }
         }
     }
 
     /// Sends a batch, at most `concurrency` at a time.
-    func send(_ batch: [Delivery]) async -> [AttemptResult] {
+    func send(_ batch: [Delivery], at t: Double) async -> [AttemptResult] {
         await withTaskGroup(of: AttemptResult.self) { group in
             var results: [AttemptResult] = []
             results.reserveCapacity(batch.count)
             var iterator = batch.makeIterator()
             for _ in 0..<min(concurrency, batch.count) {
-                if let d = iterator.next() { group.addTask { await self.attempt(d) } }
+                if let d = iterator.next() { group.addTask { await self.attempt(d, at: t) } }
             }
             while let r = await group.next() {
                 results.append(r)
-                if let d = iterator.next() { group.addTask { await self.attempt(d) } }
+                if let d = iterator.next() { group.addTask { await self.attempt(d, at: t) } }
             }
             return results
         }
     }
 
     /// One attempt, and what it means for the delivery's status.
-    func attempt(_ d: Delivery) async -> AttemptResult {
+    func attempt(_ d: Delivery, at started: Double) async -> AttemptResult {
         let outcome = await transports.forChannel(d).send(d)
-        let t = now()
+        let t = max(started, now())
         switch outcome {
         case .sent(let provider):
             metrics.attempt(d.channel, "sent")
@@ -181,7 +183,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     /// The wait before attempt `attempt + 1`: exponential from `first`,
     /// capped at `max_interval`, with full jitter between `first` and that
     /// cap; never shorter than the provider's `Retry-After`.
-    static func backoff(attempt: Int, retry: ServiceConfiguration.Retry, retryAfter: Swift.Duration?) -> Double {
+    public static func backoff(attempt: Int, retry: ServiceConfiguration.Retry, retryAfter: Swift.Duration?) -> Double {
         let first = seconds(retry.first)
         let cap = max(first, seconds(retry.maxInterval))
         let exponential = min(cap, first * pow(2, Double(max(0, min(attempt - 1, 40)))))

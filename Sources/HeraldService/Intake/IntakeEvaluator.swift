@@ -1,6 +1,7 @@
 public import Foundation
 public import HeraldCompiler
 public import HeraldRuntime
+import Synchronization
 
 /// One line of a request body, read by the rule set in force: an event to
 /// evaluate, a reject, or nothing.
@@ -219,27 +220,38 @@ public struct IntakeEvaluator: Sendable {
 }
 
 /// Time-ordered unique ids (48-bit milliseconds + 80 random bits, Crockford
-/// base32, 26 characters), usable as file names and in headers.
+/// base32, 26 characters, as ULIDs), usable as file names and in headers.
+/// Within one process they increase strictly, also within a millisecond.
 public enum DeliveryID {
     private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    private static let last = Mutex<(ms: UInt64, hi: UInt16, lo: UInt64)>((0, 0, 0))
 
     /// A new id.
     public static func make(now: Double = Date().timeIntervalSince1970) -> String {
-        var rng = SystemRandomNumberGenerator()
-        let ms = UInt64(max(0, now * 1000))
-        let hi = UInt64.random(in: 0...UInt64.max, using: &rng)
-        let lo = UInt16.random(in: 0...UInt16.max, using: &rng)
+        let clock = UInt64(max(0, now * 1000))
+        let (ms, hi, lo) = last.withLock { state -> (UInt64, UInt16, UInt64) in
+            if clock > state.ms {
+                var rng = SystemRandomNumberGenerator()
+                // The top bit is left clear so that increments do not overflow.
+                state = (clock, UInt16.random(in: 0...0x7FFF, using: &rng), UInt64.random(in: 0...UInt64.max, using: &rng))
+            } else {
+                state.lo &+= 1
+                if state.lo == 0 { state.hi &+= 1 }
+            }
+            return state
+        }
         var out = [UInt8](repeating: 0, count: 26)
-        // 10 characters of time (50 bits, top 2 zero), 16 of randomness (80 bits).
+        // 10 characters of time (50 bits, the top 2 zero), 16 of randomness (80 bits).
         for i in 0..<10 { out[9 - i] = alphabet[Int((ms >> (5 * UInt64(i))) & 31)] }
-        var bits = (UInt64(lo) << 48) ^ hi
-        for i in 0..<13 {
-            out[10 + i] = alphabet[Int(bits & 31)]
+        var bits = lo
+        for i in 0..<12 {
+            out[25 - i] = alphabet[Int(bits & 31)]
             bits >>= 5
         }
-        var rest = UInt64(lo) >> 1
-        for i in 0..<3 {
-            out[23 + i] = alphabet[Int(rest & 31)]
+        // 4 bits of lo remain; with hi's 16 they make the last 4 characters.
+        var rest = (UInt64(hi) << 4) | bits
+        for i in 0..<4 {
+            out[13 - i] = alphabet[Int(rest & 31)]
             rest >>= 5
         }
         return String(decoding: out, as: UTF8.self)

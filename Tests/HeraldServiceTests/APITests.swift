@@ -1,0 +1,307 @@
+import Foundation
+import HeraldService
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("HTTP API (SPEC §12.2–§12.6)")
+struct APITests {
+    @Test("healthz answers without a token with the rules hash; metrics list every family")
+    func healthAndMetrics() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            try await client.execute(uri: "/healthz", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.object["status"] as? String == "ok")
+                #expect((r.body.object["rules"] as? String)?.count == 32)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                #expect(r.status == .ok)
+                for family in [
+                    "herald_events_total", "herald_decisions_total", "herald_deliveries_total",
+                    "herald_delivery_attempts_total", "herald_deliveries_due", "herald_send_delay_seconds",
+                    "herald_http_request_duration_seconds", "herald_rule_reloads_total",
+                ] {
+                    #expect(r.body.text.contains("# TYPE \(family)"), "missing \(family)")
+                }
+            }
+        }
+    }
+
+    @Test("no token or a wrong one is 401 with a JSON error, on every /v1 route")
+    func unauthorised() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            for (uri, method) in [
+                ("/v1/events", HTTPRequest.Method.post), ("/v1/deliveries", .get), ("/v1/deliveries/x", .get),
+                ("/v1/deliveries/x/resend", .post), ("/v1/work-orders/WO-1/timeline", .get), ("/v1/rejects", .get),
+                ("/v1/rules/reload", .post),
+            ] {
+                try await client.execute(uri: uri, method: method) { r in
+                    #expect(r.status == .unauthorized, "\(uri)")
+                    #expect(r.body.object["error"] as? String == "unauthorized")
+                }
+                try await client.execute(uri: uri, method: method, headers: [.authorization: "Bearer nope"]) { r in
+                    #expect(r.status == .unauthorized, "\(uri)")
+                }
+            }
+        }
+    }
+
+    @Test("another content type is 415; a declared length over 16 MiB is 413; a body over 16 MiB is 413")
+    func contentChecks() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("text/plain"),
+                body: ByteBuffer(string: "id=1")
+            ) { r in
+                #expect(r.status == .unsupportedMediaType)
+                #expect(r.body.object["error"] as? String == "unsupported-media-type")
+            }
+            let big = ByteBuffer(repeating: UInt8(ascii: "x"), count: 16 * 1024 * 1024 + 1)
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/x-ndjson"), body: big
+            ) { r in
+                #expect(r.status == .contentTooLarge)
+                #expect(r.body.object["error"] as? String == "too-large")
+            }
+        }
+    }
+
+    @Test("one event: records as eval gives them, each send with a delivery id; a repost is duplicate-event")
+    func intake() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            let body = ByteBuffer(string: ServiceFixture.event("e1"))
+            var ids: [String] = []
+            try await client.execute(uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"), body: body) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType] == "application/x-ndjson")
+                let records = r.body.records
+                #expect(records.map { $0["decision"] as? String } == ["send", "send"])
+                #expect(records.map { $0["channel"] as? String } == ["email", "sms"])
+                ids = records.compactMap { $0["delivery"] as? String }
+                #expect(ids.count == 2)
+            }
+            try await client.execute(uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"), body: body) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.records.map { $0["reason"] as? String } == ["duplicate-event"])
+            }
+            try await client.execute(uri: "/v1/deliveries/\(ids[0])", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.object["status"] as? String == "scheduled")
+                #expect(r.body.object["to"] as? String == "maria@example.com")
+                #expect(r.body.object["work_order"] as? String == "WO-1")
+                #expect(r.body.object["subject"] as? String == "Ordem de serviço 1 aberta")
+            }
+        }
+    }
+
+    @Test("NDJSON: malformed, invalid and unknown-location lines are rejects with their line, kept in /v1/rejects")
+    func rejects() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            let lines = [
+                ServiceFixture.event("ok-1"), "{\"id\": \"broken\", ", "",
+                #"{"id":"bad","type":"work_order.created","occurred_at":"2026-01-01T00:00:00Z","location":"centro","work_order":{"id":"W"},"client":{"id":"C","name":"N"}}"#,
+                ServiceFixture.event("elsewhere").replacingOccurrences(of: "\"centro\"", with: "\"nowhere\""),
+            ]
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/x-ndjson"),
+                body: ByteBuffer(string: lines.joined(separator: "\n") + "\n")
+            ) { r in
+                #expect(r.status == .ok)
+                let rejects = r.body.records.filter { $0["decision"] as? String == "reject" }
+                #expect(rejects.map { $0["reason"] as? String } == ["malformed-json", "invalid-event", "unknown-location"])
+                #expect(rejects.map { $0["line"] as? Int } == [2, 4, 5])
+            }
+            try await client.execute(uri: "/v1/rejects", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+                let items = r.body.object["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 3)
+                #expect(items.first?["reason"] as? String == "unknown-location")
+                #expect((items.last?["raw"] as? String)?.contains("broken") == true)
+            }
+            try await client.execute(uri: "/v1/rejects?since=2000-01-01T00:00:00Z&limit=1", method: .get, headers: ServiceFixture.auth) { r in
+                #expect((r.body.object["items"] as? [Any])?.count == 1)
+                #expect(r.body.object["next_cursor"] is String)
+            }
+        }
+    }
+
+    @Test("deliveries: filters, paging with an opaque cursor, bad parameters are 400 with a JSON error")
+    func listing() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            for i in 1...3 {
+                try await client.execute(
+                    uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                    body: ByteBuffer(string: ServiceFixture.event("e\(i)", workOrder: "WO-\(i)")))
+            }
+            try await client.execute(uri: "/v1/deliveries?channel=sms&work_order=WO-2", method: .get, headers: ServiceFixture.auth) { r in
+                let items = r.body.object["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 1)
+                #expect(items.first?["channel"] as? String == "sms")
+                #expect(r.body.object["next_cursor"] is NSNull)
+            }
+            var seen: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let uri = "/v1/deliveries?limit=4" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await client.execute(uri: uri, method: .get, headers: ServiceFixture.auth) { $0.body.object }
+                seen += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            #expect(seen.count == 6)
+            #expect(Set(seen).count == 6)
+            #expect(seen == seen.sorted(by: >), "newest first, and ids are time-ordered")
+            for bad in ["limit=0", "limit=x", "status=lost", "channel=fax", "since=yesterday", "cursor=zzz"] {
+                try await client.execute(uri: "/v1/deliveries?\(bad)", method: .get, headers: ServiceFixture.auth) { r in
+                    #expect(r.status == .badRequest, "\(bad)")
+                    #expect(r.body.object["error"] as? String == "bad-request")
+                }
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .notFound)
+                #expect(r.body.object["error"] as? String == "not-found")
+            }
+        }
+    }
+
+    @Test("resend: 201 for sent, 409 for scheduled, 404 for unknown")
+    func resend() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let transport = ScriptedTransport()
+        try await f.withClient { client in
+            let ids = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("e1"))
+            ) { $0.body.records.compactMap { $0["delivery"] as? String } }
+            try await client.execute(uri: "/v1/deliveries/\(ids[0])/resend", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .conflict)
+                #expect(r.body.object["error"] as? String == "not-resendable")
+            }
+            let scheduler = Scheduler(
+                store: f.store, transports: .init(email: transport, sms: transport), retry: f.server.configuration.retry,
+                concurrency: 2, metrics: ServiceMetrics(), clock: ContinuousClock())
+            try await scheduler.tick(now: Date().timeIntervalSince1970)
+            try await client.execute(uri: "/v1/deliveries/\(ids[0])/resend", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .created)
+                #expect(r.body.object["resend_of"] as? String == ids[0])
+                #expect(r.body.object["status"] as? String == "scheduled")
+                #expect(r.body.object["subject"] as? String == "Ordem de serviço 1 aberta")
+            }
+            try await client.execute(uri: "/v1/deliveries/none/resend", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .notFound)
+            }
+        }
+    }
+
+    @Test("timeline: events oldest first with their decisions, attempts and final statuses")
+    func timeline() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let transport = ScriptedTransport()
+        let now = Date().timeIntervalSince1970
+        try await f.withClient { client in
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("first", at: now - 600)))
+            let scheduler = Scheduler(
+                store: f.store, transports: .init(email: transport, sms: transport), retry: f.server.configuration.retry,
+                concurrency: 2, metrics: ServiceMetrics(), clock: ContinuousClock())
+            try await scheduler.tick(now: now)
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("second", "work_order.closed", at: now - 300)))
+            try await client.execute(uri: "/v1/work-orders/WO-1/timeline", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+                let items = r.body.object["items"] as? [[String: Any]] ?? []
+                let kinds = items.compactMap { $0["kind"] as? String }
+                #expect(kinds.first == "event")
+                #expect(kinds.filter { $0 == "event" }.count == 2)
+                #expect(kinds.contains("attempt") && kinds.contains("delivery") && kinds.contains("decision"))
+                let text = r.body.text
+                let first = text.range(of: "\"first\"")!.lowerBound
+                let second = text.range(of: "\"second\"")!.lowerBound
+                #expect(first < second)
+                #expect(text.contains("wo-followup"))
+            }
+            try await client.execute(uri: "/v1/leads/L-404/timeline", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+                #expect((r.body.object["items"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test("reload: 422 with diagnostics keeps the old rules; a clean one swaps them and changes the hash")
+    func reload() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let before = f.server.rulesHash
+        try ServiceFixture.rules.replacingOccurrences(of: "template: followup", with: "template: folowup")
+            .write(toFile: f.rulesPath + "/shop.yaml", atomically: true, encoding: .utf8)
+        try await f.withClient { client in
+            try await client.execute(uri: "/v1/rules/reload", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.body.object["error"] as? String == "rules-invalid")
+                let diagnostics = r.body.object["diagnostics"] as? [[String: Any]] ?? []
+                #expect(diagnostics.contains { $0["code"] as? String == "unknown-template" && $0["line"] as? Int != nil })
+            }
+            #expect(f.server.rulesHash == before)
+            try (ServiceFixture.rules + "  - id: wo-extra\n    on: work_order.closed\n    channel: sms\n    template: followup\n")
+                .write(toFile: f.rulesPath + "/shop.yaml", atomically: true, encoding: .utf8)
+            try await client.execute(uri: "/v1/rules/reload", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.object["rules"] as? String != before)
+            }
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("c1", "work_order.closed"))
+            ) { r in
+                #expect(r.body.records.contains { $0["rule"] as? String == "wo-extra" })
+            }
+        }
+    }
+
+    @Test("a reminder whose rule a reload removed is cancelled with reason rule-removed on the next event")
+    func ruleRemoved() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        let scheduled = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 10 * 86_400))\""
+        try await f.withClient { client in
+            let id = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("s1", "work_order.schedule_changed", extra: scheduled))
+            ) { $0.body.records.compactMap { $0["delivery"] as? String }.first }
+            let withoutReminder = ServiceFixture.rules.components(separatedBy: "  - id: visit-reminder")[0]
+            try withoutReminder.write(toFile: f.rulesPath + "/shop.yaml", atomically: true, encoding: .utf8)
+            try await client.execute(uri: "/v1/rules/reload", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                body: ByteBuffer(string: ServiceFixture.event("s2", "work_order.schedule_changed", extra: scheduled))
+            ) { r in
+                let records = r.body.records
+                #expect(records.count == 1)
+                #expect(records.first?["decision"] as? String == "cancel")
+                #expect(records.first?["reason"] as? String == "rule-removed")
+            }
+            try await client.execute(uri: "/v1/deliveries/\(id ?? "")", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.body.object["status"] as? String == "cancelled")
+                #expect(r.body.object["reason"] as? String == "rule-removed")
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HeraldService
+import HeraldSyntax
+import Testing
+
+@Suite("Configuration (SPEC §12.1)")
+struct ConfigurationTests {
+    func read(_ text: String) -> ServiceConfiguration.ReadResult {
+        ServiceConfiguration.parse(Data(text.utf8), path: "herald.yaml")
+    }
+
+    @Test("an empty file gives the defaults")
+    func defaults() throws {
+        let c = try #require(read("").configuration)
+        #expect(c.listen.description == "127.0.0.1:8080")
+        #expect(c.store == "sqlite:herald.sqlite")
+        #expect(c.tokenEnv == "HERALD_TOKEN")
+        #expect(c.retry.first == .seconds(30))
+        #expect(c.email.transport == .directory)
+    }
+
+    @Test("every key of the spec's example is read")
+    func example() throws {
+        let text = """
+            listen: 127.0.0.1:9090
+            rules: Rules
+            store: sqlite:data/herald.sqlite
+            store_password_env: DB_PASS
+            token_env: MY_TOKEN
+            email:
+              from: "Acme <no-reply@acme.example>"
+              transport: smtp
+              directory: out
+              smtp: {host: smtp.example.com, port: 587, security: starttls, username: herald,
+                     password_env: SMTP_PASSWORD, timeout: 30s}
+            sms:
+              transport: http
+              http: {url: "https://sms.example.com/send", token_env: SMS_TOKEN, timeout: 10s}
+            retry: {first: 30s, max_interval: 1h, give_up_after: 1d}
+            """
+        let r = read(text)
+        #expect(r.diagnostics.isEmpty, "\(r.diagnostics)")
+        let c = try #require(r.configuration)
+        #expect(c.listen.port == 9090)
+        #expect(c.tokenEnv == "MY_TOKEN")
+        #expect(c.email.smtp.host == "smtp.example.com")
+        #expect(c.email.smtp.username == "herald")
+        #expect(c.sms.transport == .http)
+        #expect(c.sms.http.url == "https://sms.example.com/send")
+        #expect(c.retry.maxInterval == .seconds(3600))
+        #expect(c.retry.giveUpAfter == .seconds(86_400))
+    }
+
+    @Test("an unknown key is unknown-key at its line and column, with did-you-mean")
+    func unknownKey() {
+        let r = read("listen: 127.0.0.1:1\nrules: R\nstorre: sqlite:x.sqlite\nemail:\n  form: x@y.z\n")
+        #expect(r.configuration == nil)
+        #expect(r.diagnostics.map(\.code) == ["unknown-key", "unknown-key"])
+        #expect(r.diagnostics[0].range.start.line == 3)
+        #expect(r.diagnostics[0].range.start.column == 1)
+        #expect(r.diagnostics[0].message.hasSuffix("did you mean 'store'?"))
+        #expect(r.diagnostics[1].range.start.line == 5)
+        #expect(r.diagnostics[1].message.contains("did you mean 'from'?"))
+    }
+
+    @Test("wrong types and bad values are reported, all of them")
+    func badValues() {
+        let r = read("""
+            listen: localhost
+            store: mysql://x
+            token_env: my-token
+            retry: {first: soon}
+            email: {transport: pigeon, from: "not an address"}
+            concurrency: 0
+            sms: [1, 2]
+            """)
+        #expect(r.configuration == nil)
+        let codes = r.diagnostics.map(\.code)
+        #expect(codes.filter { $0 == "wrong-type" }.count == 6)
+        #expect(codes.contains("invalid-duration"))
+        #expect(codes.contains("invalid-email"))
+        #expect(r.diagnostics.allSatisfy { $0.range.file == "herald.yaml" && $0.range.start.line >= 1 })
+    }
+
+    @Test("YAML syntax errors are yaml-syntax diagnostics")
+    func syntax() {
+        let r = read("listen: [\n")
+        #expect(r.configuration == nil)
+        #expect(r.diagnostics.first?.code == "yaml-syntax")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HeraldService
+import Testing
+
+@Suite("Message composer (RFC 5322, MIME)")
+struct MessageComposerTests {
+    let from = MailAddress.parse("Acme Reparos <no-reply@acme.example>")!
+    let date = Date(timeIntervalSince1970: 1_780_000_000)
+
+    func compose(
+        subject: String = "Ordem de serviço 1001 aberta", body: String = "Olá Maria,\nsua OS está pronta.",
+        html: String? = nil, attachments: [MessageComposer.Attachment] = [], to: String = "maria@example.com"
+    ) throws -> String {
+        let m = MessageComposer.Message(
+            id: "01abc", from: from, to: to, replyTo: "centro@acme.example", subject: subject, body: body, html: html,
+            attachments: attachments, date: date)
+        return String(decoding: try MessageComposer().compose(m), as: UTF8.self)
+    }
+
+    /// Parses a message with Python's `email` package and returns what it saw.
+    func python(_ message: String) throws -> [String: Any] {
+        let dir = NSTemporaryDirectory() + "herald-mime-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try message.write(toFile: dir + "/m.eml", atomically: true, encoding: .utf8)
+        let script = """
+            import email, email.policy, json, sys, base64
+            m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+            out = {'subject': str(m['Subject']), 'from': [a.addr_spec for a in m['From'].addresses],
+                   'from_name': m['From'].addresses[0].display_name, 'to': str(m['To']), 'reply_to': str(m['Reply-To']),
+                   'message_id': str(m['Message-ID']), 'type': m.get_content_type(), 'defects': len(m.defects)}
+            p = m.get_body(('plain',)); out['plain'] = p.get_content().replace('\\r\\n', '\\n') if p is not None else None
+            h = m.get_body(('html',)); out['html'] = h.get_content().replace('\\r\\n', '\\n') if h is not None else None
+            out['attachments'] = [[a.get_content_type(), a.get_filename(), base64.b64encode(a.get_content()).decode()] for a in m.iter_attachments()]
+            print(json.dumps(out))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, dir + "/m.eml"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    @Test("Python's email parser reads headers, the encoded subject and the text back")
+    func plain() throws {
+        let raw = try compose()
+        #expect(raw.allSatisfy { $0.isASCII }, "the message is 7-bit on the wire")
+        #expect(raw.split(separator: "\r\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 78 })
+        let m = try python(raw)
+        #expect(m["subject"] as? String == "Ordem de serviço 1001 aberta")
+        #expect(m["from"] as? [String] == ["no-reply@acme.example"])
+        #expect(m["from_name"] as? String == "Acme Reparos")
+        #expect(m["to"] as? String == "maria@example.com")
+        #expect(m["reply_to"] as? String == "centro@acme.example")
+        #expect(m["message_id"] as? String == "<01abc@acme.example>")
+        #expect(m["type"] as? String == "text/plain")
+        #expect(m["plain"] as? String == "Olá Maria,\nsua OS está pronta.\n")
+        #expect(m["defects"] as? Int == 0)
+    }
+
+    @Test("html makes multipart/alternative; an attachment makes multipart/mixed with the exact bytes")
+    func multipart() throws {
+        let pdf = Array("%PDF-1.4\n\u{1}\u{2}binary\n%%EOF\n".utf8) + [0xFF, 0x00, 0x80]
+        let raw = try compose(
+            html: "<p>Olá <b>Maria</b></p>",
+            attachments: [.init(filename: "work-order-1001.pdf", contentType: "application/pdf", data: pdf)])
+        let m = try python(raw)
+        #expect(m["type"] as? String == "multipart/mixed")
+        #expect(m["html"] as? String == "<p>Olá <b>Maria</b></p>\n")
+        let attachments = m["attachments"] as? [[String]] ?? []
+        #expect(attachments.count == 1)
+        #expect(attachments.first?[0] == "application/pdf")
+        #expect(attachments.first?[1] == "work-order-1001.pdf")
+        #expect(attachments.first?[2] == Data(pdf).base64EncodedString())
+    }
+
+    @Test("long subjects are split into encoded words and folded; lines stay short")
+    func longSubject() throws {
+        let subject = String(repeating: "Ação concluída com sucesso — ", count: 8)
+        let raw = try compose(subject: subject)
+        #expect(raw.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+        let parsed = try python(raw)["subject"] as? String
+        #expect(parsed?.replacingOccurrences(of: " ", with: "") == subject.replacingOccurrences(of: " ", with: ""))
+    }
+
+    @Test("no header injection: line separators fold, control and bidi characters drop")
+    func injection() throws {
+        let raw = try compose(subject: "Hi\r\nBcc: evil@x.y\u{2028}next\u{202E}rev\u{0}")
+        #expect(!raw.contains("\r\nBcc:"))
+        let m = try python(raw)
+        #expect(m["subject"] as? String == "Hi Bcc: evil@x.y nextrev")
+    }
+
+    @Test("a recipient with a control character is refused")
+    func badRecipient() {
+        #expect(throws: MessageComposer.CompositionError.self) { try compose(to: "a@b.c\u{0}") }
+        #expect(throws: MessageComposer.CompositionError.self) { try compose(to: "a@b.c\r\nBcc: x@y.z") }
+    }
+
+    @Test("attachment names keep only a safe subset")
+    func filenames() {
+        #expect(MessageComposer.safeFilename("work-order-1\r\nBcc: x@y.pdf") == "work-order-1-Bcc-x-y.pdf")
+        #expect(MessageComposer.safeFilename("work-order-../../etc/passwd.pdf") == "work-order-etc-passwd.pdf")
+        #expect(MessageComposer.safeFilename("") == "attachment")
+    }
+
+    @Test("long body lines are soft-broken by quoted-printable and come back whole")
+    func quotedPrintable() throws {
+        let body = String(repeating: "çãõ abc = 123 ", count: 30)
+        let raw = try compose(body: body)
+        #expect(raw.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 76 || $0.hasPrefix("Subject") })
+        let plain = try python(raw)["plain"] as? String
+        #expect(plain == body + "\n")
+    }
+}

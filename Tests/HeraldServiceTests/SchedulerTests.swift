@@ -1,0 +1,168 @@
+import Foundation
+import HeraldService
+import Testing
+
+/// The scheduler driven by `tick(now:)`: the test decides what time it is.
+@Suite("Scheduler (SPEC §12.3)")
+struct SchedulerTests {
+    let now = Date().timeIntervalSince1970
+
+    func post(_ f: ServiceFixture, _ body: String) async throws -> [String] {
+        let reply = try await f.server.intake(body: Array(body.utf8), ndjson: false)
+        return String(decoding: reply, as: UTF8.self).split(separator: "\n").compactMap {
+            ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["delivery"] as? String
+        }
+    }
+
+    /// A scheduler whose wall clock stands at `now`; `t` takes email, `sms` (default `t`) SMS.
+    func scheduler(
+        _ f: ServiceFixture, _ t: ScriptedTransport, sms: ScriptedTransport? = nil, metrics: ServiceMetrics = ServiceMetrics()
+    ) -> Scheduler<ContinuousClock> {
+        Scheduler(
+            store: f.store, transports: .init(email: t, sms: sms ?? t), retry: f.server.configuration.retry, concurrency: 4,
+            metrics: metrics, clock: ContinuousClock(), now: { [now] in now })
+    }
+
+    @Test("due deliveries are sent once; delayed ones wait for their time")
+    func dueAndDelayed() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport()
+        let due = try await post(f, ServiceFixture.event("e1", at: now - 60))
+        let later = try await post(f, ServiceFixture.event("e2", "work_order.closed", at: now - 60))
+        let s = scheduler(f, t)
+        #expect(try await s.tick(now: now) == 2)
+        #expect(Set(t.sentIDs) == Set(due))
+        #expect(try await s.tick(now: now + 60) == 0)
+        #expect(try await f.store.delivery(id: later[0])?.status == .scheduled)
+        #expect(try await s.tick(now: now + 3 * 86_400) == 1)
+        #expect(t.sentIDs.count == 3)
+        let d = try await f.store.delivery(id: due[0])
+        #expect(d?.status == .sent)
+        #expect(d?.providerID != nil)
+        #expect(d?.attempts?.map(\.outcome) == [.sent])
+    }
+
+    @Test("a cancelled delivery is never sent")
+    func cancelled() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport()
+        let first = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 10 * 86_400))\""
+        let second = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 12 * 86_400))\""
+        let a = try await post(f, ServiceFixture.event("s1", "work_order.schedule_changed", at: now - 60, extra: first))
+        let b = try await post(f, ServiceFixture.event("s2", "work_order.schedule_changed", at: now - 30, extra: second))
+        #expect(try await f.store.delivery(id: a[0])?.status == .cancelled)
+        #expect(try await f.store.delivery(id: a[0])?.reason == "rescheduled")
+        try await scheduler(f, t).tick(now: now + 11.5 * 86_400)
+        #expect(t.sentIDs == b)
+    }
+
+    @Test("a transient failure is retried with backoff, then sent; every attempt is recorded")
+    func retried() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: [.transient(reason: "451 try later"), .transient(reason: "451 try later")])
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 5))
+        let s = scheduler(f, t, sms: ScriptedTransport())
+        try await s.tick(now: now)
+        let first = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(first.status == .retrying)
+        let next = try #require(first.nextAttemptAt.flatMap { ISO8601DateFormatter.withFraction.date(from: $0) })
+        // retry.first is 1 s; the first retry waits exactly that (no room for jitter yet).
+        #expect(abs(next.timeIntervalSince1970 - now - 1) < 0.002)
+        #expect(try await s.tick(now: now + 0.5) == 0)
+        try await s.tick(now: now + 1)
+        try await s.tick(now: now + 10)
+        let d = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(d.status == .sent)
+        #expect(d.attempts?.map(\.outcome) == [.transient, .transient, .sent])
+        #expect(d.attempts?.first?.detail == "451 try later")
+    }
+
+    @Test("a permanent failure fails at once with the provider's reason")
+    func permanent() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: [.permanent(reason: "550 no such user")])
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
+        try await scheduler(f, t, sms: ScriptedTransport()).tick(now: now)
+        let d = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(d.status == .failed)
+        #expect(d.reason == "550 no such user")
+    }
+
+    @Test("transient failures past give_up_after become failed")
+    func givesUp() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: Array(repeating: .transient(reason: "connection refused"), count: 50))
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
+        let s = scheduler(f, t, sms: ScriptedTransport())
+        var clock = now
+        for _ in 0..<40 {
+            try await s.tick(now: clock)
+            clock += 5
+        }
+        let d = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(d.status == .failed)
+        #expect(d.reason?.hasPrefix("gave up after") == true)
+        #expect(d.reason?.hasSuffix("connection refused") == true)
+    }
+
+    @Test("Retry-After is honoured when longer than the backoff")
+    func retryAfter() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: [.transient(reason: "429", retryAfter: .seconds(30))])
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 5))
+        let s = scheduler(f, t, sms: ScriptedTransport())
+        try await s.tick(now: now)
+        #expect(try await s.tick(now: now + 20) == 0)
+        #expect(try await s.tick(now: now + 31) == 1)
+        #expect(try await f.store.delivery(id: ids[0])?.status == .sent)
+    }
+
+    @Test("after a crash, sending deliveries are re-examined: proven ones become sent, others are sent again")
+    func recovery() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
+        let claimed = try await f.store.claimDue(now: now, limit: 10)
+        #expect(claimed.count == 2)
+        // The process "died" here: both are left `sending`.
+        let t = ScriptedTransport()
+        t.delivered = [ids[0]]
+        let s = scheduler(f, t)
+        try await s.recoverInterrupted()
+        #expect(try await f.store.delivery(id: ids[0])?.status == .sent)
+        let other = try #require(try await f.store.delivery(id: ids[1]))
+        #expect(other.status == .retrying)
+        #expect(other.attempts?.map(\.outcome) == [.interrupted])
+        try await s.tick(now: now + 1)
+        #expect(t.sentIDs == [ids[1]])
+        #expect(try await f.store.delivery(id: ids[1])?.attempts?.map(\.outcome) == [.interrupted, .sent])
+    }
+
+    @Test("the backoff doubles from retry.first up to max_interval, with jitter inside those bounds")
+    func backoffBounds() {
+        var retry = ServiceConfiguration.Retry()
+        retry.first = .seconds(30)
+        retry.maxInterval = .seconds(3600)
+        for attempt in 1...12 {
+            let cap = min(3600, 30 * pow(2, Double(attempt - 1)))
+            for _ in 0..<20 {
+                let w = Scheduler<ContinuousClock>.backoff(attempt: attempt, retry: retry, retryAfter: nil)
+                #expect(w >= 30 && w <= cap)
+            }
+        }
+    }
+}
+
+extension ISO8601DateFormatter {
+    nonisolated(unsafe) static let withFraction: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HeraldRuntime
+import HeraldService
+import Testing
+
+@Suite("SQLite store (SPEC §12.2 state in the store)")
+struct StoreTests {
+    @Test("processed ids and reminder plans survive reopening the store")
+    func survivesRestart() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        let at = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 10 * 86_400))\""
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("s1", "work_order.schedule_changed", extra: at).utf8), ndjson: false)
+
+        // A second server over the same file: what a restart sees.
+        let store = try SQLiteStore(path: f.directory + "/herald.sqlite")
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
+        let again = HeraldServer(
+            configuration: f.server.configuration, rulesPath: f.rulesPath, rules: loaded, token: "t", store: store)
+        let duplicate = try await again.intake(body: Array(ServiceFixture.event("s1", "work_order.schedule_changed", extra: at).utf8), ndjson: false)
+        #expect(String(decoding: duplicate, as: UTF8.self).contains("duplicate-event"))
+        let same = try await again.intake(body: Array(ServiceFixture.event("s2", "work_order.status_changed", extra: at).utf8), ndjson: false)
+        #expect(same.isEmpty, "the same scheduled time plans nothing new")
+        let moved = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 11 * 86_400))\""
+        let reply = String(decoding: try await again.intake(body: Array(ServiceFixture.event("s3", "work_order.schedule_changed", extra: moved).utf8), ndjson: false), as: UTF8.self)
+        #expect(reply.contains("\"decision\":\"cancel\"") && reply.contains("\"reason\":\"rescheduled\""))
+    }
+
+    @Test("a batch is one transaction: records of all its events in order, one delivery per send")
+    func batch() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let lines = (1...50).map { ServiceFixture.event("b\($0)", workOrder: "WO-\($0)") }.joined(separator: "\n")
+        let reply = String(decoding: try await f.server.intake(body: Array(lines.utf8), ndjson: true), as: UTF8.self)
+        let records = reply.split(separator: "\n")
+        #expect(records.count == 100)
+        let page = try await f.store.deliveries({ var q = DeliveryQuery(); q.limit = 1000; return q }())
+        #expect(page.items.count == 100)
+        #expect(Set(page.items.map(\.id)).count == 100)
+    }
+
+    @Test("concurrent requests are all committed (group commit) and each gets its own records")
+    func concurrent() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let server = f.server
+        let replies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 1...40 {
+                group.addTask {
+                    let r = try await server.intake(body: Array(ServiceFixture.event("c\(i)", workOrder: "WO-\(i)").utf8), ndjson: false)
+                    return (i, String(decoding: r, as: UTF8.self))
+                }
+            }
+            var all: [Int: String] = [:]
+            for try await (i, r) in group { all[i] = r }
+            return all
+        }
+        #expect(replies.count == 40)
+        for (i, r) in replies { #expect(r.contains("\"event\":\"c\(i)\"") && !r.contains("\"event\":\"c\(i + 100)\"")) }
+        var q = DeliveryQuery()
+        q.limit = 1000
+        #expect(try await f.store.deliveries(q).items.count == 80)
+    }
+
+    @Test("prune deletes old events, rejects and final deliveries, and keeps scheduled ones")
+    func prune() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        _ = try await f.server.intake(body: Array((ServiceFixture.event("p1") + "\nnot json\n").utf8), ndjson: true)
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("p2", "work_order.closed").utf8), ndjson: false)
+        let removed = try await f.store.prune(before: Date().timeIntervalSince1970 + 1)
+        #expect(removed >= 3)
+        var q = DeliveryQuery()
+        q.limit = 1000
+        #expect(try await f.store.deliveries(q).items.allSatisfy { $0.status == .scheduled })
+        #expect(try await f.store.rejects(RejectQuery()).items.isEmpty)
+    }
+}

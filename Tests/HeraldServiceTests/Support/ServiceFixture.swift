@@ -1,0 +1,141 @@
+import Foundation
+import HeraldRuntime
+import HeraldService
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// A service over a fresh SQLite store and a small rule set in a temporary
+/// folder, for tests. Events are dated relative to `now`.
+struct ServiceFixture {
+    static let token = "test-token-1234"
+    static let rules = """
+        herald: 1
+        statuses:
+          work_order: [open, in_repair, ready_for_pickup, delivered]
+        locations:
+          centro:
+            name: Centro
+            timezone: America/Sao_Paulo
+            reply_to: centro@acme.example
+        templates:
+          created:
+            sms: "Olá {{client.first_name | default: client.name}}, OS {{work_order.number}} aberta."
+            email:
+              subject: "Ordem de serviço {{work_order.number}} aberta"
+              body: "Olá {{client.name}}, sua OS {{work_order.number}} foi aberta."
+              html: "<p>Olá {{client.name}}, OS <b>{{work_order.number}}</b>.</p>"
+          followup:
+            sms: "Como foi a OS {{work_order.number}}?"
+          reminder:
+            sms: "Lembrete: OS {{work_order.number}}."
+        rules:
+          - id: wo-created
+            on: work_order.created
+            channel: [email, sms]
+            template: created
+          - id: wo-followup
+            on: work_order.closed
+            delay: 3d
+            channel: sms
+            template: followup
+          - id: visit-reminder
+            remind: work_order.scheduled_for
+            before: 1d
+            channel: sms
+            template: reminder
+
+        """
+
+    let directory: String
+    let server: HeraldServer
+    let store: SQLiteStore
+
+    var rulesPath: String { directory + "/rules" }
+    var outbox: String { directory + "/outbox" }
+
+    init(rules: String = ServiceFixture.rules) throws {
+        directory = NSTemporaryDirectory() + "herald-service-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
+        try rules.write(toFile: directory + "/rules/shop.yaml", atomically: true, encoding: .utf8)
+        store = try SQLiteStore(path: directory + "/herald.sqlite")
+        guard case .success(let loaded) = RulesLoader.load(path: directory + "/rules") else {
+            throw FixtureError(description: "fixture rules do not compile")
+        }
+        var configuration = ServiceConfiguration()
+        configuration.email.from = "Acme <no-reply@acme.example>"
+        configuration.retry.first = .seconds(1)
+        configuration.retry.maxInterval = .seconds(4)
+        configuration.retry.giveUpAfter = .seconds(60)
+        server = HeraldServer(
+            configuration: configuration, rulesPath: directory + "/rules", rules: loaded, token: Self.token, store: store)
+    }
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// Runs `body` with a test client of the router.
+    func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: server.buildRouter())
+        try await app.test(.router) { client in try await body(client) }
+    }
+
+    static func iso(_ t: Double) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: t)) }
+
+    /// A work-order event as JSON text.
+    static func event(
+        _ id: String, _ type: String = "work_order.created", workOrder: String = "WO-1", at: Double = Date().timeIntervalSince1970 - 60,
+        extra: String = ""
+    ) -> String {
+        """
+        {"id":"\(id)","type":"\(type)","occurred_at":"\(iso(at))","location":"centro",\
+        "work_order":{"id":"\(workOrder)","number":"\(workOrder.split(separator: "-").last ?? "1")","status":"open"\(extra)},\
+        "client":{"id":"C-1","name":"Maria Souza","first_name":"Maria","email":"maria@example.com",\
+        "phone":"+5511999990000","accepts_email":true,"accepts_sms":true}}
+        """
+    }
+
+    static var auth: HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func headers(_ contentType: String) -> HTTPFields {
+        [.authorization: "Bearer \(token)", .contentType: contentType]
+    }
+}
+
+extension ByteBuffer {
+    var text: String { String(buffer: self) }
+
+    /// The body as a JSON object.
+    var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(readableBytesView))) as? [String: Any] ?? [:] }
+
+    /// NDJSON lines as objects.
+    var records: [[String: Any]] {
+        text.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+}
+
+/// A transport that records what it is given and answers from a script.
+final class ScriptedTransport: Transport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [TransportOutcome]
+    private(set) var sent: [String] = []
+    var delivered: Set<String> = []
+
+    init(answers: [TransportOutcome] = []) { self.answers = answers }
+
+    func send(_ delivery: Delivery) async -> TransportOutcome {
+        lock.withLock {
+            sent.append(delivery.id)
+            return answers.isEmpty ? .sent(providerID: "p-\(sent.count)") : answers.removeFirst()
+        }
+    }
+
+    func wasDelivered(_ delivery: Delivery) async -> Bool? { lock.withLock { delivered.contains(delivery.id) } }
+
+    var sentIDs: [String] { lock.withLock { sent } }
+}

@@ -31,6 +31,8 @@ public final class HeraldServer: Sendable {
     let queue: CommitQueue
     let reloads = ReloadGate()
     let logger: Logger
+    /// The hash another instance published, when this one's files differ (shared stores).
+    let rulesMismatch = Mutex<String?>(nil)
     /// The largest request body accepted.
     public static let maximumBodyBytes = 16 * 1024 * 1024
 
@@ -57,9 +59,13 @@ public final class HeraldServer: Sendable {
         if url.hasPrefix("sqlite:") {
             var path = String(url.dropFirst("sqlite:".count))
             if let directory, !path.hasPrefix("/") { path = directory + "/" + path }
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, lease: configuration.lease)
         }
-        throw StoreOpenError(description: "store '\(url)': only sqlite: stores are built in this version")
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            let password = ProcessInfo.processInfo.environment[configuration.storePasswordEnv]
+            return try PostgresStore(url: url, password: password, lease: configuration.lease)
+        }
+        throw StoreOpenError(description: "store '\(url)' is neither sqlite:PATH nor postgres://…")
     }
 
     /// Why a store could not be opened.
@@ -108,12 +114,19 @@ public final class HeraldServer: Sendable {
     /// Reads the rule set again and swaps it in only if it compiles with no
     /// errors (SPEC §12.6). Events are evaluated by one rule set or the
     /// other, never a mix: each request reads the rules in force once.
-    public func reload() async -> ReloadOutcome {
+    public func reload() async -> ReloadOutcome { await reload(publish: true) }
+
+    /// Reloads; `publish` writes the new hash to the store, where the other
+    /// instances sharing it see it and reload their own files.
+    func reload(publish: Bool) async -> ReloadOutcome {
         await reloads.run {
             switch RulesLoader.load(path: self.rulesPath) {
             case .success(let loaded):
                 self.current.withLock { $0 = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash) }
-                try? await self.store.setMetadata("rules_hash", loaded.hash)
+                if publish {
+                    try? await self.store.setMetadata("rules_hash", loaded.hash)
+                    self.rulesMismatch.withLock { $0 = nil }
+                }
                 self.metrics.reload(true)
                 self.logger.info("rules reloaded", metadata: ["hash": .string(loaded.hash)])
                 return .reloaded(hash: loaded.hash)
@@ -153,6 +166,15 @@ public final class HeraldServer: Sendable {
     /// Serves until SIGINT or SIGTERM: the HTTP API, the scheduler, and
     /// reload on SIGHUP. Returns after the requests and sends in progress end.
     public func run(transports: Scheduler<ContinuousClock>.Transports, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            if let background = store.backgroundService { group.addTask { try await background.run() } }
+            try await store.migrate()
+            try await serve(transports: transports, onListening: onListening)
+            group.cancelAll()
+        }
+    }
+
+    private func serve(transports: Scheduler<ContinuousClock>.Transports, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         try await store.setMetadata("rules_hash", rulesHash)
         let scheduler = Scheduler(
             store: store, transports: transports, retry: configuration.retry, concurrency: configuration.concurrency,
@@ -169,7 +191,7 @@ public final class HeraldServer: Sendable {
                 services: [
                     .init(service: app), .init(service: scheduler),
                     .init(service: HangupReloader(server: self)),
-                ],
+                ] + (store.isShared ? [.init(service: RulesWatcher(server: self))] : []),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -183,6 +205,35 @@ struct HangupReloader: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         try await cancelWhenGracefulShutdown {
             for await _ in signals { _ = await server.reload() }
+        }
+    }
+}
+
+/// Follows reloads made on other instances of a shared store: when the
+/// rules hash in the store differs from this instance's, it reads its own
+/// files again; if they still give another hash it keeps its rules and
+/// reports the mismatch on `/healthz` (SPEC §12.7).
+struct RulesWatcher: Service {
+    let server: HeraldServer
+
+    func run() async throws {
+        var lastTried: String?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            guard let stored = try? await server.store.metadata("rules_hash") else { continue }
+            if stored == server.rulesHash {
+                server.rulesMismatch.withLock { $0 = nil }
+                continue
+            }
+            if stored == lastTried { continue }
+            lastTried = stored
+            switch await server.reload(publish: false) {
+            case .reloaded(let hash) where hash == stored:
+                server.rulesMismatch.withLock { $0 = nil }
+            default:
+                server.rulesMismatch.withLock { $0 = stored }
+                server.logger.error("another instance runs rules \(stored); this instance's files give \(server.rulesHash)")
+            }
         }
     }
 }

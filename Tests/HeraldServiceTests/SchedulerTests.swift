@@ -23,9 +23,9 @@ struct SchedulerTests {
             metrics: metrics, clock: ContinuousClock(), now: { [now] in now })
     }
 
-    @Test("due deliveries are sent once; delayed ones wait for their time")
-    func dueAndDelayed() async throws {
-        let f = try ServiceFixture()
+    @Test("due deliveries are sent once; delayed ones wait for their time", arguments: ServiceFixture.Backend.available)
+    func dueAndDelayed(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport()
         let due = try await post(f, ServiceFixture.event("e1", at: now - 60))
@@ -43,9 +43,9 @@ struct SchedulerTests {
         #expect(d?.attempts?.map(\.outcome) == [.sent])
     }
 
-    @Test("a cancelled delivery is never sent")
-    func cancelled() async throws {
-        let f = try ServiceFixture()
+    @Test("a cancelled delivery is never sent", arguments: ServiceFixture.Backend.available)
+    func cancelled(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport()
         let first = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 10 * 86_400))\""
@@ -58,9 +58,9 @@ struct SchedulerTests {
         #expect(t.sentIDs == b)
     }
 
-    @Test("a transient failure is retried with backoff, then sent; every attempt is recorded")
-    func retried() async throws {
-        let f = try ServiceFixture()
+    @Test("a transient failure is retried with backoff, then sent; every attempt is recorded", arguments: ServiceFixture.Backend.available)
+    func retried(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport(answers: [.transient(reason: "451 try later"), .transient(reason: "451 try later")])
         let ids = try await post(f, ServiceFixture.event("e1", at: now - 5))
@@ -80,9 +80,9 @@ struct SchedulerTests {
         #expect(d.attempts?.first?.detail == "451 try later")
     }
 
-    @Test("a permanent failure fails at once with the provider's reason")
-    func permanent() async throws {
-        let f = try ServiceFixture()
+    @Test("a permanent failure fails at once with the provider's reason", arguments: ServiceFixture.Backend.available)
+    func permanent(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport(answers: [.permanent(reason: "550 no such user")])
         let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
@@ -92,9 +92,9 @@ struct SchedulerTests {
         #expect(d.reason == "550 no such user")
     }
 
-    @Test("transient failures past give_up_after become failed")
-    func givesUp() async throws {
-        let f = try ServiceFixture()
+    @Test("transient failures past give_up_after become failed", arguments: ServiceFixture.Backend.available)
+    func givesUp(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport(answers: Array(repeating: .transient(reason: "connection refused"), count: 50))
         let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
@@ -110,9 +110,9 @@ struct SchedulerTests {
         #expect(d.reason?.hasSuffix("connection refused") == true)
     }
 
-    @Test("Retry-After is honoured when longer than the backoff")
-    func retryAfter() async throws {
-        let f = try ServiceFixture()
+    @Test("Retry-After is honoured when longer than the backoff", arguments: ServiceFixture.Backend.available)
+    func retryAfter(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let t = ScriptedTransport(answers: [.transient(reason: "429", retryAfter: .seconds(30))])
         let ids = try await post(f, ServiceFixture.event("e1", at: now - 5))
@@ -123,9 +123,9 @@ struct SchedulerTests {
         #expect(try await f.store.delivery(id: ids[0])?.status == .sent)
     }
 
-    @Test("after a crash, sending deliveries are re-examined: proven ones become sent, others are sent again")
-    func recovery() async throws {
-        let f = try ServiceFixture()
+    @Test("after a crash, sending deliveries are re-examined: proven ones become sent, others are sent again", arguments: ServiceFixture.Backend.available)
+    func recovery(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
         let claimed = try await f.store.claimDue(now: now, limit: 10)
@@ -133,13 +133,16 @@ struct SchedulerTests {
         // The process "died" here: both are left `sending`.
         let t = ScriptedTransport()
         t.delivered = [ids[0]]
-        let s = scheduler(f, t)
+        // Two minutes later: past the claims' lease, which a shared store waits for.
+        let s = Scheduler(
+            store: f.store, transports: .init(email: t, sms: t), retry: f.server.configuration.retry, concurrency: 4,
+            metrics: ServiceMetrics(), clock: ContinuousClock(), now: { [now] in now + 120 })
         try await s.recoverInterrupted()
         #expect(try await f.store.delivery(id: ids[0])?.status == .sent)
         let other = try #require(try await f.store.delivery(id: ids[1]))
         #expect(other.status == .retrying)
         #expect(other.attempts?.map(\.outcome) == [.interrupted])
-        try await s.tick(now: now + 1)
+        try await s.tick(now: now + 121)
         #expect(t.sentIDs == [ids[1]])
         #expect(try await f.store.delivery(id: ids[1])?.attempts?.map(\.outcome) == [.interrupted, .sent])
     }

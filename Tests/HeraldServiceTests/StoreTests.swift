@@ -27,9 +27,9 @@ struct StoreTests {
         #expect(reply.contains("\"decision\":\"cancel\"") && reply.contains("\"reason\":\"rescheduled\""))
     }
 
-    @Test("a batch is one transaction: records of all its events in order, one delivery per send")
-    func batch() async throws {
-        let f = try ServiceFixture()
+    @Test("a batch is one transaction: records of all its events in order, one delivery per send", arguments: ServiceFixture.Backend.available)
+    func batch(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let lines = (1...50).map { ServiceFixture.event("b\($0)", workOrder: "WO-\($0)") }.joined(separator: "\n")
         let reply = String(decoding: try await f.server.intake(body: Array(lines.utf8), ndjson: true), as: UTF8.self)
@@ -40,9 +40,9 @@ struct StoreTests {
         #expect(Set(page.items.map(\.id)).count == 100)
     }
 
-    @Test("concurrent requests are all committed (group commit) and each gets its own records")
-    func concurrent() async throws {
-        let f = try ServiceFixture()
+    @Test("concurrent requests are all committed (group commit) and each gets its own records", arguments: ServiceFixture.Backend.available)
+    func concurrent(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         let server = f.server
         let replies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
@@ -63,9 +63,9 @@ struct StoreTests {
         #expect(try await f.store.deliveries(q).items.count == 80)
     }
 
-    @Test("prune deletes old events, rejects and final deliveries, and keeps scheduled ones")
-    func prune() async throws {
-        let f = try ServiceFixture()
+    @Test("prune deletes old events, rejects and final deliveries, and keeps scheduled ones", arguments: ServiceFixture.Backend.available)
+    func prune(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
         _ = try await f.server.intake(body: Array((ServiceFixture.event("p1") + "\nnot json\n").utf8), ndjson: true)
         _ = try await f.server.intake(body: Array(ServiceFixture.event("p2", "work_order.closed").utf8), ndjson: false)

@@ -60,10 +60,16 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
 
     /// Runs until graceful shutdown; an attempt in progress is finished and recorded first.
     public func run() async throws {
-        try await recoverInterrupted()
+        try await recoverInterrupted(startup: true)
         var lastPrune = -Double.infinity
+        var lastRecovery = now()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let t = now()
+            if t - lastRecovery > 10 {
+                // Claims whose lease ran out: an instance that died (shared stores).
+                lastRecovery = t
+                do { try await recoverInterrupted(startup: false) } catch { logger.error("recovery: \(error)") }
+            }
             var sent = 0
             do {
                 sent = try await tick(now: t)
@@ -82,8 +88,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     /// Deliveries left `sending` by a stopped process: the ones whose
     /// message the transport can prove was accepted become `sent`, the
     /// others are attempted again now (their interrupted attempt stays recorded).
-    public func recoverInterrupted() async throws {
-        let left = try await store.interruptedDeliveries()
+    public func recoverInterrupted(startup: Bool = true) async throws {
+        let left = try await store.interruptedDeliveries(now: now(), startup: startup)
         guard !left.isEmpty else { return }
         let t = now()
         var results: [AttemptResult] = []

@@ -4,6 +4,7 @@ import HeraldRuntime
 import HeraldSyntax
 public import Hummingbird
 import NIOCore
+import Synchronization
 import Logging
 
 /// An API error reply: `{"error": CODE, "message": TEXT}` (SPEC §12.2).
@@ -177,7 +178,14 @@ extension HeraldServer {
     func health() async -> Response {
         do {
             try await store.ping()
-            return API.json(.ok, JSONValue.object(["status": .string("ok"), "rules": .string(rulesHash)]).text)
+            var body: [String: JSONValue] = ["status": .string("ok"), "rules": .string(rulesHash)]
+            if let other = rulesMismatch.withLock({ $0 }) {
+                body["rules_mismatch"] = .bool(true)
+                body["rules_in_store"] = .string(other)
+                body["message"] = .string(
+                    "another instance runs rules \(other); this instance's rule files give \(rulesHash): deploy the same files")
+            }
+            return API.json(.ok, JSONValue.object(body).text)
         } catch {
             return API.json(
                 .serviceUnavailable,

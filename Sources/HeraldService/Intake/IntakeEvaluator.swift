@@ -48,16 +48,29 @@ public struct LineResult: Sendable {
     /// Deliveries cancelled by the event's `cancel` records.
     public var cancelled: [(channel: Channel, count: Int)] = []
 
+    /// The reply's NDJSON lines when the store already wrote them (each
+    /// record is encoded once, for the store and the reply alike).
+    public var ndjson: [UInt8]?
+
     /// Appends the records as NDJSON, each send with `"delivery": ID`.
     public func appendNDJSON(to out: inout [UInt8]) {
+        if let ndjson {
+            out += ndjson
+            return
+        }
         for (i, r) in records.enumerated() {
-            let start = out.count
-            r.appendJSON(to: &out)
-            if let id = deliveryIDs[i], out.count > start, out[out.count - 1] == UInt8(ascii: "}") {
-                out.removeLast()
-                out += Array(",\"delivery\":\"".utf8) + Array(id.utf8) + [UInt8(ascii: "\""), UInt8(ascii: "}")]
-            }
+            Self.appendJSON(r, delivery: deliveryIDs[i], to: &out)
             out.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Appends one record's JSON object, with `"delivery": ID` when given.
+    public static func appendJSON(_ r: DecisionRecord, delivery: String?, to out: inout [UInt8]) {
+        let start = out.count
+        r.appendJSON(to: &out)
+        if let id = delivery, out.count > start, out[out.count - 1] == UInt8(ascii: "}") {
+            out.removeLast()
+            out += Array(",\"delivery\":\"".utf8) + Array(id.utf8) + [UInt8(ascii: "\""), UInt8(ascii: "}")]
         }
     }
 }

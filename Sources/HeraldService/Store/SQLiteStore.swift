@@ -2,15 +2,26 @@ public import Foundation
 import GRDB
 import HeraldCompiler
 public import HeraldRuntime
+public import ServiceLifecycle
 
 /// The embedded store: one SQLite file through GRDB, in WAL mode with
 /// `synchronous=FULL` (a commit is on disk before the reply), for one
 /// `herald serve` process. Versioned migrations create and upgrade it.
 public final class SQLiteStore: HeraldStore {
     let pool: DatabasePool
+    /// How long a claim lasts before `interruptedDeliveries` gives it back.
+    let lease: Double
+
+    /// One process: the rules hash is not watched.
+    public var isShared: Bool { false }
+    /// Nothing runs beside it.
+    public var backgroundService: (any Service)? { nil }
+    /// Migrations run when the store is opened.
+    public func migrate() async throws {}
 
     /// Opens (creating and migrating when needed) the store at `path`.
-    public init(path: String) throws {
+    public init(path: String, lease: Swift.Duration = .seconds(60)) throws {
+        self.lease = Double(lease.components.seconds)
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -160,9 +171,15 @@ public final class SQLiteStore: HeraldStore {
                     INSERT INTO decisions (event_seq, position, decision, rule, reason, channel, key, delivery_id, record)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            var reply: [UInt8] = []
+            reply.reserveCapacity(e.records.count * 300)
             for (i, r) in e.records.enumerated() {
+                let start = reply.count
+                LineResult.appendJSON(r, delivery: ids[i], to: &reply)
+                let json = String(decoding: reply[start...], as: UTF8.self)
+                reply.append(UInt8(ascii: "\n"))
                 try insertDecision.execute(arguments: [
-                    seq, i, r.decision.rawValue, r.rule, r.reason, r.channel?.rawValue, r.key, ids[i], r.jsonLine,
+                    seq, i, r.decision.rawValue, r.rule, r.reason, r.channel?.rawValue, r.key, ids[i], json,
                 ])
             }
             if plans != e.plans {
@@ -177,6 +194,7 @@ public final class SQLiteStore: HeraldStore {
             }
             var result = LineResult(records: e.records, deliveryIDs: ids, outcome: .processed)
             result.cancelled = cancelled
+            result.ndjson = reply
             return result
         }
     }
@@ -247,8 +265,11 @@ public final class SQLiteStore: HeraldStore {
                 d.attemptCount += 1
                 d.status = .sending
                 try db.cachedStatement(
-                    sql: "UPDATE deliveries SET status = 'sending', attempt_count = ?, updated_at = ? WHERE id = ?"
-                ).execute(arguments: [d.attemptCount, now, d.id])
+                    sql: """
+                        UPDATE deliveries SET status = 'sending', attempt_count = ?, updated_at = ?, lease_until = ?
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [d.attemptCount, now, now + lease, d.id])
                 try db.cachedStatement(
                     sql: "INSERT INTO attempts (delivery_id, number, started_at, outcome) VALUES (?, ?, ?, 'started')"
                 ).execute(arguments: [d.id, d.attemptCount, now])
@@ -268,11 +289,11 @@ public final class SQLiteStore: HeraldStore {
                         UPDATE deliveries SET status = ?, reason = ?, provider_id = COALESCE(?, provider_id),
                             next_attempt_at = ?, due_at = COALESCE(?, due_at),
                             sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
-                        WHERE id = ? AND status = 'sending'
+                        WHERE id = ? AND status = 'sending' AND attempt_count = ?
                         """
                 ).execute(arguments: [
                     r.status.rawValue, r.status == .sent ? nil : r.detail, r.providerID, r.nextAttemptAt,
-                    r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID,
+                    r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID, r.attempt,
                 ])
                 try db.cachedStatement(
                     sql: "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE delivery_id = ? AND number = ?"
@@ -281,11 +302,15 @@ public final class SQLiteStore: HeraldStore {
         }
     }
 
-    /// See `HeraldStore.interruptedDeliveries()`.
-    public func interruptedDeliveries() async throws -> [Delivery] {
+    /// See `HeraldStore.interruptedDeliveries(now:startup:)`: at start-up
+    /// every `sending` delivery (one process uses the file).
+    public func interruptedDeliveries(now: Double, startup: Bool) async throws -> [Delivery] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending'")
-                .map(Self.delivery)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending'"
+                    + (startup ? "" : " AND lease_until < ?"), arguments: startup ? [] : [now]
+            ).map(Self.delivery)
         }
     }
 

@@ -1,4 +1,5 @@
 public import HeraldRuntime
+public import ServiceLifecycle
 
 /// Where `herald serve` keeps events, decisions, deliveries, attempts,
 /// rejects and the runtime state (SPEC §12). The SQLite store is the one
@@ -19,8 +20,10 @@ public protocol HeraldStore: Sendable {
     /// Records how attempts ended.
     func finish(_ results: [AttemptResult]) async throws
 
-    /// Deliveries left `sending` by a process that stopped (at start-up).
-    func interruptedDeliveries() async throws -> [Delivery]
+    /// Deliveries left `sending` by a process that stopped: at start-up of
+    /// a store only one process uses, all of them; otherwise those whose
+    /// claim's lease ran out before `now`.
+    func interruptedDeliveries(now: Double, startup: Bool) async throws -> [Delivery]
 
     /// The earliest time a `scheduled` or `retrying` delivery is due.
     func nextDueTime() async throws -> Double?
@@ -55,4 +58,14 @@ public protocol HeraldStore: Sendable {
     /// Deletes what is older than `before` (seconds since 1970): events,
     /// decisions, rejects, and deliveries in a final status with their attempts.
     func prune(before: Double) async throws -> Int
+
+    /// Whether several processes may share the store (then the rules hash
+    /// in it is watched, and claims are leased).
+    var isShared: Bool { get }
+
+    /// A service the store needs running while it is used (a connection pool).
+    var backgroundService: (any Service)? { get }
+
+    /// Creates or upgrades the store's tables.
+    func migrate() async throws
 }

@@ -3,7 +3,10 @@ import HeraldRuntime
 import HeraldService
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import PostgresNIO
+import ServiceLifecycle
 
 /// A service over a fresh SQLite store and a small rule set in a temporary
 /// folder, for tests. Events are dated relative to `now`.
@@ -47,18 +50,39 @@ struct ServiceFixture {
 
         """
 
+    /// Where the fixture keeps its state.
+    enum Backend: String, Sendable, CustomStringConvertible, CaseIterable {
+        case sqlite, postgres
+
+        var description: String { rawValue }
+
+        /// SQLite always; PostgreSQL when `HERALD_TEST_POSTGRES` names a
+        /// server (postgres://USER@HOST:PORT/DB), as `.ci/run` sets it.
+        static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+        static var postgresURL: String? {
+            ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+        }
+    }
+
     let directory: String
     let server: HeraldServer
-    let store: SQLiteStore
+    let store: any HeraldStore
+    let background: Task<Void, any Error>?
 
     var rulesPath: String { directory + "/rules" }
     var outbox: String { directory + "/outbox" }
 
+    /// A fixture on SQLite.
     init(rules: String = ServiceFixture.rules) throws {
-        directory = NSTemporaryDirectory() + "herald-service-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
-        try rules.write(toFile: directory + "/rules/shop.yaml", atomically: true, encoding: .utf8)
-        store = try SQLiteStore(path: directory + "/herald.sqlite")
+        let directory = try Self.makeDirectory(rules: rules)
+        try self.init(directory: directory, store: SQLiteStore(path: directory + "/herald.sqlite"), background: nil)
+    }
+
+    private init(directory: String, store: any HeraldStore, background: Task<Void, any Error>?) throws {
+        self.directory = directory
+        self.store = store
+        self.background = background
         guard case .success(let loaded) = RulesLoader.load(path: directory + "/rules") else {
             throw FixtureError(description: "fixture rules do not compile")
         }
@@ -71,11 +95,36 @@ struct ServiceFixture {
             configuration: configuration, rulesPath: directory + "/rules", rules: loaded, token: Self.token, store: store)
     }
 
+    /// A fixture on `backend`; PostgreSQL gets a database of its own.
+    static func make(_ backend: Backend, rules: String = ServiceFixture.rules) async throws -> ServiceFixture {
+        switch backend {
+        case .sqlite:
+            return try ServiceFixture(rules: rules)
+        case .postgres:
+            let directory = try makeDirectory(rules: rules)
+            let url = try await PostgresTestDatabase.create()
+            let store = try PostgresStore(url: url, password: nil)
+            let background = store.backgroundService.map { service in Task { try await service.run() } }
+            try await store.migrate()
+            return try ServiceFixture(directory: directory, store: store, background: background)
+        }
+    }
+
+    static func makeDirectory(rules: String) throws -> String {
+        let directory = NSTemporaryDirectory() + "herald-service-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
+        try rules.write(toFile: directory + "/rules/shop.yaml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
     struct FixtureError: Error, CustomStringConvertible {
         var description: String
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    func remove() {
+        background?.cancel()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 
     /// Runs `body` with a test client of the router.
     func withClient(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -138,4 +187,26 @@ final class ScriptedTransport: Transport, @unchecked Sendable {
     func wasDelivered(_ delivery: Delivery) async -> Bool? { lock.withLock { delivered.contains(delivery.id) } }
 
     var sentIDs: [String] { lock.withLock { sent } }
+}
+
+/// Fresh databases on the test server (`HERALD_TEST_POSTGRES`), one per test.
+enum PostgresTestDatabase {
+    static func create() async throws -> String {
+        guard let base = ServiceFixture.Backend.postgresURL, var c = URLComponents(string: base) else {
+            throw ServiceFixture.FixtureError(description: "HERALD_TEST_POSTGRES is not set")
+        }
+        let name = "herald_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        var configuration = PostgresClient.Configuration(
+            host: c.host ?? "127.0.0.1", port: c.port ?? 5432, username: c.user ?? "postgres", password: c.password,
+            database: String(c.path.dropFirst()).isEmpty ? "postgres" : String(c.path.dropFirst()), tls: .disable)
+        configuration.options.maximumConnections = 1
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            group.cancelAll()
+        }
+        c.path = "/" + name
+        return c.string ?? base
+    }
 }

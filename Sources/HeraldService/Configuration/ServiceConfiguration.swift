@@ -57,7 +57,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
     /// How email leaves Herald.
     public struct Email: Sendable, Hashable {
         /// The `From` header and envelope sender.
-        public var from = "Herald <herald@localhost>"
+        public var from = "Herald <herald@localhost.localdomain>"
         /// `directory` or `smtp`.
         public var transport = TransportKind.directory
         /// The outbox folder of the directory transport.

@@ -171,7 +171,7 @@ struct APITests {
             }
             try await client.execute(uri: "/v1/nothing-here", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .notFound)
-                #expect(r.body.object["error"] as? String == "not-found")
+                #expect(r.body.object["error"] as? String == "no-such-route")
             }
         }
     }
@@ -301,6 +301,33 @@ struct APITests {
             try await client.execute(uri: "/v1/deliveries/\(id ?? "")", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.body.object["status"] as? String == "cancelled")
                 #expect(r.body.object["reason"] as? String == "rule-removed")
+            }
+        }
+    }
+
+    @Test("the OpenAPI document lists exactly the routed operations, and each is routed")
+    func openAPI() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let document = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let listed = Set(paths.flatMap { path, ops in ops.keys.map { "\($0) \(path)" } })
+        #expect(listed == Set(OpenAPIDocument.operations.map { "\($0.method) \($0.path)" }))
+        try await f.withClient { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.object["openapi"] as? String == "3.1.0")
+            }
+            for op in OpenAPIDocument.operations {
+                let uri = op.path.replacingOccurrences(of: "{id}", with: "x")
+                let method: HTTPRequest.Method = op.method == "post" ? .post : .get
+                try await client.execute(
+                    uri: uri, method: method, headers: ServiceFixture.headers("application/json"), body: ByteBuffer(string: "{}")
+                ) { r in
+                    #expect(r.status != .methodNotAllowed, "\(op)")
+                    #expect(r.body.object["error"] as? String != "no-such-route", "\(op) is not routed")
+                }
             }
         }
     }

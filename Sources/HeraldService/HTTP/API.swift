@@ -105,7 +105,7 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             let code: String
             switch e.status {
-            case .notFound: code = "not-found"
+            case .notFound: code = "no-such-route"
             case .methodNotAllowed: code = "method-not-allowed"
             case .contentTooLarge: code = "too-large"
             default: code = e.status.code >= 500 ? "internal" : "bad-request"
@@ -128,6 +128,7 @@ extension HeraldServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: buffer))
         }
+        router.get("/openapi.json") { _, _ in API.json(.ok, OpenAPIDocument.json) }
         let v1 = router.group("v1").add(middleware: TokenMiddleware(token: Array(token.utf8)))
         v1.post("events") { request, _ in try await self.postEvents(request) }
         v1.get("deliveries") { request, _ in try await self.listDeliveries(request) }

@@ -12,8 +12,8 @@ import Musl
 import Darwin
 #endif
 
-/// `herald eval --rules PATH [EVENTS|-] [--explain]`: reads NDJSON events,
-/// writes NDJSON decision records to stdout (SPEC §10.3).
+/// `herald eval --rules PATH [EVENTS|-] [--explain] [--state FILE]`: reads
+/// NDJSON events, writes NDJSON decision records to stdout (SPEC §10.3).
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -22,6 +22,10 @@ struct Eval: AsyncParsableCommand {
             Reads one JSON event per line from EVENTS (a file, or standard input for '-' or \
             when absent) and writes one JSON decision record per line to stdout (SPEC §9). \
             --rules takes a rule-set directory or file, or a file written by 'herald compile'. \
+            With --state FILE, the state (processed event ids, planned sends, reminders) is read \
+            from FILE when it exists and written back atomically at the end, so batches run one \
+            after the other give the records of one stream; a FILE that is not a Herald state is \
+            refused (exit 1) and left untouched. \
             Exit status: 0 when the rules compile, whatever the events; 1 with diagnostics on \
             stderr when they do not; 2 usage error.
             """
@@ -36,6 +40,11 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "Also write a 'none' record for every rule that did not apply, naming the filter that failed.")
     var explain = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Read the evaluation state from this file when it exists, and write it back at the end.", valueName: "file"))
+    var state: String?
+
     func validate() throws {
         if rules.isEmpty { throw ValidationError("empty rule-set path") }
         if !FileManager.default.fileExists(atPath: rules) {
@@ -44,10 +53,23 @@ struct Eval: AsyncParsableCommand {
         if events != "-" && !FileManager.default.fileExists(atPath: events) {
             throw ValidationError("no such events file: '\(events)'")
         }
+        if let state {
+            if state.isEmpty { throw ValidationError("empty state path") }
+            let directory = (state as NSString).deletingLastPathComponent
+            var isDirectory: ObjCBool = false
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                throw ValidationError("no such directory for the state file: '\(directory)'")
+            }
+        }
     }
 
     func run() async throws {
         guard let ruleSet = RuleSetLoading.load(rules) else { throw ExitCode(ExitStatus.findings) }
+        var state = RuntimeState()
+        if let path = self.state {
+            guard let loaded = StatePersistence.load(path) else { throw ExitCode(ExitStatus.findings) }
+            state = loaded
+        }
         let runtime = Runtime(ruleSet: ruleSet)
         let input: Int32
         if events == "-" {
@@ -61,7 +83,6 @@ struct Eval: AsyncParsableCommand {
         }
         defer { if input != STDIN_FILENO { close(input) } }
 
-        var state = RuntimeState()
         var output = NDJSONWriter(capacity: 1 << 17)
         var lines = LineReader(descriptor: input)
         var readError: Int32 = 0
@@ -81,6 +102,44 @@ struct Eval: AsyncParsableCommand {
         if readError != 0 {
             StandardStreams.printError("herald: error: reading events: \(String(cString: strerror(readError)))")
             throw ExitCode(ExitStatus.internalError)
+        }
+        if let path = self.state, !StatePersistence.save(state, to: path) { throw ExitCode(ExitStatus.findings) }
+    }
+}
+
+/// `--state FILE` of `herald eval`: the runtime state kept between runs.
+enum StatePersistence {
+    /// The state in `path` (a fresh one when the file does not exist), or nil
+    /// after printing why the file is refused; a refused file is not touched.
+    static func load(_ path: String) -> RuntimeState? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return RuntimeState() }
+        guard !isDirectory.boolValue else {
+            StandardStreams.printError("herald: error: state file '\(path)' is a directory")
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            StandardStreams.printError("herald: error: cannot read state file '\(path)'")
+            return nil
+        }
+        switch StateFile.decode(data) {
+        case .success(let state): return state
+        case .failure(let error):
+            StandardStreams.printError("herald: error: \(path): \(error); refusing to use or overwrite it")
+            return nil
+        }
+    }
+
+    /// Writes `state` to `path` atomically (a temporary file in the same
+    /// directory, then a rename); false after printing why it failed.
+    static func save(_ state: RuntimeState, to path: String) -> Bool {
+        do {
+            let data = try StateFile.encode(state)
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            return true
+        } catch {
+            StandardStreams.printError("herald: error: cannot write state file '\(path)': \(error.localizedDescription)")
+            return false
         }
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import HeraldRuntime
 
 
-/// The `herald` command line: lint, compile, eval, test, serve, deliveries, resend.
+/// The `herald` command line: lint, compile, eval, test, init, serve, deliveries, resend.
 ///
 /// Exit codes, for every subcommand (SPEC §10): 0 success, 1 findings or
 /// failures, 2 usage error (unknown flag, missing path: one line on stderr),
@@ -14,7 +15,10 @@ struct Herald: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 findings or failures, 2 usage error, 3 internal error.
             """,
-        subcommands: [Lint.self, Compile.self, Eval.self, TestCommand.self, Serve.self, Deliveries.self, Resend.self]
+        version: RuleBundle.heraldVersion,
+        subcommands: [
+            Lint.self, Compile.self, Eval.self, TestCommand.self, Init.self, Serve.self, Deliveries.self, Resend.self,
+        ]
     )
 
     /// Parses the arguments, runs the subcommand and maps what it throws to

@@ -161,7 +161,7 @@ struct EvalCommandTests {
             #expect(summary(explained) == summary(plain))
             let none = explained.filter { $0["decision"] as? String == "none" }
             #expect(!none.isEmpty)
-            #expect(none.allSatisfy { Set($0.keys) == ["event", "decision", "rule", "reason"] })
+            #expect(none.allSatisfy { Set($0.keys) == ["event", "decision", "rule", "reason", "message"] })
             #expect(none.contains { $0["event"] as? String == "e2" && $0["rule"] as? String == "ready" && $0["reason"] as? String == "trigger" })
         }
     }

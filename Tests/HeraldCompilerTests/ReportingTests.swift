@@ -488,7 +488,7 @@ struct DiagnosticReportTests {
             unsupported-version
             """.split(separator: " ").map(String.init)
         let warnings = """
-            optional-tag sms-too-long unused-template unused-calendar duplicate-notification unreachable-rule
+            optional-tag sms-too-long unused-template unused-calendar zone-mismatch duplicate-notification unreachable-rule
             """.split(separator: " ").map(String.init)
         #expect(DiagnosticCatalog.entries.map(\.code) == errors + warnings)
         for code in errors { #expect(DiagnosticCatalog.entry(for: code)?.severity == .error) }

@@ -72,9 +72,9 @@ struct EngineFuzzTests {
             for key in ["rule", "reason", "channel", "key"] { #expect(object[key] != nil, "cancel without \(key): \(json)") }
         case .reject:
             for key in ["reason", "message"] { #expect(object[key] != nil, "reject without \(key): \(json)") }
-            #expect((object["line"] != nil) == (record.reason == "malformed-json"))
+            #expect(object["line"] != nil, "reject without line: \(json)")
         case .none:
-            for key in ["rule", "reason"] { #expect(object[key] != nil) }
+            for key in ["rule", "reason", "message"] { #expect(object[key] != nil, "none without \(key): \(json)") }
         }
         if object["late"] != nil { #expect(object["late"] as? Bool == true) }
     }

@@ -215,7 +215,7 @@ struct EngineGoldenTests {
                 record.appendJSON(to: &out)
                 out.append(0x0A)
             case .event(let event):
-                for record in runtime.process(event: event, state: &state, explain: true) {
+                for record in runtime.process(event: event, state: &state, explain: true, lineNumber: k + 1) {
                     record.appendJSON(to: &out)
                     out.append(0x0A)
                     let decoded = try JSONDecoder().decode(DecisionRecord.self, from: Data(record.jsonLine.utf8))

@@ -217,13 +217,13 @@ struct SpecEventTests {
         #expect(Self.runtime.process(line: S.event("e1"), lineNumber: 43, state: &state).first?.decision == .send)
     }
 
-    @Test("a record for an invalid event has no line; only malformed-json does")
-    func lineOnlyOnMalformed() {
+    @Test("every reject of NDJSON input carries its line, not only malformed-json (SPEC §9)")
+    func lineOnEveryReject() {
         let invalid = Self.first(S.event("e1", client: ["name": S.Remove()]))
-        #expect(invalid?.line == nil)
-        #expect(invalid?.jsonLine.contains("\"line\"") == false)
+        #expect(invalid?.line == 1)
+        #expect(invalid?.jsonLine.contains("\"line\":1") == true)
         let unknown = Self.first(S.event("e1", location: "bh"))
-        #expect(unknown?.line == nil)
+        #expect(unknown?.line == 1)
     }
 }
 

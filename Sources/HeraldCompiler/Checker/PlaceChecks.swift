@@ -54,13 +54,18 @@ extension RuleSetChecker {
             valid = false
         }
         var closed: Set<LocalDate> = []
+        var closedEveryYear: Set<AnnualDate> = []
         if let c = mapping["closed"] {
             if let items = list(c, for: "closed") {
                 for (text, item) in items {
                     if let date = localDate(text) {
                         closed.insert(date)
+                    } else if let date = annualDate(text) {
+                        closedEveryYear.insert(date)
                     } else {
-                        report(.wrongType("'\(text)' in 'closed' is not a date (YYYY-MM-DD)", at: item.range))
+                        report(.wrongType(
+                            "'\(text)' in 'closed' is not a date (YYYY-MM-DD for that day, MM-DD for every year)",
+                            at: item.range))
                         valid = false
                     }
                 }
@@ -69,7 +74,7 @@ extension RuleSetChecker {
             }
         }
         guard valid, let zone else { return nil }
-        return CalendarSpec(id: id, timeZone: zone, week: week, closed: closed)
+        return CalendarSpec(id: id, timeZone: zone, week: week, closed: closed, closedEveryYear: closedEveryYear)
     }
 
     /// `hours`: day keys (a day named twice is `invalid-hours` at the later
@@ -181,7 +186,16 @@ extension RuleSetChecker {
             hasCalendar = true
             if definitions.contains(calendarID, kind: .calendar) {
                 place.calendar = calendarID
-                if mapping["timezone"] == nil { place.timeZone = calendars[calendarID]?.spec?.timeZone }
+                let calendarZone = calendars[calendarID]?.spec?.timeZone
+                if mapping["timezone"] == nil {
+                    place.timeZone = calendarZone
+                } else if let own = place.timeZone, let calendarZone, let z = mapping["timezone"], own != calendarZone {
+                    report(.warning(
+                        "zone-mismatch",
+                        "\(context) has time zone '\(own)' but its calendar '\(calendarID)' has '\(calendarZone)': "
+                            + "working hours are read in '\(calendarZone)', times are written in '\(own)'",
+                        at: z.range))
+                }
             } else {
                 report(.unknownName(calendarID, kind: "calendar", known: definitions.names(.calendar), at: c.range))
             }
@@ -254,6 +268,19 @@ func isValidEmail(_ text: String) -> Bool {
 }
 
 /// `YYYY-MM-DD`, a real date of the proleptic Gregorian calendar.
+/// `MM-DD`: a day of the year (`02-29` allowed: it closes leap days only).
+func annualDate(_ text: String) -> AnnualDate? {
+    let u = Array(text.utf8)
+    guard u.count == 5, u[2] == 45, u.enumerated().allSatisfy({ $0.offset == 2 || (48...57).contains($0.element) }) else {
+        return nil
+    }
+    let m = Int(u[0] - 48) * 10 + Int(u[1] - 48)
+    let d = Int(u[3] - 48) * 10 + Int(u[4] - 48)
+    let lengths = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    guard (1...12).contains(m), (1...lengths[m - 1]).contains(d) else { return nil }
+    return AnnualDate(month: m, day: d)
+}
+
 func localDate(_ text: String) -> LocalDate? {
     let u = Array(text.utf8)
     guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }

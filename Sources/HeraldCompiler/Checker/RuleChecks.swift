@@ -18,7 +18,10 @@ struct CheckedRule {
     var from: [String]?
     var fromNode: Node?
     var condition: Expression?
+    var conditionSource: String?
     var whereNode: Node?
+    var cancelIf: Expression?
+    var cancelIfNode: Node?
     var locations: [String]?
     var locationsNode: Node?
     var regions: [String]?
@@ -47,7 +50,8 @@ struct CheckedRule {
         return Rule(
             id: id, index: index, kind: kind, toStatuses: to, fromStatuses: from, condition: condition,
             locations: locations, regions: regions, channels: channels, fallback: fallback, delay: delay,
-            workHours: workHours, template: template, active: active)
+            workHours: workHours, template: template, active: active, cancelIf: cancelIf,
+            conditionSource: conditionSource)
     }
 }
 
@@ -55,7 +59,7 @@ struct CheckedRule {
 extension RuleSetChecker {
     static let ruleKeys = [
         "id", "on", "remind", "before", "to", "from", "where", "locations", "regions", "channel", "fallback",
-        "delay", "work_hours", "template", "active",
+        "delay", "work_hours", "template", "active", "cancel_if",
     ]
     static let triggerNames = Trigger.allCases.map(\.rawValue)
     static let channelNames = Channel.allCases.map(\.rawValue)
@@ -93,6 +97,7 @@ extension RuleSetChecker {
         checkWhere(m, &rule)
         checkChannels(m, &rule)
         checkTiming(m, &rule)
+        checkCancelIf(m, &rule)
         if let t = required("template", in: m, context: rule.context, owner: nil), let name = string(t, for: "template") {
             rule.templateNode = t
             if definitions.contains(name, kind: .template) {
@@ -332,7 +337,44 @@ extension RuleSetChecker {
         guard let scope = rule.scope else { return }
         let (expression, issues) = ExpressionSyntax.check(text, scope: scope)
         for issue in issues { report(issue.diagnostic(in: node)) }
-        if let expression { rule.condition = expression } else { rule.complete = false }
+        if let expression {
+            rule.condition = expression
+            rule.conditionSource = text
+        } else {
+            rule.complete = false
+        }
+    }
+
+    /// `cancel_if` (SPEC §5): an expression typed like `where`, allowed only on
+    /// event rules with a `delay` (else `filter-not-applicable`, SPEC §11).
+    private mutating func checkCancelIf(_ m: KeyedMapping, _ rule: inout CheckedRule) {
+        guard let pair = m.pair("cancel_if"), !pair.value.isNull else { return }
+        rule.cancelIfNode = pair.value
+        if m["remind"] != nil && m["on"] == nil {
+            report(.error(
+                "filter-not-applicable",
+                "'cancel_if' applies only to event rules with a 'delay', not to reminders "
+                    + "(a reminder is cancelled when its rule no longer applies)",
+                at: pair.key.range))
+            rule.complete = false
+            return
+        }
+        if m["on"] != nil && m["remind"] == nil && m["delay"] == nil {
+            report(.error(
+                "filter-not-applicable",
+                "'cancel_if' applies only to rules with a 'delay': \(rule.context) sends at once, so nothing is pending to cancel",
+                at: pair.key.range))
+            rule.complete = false
+            return
+        }
+        guard let text = string(pair.value, for: "cancel_if") else {
+            rule.complete = false
+            return
+        }
+        guard let scope = rule.scope else { return }
+        let (expression, issues) = ExpressionSyntax.check(text, scope: scope, key: "cancel_if")
+        for issue in issues { report(issue.diagnostic(in: pair.value)) }
+        if let expression { rule.cancelIf = expression } else { rule.complete = false }
     }
 
     private mutating func checkChannels(_ m: KeyedMapping, _ rule: inout CheckedRule) {

@@ -18,8 +18,9 @@ public enum ExpressionSyntax {
     /// (`type-mismatch`), status/enum literals not in their list
     /// (`unknown-status`), syntax errors (`expression-syntax`), each at the
     /// offending token (Unicode-scalar indices into `text`). Returns the
-    /// checked expression when there is no error.
-    public static func check(_ text: String, scope: FieldScope) -> (Expression?, [LocalIssue]) {
+    /// checked expression when there is no error. `key` names the rule key
+    /// the text stands under (`where`, `cancel_if`) in messages.
+    public static func check(_ text: String, scope: FieldScope, key: String = "where") -> (Expression?, [LocalIssue]) {
         let s = Array(text.unicodeScalars)
         let syntax: ExpressionNode
         switch parse(s) {
@@ -32,7 +33,7 @@ public enum ExpressionSyntax {
         case .bool, .unknown: break
         default:
             checker.mismatch(
-                "a `where` condition must be bool, but this is \(top.type.name) ('\(checker.excerpt(syntax))')",
+                "a `\(key)` condition must be bool, but this is \(top.type.name) ('\(checker.excerpt(syntax))')",
                 syntax.from, syntax.to)
         }
         let hasError = checker.issues.contains { $0.severity == .error }

@@ -89,6 +89,8 @@ public struct Rule: Sendable, Hashable, Codable {
     public var fromStatuses: [String]?
     /// `where`, checked to be bool.
     public var condition: Expression?
+    /// `where` as written, for messages (`--explain` says which condition did not hold).
+    public var conditionSource: String?
     /// `locations` filter (nil: any).
     public var locations: [String]?
     /// `regions` filter (nil: any; present: client must be in one of them).
@@ -105,13 +107,19 @@ public struct Rule: Sendable, Hashable, Codable {
     public var template: String
     /// `active` (default true).
     public var active: Bool
+    /// `cancel_if` (SPEC §5): while a delayed send of this rule is pending, a
+    /// later event of the same entity for which it holds cancels the send.
+    /// Only on event rules with a `delay`; checked to be bool against the
+    /// rule's trigger, like `condition`.
+    public var cancelIf: Expression?
 
     /// Creates a rule.
     public init(
         id: String, index: Int, kind: RuleKind, toStatuses: [String]? = nil, fromStatuses: [String]? = nil,
         condition: Expression? = nil, locations: [String]? = nil, regions: [String]? = nil,
         channels: [Channel], fallback: Channel? = nil, delay: Duration = .zero,
-        workHours: WorkHoursPolicy? = nil, template: String, active: Bool = true
+        workHours: WorkHoursPolicy? = nil, template: String, active: Bool = true, cancelIf: Expression? = nil,
+        conditionSource: String? = nil
     ) {
         self.id = id
         self.index = index
@@ -127,6 +135,8 @@ public struct Rule: Sendable, Hashable, Codable {
         self.workHours = workHours
         self.template = template
         self.active = active
+        self.cancelIf = cancelIf
+        self.conditionSource = conditionSource
     }
 }
 

@@ -45,6 +45,9 @@ public enum DiagnosticCatalog {
         Entry(code: "sms-too-long", severity: .warning, summary: "The literal text of an SMS needs more than one segment"),
         Entry(code: "unused-template", severity: .warning, summary: "A template no rule uses"),
         Entry(code: "unused-calendar", severity: .warning, summary: "A calendar no location or region uses"),
+        Entry(
+            code: "zone-mismatch", severity: .warning,
+            summary: "A location or region whose timezone differs from its calendar's"),
         Entry(code: "duplicate-notification", severity: .warning, summary: "Two rules with the same trigger, filters, channel and timing"),
         Entry(code: "unreachable-rule", severity: .warning, summary: "A rule whose filters can never all hold"),
     ]

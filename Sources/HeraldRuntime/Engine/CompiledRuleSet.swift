@@ -32,6 +32,7 @@ final class SharedCalendar: Sendable {
     func isOpen(at instant: Int64) -> Bool { calendar.isOpen(at: instant) }
     func nextOpening(atOrAfter instant: Int64) -> Int64? { calendar.nextOpening(atOrAfter: instant) }
     func latestOpenMinute(before instant: Int64) -> Int64? { calendar.latestOpenMinute(before: instant) }
+    func closedDate(at instant: Int64) -> LocalDate? { calendar.closedDate(at: instant) }
 }
 
 /// A rule with its filters turned into look-up tables.
@@ -51,6 +52,8 @@ final class CompiledRule: Sendable {
     let toMask: [Bool]?
     let fromMask: [Bool]?
     let condition: CompiledExpression?
+    /// `cancel_if`, evaluated on later events of the entity of a pending send.
+    let cancelIf: CompiledExpression?
     /// Index into `CompiledRuleSet.templates` (-1: unknown template).
     let template: Int
     /// `RULE/`, the start of every key of this rule.
@@ -60,7 +63,7 @@ final class CompiledRule: Sendable {
 
     init(
         rule: Rule, kind: Kind, locationMask: [Bool]?, regionMask: [Bool]?, toMask: [Bool]?, fromMask: [Bool]?,
-        condition: CompiledExpression?, template: Int, keyPrefix: String
+        condition: CompiledExpression?, cancelIf: CompiledExpression? = nil, template: Int, keyPrefix: String
     ) {
         self.rule = rule
         self.kind = kind
@@ -69,6 +72,7 @@ final class CompiledRule: Sendable {
         self.toMask = toMask
         self.fromMask = fromMask
         self.condition = condition
+        self.cancelIf = cancelIf
         self.template = template
         self.keyPrefix = keyPrefix
     }
@@ -335,6 +339,7 @@ public final class CompiledRuleSet: Sendable {
                     toMask: mask(rule.toStatuses, statuses, count: statusCount),
                     fromMask: mask(rule.fromStatuses, statuses, count: statusCount),
                     condition: rule.condition.map { CompiledExpression($0, resolver: resolver) },
+                    cancelIf: rule.cancelIf.map { CompiledExpression($0, resolver: resolver) },
                     template: templateIndex[rule.template] ?? -1,
                     keyPrefix: rule.id + "/"))
         }

@@ -124,12 +124,14 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
 
     /// A send record whose generated texts are already in `texts`.
     init(
-        event: String, decision: Decision, rule: String, channel: Channel, to: String, texts: RecordTexts,
-        sendAtSeconds: Int64, replyTo: String? = nil, attachments: [Attachment]? = nil, segments: Int?, late: Bool
+        event: String, decision: Decision, rule: String, message: String? = nil, channel: Channel, to: String,
+        texts: RecordTexts, sendAtSeconds: Int64, replyTo: String? = nil, attachments: [Attachment]? = nil, segments: Int?,
+        late: Bool
     ) {
         self.event = event
         self.decision = decision
         self.rule = rule
+        self.message = message
         self.channel = channel
         self.to = to
         self.texts = texts

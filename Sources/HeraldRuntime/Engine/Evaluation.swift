@@ -23,6 +23,8 @@ final class EventContext {
     var sms: Deliverability?
     /// Sends of this event noted in `RuntimeState.plannedSends`.
     var plannedSends = 0
+    /// Whether the entity has pending `cancel_if` sends this event must check.
+    var checksPendingSends = false
     /// The last instant written as `send_at`, its offset and wall time
     /// (the records of one event mostly share it).
     private var lastAt: Int64 = .min
@@ -98,7 +100,9 @@ final class EventContext {
 /// When a channel's message goes out (an instant with its fraction of a
 /// second; the offset is not used), or why it does not.
 enum Timing {
-    case at(Timestamp, late: Bool)
+    /// Send at this instant; `deferred` says from when and why when
+    /// `work_hours: defer` moved it (SPEC §9 `message`).
+    case at(Timestamp, late: Bool, deferred: String?)
     case skip(reason: String, message: String)
 }
 
@@ -216,6 +220,22 @@ extension Runtime {
         let entityID = event.string(info.idSlot) ?? ""
         let reference = EntityReference(entity: entity, id: entityID)
 
+        // Pending `cancel_if` sends of the entity (SPEC §5): those no longer
+        // pending, or whose rule is gone or lost its `cancel_if`, are dropped;
+        // the rules of the others are applied (first their cancel check).
+        var pendingRules: [Int32] = []
+        if !state.pendingSends.isEmpty, var sends = state.pendingSends[reference] {
+            sends.removeAll { send in
+                guard send.isPending(at: event.occurredAt), let i = c.ruleIndex[send.rule], c.rules[i].cancelIf != nil else {
+                    return true
+                }
+                pendingRules.append(Int32(i))
+                return false
+            }
+            state.pendingSends[reference] = sends.isEmpty ? nil : sends
+            context.checksPendingSends = !sends.isEmpty
+        }
+
         if explain {
             for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
             return
@@ -235,6 +255,7 @@ extension Runtime {
             }
             for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
         }
+        candidates.append(contentsOf: pendingRules)
         if candidates.count > 1 { candidates.sort() }
         var last: Int32 = -1
         for i in candidates where i != last {
@@ -249,26 +270,52 @@ extension Runtime {
         into out: inout [DecisionRecord]
     ) {
         let rule = compiled.rules[index]
+        if context.checksPendingSends { cancelPendingSends(rule, context, reference, state: &state, into: &out) }
         switch rule.kind {
         case .event(let trigger):
             // Candidates from the index already passed active, trigger,
             // locations, regions and to (their bucket says so); --explain
             // looks at every rule and checks every filter.
-            let failed = explain ? eventFilterFailure(rule, trigger, context) : indexedEventFilterFailure(rule, context)
+            // A rule applied for its pending `cancel_if` sends may not be in
+            // the event's buckets: it checks every filter too.
+            let failed = explain || context.checksPendingSends
+                ? eventFilterFailure(rule, trigger, context) : indexedEventFilterFailure(rule, context)
             if let failed {
                 if explain { out.append(none(rule, context, failed)) }
                 return
             }
-            _ = deliver(rule, context, subject: context.event.id, reminder: nil, state: &state, into: &out)
+            _ = deliver(rule, context, reference, subject: context.event.id, reminder: nil, state: &state, into: &out)
         case .reminder(let entity, let slot, let field, let before):
             applyReminder(rule, entity, slot, field, before, context, reference, state: &state, explain: explain, into: &out)
         }
     }
 
+    /// Cancels the pending sends `rule` planned for the event's entity when
+    /// its `cancel_if` holds on this event (SPEC §5): one `cancel` per send,
+    /// reason `cancel-if`, in planning order, before the rule's other records.
+    private func cancelPendingSends(
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState,
+        into out: inout [DecisionRecord]
+    ) {
+        guard let condition = rule.cancelIf, var sends = state.pendingSends[reference],
+            sends.contains(where: { $0.rule == rule.id }), ExpressionEvaluator.isTrue(condition, context)
+        else { return }
+        for send in sends where send.rule == rule.id {
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .cancel, rule: rule.id, reason: "cancel-if", channel: send.channel,
+                    key: send.key))
+            state.planned[send.key] = nil
+        }
+        sends.removeAll { $0.rule == rule.id }
+        state.pendingSends[reference] = sends.isEmpty ? nil : sends
+    }
+
     /// The first failing filter of an event rule (SPEC §8.2), or nil.
     private func eventFilterFailure(_ rule: CompiledRule, _ trigger: Trigger, _ context: EventContext) -> String? {
         if !rule.rule.active { return "inactive" }
-        if trigger != context.event.trigger || context.noChange { return "trigger" }
+        if trigger != context.event.trigger { return "trigger" }
+        if context.noChange { return "no-change" }
         return placeAndConditionFailure(rule, context, checkStatuses: true)
     }
 
@@ -341,16 +388,18 @@ extension Runtime {
         var cancelReason: String?
         var value: Timestamp?
         var failed: String?
+        let hasValue: Bool
+        if case .datetime? = event[slot] { hasValue = true } else { hasValue = false }
         if event.trigger == .workOrderClosed && entity == .workOrder {
             cancelReason = "closed"
-            if explain { failed = filterFailure() }
+            if explain { failed = filterFailure() ?? (hasValue ? nil : "unscheduled") }
         } else if case .datetime(let t)? = event[slot] {
             value = t
             failed = filterFailure()
             if failed != nil { cancelReason = "no-longer-applies" }
         } else {
             cancelReason = "unscheduled"
-            if explain { failed = filterFailure() }
+            if explain { failed = filterFailure() ?? "unscheduled" }
         }
         if explain, let failed { out.append(none(rule, context, failed)) }
 
@@ -391,7 +440,7 @@ extension Runtime {
             }
         }
         let sends = deliver(
-            rule, context, subject: reference.id, reminder: (field, value, before), alreadySent: made,
+            rule, context, reference, subject: reference.id, reminder: (field, value, before), alreadySent: made,
             rescheduled: rescheduled, state: &state, into: &out)
         state.reminders[reference, default: [:]][rule.id] = ReminderPlan(
             value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
@@ -409,7 +458,7 @@ extension Runtime {
     /// whole plan, all cancels come first, in channel order; a channel that
     /// gets no record this time (an unused fallback) is cancelled at the end.
     private func deliver(
-        _ rule: CompiledRule, _ context: EventContext, subject: String,
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, subject: String,
         reminder: (field: String, value: Timestamp, before: Duration)?, alreadySent: [PlannedReminder] = [],
         rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
     ) -> [PlannedReminder] {
@@ -474,7 +523,7 @@ extension Runtime {
                     timing = eventTiming(rule, context)
                 }
             }
-            guard case .at(let at, let late)? = timing else {
+            guard case .at(let at, let late, let deferred)? = timing else {
                 if case .skip(let reason, let message)? = timing { out.append(skip(rule, context, channel, reason, message)) }
                 return
             }
@@ -491,14 +540,21 @@ extension Runtime {
                 out.append(skip(rule, context, channel, "duplicate", "the reminder with key '\(key())' was already sent"))
                 return
             }
-            appendSend(rule, context, channel, address: address, at: at, late: late, subject: subject, to: &out)
+            appendSend(
+                rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: subject, to: &out)
             if reminder != nil {
                 sends.append(PlannedReminder(channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
-            } else if at.seconds > context.occurred {
-                // Planned sends are kept in whole seconds: their keys contain
-                // the event id, so the duplicate check never needs the fraction.
-                state.notePlannedSend(key(), at: at.seconds)
-                context.plannedSends += 1
+            } else {
+                if at.seconds > context.occurred {
+                    // Planned sends are kept in whole seconds: their keys contain
+                    // the event id, so the duplicate check never needs the fraction.
+                    state.notePlannedSend(key(), at: at.seconds)
+                    context.plannedSends += 1
+                }
+                if rule.cancelIf != nil, (at.seconds, at.nanoseconds) > (context.event.occurredAt.seconds, context.event.occurredAt.nanoseconds) {
+                    state.pendingSends[reference, default: []].append(
+                        PendingSend(rule: rule.id, key: key(), channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
+                }
             }
         }
 
@@ -553,8 +609,8 @@ extension Runtime {
         var at = context.event.occurredAt
         at.offset = 0
         if !rule.rule.delay.isZero { at.seconds = rule.rule.delay.added(to: at.seconds, in: context.zone) }
-        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: false) }
-        if calendar.isOpen(at: at.seconds) { return .at(at, late: false) }
+        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: false, deferred: nil) }
+        if calendar.isOpen(at: at.seconds) { return .at(at, late: false, deferred: nil) }
         switch policy {
         case .drop:
             return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
@@ -563,7 +619,7 @@ extension Runtime {
                 return .skip(
                     reason: "outside-work-hours", message: "calendar '\(calendar.id)' has no working hours in the next two years")
             }
-            return .at(Timestamp(seconds: next), late: false)
+            return .at(Timestamp(seconds: next), late: false, deferred: deferralNote(at, calendar, context))
         }
     }
 
@@ -585,8 +641,8 @@ extension Runtime {
             at = occurredAt
             late = true
         }
-        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: late) }
-        if calendar.isOpen(at: at.seconds) { return .at(at, late: late) }
+        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: late, deferred: nil) }
+        if calendar.isOpen(at: at.seconds) { return .at(at, late: late, deferred: nil) }
         switch policy {
         case .drop:
             return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
@@ -595,13 +651,22 @@ extension Runtime {
             // the minute of `at`'s own second qualifies (it is earlier).
             let bound = at.nanoseconds > 0 ? at.seconds &+ 1 : at.seconds
             if !late, let earlier = calendar.latestOpenMinute(before: bound), Timestamp(seconds: earlier) >= occurredAt {
-                return .at(Timestamp(seconds: earlier), late: false)
+                return .at(Timestamp(seconds: earlier), late: false, deferred: deferralNote(at, calendar, context))
             }
-            if calendar.isOpen(at: occurredAt.seconds) { return .at(occurredAt, late: true) }
+            if calendar.isOpen(at: occurredAt.seconds) {
+                return .at(occurredAt, late: true, deferred: deferralNote(at, calendar, context))
+            }
             return .skip(
                 reason: "outside-work-hours",
                 message: "no working time of calendar '\(calendar.id)' between the event and \(at.formatted(in: context.zone))")
         }
+    }
+
+    /// `deferred from TIME: outside working hours` / `…: closed on DATE`
+    /// (SPEC §9): the planned instant and why the calendar moved it.
+    private func deferralNote(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
+        let why = calendar.closedDate(at: at.seconds).map { "closed on " + RFC3339.dateText($0) } ?? "outside working hours"
+        return "deferred from \(at.formatted(in: context.zone)): \(why)"
     }
 
     private func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
@@ -611,7 +676,60 @@ extension Runtime {
     // MARK: Records
 
     private func none(_ rule: CompiledRule, _ context: EventContext, _ reason: String) -> DecisionRecord {
-        DecisionRecord(event: context.event.id, decision: .none, rule: rule.id, reason: reason)
+        DecisionRecord(
+            event: context.event.id, decision: .none, rule: rule.id, reason: reason,
+            message: noneMessage(rule, context, reason))
+    }
+
+    /// What did not hold, in plain words (SPEC §9 `none` message): the
+    /// event's value and what the rule asks for; a status outside its
+    /// entity's list is named as such.
+    private func noneMessage(_ rule: CompiledRule, _ context: EventContext, _ reason: String) -> String {
+        let event = context.event
+        let entity = event.trigger.entity.rawValue
+        let info = compiled.triggers[CompiledRuleSet.code(event.trigger)]
+        func list(_ names: [String]?) -> String { (names ?? []).joined(separator: ", ") }
+        switch reason {
+        case "inactive":
+            return "rule '\(rule.id)' is switched off (active: false)"
+        case "trigger":
+            switch rule.kind {
+            case .event(let trigger):
+                return "the event is \(event.trigger.rawValue); the rule is on \(trigger.rawValue)"
+            case .reminder(let remindEntity, _, let field, _):
+                return "the event is \(event.trigger.rawValue), not a \(remindEntity.rawValue) event; the rule reminds of \(field)"
+            }
+        case "no-change":
+            let status = event.string(info.statusSlot) ?? ""
+            return "\(entity).status '\(status)' is the same as its previous_status: the status did not change"
+        case "locations":
+            let name = context.location?.place.id ?? event.location ?? ""
+            return "location '\(name)' is not one of the rule's locations (\(list(rule.rule.locations)))"
+        case "regions":
+            let wanted = "the rule is for regions (\(list(rule.rule.regions)))"
+            guard let name = event.string(compiled.layout.clientRegion) else {
+                return "the client has no region (client.region); \(wanted)"
+            }
+            if context.region == nil { return "client.region '\(name)' is not a declared region; \(wanted)" }
+            return "client.region '\(name)' is not one of the rule's regions (\(list(rule.rule.regions)))"
+        case "to":
+            let status = event.string(info.statusSlot) ?? ""
+            if context.status < 0 { return "status '\(status)' is not a \(entity) status" }
+            return "status '\(status)' is not one of the rule's 'to' statuses (\(list(rule.rule.toStatuses)))"
+        case "from":
+            guard let previous = event.string(info.previousStatusSlot) else {
+                return "the event has no \(entity).previous_status; the rule's 'from' is (\(list(rule.rule.fromStatuses)))"
+            }
+            if context.previousStatus < 0 { return "previous_status '\(previous)' is not a \(entity) status" }
+            return "previous_status '\(previous)' is not one of the rule's 'from' statuses (\(list(rule.rule.fromStatuses)))"
+        case "where":
+            return "'where' does not hold: \(rule.rule.conditionSource ?? "the condition is false")"
+        case "unscheduled":
+            if case .reminder(_, _, let field, _) = rule.kind { return "the event has no \(field): nothing to remind of" }
+            return "the event has no value to remind of"
+        default:
+            return reason
+        }
     }
 
     private func skip(_ rule: CompiledRule, _ context: EventContext, _ channel: Channel?, _ reason: String, _ message: String)
@@ -631,7 +749,7 @@ extension Runtime {
     /// Appends a `send` record to `out` (built in place: no copy of the record).
     private func appendSend(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
-        subject keySubject: String, to out: inout [DecisionRecord]
+        deferred: String?, subject keySubject: String, to out: inout [DecisionRecord]
     ) {
         let c = compiled
         let parts = rule.template >= 0 && rule.template < c.templates.count
@@ -645,8 +763,8 @@ extension Runtime {
         case .sms:
             out.append(
                 DecisionRecord(
-                    event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                    sendAtSeconds: at.seconds, segments: segments, late: late))
+                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
+                    texts: texts, sendAtSeconds: at.seconds, segments: segments, late: late))
         case .email:
             var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
@@ -655,8 +773,8 @@ extension Runtime {
             }
             out.append(
                 DecisionRecord(
-                    event: context.event.id, decision: .send, rule: rule.id, channel: channel, to: address, texts: texts,
-                    sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
+                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
+                    texts: texts, sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
                     attachments: attachments, segments: nil, late: late))
         }
     }

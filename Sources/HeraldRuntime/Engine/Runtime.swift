@@ -42,12 +42,14 @@ public struct Runtime: Sendable {
     // MARK: Parsing
 
     /// Reads one NDJSON line (without its newline; a trailing `\r` is fine).
+    /// A `reject` carries `line` = `lineNumber`; a host that reads a single
+    /// JSON event (not NDJSON) clears it.
     public func parse(line: UnsafeRawBufferPointer, lineNumber: Int) -> LineParse {
         switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
         case .blank: return .blank
         case .event(let e): return .event(e)
         case .malformed(let error): return .rejected(Runtime.malformed(error, lineNumber: lineNumber))
-        case .invalid(let id, let message): return .rejected(Runtime.invalid(id: id, message: message))
+        case .invalid(let id, let message): return .rejected(Runtime.invalid(id: id, message: message, lineNumber: lineNumber))
         }
     }
 
@@ -57,8 +59,8 @@ public struct Runtime: Sendable {
             message: "line \(lineNumber), byte \(error.offset + 1): \(error.message)", line: lineNumber)
     }
 
-    static func invalid(id: String?, message: String) -> DecisionRecord {
-        DecisionRecord(event: id, decision: .reject, reason: "invalid-event", message: message)
+    static func invalid(id: String?, message: String, lineNumber: Int) -> DecisionRecord {
+        DecisionRecord(event: id, decision: .reject, reason: "invalid-event", message: message, line: lineNumber)
     }
 
     /// Reads one NDJSON line given as bytes.
@@ -74,16 +76,21 @@ public struct Runtime: Sendable {
 
     // MARK: Processing
 
-    /// Parses and evaluates one NDJSON line, appending its records to `records`.
+    /// Parses and evaluates one NDJSON line, appending its records to
+    /// `records`. Every `reject` record carries `line` = `lineNumber` (SPEC §9).
     public func process(
         line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
         into records: inout [DecisionRecord]
     ) {
         switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
         case .blank: return
-        case .event(let e): evaluate(e, state: &state, explain: explain, into: &records)
+        case .event(let e):
+            let first = records.count
+            evaluate(e, state: &state, explain: explain, into: &records)
+            // A reject (unknown-location, duplicate-event) is the event's only record.
+            if records.count == first + 1, records[first].decision == .reject { records[first].line = lineNumber }
         case .malformed(let error): records.append(Runtime.malformed(error, lineNumber: lineNumber))
-        case .invalid(let id, let message): records.append(Runtime.invalid(id: id, message: message))
+        case .invalid(let id, let message): records.append(Runtime.invalid(id: id, message: message, lineNumber: lineNumber))
         }
     }
 
@@ -119,16 +126,26 @@ public struct Runtime: Sendable {
         return records
     }
 
-    /// Evaluates a parsed event (SPEC §8.1 steps 3–5) and returns its records.
-    public func process(event: ParsedEvent, state: inout RuntimeState, explain: Bool = false) -> [DecisionRecord] {
+    /// Evaluates a parsed event (SPEC §8.1 steps 3–5) and returns its
+    /// records. A `reject` (unknown-location, duplicate-event) carries
+    /// `line` = `lineNumber` when one is given (the event came from NDJSON).
+    public func process(
+        event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, lineNumber: Int? = nil
+    ) -> [DecisionRecord] {
         var records: [DecisionRecord] = []
-        evaluate(event, state: &state, explain: explain, into: &records)
+        process(event: event, state: &state, explain: explain, lineNumber: lineNumber, into: &records)
         return records
     }
 
-    /// Evaluates a parsed event, appending its records to `records`.
-    public func process(event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, into records: inout [DecisionRecord]) {
+    /// Evaluates a parsed event, appending its records to `records` (`line`
+    /// on a reject as in `process(event:state:explain:lineNumber:)`).
+    public func process(
+        event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, lineNumber: Int? = nil,
+        into records: inout [DecisionRecord]
+    ) {
+        let first = records.count
         evaluate(event, state: &state, explain: explain, into: &records)
+        if let lineNumber, records.count == first + 1, records[first].decision == .reject { records[first].line = lineNumber }
     }
 
     // MARK: Entities

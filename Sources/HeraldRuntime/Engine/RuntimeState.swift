@@ -49,6 +49,14 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     }
     /// Reminder plans per entity (`work_order` + id), then per rule id.
     public var reminders: [EntityReference: [String: ReminderPlan]] = [:]
+    /// Pending delayed sends of rules with `cancel_if` (SPEC §5), per entity
+    /// (the work order, lead or service request of the event that planned
+    /// them), in the order they were planned. Every later event of the entity
+    /// evaluates each send's rule's `cancel_if`; a send that is cancelled, or
+    /// no longer pending at that event's `occurred_at`, is dropped. A host
+    /// that keeps state per entity (SPEC §12.2) loads and saves
+    /// `pendingSends[entity]` together with `reminders[entity]`.
+    public var pendingSends: [EntityReference: [PendingSend]] = [:]
     /// The latest `occurred_at` seen (seconds), used to drop due sends.
     public var latestOccurredAt: Int64 = .min
 
@@ -71,6 +79,16 @@ public struct RuntimeState: Sendable, Equatable, Codable {
         if planned.isEmpty { keysAreOfProcessedEvents = true }
     }
 
+    /// Drops pending `cancel_if` sends due at or before `instant` (seconds
+    /// since 1970): they can no longer be cancelled. Evaluation drops them
+    /// itself at the entity's next event; this bounds entities never seen again.
+    public mutating func dropPendingSends(dueAtOrBefore instant: Int64) {
+        for (entity, sends) in pendingSends {
+            let kept = sends.filter { $0.sendAt > instant }
+            pendingSends[entity] = kept.isEmpty ? nil : kept
+        }
+    }
+
     /// Records a delayed send and keeps the table bounded by pending sends.
     mutating func notePlannedSend(_ key: String, at instant: Int64) {
         planned[key] = instant
@@ -81,17 +99,31 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     }
 
     /// Two states are equal when they carry the same processed ids, planned
-    /// sends, reminder plans and latest event time (bookkeeping limits aside).
+    /// sends, reminder plans, pending `cancel_if` sends and latest event time
+    /// (bookkeeping limits aside).
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
         a.processedEventIDs == b.processedEventIDs && a.plannedSends == b.plannedSends && a.reminders == b.reminders
-            && a.latestOccurredAt == b.latestOccurredAt
+            && a.pendingSends == b.pendingSends && a.latestOccurredAt == b.latestOccurredAt
     }
 
     enum CodingKeys: String, CodingKey {
         case processedEvents = "processed_events"
         case plannedSends = "planned_sends"
         case reminders
+        case pendingSends = "pending_sends"
         case latestOccurredAt = "latest_occurred_at"
+    }
+
+    struct StoredPendingSends: Codable {
+        var entity: Entity
+        var entityID: String
+        var sends: [PendingSend]
+
+        enum CodingKeys: String, CodingKey {
+            case entity
+            case entityID = "entity_id"
+            case sends
+        }
     }
 
     struct StoredReminder: Codable {
@@ -117,10 +149,16 @@ public struct RuntimeState: Sendable, Equatable, Codable {
         for r in try c.decode([StoredReminder].self, forKey: .reminders) {
             reminders[EntityReference(entity: r.entity, id: r.entityID), default: [:]][r.rule] = r.plan
         }
+        // States written before `cancel_if` have no pending sends.
+        for p in try c.decodeIfPresent([StoredPendingSends].self, forKey: .pendingSends) ?? [] {
+            pendingSends[EntityReference(entity: p.entity, id: p.entityID), default: []].append(contentsOf: p.sends)
+        }
         plannedSendsLimit = max(1024, planned.count * 2)
     }
 
-    /// Encodes the state deterministically (sorted).
+    /// Encodes the state deterministically (sorted; pending sends of an
+    /// entity in planning order). `pending_sends` is written only when
+    /// there are some, so states without them read as before.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(processedEventIDs.sorted(), forKey: .processedEvents)
@@ -134,6 +172,66 @@ public struct RuntimeState: Sendable, Equatable, Codable {
         }
         stored.sort { ($0.entity.rawValue, $0.entityID, $0.rule) < ($1.entity.rawValue, $1.entityID, $1.rule) }
         try c.encode(stored, forKey: .reminders)
+        if !pendingSends.isEmpty {
+            let pending = pendingSends.map { StoredPendingSends(entity: $0.key.entity, entityID: $0.key.id, sends: $0.value) }
+                .sorted { ($0.entity.rawValue, $0.entityID) < ($1.entity.rawValue, $1.entityID) }
+            try c.encode(pending, forKey: .pendingSends)
+        }
+    }
+}
+
+/// A delayed `send` of an event rule with `cancel_if` (SPEC §5), kept while
+/// it is pending so that later events of its entity can cancel it.
+public struct PendingSend: Sendable, Hashable, Codable {
+    /// The rule that planned it.
+    public var rule: String
+    /// Its key (`RULE/EVENT-ID/CHANNEL`, SPEC §8.5), repeated in the `cancel` record.
+    public var key: String
+    /// The channel.
+    public var channel: Channel
+    /// When it is sent (seconds since 1970).
+    public var sendAt: Int64
+    /// The fraction of a second of `sendAt`.
+    public var sendAtNanoseconds: Int32
+
+    /// Creates a pending send.
+    public init(rule: String, key: String, channel: Channel, sendAt: Int64, sendAtNanoseconds: Int32 = 0) {
+        self.rule = rule
+        self.key = key
+        self.channel = channel
+        self.sendAt = sendAt
+        self.sendAtNanoseconds = sendAtNanoseconds
+    }
+
+    /// Whether the send is still pending at `instant`: its time is later.
+    public func isPending(at instant: Timestamp) -> Bool {
+        (sendAt, sendAtNanoseconds) > (instant.seconds, instant.nanoseconds)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rule, key, channel
+        case sendAt = "send_at"
+        case sendAtNanoseconds = "send_at_nanoseconds"
+    }
+
+    /// Decodes a pending send (the fraction is written only when not zero).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rule = try c.decode(String.self, forKey: .rule)
+        key = try c.decode(String.self, forKey: .key)
+        channel = try c.decode(Channel.self, forKey: .channel)
+        sendAt = try c.decode(Int64.self, forKey: .sendAt)
+        sendAtNanoseconds = try c.decodeIfPresent(Int32.self, forKey: .sendAtNanoseconds) ?? 0
+    }
+
+    /// Encodes the pending send; the fraction only when not zero.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(key, forKey: .key)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(sendAt, forKey: .sendAt)
+        if sendAtNanoseconds != 0 { try c.encode(sendAtNanoseconds, forKey: .sendAtNanoseconds) }
     }
 }
 

@@ -41,6 +41,15 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 /// RFC 3339 only mentions in a note, is rejected), seconds are required, a
 /// leap second (`:60`) is rejected, and the day must exist in its month.
 public enum RFC3339 {
+    /// `YYYY-MM-DD` of a date (the date part of RFC 3339).
+    static func dateText(_ date: LocalDate) -> String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return pad(date.year, 4) + "-" + pad(date.month, 2) + "-" + pad(date.day, 2)
+    }
+
     /// Parses `2026-04-07T13:00:00-03:00` (also `Z`, fractional seconds,
     /// lowercase `t`/`z`). Returns nil for anything else, including a missing offset.
     public static func parse(_ text: Substring) -> Timestamp? {

@@ -18,6 +18,8 @@ public struct WorkingCalendar: Sendable {
     private let week: [[(start: Int64, end: Int64)]]
     /// Closed dates as days since 1970-01-01.
     private let closedDays: Set<Int>
+    /// Days closed every year, as `month * 32 + day`.
+    private let closedEveryYear: Set<Int>
     /// Whether any weekday has hours at all.
     private let hasHours: Bool
 
@@ -47,6 +49,7 @@ public struct WorkingCalendar: Sendable {
         }
         self.week = week
         self.closedDays = Set(spec.closed.filter(\.isGregorianDate).map(\.daysSince1970))
+        self.closedEveryYear = Set(spec.closedEveryYear.map { $0.month * 32 + $0.day })
         self.hasHours = week.contains { !$0.isEmpty }
     }
 
@@ -69,8 +72,26 @@ public struct WorkingCalendar: Sendable {
     /// The spans of a day (days since 1970), empty when closed.
     private func spans(ofDay day: Int) -> [(start: Int64, end: Int64)] {
         let spans = week[CivilDays.weekday(ofDay: day)]
-        if spans.isEmpty || closedDays.contains(day) { return [] }
+        if spans.isEmpty || isClosed(day: day) { return [] }
         return spans
+    }
+
+    /// Whether a day (days since 1970) is a `closed` date: that date, or
+    /// its month and day every year (February 29 exists only in leap years).
+    private func isClosed(day: Int) -> Bool {
+        if closedDays.contains(day) { return true }
+        if closedEveryYear.isEmpty { return false }
+        let date = CivilDays.civil(fromDays: day)
+        return closedEveryYear.contains(date.month * 32 + date.day)
+    }
+
+    /// The wall-clock date of `instant` in the calendar's zone when it is a
+    /// `closed` date (a holiday), else nil. Used to say why a send was deferred.
+    public func closedDate(at instant: Int64) -> LocalDate? {
+        let day = localDay(of: instant)
+        guard isClosed(day: day) else { return nil }
+        let date = CivilDays.civil(fromDays: day)
+        return LocalDate(year: date.year, month: date.month, day: date.day)
     }
 
     /// The start of the next working period at or after `instant` (`instant`

@@ -18,7 +18,8 @@ checks row counts table by table at the end. Needs `psql`.
 """
 import argparse, csv, io, os, sqlite3, subprocess, sys, tempfile, time
 
-TABLES = ["events", "processed_events", "decisions", "deliveries", "attempts", "rejects", "reminder_plans", "meta"]
+TABLES = ["events", "processed_events", "decisions", "deliveries", "attempts", "rejects", "reminder_plans", "pending_sends",
+          "meta"]
 BYTEA = {("events", "raw"), ("rejects", "raw")}
 BOOL = {("deliveries", "late")}
 SEQUENCES = {"events": "seq", "deliveries": "seq", "rejects": "seq"}

@@ -76,4 +76,51 @@ struct StoreTests {
         #expect(try await f.store.deliveries(q).items.allSatisfy { $0.status == .scheduled })
         #expect(try await f.store.rejects(RejectQuery()).items.isEmpty)
     }
+
+    static let quoteRules = """
+        herald: 1
+        statuses:
+          lead: [new, quoted, won, lost]
+        locations:
+          centro: {timezone: America/Sao_Paulo}
+        templates:
+          follow:
+            email: {subject: "Sua proposta", body: "Olá {{client.name}}, alguma dúvida sobre a proposta?"}
+        rules:
+          - id: quote-follow-up
+            on: lead.status_changed
+            to: quoted
+            delay: 3d
+            cancel_if: lead.status != "quoted"
+            channel: email
+            template: follow
+
+        """
+
+    static func lead(_ id: String, status: String, previous: String, at: Double) -> String {
+        """
+        {"id":"\(id)","type":"lead.status_changed","occurred_at":"\(ServiceFixture.iso(at))","location":"centro",\
+        "lead":{"id":"L-1","name":"Lead","status":"\(status)","previous_status":"\(previous)"},\
+        "client":{"id":"C-1","name":"Maria","email":"maria@example.com","accepts_email":true}}
+        """
+    }
+
+    @Test("cancel_if: a later event of the lead cancels the pending follow-up, from the state in the store", arguments: ServiceFixture.Backend.available)
+    func cancelIf(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend, rules: Self.quoteRules)
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        let first = String(decoding: try await f.server.intake(
+            body: Array(Self.lead("q1", status: "quoted", previous: "new", at: now - 60).utf8), ndjson: false), as: UTF8.self)
+        let ids: [String] = first.split(separator: "\n").compactMap {
+            ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["delivery"] as? String
+        }
+        let id = try #require(ids.first)
+        let second = String(decoding: try await f.server.intake(
+            body: Array(Self.lead("q2", status: "won", previous: "quoted", at: now - 30).utf8), ndjson: false), as: UTF8.self)
+        #expect(second.contains("\"decision\":\"cancel\"") && second.contains("\"reason\":\"cancel-if\""))
+        let d = try #require(try await f.store.delivery(id: id))
+        #expect(d.status == .cancelled)
+        #expect(d.reason == "cancel-if")
+    }
 }

@@ -88,6 +88,8 @@ public struct EventEvaluation: Sendable {
     public var cancels: [(key: String, reason: String, channel: Channel)]
     /// The entity's reminder plans after the event (processed events only).
     public var plans: [String: ReminderPlan]
+    /// The entity's pending `cancel_if` sends after the event.
+    public var pending: [PendingSend] = []
     /// The event's row.
     public var event: StoredEvent?
 }
@@ -115,9 +117,9 @@ public struct StoredEvent: Sendable {
 }
 
 /// Evaluates events against per-entity slices of the state (SPEC §12.2):
-/// a store reads whether the event id was processed and the entity's
-/// reminder plans, calls `evaluate`, and writes what it returns, all in the
-/// event's transaction. Pure: the same inputs give the same outputs but for
+/// a store reads whether the event id was processed, the entity's reminder
+/// plans and its pending `cancel_if` sends, calls `evaluate`, and writes
+/// what it returns, all in the event's transaction. Pure: the same inputs give the same outputs but for
 /// the delivery ids.
 public struct IntakeEvaluator: Sendable {
     /// The rule set in force.
@@ -179,18 +181,19 @@ public struct IntakeEvaluator: Sendable {
     /// entity's reminder plans; `newID` names each new delivery.
     public func evaluate(
         _ event: ParsedEvent, entity: EntityReference, raw: [UInt8], lineNumber: Int?, alreadyProcessed: Bool,
-        plans: [String: ReminderPlan], createdAt: Double, newID: () -> String
+        plans: [String: ReminderPlan], pending: [PendingSend] = [], createdAt: Double, newID: () -> String
     ) -> EventEvaluation {
         var state = RuntimeState()
         if alreadyProcessed { state.processedEventIDs = [event.id] }
         if !plans.isEmpty { state.reminders[entity] = plans }
+        if !pending.isEmpty { state.pendingSends[entity] = pending }
         var records = runtime.process(event: event, state: &state)
         if records.count == 1, records[0].decision == .reject {
             if lineNumber != nil { records[0].line = lineNumber }
             let duplicate = records[0].reason == "duplicate-event"
             return EventEvaluation(
                 records: records, outcome: duplicate ? .duplicate : .rejected, deliveries: [], cancels: [], plans: plans,
-                event: nil)
+                pending: pending, event: nil)
         }
         func text(_ entity: String, _ field: String) -> String? {
             if case .string(let s)? = event.value(FieldPath([entity, field])) { return s }
@@ -228,7 +231,7 @@ public struct IntakeEvaluator: Sendable {
             raw: raw)
         return EventEvaluation(
             records: records, outcome: .processed, deliveries: deliveries, cancels: cancels,
-            plans: state.reminders[entity] ?? [:], event: stored)
+            plans: state.reminders[entity] ?? [:], pending: state.pendingSends[entity] ?? [], event: stored)
     }
 }
 

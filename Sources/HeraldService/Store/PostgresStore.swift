@@ -115,7 +115,15 @@ public final class PostgresStore: HeraldStore {
                 PRIMARY KEY (entity_kind, entity_id, rule));
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """
-        )
+        ),
+        (
+            2,
+            """
+            CREATE TABLE pending_sends (
+                entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, sends TEXT NOT NULL,
+                PRIMARY KEY (entity_kind, entity_id));
+            """
+        ),
     ]
 
     /// Creates or upgrades the tables (one instance at a time: an advisory lock).
@@ -193,6 +201,16 @@ public final class PostgresStore: HeraldStore {
                 }
             }
 
+            var pending: [String: [PendingSend]] = [:]
+            if !keys.isEmpty {
+                let rows = try await conn.query(
+                    "SELECT entity_kind, entity_id, sends FROM pending_sends WHERE entity_kind || '/' || entity_id = ANY(\(keys)::text[])",
+                    logger: logger)
+                for try await (kind, id, sends) in rows.decode((String, String, String).self) {
+                    pending[kind + "/" + id] = try JSONDecoder().decode([PendingSend].self, from: Data(sends.utf8))
+                }
+            }
+
             var batch = Batch(now: now)
             var results: [[LineResult]] = []
             for lines in requests {
@@ -207,10 +225,11 @@ public final class PostgresStore: HeraldStore {
                     case .event(let event, let entity):
                         let key = Self.entityKey(entity)
                         let before = plans[key] ?? [:]
+                        let pendingBefore = pending[key] ?? []
                         let e = evaluator.evaluate(
                             event, entity: entity, raw: line.raw, lineNumber: line.lineNumber,
-                            alreadyProcessed: processed.contains(event.id), plans: before, createdAt: now,
-                            newID: { DeliveryID.make(now: now) })
+                            alreadyProcessed: processed.contains(event.id), plans: before, pending: pendingBefore,
+                            createdAt: now, newID: { DeliveryID.make(now: now) })
                         switch e.outcome {
                         case .duplicate, .blank:
                             out.append(LineResult(records: e.records, deliveryIDs: [:], outcome: .duplicate))
@@ -222,6 +241,10 @@ public final class PostgresStore: HeraldStore {
                             if before != e.plans {
                                 plans[key] = e.plans
                                 batch.changedPlans[key] = (entity, e.plans)
+                            }
+                            if pendingBefore != e.pending {
+                                pending[key] = e.pending
+                                batch.changedPending[key] = (entity, e.pending)
                             }
                             out.append(batch.add(e))
                         }
@@ -246,6 +269,7 @@ public final class PostgresStore: HeraldStore {
         var databaseCancels: [String: String] = [:]
         var cancelOrder: [String] = []
         var changedPlans: [String: (EntityReference, [String: ReminderPlan])] = [:]
+        var changedPending: [String: (EntityReference, [PendingSend])] = [:]
 
         init(now: Double) { self.now = now }
 
@@ -428,6 +452,24 @@ public final class PostgresStore: HeraldStore {
                 }
                 if rows.count > 0 {
                     try await rows.insert("INSERT INTO reminder_plans (entity_kind, entity_id, rule, plan) VALUES", conn, logger)
+                }
+            }
+            if !changedPending.isEmpty {
+                let keys = Array(changedPending.keys)
+                try await conn.query(
+                    "DELETE FROM pending_sends WHERE entity_kind || '/' || entity_id = ANY(\(keys)::text[])", logger: logger)
+                var rows = BulkRows(columns: 3)
+                let encoder = JSONEncoder()
+                for (_, (entity, sends)) in changedPending where !sends.isEmpty {
+                    let text = String(decoding: try encoder.encode(sends), as: UTF8.self)
+                    rows.add { b in
+                        b.append(entity.entity.rawValue)
+                        b.append(entity.id)
+                        b.append(text)
+                    }
+                }
+                if rows.count > 0 {
+                    try await rows.insert("INSERT INTO pending_sends (entity_kind, entity_id, sends) VALUES", conn, logger)
                 }
             }
         }

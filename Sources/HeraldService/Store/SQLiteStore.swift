@@ -79,6 +79,14 @@ public final class SQLiteStore: HeraldStore {
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("2: pending cancel_if sends per entity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pending_sends (
+                        entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, sends TEXT NOT NULL,
+                        PRIMARY KEY (entity_kind, entity_id)) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 
@@ -116,7 +124,14 @@ public final class SQLiteStore: HeraldStore {
             let processed = try Bool.fetchOne(
                 db.cachedStatement(sql: "SELECT 1 FROM processed_events WHERE id = ?"), arguments: [event.id]) ?? false
             var plans: [String: ReminderPlan] = [:]
+            var pending: [PendingSend] = []
             if !processed {
+                if let text = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT sends FROM pending_sends WHERE entity_kind = ? AND entity_id = ?"),
+                    arguments: [entity.entity.rawValue, entity.id])
+                {
+                    pending = try JSONDecoder().decode([PendingSend].self, from: Data(text.utf8))
+                }
                 let rows = try Row.fetchAll(
                     db.cachedStatement(sql: "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?"),
                     arguments: [entity.entity.rawValue, entity.id])
@@ -128,7 +143,7 @@ public final class SQLiteStore: HeraldStore {
             }
             let e = evaluator.evaluate(
                 event, entity: entity, raw: line.raw, lineNumber: line.lineNumber, alreadyProcessed: processed,
-                plans: plans, createdAt: now, newID: { DeliveryID.make(now: now) })
+                plans: plans, pending: pending, createdAt: now, newID: { DeliveryID.make(now: now) })
             switch e.outcome {
             case .duplicate, .blank:
                 return LineResult(records: e.records, deliveryIDs: [:], outcome: .duplicate)
@@ -190,6 +205,15 @@ public final class SQLiteStore: HeraldStore {
                 for (rule, plan) in e.plans {
                     let text = String(decoding: try encoder.encode(plan), as: UTF8.self)
                     try insertPlan.execute(arguments: [entity.entity.rawValue, entity.id, rule, text])
+                }
+            }
+            if pending != e.pending {
+                try db.cachedStatement(sql: "DELETE FROM pending_sends WHERE entity_kind = ? AND entity_id = ?")
+                    .execute(arguments: [entity.entity.rawValue, entity.id])
+                if !e.pending.isEmpty {
+                    let text = String(decoding: try encoder.encode(e.pending), as: UTF8.self)
+                    try db.cachedStatement(sql: "INSERT INTO pending_sends (entity_kind, entity_id, sends) VALUES (?, ?, ?)")
+                        .execute(arguments: [entity.entity.rawValue, entity.id, text])
                 }
             }
             var result = LineResult(records: e.records, deliveryIDs: ids, outcome: .processed)

@@ -35,6 +35,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(name: "HeraldSyntax", dependencies: ["CLibYAML"], swiftSettings: strictSettings),
         .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
         .target(name: "HeraldRuntime", dependencies: ["HeraldCompiler"], swiftSettings: strictSettings),
@@ -42,7 +47,7 @@ let package = Package(
         .target(
             name: "HeraldService",
             dependencies: [
-                "HeraldCompiler", "HeraldRuntime", "HeraldSyntax",
+                "HeraldCompiler", "HeraldRuntime", "HeraldSyntax", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -74,6 +74,12 @@ public final class HeraldServer: Sendable {
         public var description: String
     }
 
+    /// Why the configured transports cannot be made.
+    public struct TransportSetupError: Error, CustomStringConvertible {
+        /// What is wrong.
+        public var description: String
+    }
+
     /// The rule set's hash in force.
     public var rulesHash: String { current.withLock { $0.rulesHash } }
 
@@ -142,23 +148,53 @@ public final class HeraldServer: Sendable {
 
     /// The transports the configuration names.
     public func makeTransports(relativeTo directory: String? = nil) throws -> Scheduler<ContinuousClock>.Transports {
+        try Self.makeTransports(configuration, relativeTo: directory)
+    }
+
+    /// The transports a configuration names; secrets are read from the
+    /// environment variables it names. Throws when a setting cannot work
+    /// (no `from` address, no gateway URL).
+    public static func makeTransports(
+        _ configuration: ServiceConfiguration, relativeTo directory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Scheduler<ContinuousClock>.Transports {
         func resolve(_ p: String) -> String {
             if let directory, !p.hasPrefix("/") { return directory + "/" + p }
             return p
         }
         guard let from = MailAddress.parse(configuration.email.from) else {
-            throw StoreOpenError(description: "email.from '\(configuration.email.from)' is not an address")
+            throw TransportSetupError(description: "email.from '\(configuration.email.from)' is not an address")
         }
         let assembler = EmailAssembler(from: from, reportURLPrefixes: configuration.email.reportURLPrefixes)
         let email: any Transport
         switch configuration.email.transport {
         case .directory, .http: email = DirectoryTransport(directory: resolve(configuration.email.directory), assembler: assembler)
-        case .smtp: throw StoreOpenError(description: "email.transport smtp is not built in this version; use directory")
+        case .smtp:
+            let smtp = configuration.email.smtp
+            var password: String?
+            if smtp.username != nil {
+                guard let p = environment[smtp.passwordEnv], !p.isEmpty else {
+                    throw TransportSetupError(
+                        description: "email.smtp.username is set but \(smtp.passwordEnv) (password_env) is not")
+                }
+                password = p
+            }
+            let settings = SMTPTransport.Settings(
+                host: smtp.host, port: smtp.port, security: SMTPTransport.Security(rawValue: smtp.security) ?? .starttls,
+                username: smtp.username, password: password, caFile: smtp.caFile.map(resolve), timeout: smtp.timeout,
+                envelopeSender: from.address)
+            email = SMTPTransport(settings: settings, assembler: assembler, connections: smtp.connections)
         }
         let sms: any Transport
         switch configuration.sms.transport {
         case .directory, .smtp: sms = DirectoryTransport(directory: resolve(configuration.sms.directory), assembler: nil)
-        case .http: throw StoreOpenError(description: "sms.transport http is not built in this version; use directory")
+        case .http:
+            let http = configuration.sms.http
+            guard !http.url.isEmpty else { throw TransportSetupError(description: "sms.transport is http but sms.http.url is not set") }
+            guard let token = environment[http.tokenEnv], !token.isEmpty else {
+                throw TransportSetupError(description: "sms.transport is http but \(http.tokenEnv) (token_env) is not set")
+            }
+            sms = HTTPGatewayTransport(url: http.url, token: token, timeout: http.timeout, body: http.body)
         }
         return .init(email: email, sms: sms)
     }

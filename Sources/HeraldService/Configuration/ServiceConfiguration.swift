@@ -87,6 +87,8 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public var caFile: String?
         /// Connect and reply timeout.
         public var timeout: Swift.Duration = .seconds(30)
+        /// How many connections are kept open at most (one sending thread each).
+        public var connections = 4
 
         /// Creates the default SMTP settings.
         public init() {}
@@ -113,9 +115,41 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public var tokenEnv = "SMS_TOKEN"
         /// Request timeout.
         public var timeout: Swift.Duration = .seconds(10)
+        /// The JSON object posted, field by field (nil: `{"id", "to", "body", "segments"}`).
+        public var body: [GatewayField]?
 
         /// Creates the default gateway settings.
         public init() {}
+    }
+
+    /// One member of the JSON object posted to an SMS gateway (`sms.http.body`).
+    public struct GatewayField: Sendable, Hashable {
+        /// The member's name in the gateway's API.
+        public var key: String
+        /// What it holds.
+        public var value: GatewayValue
+
+        /// Creates a member.
+        public init(key: String, value: GatewayValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// What a member of a gateway's JSON body holds.
+    public indirect enum GatewayValue: Sendable, Hashable {
+        /// The delivery id.
+        case id
+        /// The phone number.
+        case to
+        /// The text.
+        case body
+        /// The number of SMS segments (a JSON number).
+        case segments
+        /// Fixed text (a sender id, a service name).
+        case literal(String)
+        /// A JSON array of values (`[to]` for gateways taking a list of numbers).
+        case list([GatewayValue])
     }
 
     /// The retry policy of transient failures (SPEC §12.3).
@@ -254,7 +288,8 @@ struct ConfigurationReader {
 
     mutating func readSMTP(_ node: Node, into s: inout ServiceConfiguration.SMTP) {
         guard let keys = mapping(
-            node, "smtp", known: ["host", "port", "security", "username", "password_env", "timeout", "ca_file"])
+            node, "smtp",
+            known: ["host", "port", "security", "username", "password_env", "timeout", "ca_file", "connections"])
         else { return }
         for (key, pair) in keys {
             let v = pair.value
@@ -277,6 +312,7 @@ struct ConfigurationReader {
             case "password_env": if let x = envName(v, key) { s.passwordEnv = x }
             case "timeout": if let d = duration(v, key) { s.timeout = d }
             case "ca_file": if let x = string(v, key) { s.caFile = x }
+            case "connections": if let n = integer(v, key, in: 1...64) { s.connections = n }
             default: break
             }
         }
@@ -290,7 +326,7 @@ struct ConfigurationReader {
             case "transport": if let t = transport(v, allowed: [.directory, .http]) { s.transport = t }
             case "directory": if let x = string(v, key) { s.directory = x }
             case "http":
-                guard let http = mapping(v, "http", known: ["url", "token_env", "timeout"]) else { continue }
+                guard let http = mapping(v, "http", known: ["url", "token_env", "timeout", "body"]) else { continue }
                 for (k, p) in http {
                     switch k {
                     case "url":
@@ -303,11 +339,53 @@ struct ConfigurationReader {
                         }
                     case "token_env": if let x = envName(p.value, k) { s.http.tokenEnv = x }
                     case "timeout": if let d = duration(p.value, k) { s.http.timeout = d }
+                    case "body": s.http.body = gatewayBody(p.value)
                     default: break
                     }
                 }
             default: break
             }
+        }
+    }
+
+    /// `sms.http.body`: a mapping from the gateway's member names to `id`,
+    /// `to`, `body`, `segments`, fixed text, or a list of those.
+    mutating func gatewayBody(_ node: Node) -> [ServiceConfiguration.GatewayField]? {
+        guard let pairs = node.pairs, !pairs.isEmpty else {
+            wrongType(node, "body", "a mapping from the gateway's field names to id, to, body, segments or fixed text")
+            return nil
+        }
+        var fields: [ServiceConfiguration.GatewayField] = []
+        var seen = Set<String>()
+        for pair in pairs {
+            guard let key = pair.key.scalar, !key.isNull else {
+                wrongType(pair.key, "keys in body", "names")
+                continue
+            }
+            // A repeated key is reported by the YAML reader; the first one counts.
+            guard seen.insert(key.text).inserted else { continue }
+            if let value = gatewayValue(pair.value, inList: false) {
+                fields.append(ServiceConfiguration.GatewayField(key: key.text, value: value))
+            }
+        }
+        return fields
+    }
+
+    mutating func gatewayValue(_ node: Node, inList: Bool) -> ServiceConfiguration.GatewayValue? {
+        if let items = node.items, !inList {
+            let values = items.compactMap { gatewayValue($0, inList: true) }
+            return values.count == items.count ? .list(values) : nil
+        }
+        guard let s = node.scalar, !s.isNull else {
+            wrongType(node, "a body value", "id, to, body, segments or a text" + (inList ? "" : " (or a list of them)"))
+            return nil
+        }
+        switch s.text {
+        case "id": return .id
+        case "to": return .to
+        case "body": return .body
+        case "segments": return .segments
+        default: return .literal(s.text)
         }
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import HeraldRuntime
 
 
-/// The `herald` command line: lint, compile, eval, test, init, serve, deliveries, resend.
+/// The `herald` command line: lint, compile, eval, test, init, serve, deliveries, resend, send-test.
 ///
 /// Exit codes, for every subcommand (SPEC §10): 0 success, 1 findings or
 /// failures, 2 usage error (unknown flag, missing path: one line on stderr),
@@ -18,6 +18,7 @@ struct Herald: AsyncParsableCommand {
         version: RuleBundle.heraldVersion,
         subcommands: [
             Lint.self, Compile.self, Eval.self, TestCommand.self, Init.self, Serve.self, Deliveries.self, Resend.self,
+            SendTest.self,
         ]
     )
 

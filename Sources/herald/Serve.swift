@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         let path = config ?? (FileManager.default.fileExists(atPath: "herald.yaml") ? "herald.yaml" : nil)
         if let path {
             let result = ServiceConfiguration.read(path: path)
-            if !result.diagnostics.isEmpty { printDiagnostics(result.diagnostics, files: [path]) }
+            if !result.diagnostics.isEmpty { Self.printDiagnostics(result.diagnostics, files: [path]) }
             guard let c = result.configuration else { throw ExitCode(ExitStatus.findings) }
             configuration = c
         }
@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
         switch RulesLoader.load(path: rulesPath) {
         case .success(let l): loaded = l
         case .failure(let f):
-            printDiagnostics(f.diagnostics.filter { $0.severity == .error }, files: [])
+            Self.printDiagnostics(f.diagnostics.filter { $0.severity == .error }, files: [])
             StandardStreams.printError("herald: error: \(rulesPath): \(f.message)")
             throw ExitCode(ExitStatus.findings)
         }
@@ -86,7 +86,7 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    func printDiagnostics(_ diagnostics: [Diagnostic], files: [String]) {
+    static func printDiagnostics(_ diagnostics: [Diagnostic], files: [String]) {
         var lines: [String: [Substring]] = [:]
         for d in diagnostics where lines[d.range.file] == nil {
             if let text = try? String(contentsOfFile: d.range.file, encoding: .utf8) {

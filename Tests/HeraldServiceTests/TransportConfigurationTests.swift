@@ -1,0 +1,72 @@
+import Foundation
+import HeraldService
+import HeraldSyntax
+import Testing
+
+@Suite("Transport configuration")
+struct TransportConfigurationTests {
+    func read(_ yaml: String) -> ServiceConfiguration.ReadResult {
+        ServiceConfiguration.parse(Data(yaml.utf8), path: "herald.yaml")
+    }
+
+    @Test("smtp and http settings are read, sms.http.body included")
+    func reads() throws {
+        let result = read(
+            """
+            email:
+              transport: smtp
+              smtp: {host: mail.example.com, port: 465, security: tls, username: herald, password_env: MAIL_PW,
+                     timeout: 20s, ca_file: /etc/ca.pem, connections: 8}
+            sms:
+              transport: http
+              http:
+                url: https://sms.api.sinch.com/xms/v1/PLAN/batches
+                token_env: SINCH_TOKEN
+                timeout: 5s
+                body: {from: Acme, to: [to], body: body, client_reference: id, parts: segments}
+            """)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let c = try #require(result.configuration)
+        #expect(c.email.smtp.security == "tls")
+        #expect(c.email.smtp.connections == 8)
+        #expect(c.email.smtp.caFile == "/etc/ca.pem")
+        #expect(c.sms.http.tokenEnv == "SINCH_TOKEN")
+        #expect(
+            c.sms.http.body == [
+                .init(key: "from", value: .literal("Acme")), .init(key: "to", value: .list([.to])),
+                .init(key: "body", value: .body), .init(key: "client_reference", value: .id),
+                .init(key: "parts", value: .segments),
+            ])
+    }
+
+    @Test("bad transport settings are errors at their place")
+    func errors() {
+        let result = read(
+            """
+            email:
+              smtp: {security: startls, connections: 0}
+            sms:
+              http: {body: [to], url: ftp://x}
+            """)
+        #expect(result.configuration == nil)
+        let messages = result.diagnostics.map { "\($0.range.start.line):\($0.message)" }
+        #expect(messages.contains { $0.hasPrefix("2:") && $0.contains("security must be starttls, tls or none") && $0.contains("starttls") })
+        #expect(messages.contains { $0.hasPrefix("2:") && $0.contains("connections must be a whole number from 1 to 64") })
+        #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("body must be a mapping") })
+        #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("url must start with http:// or https://") })
+    }
+
+    @Test("an smtp transport without its password, or an http one without its token, does not start")
+    func missingSecrets() throws {
+        let c = try #require(
+            read(
+                """
+                email: {from: no-reply@acme.example, transport: smtp, smtp: {username: herald, password_env: NOPE_PW}}
+                sms: {transport: http, http: {url: "http://127.0.0.1:9/", token_env: NOPE_TOKEN}}
+                """
+            ).configuration)
+        #expect(throws: HeraldServer.TransportSetupError.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_TOKEN": "x"]) }
+        #expect(throws: HeraldServer.TransportSetupError.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x"]) }
+        #expect(throws: Never.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x", "NOPE_TOKEN": "x"]) }
+    }
+}

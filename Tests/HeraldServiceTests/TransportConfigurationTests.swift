@@ -56,6 +56,12 @@ struct TransportConfigurationTests {
         #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("url must start with http:// or https://") })
     }
 
+    @Test("the default configuration makes its transports (the default sender is an address)")
+    func defaults() throws {
+        #expect(MailAddress.parse(ServiceConfiguration().email.from) != nil)
+        #expect(throws: Never.self) { try HeraldServer.makeTransports(ServiceConfiguration(), environment: [:]) }
+    }
+
     @Test("an smtp transport without its password, or an http one without its token, does not start")
     func missingSecrets() throws {
         let c = try #require(

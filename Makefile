@@ -26,6 +26,7 @@ run: build
 	HERALD_TOKEN=$${HERALD_TOKEN:-dev-token} $(HERALD) serve --rules Rules
 
 test: build
+	bash Tests/smtp/setup-venv.sh
 	$(SWIFT) test
 	python3 Tests/schema/validate.py Rules
 	$(HERALD) lint --warnings-as-errors Rules

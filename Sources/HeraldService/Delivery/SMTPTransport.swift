@@ -260,7 +260,7 @@ final class SMTPSession {
 
     /// A line the server sent: a reply is the lines up to one whose code is followed by a space.
     fileprivate func serverSaid(_ text: String) {
-        for line in text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) where !line.isEmpty {
+        for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
             if replyComplete { replyLines = [] }
             replyLines.append(String(line))
             let chars = Array(line.utf8)

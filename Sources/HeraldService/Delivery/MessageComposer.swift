@@ -21,11 +21,11 @@ public struct MailAddress: Sendable, Hashable {
         return isValid(t) ? MailAddress(name: nil, address: t) : nil
     }
 
-    /// One `@`, a non-empty local part, a domain with a dot (or `localhost`,
-    /// the default sender's), and no spaces, control characters or header punctuation.
+    /// One `@`, a non-empty local part, a domain with a dot, and no spaces,
+    /// control characters or header punctuation.
     public static func isValid(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") || parts[1] == "localhost", !parts[1].hasPrefix("."),
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
             !parts[1].hasSuffix(".")
         else { return false }
         return !address.unicodeScalars.contains { s in

@@ -46,7 +46,8 @@ struct SendTest: AsyncParsableCommand {
         }
         let channel = Channel(rawValue: self.channel) ?? .email
         let transport = channel == .email ? configuration.email.transport : configuration.sms.transport
-        StandardStreams.printError("sending a test \(channel.rawValue) to \(to) through the \(transport.rawValue) transport")
+        StandardStreams.printError(
+            "sending a test \(channel.rawValue) to \(to) through the \(transport.rawValue) transport")
         let sent: (delivery: Delivery, outcome: TransportOutcome)
         do {
             sent = try await TestMessage.send(channel: channel, to: to, configuration: configuration)
@@ -59,7 +60,8 @@ struct SendTest: AsyncParsableCommand {
             StandardStreams.write("sent \(sent.delivery.id)" + (provider.map { " (provider id \($0))" } ?? "") + "\n")
         case .transient(let reason, let retryAfter):
             StandardStreams.write(
-                "transient failure: \(reason)" + (retryAfter.map { " (retry after \($0.components.seconds)s)" } ?? "") + "\n")
+                "transient failure: \(reason)" + (retryAfter.map { " (retry after \($0.components.seconds)s)" } ?? "")
+                    + "\n")
             throw ExitCode(ExitStatus.findings)
         case .permanent(let reason):
             StandardStreams.write("permanent failure: \(reason)\n")

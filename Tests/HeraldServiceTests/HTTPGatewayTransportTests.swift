@@ -142,7 +142,8 @@ struct HTTPGatewayTransportTests {
             #expect(ContinuousClock.now - start < .seconds(10))
             let d = try await h.delivery(id)
             #expect(d.status == .retrying)
-            #expect(d.attempts?.first?.detail?.contains("no reply within") == true, "\(d.attempts?.first?.detail ?? "-")")
+            #expect(
+                d.attempts?.first?.detail?.contains("no reply within") == true, "\(d.attempts?.first?.detail ?? "-")")
             #expect(await log.accepted.isEmpty)
         }
     }
@@ -159,9 +160,11 @@ struct HTTPGatewayTransportTests {
         #expect(d.attempts?.first?.outcome == .transient)
     }
 
-    @Test("Retry-After values", arguments: [
-        ("120", 120), ("0", 0), ("Sun, 06 Nov 1994 08:49:37 GMT", 0), ("soon", -1),
-    ])
+    @Test(
+        "Retry-After values",
+        arguments: [
+            ("120", 120), ("0", 0), ("Sun, 06 Nov 1994 08:49:37 GMT", 0), ("soon", -1),
+        ])
     func retryAfterParsing(value: String, seconds: Int) {
         let parsed = HTTPGatewayTransport.retryAfter(value, now: Date())
         #expect(parsed == (seconds < 0 ? nil : .seconds(seconds)))

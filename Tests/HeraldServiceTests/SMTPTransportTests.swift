@@ -22,7 +22,8 @@ struct SMTPTransportTests {
     func deliver(
         to address: String, settings: SMTPTransport.Settings, reportURL: String? = nil, ticks: Int
     ) async throws -> Delivery {
-        let harness = try DeliveryHarness(email: transport(settings), sms: DirectoryTransport(directory: "/nonexistent", assembler: nil))
+        let harness = try DeliveryHarness(
+            email: transport(settings), sms: DirectoryTransport(directory: "/nonexistent", assembler: nil))
         defer { harness.remove() }
         let id = try await harness.closeWorkOrder(email: address, reportURL: reportURL)
         for i in 0..<ticks { try await harness.tick(after: Double(i) * 5) }
@@ -104,7 +105,8 @@ struct SMTPTransportTests {
     func plainRelay() async throws {
         let server = try SMTPTestServer(security: "none", user: nil, password: nil)
         defer { server.stop() }
-        let d = try await deliver(to: "ok@client.example", settings: server.settings(security: .none, password: nil), ticks: 1)
+        let d = try await deliver(
+            to: "ok@client.example", settings: server.settings(security: .none, password: nil), ticks: 1)
         #expect(d.status == .sent)
         #expect(messages(server, for: d).map(\.tls) == [false])
     }
@@ -122,7 +124,8 @@ struct SMTPTransportTests {
         let harness = try DeliveryHarness(
             email: transport(server.settings()), sms: DirectoryTransport(directory: "/nonexistent", assembler: nil))
         defer { harness.remove() }
-        let id = try await harness.closeWorkOrder(email: "\(mode)-\(UUID().uuidString.prefix(6))@client.example", reportURL: nil)
+        let id = try await harness.closeWorkOrder(
+            email: "\(mode)-\(UUID().uuidString.prefix(6))@client.example", reportURL: nil)
         try await harness.tick()
         var d = try await harness.delivery(id)
         #expect(d.status == .retrying)
@@ -147,7 +150,9 @@ struct SMTPTransportTests {
         #expect(d.attemptCount == 1)
         #expect(d.attempts?.first?.outcome == .permanent)
         #expect(
-            d.reason == "SMTP 550 5.1.1 <r550-x@client.example>: Recipient address rejected: User unknown in local recipient table")
+            d.reason
+                == "SMTP 550 5.1.1 <r550-x@client.example>: Recipient address rejected: User unknown in local recipient table"
+        )
         #expect(server.received.isEmpty)
     }
 
@@ -156,7 +161,8 @@ struct SMTPTransportTests {
         let server = try SMTPTestServer()
         defer { server.stop() }
         let start = ContinuousClock.now
-        let d = try await deliver(to: "hang-x@client.example", settings: server.settings(timeout: .seconds(2)), ticks: 1)
+        let d = try await deliver(
+            to: "hang-x@client.example", settings: server.settings(timeout: .seconds(2)), ticks: 1)
         #expect(ContinuousClock.now - start < .seconds(15))
         #expect(d.status == .retrying)
         #expect(d.attempts?.first?.outcome == .transient)
@@ -241,13 +247,15 @@ struct SMTPTransportTests {
         #expect(server.received.first?.recipients == ["ops@client.example"])
 
         await #expect(throws: HeraldServer.TransportSetupError.self) {
-            _ = try await TestMessage.send(channel: .email, to: "ops@client.example", configuration: configuration, environment: [:])
+            _ = try await TestMessage.send(
+                channel: .email, to: "ops@client.example", configuration: configuration, environment: [:])
         }
     }
 
     @Test(
         "throughput over pooled connections",
-        .enabled(if: ProcessInfo.processInfo.environment["HERALD_SMTP_BENCHMARK"] != nil, "set HERALD_SMTP_BENCHMARK=N"))
+        .enabled(if: ProcessInfo.processInfo.environment["HERALD_SMTP_BENCHMARK"] != nil, "set HERALD_SMTP_BENCHMARK=N")
+    )
     func throughput() async throws {
         let server = try SMTPTestServer()
         defer { server.stop() }
@@ -259,18 +267,24 @@ struct SMTPTransportTests {
         let sent = await withTaskGroup(of: Bool.self) { group in
             var iterator = messages.makeIterator()
             for _ in 0..<(connections * 2) {
-                if let d = iterator.next() { group.addTask { if case .sent = await smtp.send(d) { true } else { false } } }
+                if let d = iterator.next() {
+                    group.addTask { if case .sent = await smtp.send(d) { true } else { false } }
+                }
             }
             var n = 0
             for await ok in group {
                 if ok { n += 1 }
-                if let d = iterator.next() { group.addTask { if case .sent = await smtp.send(d) { true } else { false } } }
+                if let d = iterator.next() {
+                    group.addTask { if case .sent = await smtp.send(d) { true } else { false } }
+                }
             }
             return n
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("SMTP throughput: \(sent) of \(count) messages in \(seconds) s = \(Double(sent) / seconds) messages/s over \(server.connections) connections")
+        print(
+            "SMTP throughput: \(sent) of \(count) messages in \(seconds) s = \(Double(sent) / seconds) messages/s over \(server.connections) connections"
+        )
         #expect(sent == count)
     }
 }

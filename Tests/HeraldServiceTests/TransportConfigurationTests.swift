@@ -50,8 +50,12 @@ struct TransportConfigurationTests {
             """)
         #expect(result.configuration == nil)
         let messages = result.diagnostics.map { "\($0.range.start.line):\($0.message)" }
-        #expect(messages.contains { $0.hasPrefix("2:") && $0.contains("security must be starttls, tls or none") && $0.contains("starttls") })
-        #expect(messages.contains { $0.hasPrefix("2:") && $0.contains("connections must be a whole number from 1 to 64") })
+        #expect(
+            messages.contains {
+                $0.hasPrefix("2:") && $0.contains("security must be starttls, tls or none") && $0.contains("starttls")
+            })
+        #expect(
+            messages.contains { $0.hasPrefix("2:") && $0.contains("connections must be a whole number from 1 to 64") })
         #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("body must be a mapping") })
         #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("url must start with http:// or https://") })
     }
@@ -71,8 +75,14 @@ struct TransportConfigurationTests {
                 sms: {transport: http, http: {url: "http://127.0.0.1:9/", token_env: NOPE_TOKEN}}
                 """
             ).configuration)
-        #expect(throws: HeraldServer.TransportSetupError.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_TOKEN": "x"]) }
-        #expect(throws: HeraldServer.TransportSetupError.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x"]) }
-        #expect(throws: Never.self) { try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x", "NOPE_TOKEN": "x"]) }
+        #expect(throws: HeraldServer.TransportSetupError.self) {
+            try HeraldServer.makeTransports(c, environment: ["NOPE_TOKEN": "x"])
+        }
+        #expect(throws: HeraldServer.TransportSetupError.self) {
+            try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x"])
+        }
+        #expect(throws: Never.self) {
+            try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x", "NOPE_TOKEN": "x"])
+        }
     }
 }

@@ -29,7 +29,8 @@ public struct HTTPGatewayTransport: Transport {
 
     /// Creates a transport posting to `url`.
     public init(
-        url: String, token: String?, timeout: Swift.Duration = .seconds(10), body: [ServiceConfiguration.GatewayField]? = nil
+        url: String, token: String?, timeout: Swift.Duration = .seconds(10),
+        body: [ServiceConfiguration.GatewayField]? = nil
     ) {
         self.url = url
         self.token = token
@@ -40,8 +41,11 @@ public struct HTTPGatewayTransport: Transport {
 
     /// The JSON body posted for a delivery.
     public func requestBody(for d: Delivery) -> String {
-        let fields = body ?? [.init(key: "id", value: .id), .init(key: "to", value: .to), .init(key: "body", value: .body),
-            .init(key: "segments", value: .segments)]
+        let fields =
+            body ?? [
+                .init(key: "id", value: .id), .init(key: "to", value: .to), .init(key: "body", value: .body),
+                .init(key: "segments", value: .segments),
+            ]
         func json(_ v: ServiceConfiguration.GatewayValue) -> JSONValue {
             switch v {
             case .id: .string(d.id)

@@ -87,7 +87,9 @@ public final class SMTPTransport: Transport {
 
     /// Sends ready-made message bytes to one recipient, once.
     public func send(message: [UInt8], to recipient: String) async -> TransportOutcome {
-        guard MailAddress.isValid(recipient) else { return .permanent(reason: "'\(recipient)' is not an email address") }
+        guard MailAddress.isValid(recipient) else {
+            return .permanent(reason: "'\(recipient)' is not an email address")
+        }
         let result = await workers.run { session in session.send(message, to: recipient) }
         return result.outcome
     }
@@ -193,7 +195,8 @@ final class SMTPSession {
         check(herald_curl_setopt_long(handle, CURLOPT_VERBOSE, 1), "verbose")
         check(
             herald_curl_setopt_long(
-                handle, CURLOPT_USE_SSL, Int(settings.security == .starttls ? CURLUSESSL_ALL.rawValue : CURLUSESSL_NONE.rawValue)),
+                handle, CURLOPT_USE_SSL,
+                Int(settings.security == .starttls ? CURLUSESSL_ALL.rawValue : CURLUSESSL_NONE.rawValue)),
             "use ssl")
         check(herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), "verify peer")
         check(herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), "verify host")
@@ -220,7 +223,8 @@ final class SMTPSession {
     /// Sends `message` to `recipient` over this handle's connection (opened when needed).
     func send(_ message: [UInt8], to recipient: String) -> SMTPResult {
         guard let handle, setupError == nil else {
-            return SMTPResult(code: Int(CURLE_FAILED_INIT.rawValue), responseCode: 0, reply: "", error: setupError ?? "")
+            return SMTPResult(
+                code: Int(CURLE_FAILED_INIT.rawValue), responseCode: 0, reply: "", error: setupError ?? "")
         }
         upload = message
         uploaded = 0
@@ -275,7 +279,9 @@ final class SMTPSession {
     }
 }
 
-private func smtpRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ data: UnsafeMutableRawPointer?)
+private func smtpRead(
+    _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ data: UnsafeMutableRawPointer?
+)
     -> Int
 {
     guard let buffer, let data else { return 0 }

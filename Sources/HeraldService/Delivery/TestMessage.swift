@@ -21,9 +21,11 @@ public enum TestMessage {
             body = "Herald test message \(id)"
         }
         return Delivery(
-            id: id, key: "send-test", rule: "send-test", event: "send-test", channel: channel, to: to, sendAt: stamp, dueAt: t,
+            id: id, key: "send-test", rule: "send-test", event: "send-test", channel: channel, to: to, sendAt: stamp,
+            dueAt: t,
             scheduledFor: t, status: .sending, reason: nil, providerID: nil, attemptCount: 1, nextAttemptAt: nil,
-            createdAt: stamp, updatedAt: stamp, sentAt: nil, resendOf: nil, workOrder: nil, lead: nil, csr: nil, client: nil,
+            createdAt: stamp, updatedAt: stamp, sentAt: nil, resendOf: nil, workOrder: nil, lead: nil, csr: nil,
+            client: nil,
             location: nil, subject: subject, body: body, html: nil, replyTo: nil, attachments: nil,
             segments: channel == .sms ? SMSSegments.count(body) : nil, late: false, attempts: nil)
     }

@@ -1,9 +1,9 @@
 import Foundation
+import HTTPTypes
 import HeraldCompiler
 import HeraldService
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import NIOCore
 import Testing
 
@@ -68,7 +68,8 @@ struct DeliveryHarness {
         store = try SQLiteStore(path: directory + "/herald.sqlite")
         var configuration = ServiceConfiguration()
         configuration.retry = retry
-        server = HeraldServer(configuration: configuration, rulesPath: rulesPath, rules: rules, token: "t", store: store)
+        server = HeraldServer(
+            configuration: configuration, rulesPath: rulesPath, rules: rules, token: "t", store: store)
         scheduler = Scheduler(
             store: store, transports: .init(email: email, sms: sms), retry: retry, concurrency: 4,
             metrics: server.metrics, clock: ContinuousClock())
@@ -141,7 +142,8 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// A PDF small enough to read in a failure message, with bytes that a
 /// careless encoder would break (CR, LF, NUL, a lone dot line, high bytes).
-let reportPDF: [UInt8] = Array("%PDF-1.4\n%\u{E2}\u{E3}\u{CF}\u{D3}\n".utf8) + [0, 13, 10, 46, 13, 10, 255, 254]
+let reportPDF: [UInt8] =
+    Array("%PDF-1.4\n%\u{E2}\u{E3}\u{CF}\u{D3}\n".utf8) + [0, 13, 10, 46, 13, 10, 255, 254]
     + Array("\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".utf8)
 
 // MARK: - The SMTP server
@@ -158,7 +160,9 @@ final class SMTPTestServer: @unchecked Sendable {
     /// The Python with aiosmtpd, when there is one.
     static let python: String? = {
         let environment = ProcessInfo.processInfo.environment
-        let candidates = [environment["HERALD_SMTP_TEST_PYTHON"], packageRoot + "/.venv-smtp/bin/python"].compactMap { $0 }
+        let candidates = [environment["HERALD_SMTP_TEST_PYTHON"], packageRoot + "/.venv-smtp/bin/python"].compactMap {
+            $0
+        }
         for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
             let check = Process()
             check.executableURL = URL(fileURLWithPath: python)
@@ -225,7 +229,8 @@ final class SMTPTestServer: @unchecked Sendable {
     ) -> SMTPTransport.Settings {
         SMTPTransport.Settings(
             host: "127.0.0.1", port: port, security: security, username: password == nil ? nil : "herald",
-            password: password, caFile: trust ? certificate : nil, timeout: timeout, envelopeSender: "no-reply@acme.example")
+            password: password, caFile: trust ? certificate : nil, timeout: timeout,
+            envelopeSender: "no-reply@acme.example")
     }
 
     /// The accepted messages: envelope and queue id, and the path of the bytes.
@@ -241,7 +246,9 @@ final class SMTPTestServer: @unchecked Sendable {
 
     var received: [Received] {
         let folder = directory + "/messages"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".json")
+        }
         return names.sorted { Int($0.dropLast(5)) ?? 0 < Int($1.dropLast(5)) ?? 0 }.compactMap { name in
             guard let data = FileManager.default.contents(atPath: folder + "/" + name),
                 let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -333,7 +340,8 @@ func withGatewayDouble(_ body: @Sendable (_ baseURL: String, _ log: GatewayLog) 
     let router = Router()
     router.get("/report.pdf") { _, _ in
         Response(
-            status: .ok, headers: [.contentType: "application/pdf"], body: .init(byteBuffer: ByteBuffer(bytes: reportPDF)))
+            status: .ok, headers: [.contentType: "application/pdf"],
+            body: .init(byteBuffer: ByteBuffer(bytes: reportPDF)))
     }
     router.post("/sms/:mode") { request, context -> Response in
         let mode = context.parameters.get("mode") ?? ""

@@ -262,7 +262,7 @@ struct ConsoleTests {
             let (s6, rules, _) = try await Self.get(client, "/rules", cookie: cookie)
             #expect(s6 == .ok)
             #expect(rules.contains("Location Centro"))
-            #expect(rules.contains("rules/shop.yaml:"), "file:line of each rule")
+            #expect(rules.contains("<div class=\"src\">shop.yaml:"), "file:line of each rule")
             #expect(rules.contains("reminder 1d before work_order.scheduled_for"))
             #expect(rules.contains("id=\"rule-wo-followup\""))
 

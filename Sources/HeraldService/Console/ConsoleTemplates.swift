@@ -114,13 +114,13 @@ enum ConsoleTemplates {
         <thead><tr><th>Created (UTC)</th><th>Status</th><th>Channel</th><th>To</th><th>Message</th><th>Rule</th><th>For</th><th>Client</th><th>Send at</th></tr></thead>
         <tbody>
         {{#rows}}<tr>
-        <td><a href="/deliveries/{{path}}">{{created}}</a></td>
+        <td class="t"><a href="/deliveries/{{path}}">{{created}}</a></td>
         <td>{{>badge}}{{#reasonText}}<div class="why">{{reasonText}}</div>{{/reasonText}}</td>
         <td>{{channel}}</td><td>{{to}}</td>
         <td class="msg"><a href="/deliveries/{{path}}">{{summary}}</a></td>
         <td>{{rule}}</td>
         <td>{{#entity}}<a href="{{href}}">{{label}}</a>{{/entity}}</td>
-        <td>{{client}}</td><td>{{sendAt}}</td>
+        <td>{{client}}</td><td class="t">{{sendAt}}</td>
         </tr>{{/rows}}
         {{^rows}}<tr><td colspan="9" class="empty">No deliveries match.</td></tr>{{/rows}}
         </tbody>
@@ -241,7 +241,7 @@ enum ConsoleTemplates {
     static let rules = """
         {{<layout}}{{$body}}
         <h1>Rules</h1>
-        <p>{{ruleCount}} rules loaded from <code>{{rulesPath}}</code>{{^hasSources}} (a compiled bundle: no file positions){{/hasSources}}. Each place below lists the notifications and reminders that can fire for it.</p>
+        <p>{{ruleCount}} rules loaded from <code>{{rulesPath}}</code>{{^hasSources}} (a compiled bundle: no file positions){{/hasSources}}. Each location below lists the notifications and reminders that can fire for it, each region the rules that name it; under each rule id, its file (below that folder) and line.</p>
         <nav class="places">{{#places}}<a href="#{{anchor}}">{{kind}} {{name}}</a> {{/places}}</nav>
         {{#places}}
         <section class="place" id="{{anchor}}">
@@ -326,7 +326,7 @@ enum ConsoleTemplates {
         table.log th { text-align: left; font-weight: 600; background: #eef1f5; color: #39424f; padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
         table.log td { padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
         table.log tbody tr:hover { background: #f8fafd; } td.empty, li.empty { color: var(--muted); text-align: center; padding: 18px; }
-        td.msg { max-width: 340px; } td.msg a { color: var(--fg); } .why, .detail, .src, .hint { color: var(--muted); font-size: 12px; }
+        td.msg { max-width: 340px; } td.t { white-space: nowrap; } td .why { max-width: 260px; } td.msg a { color: var(--fg); } .why, .detail, .src, .hint { color: var(--muted); font-size: 12px; }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: #e7eaf0; color: #39424f; white-space: nowrap; }
         .s-scheduled { background: #e3ecfb; color: #1f4fa8; fill: #7fa6ff; } .s-sending { background: #fff4d6; color: #8a6100; fill: #f2c14e; }
         .s-sent { background: #dff3e4; color: #1e6b34; fill: #3fa35b; } .s-retrying { background: #ffe9d6; color: #9a4a00; fill: #f08c2e; }
@@ -338,7 +338,7 @@ enum ConsoleTemplates {
         ul.counts a { display: inline-flex; gap: 6px; align-items: center; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; color: var(--fg); }
         ul.counts a[aria-current] { border-color: var(--accent); }
         figure.chart { margin: 0 0 14px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 6px; }
-        figure.chart svg { max-width: 100%; height: auto; } figure.chart .axis { font-size: 10px; fill: var(--muted); }
+        figure.chart > svg { width: 100%; height: auto; } figure.chart .axis { font-size: 10px; fill: var(--muted); }
         figcaption { color: var(--muted); font-size: 12px; } .legend { margin-left: 10px; } .key { margin-right: 10px; white-space: nowrap; }
         form.filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: end; margin: 0 0 12px; padding: 10px 12px; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
         form.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }

@@ -11,7 +11,7 @@ import HeraldSyntax
 struct RuleSources: Sendable {
     /// One rule's place and expressions.
     struct Entry: Sendable {
-        /// `path/below/root.yaml:LINE`.
+        /// `path/below/the/root.yaml:LINE`.
         var location: String
         /// The `where` text.
         var condition: String?
@@ -30,7 +30,7 @@ struct RuleSources: Sendable {
         for name in names {
             let full = isDirectory.boolValue ? RuleSetFiles.join(root, name) : root
             guard let data = FileManager.default.contents(atPath: full), !RuleBundle.isBundle(atPath: full) else { continue }
-            let shown = isDirectory.boolValue ? RuleSetFiles.join(root, name) : root
+            let shown = isDirectory.boolValue ? name : (root as NSString).lastPathComponent
             let parsed = YAMLParser.parse(data, path: shown)
             for document in parsed.documents {
                 guard let rules = document.root["rules"]?.items else { continue }

@@ -116,7 +116,7 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension HeraldServer {
-    /// The HTTP API of SPEC §12.2–§12.6.
+    /// The HTTP API of SPEC §12.2–§12.6, and the web console's pages under `/`.
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))
@@ -173,6 +173,7 @@ extension HeraldServer {
                     extra: ["diagnostics": .raw(diagnostics.trimmingCharacters(in: .whitespacesAndNewlines))])
             }
         }
+        ConsoleSite(server: self).register(on: router)
         return router
     }
 

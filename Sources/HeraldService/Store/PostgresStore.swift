@@ -628,8 +628,8 @@ public final class PostgresStore: HeraldStore {
         return d
     }
 
-    /// See `HeraldStore.deliveries(_:)`.
-    public func deliveries(_ q: DeliveryQuery) async throws -> Page<Delivery> {
+    /// The WHERE clauses and bindings of a delivery query's filters.
+    static func filter(_ q: DeliveryQuery, status: Bool = true, cursor: Bool = true) -> (clauses: [String], binds: PostgresBindings) {
         var clauses: [String] = []
         var b = PostgresBindings()
         func add(_ clause: String, _ value: String) {
@@ -640,7 +640,7 @@ public final class PostgresStore: HeraldStore {
             b.append(value)
             clauses.append(clause.replacingOccurrences(of: "?", with: "$\(b.count)"))
         }
-        if let v = q.status { add("status = ?", v.rawValue) }
+        if status, let v = q.status { add("status = ?", v.rawValue) }
         if let v = q.channel { add("channel = ?", v.rawValue) }
         if let v = q.rule { add("rule = ?", v) }
         if let v = q.workOrder { add("work_order = ?", v) }
@@ -650,10 +650,16 @@ public final class PostgresStore: HeraldStore {
         if let v = q.location { add("location = ?", v) }
         if let v = q.since { add("created_at >= ?", v) }
         if let v = q.until { add("created_at < ?", v) }
-        if let v = q.before {
+        if cursor, let v = q.before {
             b.append(v)
             clauses.append("seq < $\(b.count)")
         }
+        return (clauses, b)
+    }
+
+    /// See `HeraldStore.deliveries(_:)`.
+    public func deliveries(_ q: DeliveryQuery) async throws -> Page<Delivery> {
+        var (clauses, b) = Self.filter(q)
         b.append(q.limit + 1)
         let sql = "SELECT \(Self.deliveryColumns) FROM deliveries"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT $\(b.count)"
@@ -665,6 +671,51 @@ public final class PostgresStore: HeraldStore {
         }
         let more = items.count > q.limit
         return Page(items: Array(items.prefix(q.limit)), nextBefore: more ? seqs[q.limit - 1] : nil)
+    }
+
+    /// See `HeraldStore.deliveryCounts(_:)`.
+    public func deliveryCounts(_ q: DeliveryQuery) async throws -> [Delivery.Status: Int] {
+        let (clauses, b) = Self.filter(q, status: false, cursor: false)
+        let sql = "SELECT status, COUNT(*)::bigint FROM deliveries"
+            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " GROUP BY status"
+        var counts: [Delivery.Status: Int] = [:]
+        for try await (status, n) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            .decode((String, Int64).self)
+        {
+            if let s = Delivery.Status(rawValue: status) { counts[s] = Int(n) }
+        }
+        return counts
+    }
+
+    /// See `HeraldStore.deliveriesPerHour(since:until:)`.
+    public func deliveriesPerHour(since: Double, until: Double) async throws -> [HourlyDeliveryCount] {
+        var out: [HourlyDeliveryCount] = []
+        let rows = try await client.query(
+            """
+            SELECT floor(created_at / 3600)::bigint AS h, status, COUNT(*)::bigint FROM deliveries
+            WHERE created_at >= \(since) AND created_at < \(until) GROUP BY h, status ORDER BY h
+            """, logger: logger)
+        for try await (h, status, n) in rows.decode((Int64, String, Int64).self) {
+            if let s = Delivery.Status(rawValue: status) { out.append(HourlyDeliveryCount(hour: h * 3600, status: s, count: Int(n))) }
+        }
+        return out
+    }
+
+    /// See `HeraldStore.stateSnapshot(eventID:entity:)`: the intake's reads,
+    /// without its lock or writes.
+    public func stateSnapshot(eventID: String, entity: EntityReference) async throws -> EntityStateSnapshot {
+        var processed = false
+        for try await _ in try await client.query("SELECT 1 FROM processed_events WHERE id = \(eventID)", logger: logger) {
+            processed = true
+        }
+        var plans: [String: ReminderPlan] = [:]
+        let kind = entity.entity.rawValue
+        let rows = try await client.query(
+            "SELECT rule, plan FROM reminder_plans WHERE entity_kind = \(kind) AND entity_id = \(entity.id)", logger: logger)
+        for try await (rule, plan) in rows.decode((String, String).self) {
+            plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(plan.utf8))
+        }
+        return EntityStateSnapshot(eventProcessed: processed, plans: plans)
     }
 
     /// See `HeraldStore.resend(id:newID:now:)`.

@@ -376,15 +376,17 @@ public final class SQLiteStore: HeraldStore {
         }
     }
 
-    /// See `HeraldStore.deliveries(_:)`.
-    public func deliveries(_ q: DeliveryQuery) async throws -> Page<Delivery> {
+    /// The WHERE clauses and arguments of a delivery query's filters.
+    static func filter(_ q: DeliveryQuery, status: Bool = true, cursor: Bool = true)
+        -> (clauses: [String], args: [(any DatabaseValueConvertible)?])
+    {
         var clauses: [String] = []
         var args: [(any DatabaseValueConvertible)?] = []
         func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
             clauses.append(clause)
             args.append(value)
         }
-        if let v = q.status { add("status = ?", v.rawValue) }
+        if status, let v = q.status { add("status = ?", v.rawValue) }
         if let v = q.channel { add("channel = ?", v.rawValue) }
         if let v = q.rule { add("rule = ?", v) }
         if let v = q.workOrder { add("work_order = ?", v) }
@@ -394,7 +396,13 @@ public final class SQLiteStore: HeraldStore {
         if let v = q.location { add("location = ?", v) }
         if let v = q.since { add("created_at >= ?", v) }
         if let v = q.until { add("created_at < ?", v) }
-        if let v = q.before { add("seq < ?", v) }
+        if cursor, let v = q.before { add("seq < ?", v) }
+        return (clauses, args)
+    }
+
+    /// See `HeraldStore.deliveries(_:)`.
+    public func deliveries(_ q: DeliveryQuery) async throws -> Page<Delivery> {
+        var (clauses, args) = Self.filter(q)
         let limit = q.limit
         let sql = "SELECT \(Self.deliveryColumns) FROM deliveries"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT ?"
@@ -405,6 +413,56 @@ public final class SQLiteStore: HeraldStore {
             let page = rows.prefix(limit)
             let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
             return Page(items: page.map(Self.delivery), nextBefore: next)
+        }
+    }
+
+    /// See `HeraldStore.deliveryCounts(_:)`.
+    public func deliveryCounts(_ q: DeliveryQuery) async throws -> [Delivery.Status: Int] {
+        let (clauses, args) = Self.filter(q, status: false, cursor: false)
+        let sql = "SELECT status, COUNT(*) AS n FROM deliveries"
+            + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " GROUP BY status"
+        let arguments = StatementArguments(args)
+        return try await pool.read { db in
+            var counts: [Delivery.Status: Int] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                if let status = Delivery.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// See `HeraldStore.deliveriesPerHour(since:until:)`.
+    public func deliveriesPerHour(since: Double, until: Double) async throws -> [HourlyDeliveryCount] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CAST(created_at / 3600 AS INTEGER) AS h, status, COUNT(*) AS n FROM deliveries
+                    WHERE created_at >= ? AND created_at < ? GROUP BY h, status ORDER BY h
+                    """, arguments: [since, until]
+            ).compactMap { row in
+                guard let status = Delivery.Status(rawValue: row["status"]) else { return nil }
+                let h: Int64 = row["h"]
+                return HourlyDeliveryCount(hour: h * 3600, status: status, count: row["n"])
+            }
+        }
+    }
+
+    /// See `HeraldStore.stateSnapshot(eventID:entity:)`: the same reads as
+    /// the intake, in a read-only transaction.
+    public func stateSnapshot(eventID: String, entity: EntityReference) async throws -> EntityStateSnapshot {
+        try await pool.read { db in
+            let processed = try Bool.fetchOne(db, sql: "SELECT 1 FROM processed_events WHERE id = ?", arguments: [eventID]) ?? false
+            var plans: [String: ReminderPlan] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?",
+                arguments: [entity.entity.rawValue, entity.id])
+            {
+                let rule: String = row["rule"]
+                let text: String = row["plan"]
+                plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(text.utf8))
+            }
+            return EntityStateSnapshot(eventProcessed: processed, plans: plans)
         }
     }
 

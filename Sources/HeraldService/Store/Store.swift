@@ -46,6 +46,19 @@ public protocol HeraldStore: Sendable {
     /// A page of rejected events, newest first.
     func rejects(_ query: RejectQuery) async throws -> Page<RejectedEvent>
 
+    /// How many deliveries match `query` in each status: its filters but
+    /// `status`, `before` and `limit` (the console's counts per status).
+    func deliveryCounts(_ query: DeliveryQuery) async throws -> [Delivery.Status: Int]
+
+    /// Deliveries created from `since` to `until` (seconds since 1970),
+    /// counted per hour and current status (the console's chart).
+    func deliveriesPerHour(since: Double, until: Double) async throws -> [HourlyDeliveryCount]
+
+    /// What the intake would read for an event, without writing anything:
+    /// whether its id was processed and its entity's reminder plans (the
+    /// console's "try an event").
+    func stateSnapshot(eventID: String, entity: EntityReference) async throws -> EntityStateSnapshot
+
     /// Answers when the store can be used.
     func ping() async throws
 

@@ -258,6 +258,38 @@ public struct AttemptResult: Sendable {
     }
 }
 
+/// Deliveries created in one hour that are now in one status.
+public struct HourlyDeliveryCount: Sendable, Hashable {
+    /// The hour's start, seconds since 1970 (a multiple of 3,600).
+    public var hour: Int64
+    /// The deliveries' current status.
+    public var status: Delivery.Status
+    /// How many.
+    public var count: Int
+
+    /// Creates a count.
+    public init(hour: Int64, status: Delivery.Status, count: Int) {
+        self.hour = hour
+        self.status = status
+        self.count = count
+    }
+}
+
+/// The slice of the runtime state one event is evaluated against: whether
+/// its id was processed, and its entity's reminder plans.
+public struct EntityStateSnapshot: Sendable, Hashable {
+    /// Whether an event with this id was processed.
+    public var eventProcessed: Bool
+    /// The entity's reminder plans by rule id.
+    public var plans: [String: ReminderPlan]
+
+    /// Creates a snapshot.
+    public init(eventProcessed: Bool, plans: [String: ReminderPlan]) {
+        self.eventProcessed = eventProcessed
+        self.plans = plans
+    }
+}
+
 /// A point in an entity's feed (SPEC §12.5 timeline).
 public struct TimelineItem: Sendable {
     /// When it happened, seconds since 1970 (for ordering).

@@ -23,7 +23,7 @@ release: deps
 	$(SWIFT) build -c release --product herald
 
 run: build
-	HERALD_TOKEN=$${HERALD_TOKEN:-dev-token} $(HERALD) serve --rules Rules
+	HERALD_TOKEN=$${HERALD_TOKEN:-dev-token} $(HERALD) serve --config scripts/run-herald.yaml
 
 test: build
 	bash Tests/smtp/setup-venv.sh

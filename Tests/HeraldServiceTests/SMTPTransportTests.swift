@@ -163,7 +163,8 @@ struct SMTPTransportTests {
         let start = ContinuousClock.now
         let d = try await deliver(
             to: "hang-x@client.example", settings: server.settings(timeout: .seconds(2)), ticks: 1)
-        #expect(ContinuousClock.now - start < .seconds(15))
+        // Bounded, not timed: a 2 s timeout must end the attempt, not hang it (loaded CI machines are slow).
+        #expect(ContinuousClock.now - start < .seconds(60))
         #expect(d.status == .retrying)
         #expect(d.attempts?.first?.outcome == .transient)
         #expect(d.attempts?.first?.detail?.lowercased().contains("time") == true, "\(d.attempts?.first?.detail ?? "-")")

@@ -114,35 +114,61 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
 
     /// Sends everything due at `now` (or at the scheduler's own clock, if
     /// that is later); returns how many attempts were made.
+    ///
+    /// At most `concurrency` attempts run at once. When half the slots are
+    /// free, more due deliveries are claimed, so one slow send (a report that
+    /// takes long to fetch, a slow SMTP server) never holds up the others;
+    /// outcomes are recorded in small groups as they come in, at most 50 ms
+    /// after an attempt ends.
     @discardableResult
     public func tick(now requested: Double) async throws -> Int {
         let t = max(requested, now())
-        var total = 0
-        while true {
-            let batch = try await store.claimDue(now: t, limit: concurrency * 4)
-            if batch.isEmpty { return total }
-            for d in batch { metrics.delivery(d.channel, .sending) }
-            total += batch.count
-            let results = await send(batch, at: t)
-            try await store.finish(results)
-            if batch.count < concurrency * 4 { return total }
-        }
-    }
+        return try await withThrowingTaskGroup(of: AttemptResult.self) { group in
+            var total = 0
+            var inFlight = 0
+            var exhausted = false
+            var pending: [AttemptResult] = []
+            var lastFlush = ContinuousClock.now
+            var waiting: [Delivery] = []
 
-    /// Sends a batch, at most `concurrency` at a time.
-    func send(_ batch: [Delivery], at t: Double) async -> [AttemptResult] {
-        await withTaskGroup(of: AttemptResult.self) { group in
-            var results: [AttemptResult] = []
-            results.reserveCapacity(batch.count)
-            var iterator = batch.makeIterator()
-            for _ in 0..<min(concurrency, batch.count) {
-                if let d = iterator.next() { group.addTask { await self.attempt(d, at: t) } }
+            func refill() async throws {
+                let free = concurrency - inFlight
+                guard !exhausted, free > 0, free * 2 >= concurrency || inFlight == 0 else { return }
+                let limit = inFlight == 0 ? concurrency * 4 : free
+                let batch = try await store.claimDue(now: t, limit: limit)
+                if batch.count < limit { exhausted = true }
+                var queue = batch[...]
+                // Start what fits; a first claim may hold more than the slots.
+                while let d = queue.first, inFlight < concurrency {
+                    queue = queue.dropFirst()
+                    start(d)
+                }
+                waiting += queue
             }
-            while let r = await group.next() {
-                results.append(r)
-                if let d = iterator.next() { group.addTask { await self.attempt(d, at: t) } }
+            func start(_ d: Delivery) {
+                metrics.delivery(d.channel, .sending)
+                inFlight += 1
+                total += 1
+                group.addTask { await self.attempt(d, at: t) }
             }
-            return results
+
+            try await refill()
+            while let result = try await group.next() {
+                inFlight -= 1
+                pending.append(result)
+                if pending.count >= 32 || ContinuousClock.now - lastFlush > .milliseconds(50) {
+                    try await store.finish(pending)
+                    pending.removeAll(keepingCapacity: true)
+                    lastFlush = .now
+                }
+                if !waiting.isEmpty {
+                    start(waiting.removeFirst())
+                } else {
+                    try await refill()
+                }
+            }
+            try await store.finish(pending)
+            return total
         }
     }
 

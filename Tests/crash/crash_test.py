@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash test of `herald serve` (issue 8): SIGKILL at random points under load.
 
-Usage: crash_test.py --herald PATH [--kills 100] [--clients 4] [--seconds 240] [--keep]
+Usage: crash_test.py --herald PATH [--kills 100] [--clients 4] [--seconds 240] [--smtp] [--keep]
 
 Starts the service on a SQLite store with the directory transports, drives
 it from several client threads (single events and small NDJSON batches, each
@@ -14,6 +14,13 @@ the end lets it drain. Then it checks, reading the SQLite file directly:
   * no event was evaluated twice: every event-rule key has one delivery;
   * every delivery due is `sent`, and has exactly one attempt that ended `sent`;
   * the outbox holds exactly one file per sent delivery, and no other file.
+
+With --smtp, email goes over SMTP (STARTTLS, AUTH) to the aiosmtpd test
+server of Tests/smtp (its venv, .venv-smtp, made by Tests/smtp/setup-venv.sh)
+and SMS to the outbox; then, instead of counting .eml files, it checks that
+every sent email reached the server (none lost), and that a message the
+server received twice belongs to a delivery whose attempt was interrupted by
+a kill (the one way SPEC §12.3 allows), with the same Message-ID.
 
 Standard library only. Bounded: --seconds caps the kill phase. The last line
 is 'N passed, N failed'.
@@ -35,8 +42,49 @@ def iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+class SMTPServer:
+    """The aiosmtpd server of Tests/smtp, with STARTTLS and AUTH."""
+
+    def __init__(self, work):
+        root = os.path.join(HERE, "..", "..")
+        python = os.environ.get("HERALD_SMTP_TEST_PYTHON") or os.path.join(root, ".venv-smtp", "bin", "python")
+        self.dir = os.path.join(work, "smtp")
+        os.makedirs(self.dir, exist_ok=True)
+        self.proc = subprocess.Popen([python, os.path.join(root, "Tests", "smtp", "smtp_server.py"), "serve",
+                                      "--outdir", self.dir, "--security", "starttls", "--user", "herald",
+                                      "--password", "crash-secret"], stdout=subprocess.PIPE, stdin=subprocess.PIPE,
+                                     stderr=open(os.path.join(work, "smtp.log"), "ab"), text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("READY"):
+            raise RuntimeError(f"the SMTP test server did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    def config(self):
+        return ("  transport: smtp\n"
+                f"  smtp: {{host: 127.0.0.1, port: {self.port}, security: starttls, username: herald, "
+                f"password_env: HERALD_SMTP_PASSWORD, ca_file: {os.path.join(self.dir, 'cert.pem')}, timeout: 5s}}\n")
+
+    def received(self):
+        """Message-IDs of the messages received, one entry per copy."""
+        out = []
+        folder = os.path.join(self.dir, "messages")
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if name.endswith(".json"):
+                with open(os.path.join(folder, name)) as f:
+                    out.append(json.load(f).get("message_id", ""))
+        return out
+
+    def stop(self):
+        # The server runs until its standard input is closed.
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 class Service:
-    def __init__(self, herald, work):
+    def __init__(self, herald, work, smtp=None):
         self.herald, self.work = herald, work
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -46,14 +94,14 @@ class Service:
         with open(self.config, "w") as f:
             f.write(f"listen: 127.0.0.1:{self.port}\nrules: {os.path.join(HERE, 'rules')}\nstore: sqlite:{self.store}\n"
                     "email:\n  from: \"Acme <no-reply@acme.example>\"\n"
-                    f"  transport: directory\n  directory: {self.outbox}\n"
+                    + (smtp.config() if smtp else f"  transport: directory\n  directory: {self.outbox}\n") +
                     f"sms:\n  transport: directory\n  directory: {self.outbox}\n"
                     "retry: {first: 1s, max_interval: 2s, give_up_after: 1h}\n")
         self.log = open(os.path.join(work, "serve.log"), "ab")
         self.proc = None
 
     def start(self, timeout=60):
-        env = dict(os.environ, HERALD_TOKEN=TOKEN)
+        env = dict(os.environ, HERALD_TOKEN=TOKEN, HERALD_SMTP_PASSWORD="crash-secret")
         self.proc = subprocess.Popen([self.herald, "serve", "--config", self.config], cwd=self.work, env=env,
                                      stdout=self.log, stderr=self.log)
         deadline = time.time() + timeout
@@ -177,11 +225,13 @@ def main():
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=240)
     ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--smtp", action="store_true", help="email over SMTP to the aiosmtpd test server")
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     random.seed(a.seed)
     work = tempfile.mkdtemp(prefix="herald-crash-")
-    svc = Service(os.path.abspath(a.herald), work)
+    smtp = SMTPServer(work) if a.smtp else None
+    svc = Service(os.path.abspath(a.herald), work, smtp)
     load = Load(svc.url, a.clients)
     results = []
 
@@ -222,6 +272,8 @@ def main():
     processed = {r[0] for r in db.execute("SELECT id FROM processed_events")}
     events = {r[0] for r in db.execute("SELECT id FROM events")}
     rows = db.execute("SELECT id, key, status, due_at, rule FROM deliveries").fetchall()
+    channels = dict(db.execute("SELECT id, channel FROM deliveries"))
+    interrupted = {r[0] for r in db.execute("SELECT DISTINCT delivery_id FROM attempts WHERE outcome = 'interrupted'")}
     sent_attempts = dict(db.execute("SELECT delivery_id, COUNT(*) FROM attempts WHERE outcome = 'sent' GROUP BY delivery_id"))
     db.close()
     now = time.time()
@@ -244,11 +296,34 @@ def main():
           f"{len(multi)} with several, {len(sent - set(sent_attempts))} with none")
     files = [f for f in os.listdir(svc.outbox) if not f.startswith(".")] if os.path.isdir(svc.outbox) else []
     file_ids = [f.rsplit(".", 1)[0] for f in files]
-    check(f"the outbox holds exactly one file per sent delivery ({len(files)} files)",
-          sorted(file_ids) == sorted(sent), f"{len(set(file_ids) - sent)} extra, {len(sent - set(file_ids))} missing")
+    twice_smtp = 0
+    if smtp:
+        smtp.stop()
+        sent_sms = {d for d in sent if channels.get(d) == "sms"}
+        sent_email = {d for d in sent if channels.get(d) == "email"}
+        check(f"the outbox holds exactly one file per sent SMS ({len(files)} files)",
+              sorted(file_ids) == sorted(sent_sms), f"{len(set(file_ids) - sent_sms)} extra, {len(sent_sms - set(file_ids))} missing")
+        received = [m.strip("<>").split("@")[0] for m in smtp.received()]
+        counts = {}
+        for m in received:
+            counts[m] = counts.get(m, 0) + 1
+        lost_mail = sent_email - set(counts)
+        check(f"every sent email reached the SMTP server ({len(sent_email)} sent, {len(received)} received)",
+              not lost_mail, f"{len(lost_mail)} never received")
+        dups = {m: n for m, n in counts.items() if n > 1}
+        twice_smtp = sum(n - 1 for n in dups.values())
+        unexplained = [m for m in dups if m not in interrupted]
+        check(f"a message received twice belongs to a delivery interrupted by a kill, same Message-ID "
+              f"({twice_smtp} second copies, {len([d for d in interrupted if channels.get(d) == 'email'])} email "
+              "deliveries interrupted)", not unexplained and set(counts) <= set(channels),
+              f"{len(unexplained)} unexplained duplicates")
+    else:
+        check(f"the outbox holds exactly one file per sent delivery ({len(files)} files)",
+              sorted(file_ids) == sorted(sent), f"{len(set(file_ids) - sent)} extra, {len(sent - set(file_ids))} missing")
     print(f"kills={kills} seconds={time.time() - began:.0f} events_acked={len(load.acked)} events_stored={len(events)} "
           f"deliveries={len(rows)} sent={len(sent)} files={len(files)} lost_events={len(lost_events)} "
-          f"lost_deliveries={len(lost_deliveries)} duplicated={twice} seed={a.seed}")
+          f"lost_deliveries={len(lost_deliveries)} duplicated={twice} smtp_second_copies={twice_smtp} "
+          f"interrupted={len(interrupted)} seed={a.seed}")
     failed = results.count(False)
     if a.keep or failed:
         print(f"kept {work}")

@@ -25,6 +25,11 @@ public final class SQLiteStore: HeraldStore {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A 64 MiB page cache and memory-mapped reads: the intake reads
+            // the indexes of processed ids and entity state on every event.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)

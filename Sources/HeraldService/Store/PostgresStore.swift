@@ -371,47 +371,7 @@ public final class PostgresStore: HeraldStore {
             {
                 for try await (id, seq) in rows.decode((String, Int64).self) { seqByID[id] = seq }
             }
-            if !deliveries.isEmpty {
-                var rows = BulkRows(columns: 26)
-                let encoder = JSONEncoder()
-                for d in deliveries {
-                    let attachments = try d.attachments.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-                    rows.add { b in
-                        b.append(d.id)
-                        b.append(d.key)
-                        b.append(d.rule)
-                        b.append(d.event)
-                        b.append(d.channel.rawValue)
-                        b.append(d.to)
-                        b.append(d.sendAt)
-                        b.append(d.scheduledFor)
-                        b.append(d.dueAt)
-                        b.append(d.status.rawValue)
-                        b.append(d.reason)
-                        b.append(now)
-                        b.append(now)
-                        b.append(d.resendOf)
-                        b.append(d.workOrder)
-                        b.append(d.lead)
-                        b.append(d.csr)
-                        b.append(d.client)
-                        b.append(d.location)
-                        b.append(d.subject)
-                        b.append(d.body)
-                        b.append(d.html)
-                        b.append(d.replyTo)
-                        b.append(attachments)
-                        b.append(d.segments)
-                        b.append(d.late)
-                    }
-                }
-                try await rows.insert(
-                    """
-                    INSERT INTO deliveries (id, key, rule, event_id, channel, recipient, send_at, scheduled_for, due_at,
-                        status, reason, created_at, updated_at, resend_of, work_order, lead, csr, client, location,
-                        subject, body, html, reply_to, attachments, segments, late) VALUES
-                    """, conn, logger)
-            }
+            if !deliveries.isEmpty { try await writeDeliveries(conn, logger: logger) }
             if !decisions.isEmpty {
                 var rows = BulkRows(columns: 9)
                 for d in decisions {

@@ -147,16 +147,21 @@ public final class HeraldServer: Sendable {
     // MARK: Running
 
     /// The transports the configuration names.
+    /// A secret missing from the environment does not stop the service: its
+    /// channel's attempts fail as transient, saying which variable to set.
     public func makeTransports(relativeTo directory: String? = nil) throws -> Scheduler<ContinuousClock>.Transports {
-        try Self.makeTransports(configuration, relativeTo: directory)
+        try Self.makeTransports(configuration, relativeTo: directory, strictSecrets: false, logger: logger)
     }
 
     /// The transports a configuration names; secrets are read from the
     /// environment variables it names. Throws when a setting cannot work
-    /// (no `from` address, no gateway URL).
+    /// (no `from` address, no gateway URL), and, with `strictSecrets`, when
+    /// a secret is missing (what `herald send-test` wants); without it, that
+    /// channel gets a transport whose attempts fail as transient with the reason.
     public static func makeTransports(
         _ configuration: ServiceConfiguration, relativeTo directory: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, strictSecrets: Bool = true,
+        logger: Logger = Logger(label: "herald")
     ) throws -> Scheduler<ContinuousClock>.Transports {
         func resolve(_ p: String) -> String {
             if let directory, !p.hasPrefix("/") { return directory + "/" + p }
@@ -173,17 +178,26 @@ public final class HeraldServer: Sendable {
             let smtp = configuration.email.smtp
             var password: String?
             if smtp.username != nil {
-                guard let p = environment[smtp.passwordEnv], !p.isEmpty else {
+                password = environment[smtp.passwordEnv].flatMap { $0.isEmpty ? nil : $0 }
+            }
+            if smtp.username != nil && password == nil {
+                if strictSecrets {
                     throw TransportSetupError(
                         description: "email.smtp.username is set but \(smtp.passwordEnv) (password_env) is not")
                 }
-                password = p
+                // Start anyway (SMS and the API keep working) and keep the
+                // emails: each attempt fails as transient with this reason
+                // until the variable is set and the service restarted.
+                let reason = "email.smtp.username is set but the environment variable \(smtp.passwordEnv) (password_env) is not"
+                logger.error("\(reason): emails are retried until it is set")
+                email = MisconfiguredTransport(reason: reason)
+            } else {
+                let settings = SMTPTransport.Settings(
+                    host: smtp.host, port: smtp.port, security: SMTPTransport.Security(rawValue: smtp.security) ?? .starttls,
+                    username: smtp.username, password: password, caFile: smtp.caFile.map(resolve), timeout: smtp.timeout,
+                    envelopeSender: from.address)
+                email = SMTPTransport(settings: settings, assembler: assembler, connections: smtp.connections)
             }
-            let settings = SMTPTransport.Settings(
-                host: smtp.host, port: smtp.port, security: SMTPTransport.Security(rawValue: smtp.security) ?? .starttls,
-                username: smtp.username, password: password, caFile: smtp.caFile.map(resolve), timeout: smtp.timeout,
-                envelopeSender: from.address)
-            email = SMTPTransport(settings: settings, assembler: assembler, connections: smtp.connections)
         }
         let sms: any Transport
         switch configuration.sms.transport {
@@ -191,10 +205,15 @@ public final class HeraldServer: Sendable {
         case .http:
             let http = configuration.sms.http
             guard !http.url.isEmpty else { throw TransportSetupError(description: "sms.transport is http but sms.http.url is not set") }
-            guard let token = environment[http.tokenEnv], !token.isEmpty else {
+            if let token = environment[http.tokenEnv], !token.isEmpty {
+                sms = HTTPGatewayTransport(url: http.url, token: token, timeout: http.timeout, body: http.body)
+            } else if strictSecrets {
                 throw TransportSetupError(description: "sms.transport is http but \(http.tokenEnv) (token_env) is not set")
+            } else {
+                let reason = "sms.transport is http but the environment variable \(http.tokenEnv) (token_env) is not set"
+                logger.error("\(reason): SMS are retried until it is set")
+                sms = MisconfiguredTransport(reason: reason)
             }
-            sms = HTTPGatewayTransport(url: http.url, token: token, timeout: http.timeout, body: http.body)
         }
         return .init(email: email, sms: sms)
     }
@@ -231,6 +250,17 @@ public final class HeraldServer: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+/// Stands in for a transport whose secret is missing from the environment:
+/// every attempt is a transient failure that says so, so the messages are
+/// kept and go out once the secret is set and the service restarted.
+struct MisconfiguredTransport: Transport {
+    let reason: String
+
+    func send(_ delivery: Delivery) async -> TransportOutcome { .transient(reason: reason) }
+
+    func wasDelivered(_ delivery: Delivery) async -> Bool? { false }
 }
 
 /// Reloads the rules on SIGHUP.

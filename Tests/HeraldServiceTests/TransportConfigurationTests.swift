@@ -1,5 +1,6 @@
 import Foundation
-import HeraldService
+import HeraldCompiler
+@testable import HeraldService
 import HeraldSyntax
 import Testing
 
@@ -66,7 +67,7 @@ struct TransportConfigurationTests {
         #expect(throws: Never.self) { try HeraldServer.makeTransports(ServiceConfiguration(), environment: [:]) }
     }
 
-    @Test("an smtp transport without its password, or an http one without its token, does not start")
+    @Test("strict (send-test): an smtp transport without its password, or an http one without its token, is refused")
     func missingSecrets() throws {
         let c = try #require(
             read(
@@ -84,5 +85,32 @@ struct TransportConfigurationTests {
         #expect(throws: Never.self) {
             try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x", "NOPE_TOKEN": "x"])
         }
+    }
+
+    @Test("the service starts without a secret; that channel's attempts are transient and name the variable")
+    func missingSecretsInTheService() async throws {
+        let c = try #require(
+            read(
+                """
+                email: {from: no-reply@acme.example, transport: smtp, smtp: {username: herald, password_env: NOPE_PW}}
+                sms: {transport: http, http: {url: "http://127.0.0.1:9/", token_env: NOPE_TOKEN}}
+                """
+            ).configuration)
+        let t = try HeraldServer.makeTransports(c, environment: [:], strictSecrets: false)
+        let d = Delivery(
+            id: "d1", key: "k", rule: "r", event: "e", channel: .email, to: "a@b.example", sendAt: "", dueAt: 0,
+            scheduledFor: 0, status: .sending, attemptCount: 1, createdAt: "", updatedAt: "", late: false)
+        guard case .transient(let reason, _) = await t.email.send(d) else {
+            Issue.record("not transient")
+            return
+        }
+        #expect(reason.contains("NOPE_PW"))
+        var sms = d
+        sms.channel = .sms
+        guard case .transient(let smsReason, _) = await t.sms.send(sms) else {
+            Issue.record("not transient")
+            return
+        }
+        #expect(smsReason.contains("NOPE_TOKEN"))
     }
 }

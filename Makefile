@@ -11,7 +11,7 @@ HERALD = .build/debug/herald
 SHARED ?= ../shared
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build release run test crash-test bench
+.PHONY: deps build release run test crash-test bench dist install
 
 deps:
 	bash scripts/install-deps.sh
@@ -42,3 +42,13 @@ crash-test: release
 
 bench: release
 	python3 Benchmarks/service/bench.py --herald .build/release/herald
+
+PREFIX ?= /usr/local
+
+dist: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product herald
+	mkdir -p dist && cp .build/release/herald dist/herald
+
+install:
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 dist/herald $(DESTDIR)$(PREFIX)/bin/herald

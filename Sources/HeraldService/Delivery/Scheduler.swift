@@ -118,7 +118,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     /// At most `concurrency` attempts run at once. When half the slots are
     /// free, more due deliveries are claimed, so one slow send (a report that
     /// takes long to fetch, a slow SMTP server) never holds up the others;
-    /// outcomes are recorded in small groups as they come in, at most 50 ms
+    /// outcomes are recorded in groups as they come in, at most 100 ms
     /// after an attempt ends.
     @discardableResult
     public func tick(now requested: Double) async throws -> Int {
@@ -134,7 +134,9 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             func refill() async throws {
                 let free = concurrency - inFlight
                 guard !exhausted, free > 0, free * 2 >= concurrency || inFlight == 0 else { return }
-                let limit = inFlight == 0 ? concurrency * 4 : free
+                // Claim a slot's worth more than is free (at most half the
+                // slots wait, briefly, in `waiting`): fewer, larger claims.
+                let limit = inFlight == 0 ? concurrency * 2 : concurrency
                 let batch = try await store.claimDue(now: t, limit: limit)
                 if batch.count < limit { exhausted = true }
                 var queue = batch[...]
@@ -156,7 +158,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             while let result = try await group.next() {
                 inFlight -= 1
                 pending.append(result)
-                if pending.count >= 32 || ContinuousClock.now - lastFlush > .milliseconds(50) {
+                if pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
                     try await store.finish(pending)
                     pending.removeAll(keepingCapacity: true)
                     lastFlush = .now

@@ -35,28 +35,52 @@ public enum Compiler {
     /// below it, recursively, except `*.test.yaml`, in byte order of the path
     /// relative to the root) or a single file. Reported paths are `path`
     /// joined with the file's path below it.
-    public static func compile(path: String) -> CompilationResult {
+    ///
+    /// Only regular files are read (a FIFO or a device is `unreadable-file`
+    /// without being opened), a file over the size limit is refused after
+    /// its first line, and a directory walk stops past `RuleSetFiles.Limits`
+    /// (`unreadable-file` at the root), so the work is bounded whatever the path.
+    public static func compile(path: String, walkLimits: RuleSetFiles.Limits = RuleSetFiles.Limits()) -> CompilationResult {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return CompilationResult(
                 ruleSet: nil, diagnostics: [unreadable(path, reason: "no such file or directory")], sources: [:],
                 fileCount: 0)
         }
-        let paths = isDirectory.boolValue ? RuleSetFiles.list(directory: path).map { RuleSetFiles.join(path, $0) } : [path]
-        var files: [(path: String, contents: Data)] = []
         var problems: [Diagnostic] = []
+        if let problem = RuleSetFiles.kindProblem(atPath: path) {
+            return CompilationResult(ruleSet: nil, diagnostics: [unreadable(path, reason: problem)], sources: [:], fileCount: 0)
+        }
+        var paths = [path]
+        if isDirectory.boolValue {
+            let walk = RuleSetFiles.walk(below: path, limits: walkLimits, where: RuleSetFiles.isRuleFileName)
+            paths = walk.files.map { RuleSetFiles.join(path, $0) }
+            if let stopped = walk.stoppedBecause { problems.append(unreadable(path, reason: stopped)) }
+        }
+        var files: [(path: String, contents: Data)] = []
+        var refused: [ParsedFile] = []
+        var unreadFiles = 0
+        let limits = YAMLParser.Limits()
         for file in paths {
-            do {
-                files.append((file, try Data(contentsOf: URL(fileURLWithPath: file))))
-            } catch {
-                problems.append(unreadable(file, reason: (error as NSError).localizedDescription))
+            switch RuleSetFiles.read(file, maxBytes: limits.maxBytes) {
+            case .bytes(let data):
+                files.append((file, data))
+            case .tooLarge(let size, let firstLine):
+                refused.append(YAMLParser.tooLarge(path: file, size: size, firstLine: firstLine, limits: limits))
+            case .unreadable(let reason):
+                problems.append(unreadable(file, reason: reason))
+                unreadFiles += 1
             }
         }
         var result = compile(files: files)
+        for parsed in refused {
+            result.sources[parsed.path] = parsed
+            problems += parsed.diagnostics
+        }
         if !problems.isEmpty {
             result.diagnostics = (result.diagnostics + problems).sorted(by: Diagnostic.reportingOrder)
             result.ruleSet = nil
-            result.fileCount += problems.count
+            result.fileCount += refused.count + unreadFiles
         }
         return result
     }

@@ -149,11 +149,21 @@ extension Node {
     /// into the scalar's text). Falls back to the whole node range when the
     /// scalar has no position map.
     public func range(ofScalarsFrom from: Int, to: Int) -> SourceRange {
-        guard let positions = scalar?.positions, !positions.isEmpty else { return range }
+        ranges(ofScalars: [(from, to)])[0]
+    }
+
+    /// `range(ofScalarsFrom:to:)` for many spans of the same scalar: the
+    /// position map is built once, so the work is the scalar's length plus
+    /// the number of spans (not their product).
+    public func ranges(ofScalars spans: [(from: Int, to: Int)]) -> [SourceRange] {
+        guard !spans.isEmpty else { return [] }
+        guard let positions = scalar?.positions, !positions.isEmpty else { return spans.map { _ in range } }
         let last = positions.count - 1
-        let a = positions[max(0, min(from, last))]
-        let b = positions[max(0, min(max(to, from), last))]
-        return SourceRange(file: range.file, start: a, end: b)
+        return spans.map { span in
+            let a = positions[max(0, min(span.from, last))]
+            let b = positions[max(0, min(max(span.to, span.from), last))]
+            return SourceRange(file: range.file, start: a, end: b)
+        }
     }
 }
 

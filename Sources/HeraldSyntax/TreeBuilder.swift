@@ -25,6 +25,8 @@ struct TreeBuilder {
     private var anchors: [String: Anchored] = [:]
     /// Nodes produced by alias expansion so far in the file.
     private var expandedNodes = 0
+    /// Scalar bytes reached through aliases so far in the file.
+    private var expandedBytes = 0
 
     init(source: SourceText, path: String, limits: YAMLParser.Limits) {
         self.source = source
@@ -32,10 +34,12 @@ struct TreeBuilder {
         self.limits = limits
     }
 
-    /// An anchored node and the number of nodes it stands for.
+    /// An anchored node, the number of nodes it stands for and the bytes of
+    /// the scalars (keys and values) in it, aliases expanded.
     private struct Anchored {
         var node: Node
         var count: Int
+        var bytes: Int
     }
 
     /// A collection being built.
@@ -58,6 +62,8 @@ struct TreeBuilder {
         var keys = KeySet()
         /// Nodes in this subtree, aliases expanded.
         var count = 1
+        /// Scalar bytes in this subtree, aliases expanded.
+        var bytes = 0
     }
 
     private enum PendingKey {
@@ -97,16 +103,17 @@ struct TreeBuilder {
             guard let anchored = anchors[name] else {
                 diagnostics.append(.undefinedAlias(name, at: range))
                 let null = Node(kind: .scalar(Scalar(text: "", style: .plain, positions: [range.start])), range: range)
-                return add(null, count: 1)
+                return add(null, count: 1, bytes: 0)
             }
-            guard countExpansion(anchored.count, at: range) else { return .stop }
+            guard countExpansion(anchored.count, bytes: anchored.bytes, of: name, at: range) else { return .stop }
             var copy = anchored.node
             copy.range = range
-            return add(copy, count: anchored.count)
+            return add(copy, count: anchored.count, bytes: anchored.bytes)
         case .scalar(let value, let style, let anchor, let tag):
             let node = scalarNode(value: value, style: style, anchor: anchor, tag: tag, event: event)
-            if let anchor { anchors[anchor] = Anchored(node: node, count: 1) }
-            return add(node, count: 1)
+            let bytes = value.utf8.count
+            if let anchor { anchors[anchor] = Anchored(node: node, count: 1, bytes: bytes) }
+            return add(node, count: 1, bytes: bytes)
         case .sequenceStart(let anchor, _, let flow), .mappingStart(let anchor, _, let flow):
             let start = source.position(ofIndex: event.start.index)
             if stack.count >= limits.maxDepth {
@@ -131,8 +138,8 @@ struct TreeBuilder {
             } else {
                 node = Node(kind: .sequence(frame.items), range: range)
             }
-            if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, count: frame.count) }
-            return add(node, count: frame.count)
+            if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, count: frame.count, bytes: frame.bytes) }
+            return add(node, count: frame.count, bytes: frame.bytes)
         }
     }
 
@@ -167,13 +174,19 @@ struct TreeBuilder {
         SourceRange(file: path, start: source.position(ofIndex: start.index), end: source.position(ofIndex: end.index))
     }
 
-    /// Adds the `n` nodes an alias stands for to the file's count of nodes
-    /// produced by alias expansion; false (with a diagnostic) past the limit.
-    /// Nodes written out are bounded by `maxBytes` instead.
-    private mutating func countExpansion(_ n: Int, at range: SourceRange) -> Bool {
+    /// Adds the `n` nodes and the scalar bytes an alias stands for to the
+    /// file's counts of what alias expansion produced; false (with a
+    /// diagnostic) past either limit. What is written out is bounded by
+    /// `maxBytes` instead: together the two bound the text the compiler reads.
+    private mutating func countExpansion(_ n: Int, bytes: Int, of alias: String, at range: SourceRange) -> Bool {
         expandedNodes += n
         guard expandedNodes <= limits.maxNodes else {
             diagnostics.append(.tooManyNodes(limits.maxNodes, at: range))
+            return false
+        }
+        expandedBytes += bytes
+        guard expandedBytes <= limits.maxAliasedBytes else {
+            diagnostics.append(.tooManyAliasedBytes(limits.maxAliasedBytes, alias: alias, bytes: bytes, at: range))
             return false
         }
         return true
@@ -276,12 +289,13 @@ struct TreeBuilder {
     }
 
     /// Puts a finished node into its parent (or makes it the document root).
-    private mutating func add(_ node: Node, count: Int) -> Outcome {
+    private mutating func add(_ node: Node, count: Int, bytes: Int) -> Outcome {
         guard let top = stack.indices.last else {
             root = node
             return .proceed
         }
         stack[top].count += count
+        stack[top].bytes += bytes
         if node.range.end > stack[top].lastEnd { stack[top].lastEnd = node.range.end }
         guard stack[top].isMapping else {
             stack[top].items.append(node)
@@ -412,6 +426,12 @@ extension Diagnostic {
 
     static func tooManyNodes(_ limit: Int, at range: SourceRange) -> Diagnostic {
         .yamlSyntax("the document expands to too many nodes (more than \(limit)) through its aliases", at: range)
+    }
+
+    static func tooManyAliasedBytes(_ limit: Int, alias: String, bytes: Int, at range: SourceRange) -> Diagnostic {
+        .yamlSyntax(
+            "refused alias '*\(alias)': its \(bytes) bytes of text would bring the text reached through aliases "
+                + "past \(limit) bytes; write the text out or share less of it", at: range)
     }
 
     static func tooDeep(_ limit: Int, at range: SourceRange) -> Diagnostic {

@@ -14,29 +14,32 @@ public enum YAMLParser {
         public var maxNodes = 1_000_000
         /// Maximum file size in bytes.
         public var maxBytes = 16 * 1024 * 1024
+        /// Maximum bytes of scalar text (keys and values) reached through
+        /// aliases per file: each alias adds the text of the node it copies.
+        /// With `maxBytes` it bounds the text a compiler has to read, however
+        /// a file shares its nodes.
+        public var maxAliasedBytes = 4 * 1024 * 1024
 
         /// The default limits.
         public init() {}
 
         /// Limits with the given values (defaults for the ones left out).
-        public init(maxDepth: Int = 256, maxNodes: Int = 1_000_000, maxBytes: Int = 16 * 1024 * 1024) {
+        public init(
+            maxDepth: Int = 256, maxNodes: Int = 1_000_000, maxBytes: Int = 16 * 1024 * 1024,
+            maxAliasedBytes: Int = 4 * 1024 * 1024
+        ) {
             self.maxDepth = maxDepth
             self.maxNodes = maxNodes
             self.maxBytes = maxBytes
+            self.maxAliasedBytes = maxAliasedBytes
         }
     }
 
     /// Parses one file's bytes. `path` is the path reported in diagnostics.
     public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> ParsedFile {
-        let start = SourcePosition(line: 1, column: 1, offset: 0)
         guard data.count <= limits.maxBytes else {
             let firstLine = data.prefix(4096).split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first
-            let line = String(decoding: firstLine ?? Data(), as: UTF8.self)
-            let message = "the file is \(data.count) bytes long; the limit is \(limits.maxBytes) bytes"
-            return ParsedFile(
-                path: path, documents: [],
-                diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: start))],
-                lines: [Substring(line)])
+            return tooLarge(path: path, size: data.count, firstLine: firstLine ?? Data(), limits: limits)
         }
         var bytes = [UInt8](data)
         var byteBase = 0
@@ -69,6 +72,20 @@ public enum YAMLParser {
         return ParsedFile(
             path: path, documents: builder.documents, diagnostics: builder.diagnostics,
             duplicateKeys: builder.duplicateKeys, lines: source.lines())
+    }
+}
+
+extension YAMLParser {
+    /// The parse of a file larger than `limits.maxBytes`, of which only the
+    /// first line was read: no documents, one `yaml-syntax` diagnostic at 1:1.
+    public static func tooLarge(path: String, size: Int, firstLine: Data, limits: Limits = Limits()) -> ParsedFile {
+        let start = SourcePosition(line: 1, column: 1, offset: 0)
+        let line = String(decoding: firstLine.prefix(4096), as: UTF8.self)
+        let message = "the file is \(size) bytes long; the limit is \(limits.maxBytes) bytes"
+        return ParsedFile(
+            path: path, documents: [],
+            diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: start))],
+            lines: [Substring(line)])
     }
 }
 

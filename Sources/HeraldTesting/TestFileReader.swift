@@ -31,18 +31,22 @@ public enum TestFileReader {
     static let testKeys = ["name", "events", "expect"]
 
     /// Reads the test file at `path` (the path is also the reported path).
+    /// Only a regular file is read (a FIFO or a device is `unreadable-file`
+    /// without being opened), and no more of it than the YAML size limit.
     public static func read(path: String) -> Reading {
-        do {
-            return read(try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
-        } catch {
-            let start = SourcePosition(line: 1, column: 1, offset: 0)
+        let start = SourcePosition(line: 1, column: 1, offset: 0)
+        let limits = YAMLParser.Limits()
+        switch RuleSetFiles.read(path, maxBytes: limits.maxBytes) {
+        case .bytes(let data):
+            return read(data, path: path)
+        case .tooLarge(let size, let firstLine):
+            let parsed = YAMLParser.tooLarge(path: path, size: size, firstLine: firstLine, limits: limits)
+            return Reading(file: nil, diagnostics: parsed.diagnostics, lines: parsed.lines)
+        case .unreadable(let reason):
             return Reading(
                 file: nil,
-                diagnostics: [
-                    .error(
-                        "unreadable-file", "cannot read '\(path)': \((error as NSError).localizedDescription)",
-                        at: SourceRange(file: path, at: start))
-                ], lines: [])
+                diagnostics: [.error("unreadable-file", "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))],
+                lines: [])
         }
     }
 

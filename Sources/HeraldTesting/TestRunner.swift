@@ -1,7 +1,15 @@
 import Foundation
-import HeraldSyntax
 import HeraldCompiler
-import HeraldRuntime
+public import HeraldRuntime
+import HeraldSyntax
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Runs `*.test.yaml` files (SPEC §10.4): each test's events go through a
 /// fresh runtime state on the rule set its file names, and the records
@@ -21,10 +29,15 @@ public struct TestRunner: Sendable {
         /// A regular expression; only tests whose name contains a match run.
         /// Check it first with `TestRunner.problem(withPattern:)`.
         public var namePattern: String?
+        /// Rule sets a test file may name although they lie outside its
+        /// repository (see `ruleSetProblem`): these paths and everything
+        /// below them. `run(paths:)` adds the paths it is given.
+        public var allowedRuleSets: [String]
 
         /// Creates options.
-        public init(namePattern: String? = nil) {
+        public init(namePattern: String? = nil, allowedRuleSets: [String] = []) {
             self.namePattern = namePattern
+            self.allowedRuleSets = allowedRuleSets
         }
     }
 
@@ -63,7 +76,9 @@ public struct TestRunner: Sendable {
         }
         var seen = Set<String>()
         files = files.filter { seen.insert($0).inserted }
-        var report = run(files: files)
+        var runner = self
+        runner.options.allowedRuleSets += paths
+        var report = runner.run(files: files)
         report.problems = missing
         return report
     }
@@ -105,6 +120,12 @@ public struct TestRunner: Sendable {
         report.rulesPath = file.rulesPath
         let selected = file.tests.filter { test in filter.map { (try? $0.firstMatch(in: test.name)) != nil } ?? true }
 
+        if let problem = ruleSetProblem(file) {
+            let at = file.rulesRange ?? SourceRange(file: path, at: SourcePosition(line: 1, column: 1, offset: 0))
+            report.diagnostics.append(.error("unreadable-file", problem, at: at))
+            report.diagnostics.sort(by: Diagnostic.reportingOrder)
+            return report
+        }
         guard FileManager.default.fileExists(atPath: file.rulesPath) else {
             let at = file.rulesRange ?? SourceRange(file: path, at: SourcePosition(line: 1, column: 1, offset: 0))
             let how = file.rulesRange == nil ? "the test file's directory" : "'rules:', relative to the test file's directory,"
@@ -129,8 +150,57 @@ public struct TestRunner: Sendable {
         return report
     }
 
-    /// Runs one test on a fresh state.
-    func run(_ test: TestCase, runtime: Runtime) -> TestResult {
+    /// Why the rule set a test file names must not be read, or nil: it is
+    /// not a regular file or directory (`rules: /dev/stdin`), or it lies
+    /// outside the test file's repository — the nearest folder above the
+    /// test file holding `.git`, else the test file's own folder — and was
+    /// not allowed (`Options.allowedRuleSets`, the paths given to
+    /// `run(paths:)`). Links are followed before comparing, so a link cannot
+    /// lead a test out of its tree.
+    func ruleSetProblem(_ file: TestFile) -> String? {
+        let named = file.rulesRange == nil ? "its directory" : "'rules: \(file.rulesPath)'"
+        if let problem = RuleSetFiles.kindProblem(atPath: file.rulesPath) {
+            return "cannot use the rule set \(named): \(problem)"
+        }
+        guard let target = Self.realPath(file.rulesPath) else { return nil }
+        let folder = (file.path as NSString).deletingLastPathComponent
+        let directory = Self.realPath(folder.isEmpty ? "." : folder) ?? folder
+        let root = Self.repositoryRoot(of: directory)
+        if Self.isInside(target, root) { return nil }
+        for allowed in options.allowedRuleSets {
+            if let allowed = Self.realPath(allowed), Self.isInside(target, allowed) { return nil }
+        }
+        return "the rule set \(named) lies outside this test's tree ('\(root)'); "
+            + "give it on the command line (herald test --allow-rules \(file.rulesPath)) to use it"
+    }
+
+    /// The nearest folder at or above `directory` that holds `.git`, else `directory`.
+    static func repositoryRoot(of directory: String) -> String {
+        var current = directory
+        while true {
+            if FileManager.default.fileExists(atPath: current == "/" ? "/.git" : current + "/.git") { return current }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent.isEmpty || parent == current { return directory }
+            current = parent
+        }
+    }
+
+    /// Whether `path` is `root` or below it (both absolute and resolved).
+    static func isInside(_ path: String, _ root: String) -> Bool {
+        if root == "/" || path == root { return true }
+        return path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    /// The absolute path with links resolved, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Runs one test on a fresh state with `runtime` (its rule set loaded
+    /// by the caller) and compares the records with its `expect` list.
+    public func run(_ test: TestCase, runtime: Runtime) -> TestResult {
         let clock = ContinuousClock()
         let start = clock.now
         var state = RuntimeState()

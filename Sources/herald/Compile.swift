@@ -25,6 +25,7 @@ struct Compile: AsyncParsableCommand {
     func validate() throws {
         if path.isEmpty { throw ValidationError("empty rule-set path") }
         if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
+        try CommandLinePath.requireFileOrDirectory(path)
         if output.isEmpty { throw ValidationError("empty output path") }
     }
 

@@ -50,11 +50,13 @@ struct Eval: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: rules) {
             throw ValidationError("no such rule set: '\(rules)'")
         }
+        try CommandLinePath.requireFileOrDirectory(rules)
         if events != "-" && !FileManager.default.fileExists(atPath: events) {
             throw ValidationError("no such events file: '\(events)'")
         }
         if let state {
             if state.isEmpty { throw ValidationError("empty state path") }
+            try CommandLinePath.requireFileOrDirectory(state)
             let directory = (state as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false
             if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {

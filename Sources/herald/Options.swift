@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCompiler
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,18 @@ enum StandardStreams {
     }
 }
 
+/// Checks of paths given on the command line.
+enum CommandLinePath {
+    /// Throws a usage error (exit 2) for a path that exists but is neither a
+    /// regular file nor a directory: a FIFO, a device, `/dev/stdin`. Reading
+    /// one could block or never end.
+    static func requireFileOrDirectory(_ path: String) throws {
+        if let problem = RuleSetFiles.kindProblem(atPath: path) {
+            throw ValidationError("cannot use '\(path)': \(problem)")
+        }
+    }
+}
+
 /// Rule-set paths given on the command line (`herald lint PATH…`).
 struct RuleSetPaths: ParsableArguments {
     @Argument(
@@ -58,6 +71,7 @@ struct RuleSetPaths: ParsableArguments {
             if !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("no such file or directory: '\(path)'")
             }
+            try CommandLinePath.requireFileOrDirectory(path)
         }
     }
 

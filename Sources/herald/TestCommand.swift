@@ -13,7 +13,9 @@ struct TestCommand: AsyncParsableCommand {
             Each PATH is a test file or a directory searched recursively for *.test.yaml files \
             (default: Rules). Every test feeds its events to a fresh runtime on the rule set its \
             file names ('rules:', relative to the file; default: the file's directory) and compares \
-            the records produced with its 'expect' list. See docs/testing.md. Exit status: 0 all \
+            the records produced with its 'expect' list. A 'rules:' path outside the test file's \
+            repository (the nearest folder above it holding .git, else its own folder) is refused \
+            unless it is below a PATH or an --allow-rules path. See docs/testing.md. Exit status: 0 all \
             passed, 1 a test failed or a rule set has errors, 2 a test file is malformed or a usage \
             error, 3 internal error.
             """
@@ -28,19 +30,31 @@ struct TestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the results as JUnit XML to this file.", valueName: "file"))
     var junit: String?
 
+    @Option(
+        name: .customLong("allow-rules"),
+        help: ArgumentHelp(
+            "Let test files use this rule set (and what is below it) although it lies outside their repository.",
+            valueName: "path"))
+    var allowedRuleSets: [String] = []
+
     func validate() throws {
         for path in paths {
             if path.isEmpty { throw ValidationError("empty path") }
             if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
+            try CommandLinePath.requireFileOrDirectory(path)
         }
         if let namePattern, let problem = TestRunner.problem(withPattern: namePattern) {
             throw ValidationError(problem)
         }
         if let junit, junit.isEmpty { throw ValidationError("empty --junit path") }
+        for path in allowedRuleSets {
+            if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
+            try CommandLinePath.requireFileOrDirectory(path)
+        }
     }
 
     func run() async throws {
-        let runner = TestRunner(options: .init(namePattern: namePattern))
+        let runner = TestRunner(options: .init(namePattern: namePattern, allowedRuleSets: allowedRuleSets))
         let report = runner.run(paths: paths)
         if let namePattern, report.results.isEmpty, report.exitStatus == 0, !report.files.isEmpty {
             StandardStreams.printError("herald: warning: no test name matches --run '\(namePattern)'")

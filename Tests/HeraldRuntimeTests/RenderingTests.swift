@@ -143,13 +143,14 @@ struct RenderingTests {
     }
 
     @Test(
-        "a subject turns each line break in a value into one space",
+        "a subject turns each run of line breaks into one space (with the text around the value)",
         arguments: [
             ("Ecrã\npartido", "Ecrã partido pronta"),
             ("a\r\nb\rc\nd", "a b c d pronta"),
-            ("a\n\nb", "a  b pronta"),
-            ("a\r\n\r\nb", "a  b pronta"),
-            ("\r", "  pronta"),
+            ("a\n\nb", "a b pronta"),
+            ("a\r\n\r\nb", "a b pronta"),
+            ("\r", "  pronta"),  // the break and the space after the value are not one run
+            ("a\u{2028}\u{85}b\u{1B}[0m", "a b[0m pronta"),
             ("sem quebras", "sem quebras pronta"),
         ])
     func subjectLineBreaks(value: String, expected: String) {
@@ -160,11 +161,11 @@ struct RenderingTests {
         #expect(text == expected)
     }
 
-    @Test("a subject keeps line breaks of the template's own text")
+    @Test("a subject folds the line breaks of the template's own text too")
     func subjectLiteralText() {
         #expect(
             renderSegments([.text("a\nb "), .value(renderPath("work_order.summary"), filters: [])], .subject)
-                == "a\nb Ecrã partido")
+                == "a b Ecrã partido")
     }
 }
 

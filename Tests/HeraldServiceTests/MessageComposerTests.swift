@@ -1,5 +1,6 @@
 import Foundation
-import HeraldService
+@testable import HeraldService
+import HeraldRuntime
 import Testing
 
 @Suite("Message composer (RFC 5322, MIME)")
@@ -106,6 +107,21 @@ struct MessageComposerTests {
         #expect(MessageComposer.safeFilename("work-order-1\r\nBcc: x@y.pdf") == "work-order-1-Bcc-x-y.pdf")
         #expect(MessageComposer.safeFilename("work-order-../../etc/passwd.pdf") == "work-order-etc-passwd.pdf")
         #expect(MessageComposer.safeFilename("") == "attachment")
+    }
+
+    @Test("the runtime's record file names and subjects follow the composer's rules exactly")
+    func sameRulesAsTheRuntime() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "Z", "0", ".", "-", "_", "/", "\\", " ", "\r", "\n", "\r\n", "ç", "Ω", "\u{202E}", "\u{2028}", "\u{85}", "\u{0}", "\t", "@", ":"]
+        var samples = ["work-order-1\r\nBcc: x@y.pdf", "work-order-../../etc/passwd.pdf", "", "..", "-.-", "work-order-.pdf"]
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0...12, using: &generator)
+            samples.append(String((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for sample in samples {
+            #expect(SafeText.fileName(sample) == MessageComposer.safeFilename(sample), "\(sample.debugDescription)")
+            #expect(SafeText.header(sample) == MessageComposer.headerText(sample), "\(sample.debugDescription)")
+        }
     }
 
     @Test("long body lines are soft-broken by quoted-printable and come back whole")

@@ -237,6 +237,44 @@ struct AliasTests {
         #expect(parse(text, limits: limits).diagnostics.isEmpty)
     }
 
+    @Test("a large scalar aliased thousands of times is refused at the alias that passes the byte budget")
+    func aliasedTextBudget() {
+        let big = String(repeating: "x", count: 2 * 1024 * 1024)
+        var text = "templates:\n  t0: &big {sms: \"\(big)\"}\n"
+        for i in 1..<3000 { text += "  t\(i): *big\n" }
+        let clock = ContinuousClock()
+        var file: ParsedFile?
+        let elapsed = clock.measure { file = parse(text) }
+        #expect(elapsed < .seconds(5))
+        let diagnostic = file?.diagnostics.first
+        #expect(file?.diagnostics.count == 1)
+        #expect(diagnostic?.code == "yaml-syntax")
+        #expect(diagnostic?.message.contains("refused alias '*big'") == true)
+        #expect(diagnostic?.message.contains("\(YAMLParser.Limits().maxAliasedBytes) bytes") == true)
+        // 4 MiB allows one copy of 2 MiB (plus the key `sms`): the third alias is refused.
+        #expect(diagnostic?.range.start.line == 4)
+        #expect(file?.documents.isEmpty == true)
+    }
+
+    @Test("the byte budget counts keys and values of the aliased node, nested aliases expanded")
+    func aliasedBytesCount() {
+        // `a` holds 2 + 3 + 1 + 3 = 9 bytes (k1, abc, k, xyz); `b` holds a's 9 and its own key `n` = 10.
+        let text = "a: &a {k1: abc, k: xyz}\nb: &b {n: *a}\nc: *b\n"
+        var limits = YAMLParser.Limits()
+        limits.maxAliasedBytes = 18
+        #expect(parse(text, limits: limits).diagnostics.first?.message.contains("refused alias '*b'") == true)
+        limits.maxAliasedBytes = 19
+        #expect(parse(text, limits: limits).diagnostics.isEmpty)
+    }
+
+    @Test("text written out is not held to the alias byte budget")
+    func writtenTextNotBudgeted() {
+        var limits = YAMLParser.Limits()
+        limits.maxAliasedBytes = 4
+        let file = parse("a: \(String(repeating: "y", count: 100))\nb: [a, b, c]\n", limits: limits)
+        #expect(file.diagnostics.isEmpty)
+    }
+
     @Test("a large file without aliases is not held to the alias limit")
     func manyNodesWithoutAliases() {
         var limits = YAMLParser.Limits()

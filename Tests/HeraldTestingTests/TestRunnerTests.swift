@@ -209,7 +209,8 @@ struct TestRunnerTests {
 
     @Test("rules: may name a file written by herald compile")
     func bundle() throws {
-        let dir = try TempDirectory(files: ["src/rules.yaml": shopRules])
+        // A repository (`.git`), so that `../rules.bundle` stays inside the test's tree.
+        let dir = try TempDirectory(files: ["src/rules.yaml": shopRules, ".git/HEAD": "ref: refs/heads/main\n"])
         let ruleSet = try #require(Compiler.compile(path: dir.path("src")).ruleSet)
         try RuleBundle.encode(ruleSet).write(to: dir.url.appendingPathComponent("rules.bundle"))
         try dir.write("t/a.test.yaml", "rules: ../rules.bundle\ntests: [{name: a, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n")

@@ -336,7 +336,7 @@ extension RuleSetChecker {
         }
         guard let scope = rule.scope else { return }
         let (expression, issues) = ExpressionSyntax.check(text, scope: scope)
-        for issue in issues { report(issue.diagnostic(in: node)) }
+        for diagnostic in LocalIssue.diagnostics(issues, in: node) { report(diagnostic) }
         if let expression {
             rule.condition = expression
             rule.conditionSource = text
@@ -373,7 +373,7 @@ extension RuleSetChecker {
         }
         guard let scope = rule.scope else { return }
         let (expression, issues) = ExpressionSyntax.check(text, scope: scope, key: "cancel_if")
-        for issue in issues { report(issue.diagnostic(in: pair.value)) }
+        for diagnostic in LocalIssue.diagnostics(issues, in: pair.value) { report(diagnostic) }
         if let expression { rule.cancelIf = expression } else { rule.complete = false }
     }
 

@@ -143,9 +143,9 @@ extension RuleSetChecker {
         }
         let (parsed, issues) = TemplateSyntax.parse(text)
         var failed = false
-        for issue in issues {
-            report(issue.diagnostic(in: node))
-            if issue.severity == .error { failed = true }
+        for diagnostic in LocalIssue.diagnostics(issues, in: node) {
+            report(diagnostic)
+            if diagnostic.severity == .error { failed = true }
         }
         let checkable = !issues.contains { $0.code == "template-syntax" }
         return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed, checkable: checkable)

@@ -117,8 +117,7 @@ extension RuleSetChecker {
                 let key = TemplateCheckKey(part: part.id, scope: scopeNumber)
                 guard caches.templateChecks.insert(key).inserted else { continue }
                 let issues = TemplateSyntax.check(part.node.text ?? "", scope: scope)
-                for issue in issues {
-                    var diagnostic = issue.diagnostic(in: part.node)
+                for var diagnostic in LocalIssue.diagnostics(issues, in: part.node) {
                     let place = TemplateIssueKey(code: diagnostic.code, range: diagnostic.range)
                     guard caches.reportedTemplateIssues.insert(place).inserted else { continue }
                     if diagnostic.severity == .error, let id = rule.template {

@@ -30,4 +30,11 @@ public struct LocalIssue: Error, Sendable, Hashable {
     public func diagnostic(in node: Node) -> Diagnostic {
         Diagnostic(severity, code: code, message: message, range: node.range(ofScalarsFrom: from, to: to))
     }
+
+    /// The diagnostics for several issues inside one scalar node, its
+    /// position map built once (linear in the text plus the issues).
+    public static func diagnostics(_ issues: [LocalIssue], in node: Node) -> [Diagnostic] {
+        let ranges = node.ranges(ofScalars: issues.map { ($0.from, $0.to) })
+        return zip(issues, ranges).map { Diagnostic($0.severity, code: $0.code, message: $0.message, range: $1) }
+    }
 }

@@ -1,3 +1,62 @@
+/// Which line of which file a `LongLineIndex` is for.
+struct LongLineKey: Hashable {
+    var file: String
+    var line: Int
+}
+
+/// A long source line (a `where` of thousands of terms written on one line)
+/// with every 64th Unicode scalar's index noted, so that the excerpt around
+/// any column is found without walking the line from its start. Its excerpts
+/// show a window of the line around the range, cut with `…`.
+struct LongLineIndex {
+    /// Lines longer than this many bytes are shown as windows.
+    static let threshold = 512
+    /// Scalars shown before the range, and at most after its start.
+    static let before = 40
+    static let after = 160
+    private static let stride = 64
+
+    let line: Substring
+    /// The index of scalar `k * stride`.
+    private var marks: [Substring.Index] = []
+    /// Scalars in the line (a final CR not counted).
+    private(set) var count = 0
+
+    init(_ line: Substring) {
+        var line = line
+        if line.unicodeScalars.last == "\r" { line = line[..<line.unicodeScalars.index(before: line.endIndex)] }
+        self.line = line
+        var i = line.startIndex
+        let scalars = line.unicodeScalars
+        while i < scalars.endIndex {
+            if count % Self.stride == 0 { marks.append(i) }
+            scalars.formIndex(after: &i)
+            count += 1
+        }
+    }
+
+    /// The index of scalar `n` (0-based; `count` gives the end).
+    func index(ofScalar n: Int) -> Substring.Index {
+        guard n < count else { return line.endIndex }
+        var i = marks[n / Self.stride]
+        for _ in 0..<(n % Self.stride) { line.unicodeScalars.formIndex(after: &i) }
+        return i
+    }
+
+    /// The excerpt of columns `startColumn..<endColumn` (1-based; nil: to the
+    /// end of the line) in a window around them.
+    func excerpt(startColumn: Int, endColumn: Int?, tabWidth: Int) -> SourceExcerpt {
+        let start = min(max(0, startColumn - 1), count)
+        let end = min(max(start, (endColumn ?? count + 1) - 1), count)
+        let from = max(0, start - Self.before)
+        let to = min(count, max(end, start + 1) + Self.before, start + Self.after)
+        let window = line[index(ofScalar: from)..<index(ofScalar: to)]
+        return SourceExcerpt(
+            window: window, startColumn: start - from + 1, endColumn: min(end, to) - from + 1, tabWidth: tabWidth,
+            cutBefore: from > 0, cutAfter: to < count)
+    }
+}
+
 /// One source line prepared for a terminal, with the underline of a range on
 /// it. Columns are counted in Unicode scalars (as `SourcePosition` does);
 /// the underline is placed by *display* width, so tabs, combining marks and
@@ -45,6 +104,17 @@ struct SourceExcerpt: Equatable {
         self.text = String(text)
         self.indent = cells[start]
         self.width = max(1, cells[end] - cells[start])
+    }
+
+    /// An excerpt of a window of a longer line: `…` stands for the text cut
+    /// before and after it, and the underline shifts by the leading `…`.
+    init(window: Substring, startColumn: Int, endColumn: Int?, tabWidth: Int, cutBefore: Bool, cutAfter: Bool) {
+        self.init(line: window, startColumn: startColumn, endColumn: endColumn, tabWidth: tabWidth)
+        if cutBefore {
+            text = "…" + text
+            indent += 1
+        }
+        if cutAfter { text += "…" }
     }
 
     /// The underline without its indentation: `^`, and `~` for the remaining cells.

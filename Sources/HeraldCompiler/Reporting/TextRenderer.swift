@@ -19,8 +19,9 @@ struct TextRenderer {
 
     func render(_ report: DiagnosticReport) -> String {
         var out = ""
+        var longLines: [LongLineKey: LongLineIndex] = [:]
         for diagnostic in report.diagnostics {
-            out += block(for: diagnostic, in: report)
+            out += block(for: diagnostic, in: report, longLines: &longLines)
             out += "\n"
         }
         out += paint(report.summary, .bold) + "\n"
@@ -29,6 +30,13 @@ struct TextRenderer {
 
     /// One diagnostic: header, excerpt, notes; each line ends with a line break.
     func block(for diagnostic: Diagnostic, in report: DiagnosticReport) -> String {
+        var longLines: [LongLineKey: LongLineIndex] = [:]
+        return block(for: diagnostic, in: report, longLines: &longLines)
+    }
+
+    /// `block(for:in:)` with the indexes of long lines kept between calls, so
+    /// that many diagnostics on one long line cost the line's length once.
+    func block(for diagnostic: Diagnostic, in report: DiagnosticReport, longLines: inout [LongLineKey: LongLineIndex]) -> String {
         let range = ReportedRange(diagnostic.range)
         let severityStyle: Style = diagnostic.severity == .error ? .red : .yellow
         var out =
@@ -40,10 +48,16 @@ struct TextRenderer {
         let gutterWidth = String(range.line).count
         let blankGutter = String(repeating: " ", count: gutterWidth) + " |"
         if let line = report.sourceLine(range.line, of: diagnostic.range.file) {
-            let excerpt = SourceExcerpt(
-                line: line, startColumn: range.column,
-                endColumn: range.endLine == range.line ? range.endColumn : nil,
-                tabWidth: options.tabWidth)
+            let endColumn = range.endLine == range.line ? range.endColumn : nil
+            let excerpt: SourceExcerpt
+            if line.utf8.count > LongLineIndex.threshold {
+                let key = LongLineKey(file: diagnostic.range.file, line: range.line)
+                let index = longLines[key] ?? LongLineIndex(line)
+                longLines[key] = index
+                excerpt = index.excerpt(startColumn: range.column, endColumn: endColumn, tabWidth: options.tabWidth)
+            } else {
+                excerpt = SourceExcerpt(line: line, startColumn: range.column, endColumn: endColumn, tabWidth: options.tabWidth)
+            }
             out += paint(blankGutter, .blue) + "\n"
             out += paint("\(range.line) |", .blue) + trimmedTrailing(" " + excerpt.text) + "\n"
             out += paint(blankGutter, .blue) + " " + String(repeating: " ", count: excerpt.indent)

@@ -5,8 +5,11 @@ public enum Suggestion {
     /// (`utc` → `UTC`), else the closest within edit distance 2, else the
     /// closest within edit distance 2 ignoring letter case
     /// (`america/sao_paolo` → `America/Sao_Paulo`). Ties: the first in
-    /// `candidates` order.
+    /// `candidates` order. A word longer than `maximumLength` characters
+    /// gets no suggestion: no name is that long, and comparing it with
+    /// every candidate would take time in proportion to its length.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        guard !isLonger(word, than: maximumLength) else { return nil }
         let lower = word.lowercased()
         var best: (candidate: String, distance: Int)?
         var bestIgnoringCase: (candidate: String, distance: Int)?
@@ -27,6 +30,20 @@ public enum Suggestion {
         return best?.candidate ?? bestIgnoringCase?.candidate
     }
 
+    /// The longest word (in Unicode scalars) that gets a suggestion.
+    public static let maximumLength = 128
+
+    /// Whether `word` has more than `n` Unicode scalars (looks at no more than n + 1 of them).
+    static func isLonger(_ word: String, than n: Int) -> Bool {
+        guard word.utf8.count > n else { return false }
+        var count = 0
+        for _ in word.unicodeScalars {
+            count += 1
+            if count > n { return true }
+        }
+        return false
+    }
+
     /// The message suffix `; did you mean 'X'?` or an empty string.
     public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
@@ -35,6 +52,10 @@ public enum Suggestion {
     /// Damerau–Levenshtein (optimal string alignment) distance, stopping early
     /// once it exceeds `limit` (returns `limit + 1` then).
     public static func distance(_ a: String, _ b: String, limit: Int = .max) -> Int {
+        // A UTF-8 scalar is 1 to 4 bytes: lengths this far apart cannot be within `limit`.
+        if limit < .max / 8, a.utf8.count > 4 * (b.utf8.count + limit) || b.utf8.count > 4 * (a.utf8.count + limit) {
+            return limit &+ 1
+        }
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         if abs(x.count - y.count) > limit { return limit &+ 1 }
         if x.isEmpty { return y.count }

@@ -35,6 +35,9 @@ struct ByteSink: ~Copyable {
     /// Forgets the bytes written (keeps the memory).
     mutating func removeAll() { count = 0 }
 
+    /// Forgets the bytes written after the first `n`.
+    mutating func truncate(to n: Int) { count = min(count, max(0, n)) }
+
     /// The bytes written.
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         body(UnsafeBufferPointer(start: base, count: count))

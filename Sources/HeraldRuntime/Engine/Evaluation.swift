@@ -28,8 +28,7 @@ final class EventContext {
     /// The last instant written as `send_at`, its offset and wall time
     /// (the records of one event mostly share it).
     private var lastAt: Int64 = .min
-    private var lastOffset = 0
-    private var lastLocal = LocalDateTime(secondsSince1970: 0)
+    private var lastWritten = (local: LocalDateTime(secondsSince1970: 0), offset: 0, zulu: false)
     /// Where a send record's texts are written before they are copied into
     /// the record in one piece (reused for every record of the event). It
     /// starts small enough for glibc's per-thread malloc cache (1 KB: most
@@ -40,10 +39,11 @@ final class EventContext {
     func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {
         if at.seconds != lastAt {
             lastAt = at.seconds
-            lastOffset = zone.offset(at: at.seconds)
-            lastLocal = LocalDateTime(secondsSince1970: at.seconds &+ Int64(lastOffset))
+            lastWritten = RFC3339.written(at.seconds, in: zone)
         }
-        RFC3339.append(local: lastLocal, offset: lastOffset, nanoseconds: at.nanoseconds, to: &out)
+        RFC3339.append(
+            local: lastWritten.local, offset: lastWritten.offset, nanoseconds: at.nanoseconds, zulu: lastWritten.zulu,
+            to: &out)
     }
 
     init(
@@ -124,7 +124,8 @@ enum AddressCheck {
         }
     }
 
-    /// One `@`, a non-empty local part, a domain with a dot, no spaces.
+    /// One `@`, a non-empty local part, a domain with a dot, no spaces and
+    /// no control or bidi-override characters (`SafeText.isUnsafe`).
     static func isValidEmail(_ s: String) -> Bool {
         var s = s
         let ascii: Bool? = s.withUTF8 { b in
@@ -138,7 +139,9 @@ enum AddressCheck {
                     at = i
                 case UInt8(ascii: "."):
                     if at >= 0 { dotAfterAt = true }
-                case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
+                case 0x00...0x20, 0x7F:
+                    // Spaces and control characters (a CR or LF could
+                    // start a new header line).
                     return nil
                 case 0x80...:
                     high = true
@@ -150,7 +153,7 @@ enum AddressCheck {
             return !high
         }
         guard let ascii else { return false }
-        return ascii || !s.unicodeScalars.contains { $0.properties.isWhitespace }
+        return ascii || !s.unicodeScalars.contains { $0.properties.isWhitespace || SafeText.isUnsafe($0) }
     }
 }
 
@@ -522,6 +525,11 @@ extension Runtime {
                 } else {
                     timing = eventTiming(rule, context)
                 }
+                if case .at(let at, _, _)? = timing, !at.isFormattable(in: context.zone) {
+                    timing = .skip(
+                        reason: "send-at-out-of-range",
+                        message: "the computed send_at \(at.formatted(in: context.zone)) lies outside the years 0000–9999")
+                }
             }
             guard case .at(let at, let late, let deferred)? = timing else {
                 if case .skip(let reason, let message)? = timing { out.append(skip(rule, context, channel, reason, message)) }
@@ -769,7 +777,7 @@ extension Runtime {
             var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
-                attachments = [DecisionRecord.Attachment(url: url, filename: "work-order-\(number).pdf")]
+                attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
             }
             out.append(
                 DecisionRecord(
@@ -804,8 +812,10 @@ extension Runtime {
             texts.end(.body, at: sink.count)
             segments = counter.segments
         case .email:
-            texts.begin(.subject, at: sink.count)
+            let subjectStart = sink.count
+            texts.begin(.subject, at: subjectStart)
             email?.subjectProgram?.render(context, escaping: .subject, into: &sink, count: false, counter: &counter)
+            Self.repairHeader(in: &sink, from: subjectStart)
             texts.end(.subject, at: sink.count)
             texts.begin(.body, at: sink.count)
             email?.bodyProgram?.render(context, escaping: .none, into: &sink, count: false, counter: &counter)
@@ -818,5 +828,21 @@ extension Runtime {
         }
         texts.bytes = sink.withBytes { Array($0) }
         return texts
+    }
+
+    /// Makes the text written to `sink` from `start` on safe for a header
+    /// (`SafeText.header`): line breaks and separators fold into one space,
+    /// control and bidi-override characters go. Most subjects need nothing.
+    private static func repairHeader(in sink: inout ByteSink, from start: Int) {
+        let text: String? = sink.withBytes { all in
+            let written = UnsafeBufferPointer(rebasing: all[start...])
+            guard SafeText.mayNeedHeaderRepair(written) else { return nil }
+            return String(decoding: written, as: UTF8.self)
+        }
+        guard let text else { return }
+        let safe = SafeText.header(text)
+        guard safe != text else { return }
+        sink.truncate(to: start)
+        sink.append(safe)
     }
 }

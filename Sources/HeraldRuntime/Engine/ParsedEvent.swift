@@ -264,6 +264,13 @@ struct EventDecoder: Sendable {
                 ? RFC3339.parse(Substring(reader.string(token)))
                 : RFC3339.parse(utf8: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
             if let t = parsed {
+                guard t.isInRFC3339Years else {
+                    values[entry.slot] = nil
+                    problems.note(
+                        section,
+                        "\(entry.path): \(reader.snippet(start, reader.position)) is outside the years 0000–9999 (in UTC)")
+                    return
+                }
                 values[entry.slot] = .datetime(t)
                 return
             }

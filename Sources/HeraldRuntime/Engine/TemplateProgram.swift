@@ -286,21 +286,8 @@ final class TemplateProgram: Sendable {
             }
             if run < utf8.count { out.append(UnsafeBufferPointer(rebasing: utf8[run...])) }
         case .subject:
-            out.reserve(utf8.count)
-            var afterCR = false
-            for b in utf8 {
-                switch b {
-                case 0x0D:
-                    out.put(0x20)
-                    afterCR = true
-                    continue
-                case 0x0A:
-                    if !afterCR { out.put(0x20) }
-                default:
-                    out.put(b)
-                }
-                afterCR = false
-            }
+            // The whole subject is made safe once it is rendered (`SafeText.header`).
+            out.append(utf8)
         }
     }
 }

@@ -19,7 +19,10 @@ public enum TemplateRenderer {
         case none
         /// HTML-escape `&`, `<`, `>`, `"`, `'` (html body).
         case html
-        /// Each line break in a value (CRLF, LF or CR) becomes one space (subject).
+        /// A header (subject): the whole rendered text, values and the
+        /// template's own text alike, goes through `SafeText.header` — each
+        /// run of line breaks and separators becomes one space, control and
+        /// bidi-override characters are dropped.
         case subject
     }
 
@@ -40,6 +43,16 @@ public enum TemplateRenderer {
         _ segments: [TemplateSegment], into out: inout String, escaping: Escaping, zone: Zone,
         lookup: (FieldPath) -> Value?
     ) {
+        let start = out.utf8.count
+        defer {
+            if escaping == .subject {
+                let rendered = String(decoding: out.utf8.dropFirst(start), as: UTF8.self)
+                let safe = SafeText.header(rendered)
+                if safe != rendered {
+                    out = String(decoding: out.utf8.prefix(start), as: UTF8.self) + safe
+                }
+            }
+        }
         for segment in segments {
             switch segment {
             case .text(let literal):
@@ -139,24 +152,9 @@ public enum TemplateRenderer {
                 }
             }
         case .subject:
-            guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else {
-                out += text
-                return
-            }
-            var afterCR = false
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\r":
-                    out += " "
-                    afterCR = true
-                    continue
-                case "\n":
-                    if !afterCR { out += " " }
-                default:
-                    out.unicodeScalars.append(scalar)
-                }
-                afterCR = false
-            }
+            // Made safe with the rest of the subject (`render`), so that a run
+            // of breaks across a value and the text around it is one space.
+            out += text
         }
     }
 

@@ -121,11 +121,21 @@ public enum RFC3339 {
     }
 
     /// Formats an instant in `zone` with its offset at that instant:
-    /// `2026-04-07T13:00:00-03:00` (`Z` is never used; UTC is `+00:00`).
+    /// `2026-04-07T13:00:00-03:00` (UTC is `+00:00`). An offset that is not
+    /// a whole number of minutes (local mean time before a zone's first
+    /// standard time, such as São Paulo's −03:06:28 before 1914) cannot be
+    /// written in RFC 3339; such an instant is written in UTC with `Z`
+    /// (`1900-01-01T03:06:28Z`), so the text always names the exact instant.
     public static func format(_ seconds: Int64, in zone: Zone) -> String {
+        format(seconds, nanoseconds: 0, in: zone)
+    }
+
+    /// The wall time and offset an instant is written with in `zone`: its
+    /// offset there when that is whole minutes, else UTC (`zulu`).
+    static func written(_ seconds: Int64, in zone: Zone) -> (local: LocalDateTime, offset: Int, zulu: Bool) {
         let offset = zone.offset(at: seconds)
-        let local = LocalDateTime(secondsSince1970: seconds &+ Int64(offset))
-        return format(local: local, offset: offset)
+        guard offset % 60 == 0 else { return (LocalDateTime(secondsSince1970: seconds), 0, true) }
+        return (LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset, false)
     }
 
     /// Formats an instant with its fraction of a second in `zone`:
@@ -178,16 +188,13 @@ public enum RFC3339 {
 
     /// Appends `format(_:in:)`'s text to `out` without an intermediate string.
     public static func append(_ seconds: Int64, in zone: Zone, to out: inout [UInt8]) {
-        let offset = zone.offset(at: seconds)
-        append(local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, to: &out)
+        append(seconds, nanoseconds: 0, in: zone, to: &out)
     }
 
     /// Appends `format(_:nanoseconds:in:)`'s text to `out`.
     public static func append(_ seconds: Int64, nanoseconds: Int32, in zone: Zone, to out: inout [UInt8]) {
-        let offset = zone.offset(at: seconds)
-        append(
-            local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, nanoseconds: nanoseconds,
-            to: &out)
+        let w = written(seconds, in: zone)
+        append(local: w.local, offset: w.offset, nanoseconds: nanoseconds, zulu: w.zulu, to: &out)
     }
 
     /// Appends `format(local:offset:)`'s text to `out`.
@@ -198,30 +205,37 @@ public enum RFC3339 {
     /// Appends a wall time with a fraction of a second (written only when
     /// not zero, trailing zeros trimmed: `.75`, `.000001`) and an offset to `out`.
     public static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, to out: inout [UInt8]) {
+        append(local: local, offset: offset, nanoseconds: nanoseconds, zulu: false, to: &out)
+    }
+
+    /// Appends a wall time, its fraction and `Z` (`zulu`: `local` is UTC)
+    /// or its offset to `out`.
+    static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, zulu: Bool, to out: inout [UInt8]) {
         let written: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximumCount) { b in
-            guard let base = b.baseAddress, let count = write(local: local, offset: offset, nanoseconds: nanoseconds, to: base)
+            guard let base = b.baseAddress,
+                let count = write(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu, to: base)
             else { return false }
             out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
             return true
         }
-        if !written { out.append(contentsOf: outOfRange(local: local, offset: offset, nanoseconds: nanoseconds).utf8) }
+        if !written {
+            out.append(contentsOf: outOfRange(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu).utf8)
+        }
     }
 
-    /// Appends `append(local:offset:nanoseconds:to:)`'s text to a byte sink.
-    static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, to out: inout ByteSink) {
+    /// Appends `append(local:offset:nanoseconds:zulu:to:)`'s text to a byte sink.
+    static func append(local: LocalDateTime, offset: Int, nanoseconds: Int32, zulu: Bool = false, to out: inout ByteSink) {
         out.reserve(maximumCount)
         let written = out.writeUnchecked { base in
-            write(local: local, offset: offset, nanoseconds: nanoseconds, to: base) ?? 0
+            write(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu, to: base) ?? 0
         }
-        if written == 0 { out.append(outOfRange(local: local, offset: offset, nanoseconds: nanoseconds)) }
+        if written == 0 { out.append(outOfRange(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu)) }
     }
 
     /// Appends `format(_:nanoseconds:in:)`'s text to a byte sink.
     static func append(_ seconds: Int64, nanoseconds: Int32, in zone: Zone, to out: inout ByteSink) {
-        let offset = zone.offset(at: seconds)
-        append(
-            local: LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset: offset, nanoseconds: nanoseconds,
-            to: &out)
+        let w = written(seconds, in: zone)
+        append(local: w.local, offset: w.offset, nanoseconds: nanoseconds, zulu: w.zulu, to: &out)
     }
 
     /// "00" through "99", two bytes each: a two-digit number is one look-up.
@@ -235,17 +249,20 @@ public enum RFC3339 {
     private static let maximumCount = 35
 
     /// The text of a year outside 0...9999 (built as a `String`: rare).
-    private static func outOfRange(local: LocalDateTime, offset: Int, nanoseconds: Int32) -> String {
+    private static func outOfRange(local: LocalDateTime, offset: Int, nanoseconds: Int32, zulu: Bool) -> String {
         var text = format(local: local, offset: offset)
         if nanoseconds != 0, let sign = text.lastIndex(where: { $0 == "+" || $0 == "-" }) {
             text.insert(contentsOf: fraction(nanoseconds), at: sign)
         }
+        if zulu { text = text.dropLast(6) + "Z" }
         return text
     }
 
     /// Stores the text of a wall time in years 0...9999 at `b` (room for
     /// `maximumCount` bytes) and returns its length; nil for other years.
-    private static func write(local: LocalDateTime, offset: Int, nanoseconds: Int32, to b: UnsafeMutablePointer<UInt8>) -> Int? {
+    private static func write(
+        local: LocalDateTime, offset: Int, nanoseconds: Int32, zulu: Bool, to b: UnsafeMutablePointer<UInt8>
+    ) -> Int? {
         let year = local.date.year
         guard (0...9999).contains(year) else { return nil }
         let time = local.secondOfDay
@@ -289,6 +306,10 @@ public enum RFC3339 {
             }
             i = 20 + digits
         }
+        if zulu {
+            b[i] = 0x5A
+            return i + 1
+        }
         b[i] = offset < 0 ? 0x2D : 0x2B
         put2(magnitude / 60, at: i + 1)
         b[i + 3] = 0x3A
@@ -318,6 +339,24 @@ public enum RFC3339 {
 }
 
 extension Timestamp {
+    /// 0000-01-01T00:00:00Z, the first instant RFC 3339 can write in UTC.
+    public static let firstRFC3339Second: Int64 = -62_167_219_200
+    /// 9999-12-31T23:59:59Z, the last whole second RFC 3339 can write in UTC.
+    public static let lastRFC3339Second: Int64 = 253_402_300_799
+
+    /// Whether the instant lies in the years 0000–9999 in UTC, the range
+    /// events may carry (SPEC §7; an instant written `0000-01-01T00:00:00+23:59`
+    /// is in the year −1 in UTC and is refused).
+    public var isInRFC3339Years: Bool {
+        (Self.firstRFC3339Second...Self.lastRFC3339Second).contains(seconds)
+    }
+
+    /// Whether `formatted(in: zone)` writes the instant with a four-digit
+    /// year (0000–9999), as RFC 3339 requires.
+    public func isFormattable(in zone: Zone) -> Bool {
+        (0...9999).contains(RFC3339.written(seconds, in: zone).local.date.year)
+    }
+
     /// The wall-clock time the text was written in (the instant seen at its own offset).
     public var writtenLocal: LocalDateTime {
         LocalDateTime(secondsSince1970: seconds &+ Int64(offset))

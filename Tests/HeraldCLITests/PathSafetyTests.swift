@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Paths that are neither regular files nor directories (FIFOs, devices,
+// standard input) are refused at once; `herald test` stays inside the tree
+// of its test files.
+
+private let rules = """
+    herald: 1
+    statuses:
+      work_order: [open, ready]
+    templates:
+      t: {sms: "OS {{work_order.number}}"}
+    rules:
+      - id: r
+        on: work_order.status_changed
+        channel: sms
+        template: t
+
+    """
+
+private let test = """
+    rules: RULES
+    tests:
+      - name: one
+        events: []
+        expect: []
+
+    """
+
+/// Runs `herald arguments` in `directory`, killing it (and recording an
+/// issue) when it has not finished after `seconds`: a run that blocks on a
+/// FIFO must fail the test, not hang it.
+private func runBounded(
+    _ arguments: [String], in directory: URL, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> Herald.Run {
+    let process = Process()
+    process.executableURL = try Herald.executable()
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning, Date() < deadline { usleep(20_000) }
+    if process.isRunning {
+        process.terminate()
+        Issue.record("herald \(arguments.joined(separator: " ")) ran for more than \(seconds) s", sourceLocation: sourceLocation)
+    }
+    process.waitUntilExit()
+    return Herald.Run(
+        status: process.terminationStatus,
+        stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
+
+@Suite("paths that are not files or directories")
+struct PathSafetyTests {
+    @Test(
+        "a device or standard input as a rule set is a usage error (exit 2) naming what it is",
+        arguments: [
+            (["lint", "/dev/zero"], "character device"),
+            (["lint", "/dev/stdin"], "character device"),
+            (["compile", "/dev/zero", "-o", "out.bundle"], "character device"),
+            (["eval", "--rules", "/dev/zero"], "character device"),
+            (["eval", "--rules", "/dev/stdin"], "character device"),
+            (["test", "/dev/zero"], "character device"),
+        ])
+    func devices(arguments: [String], kind: String) throws {
+        let dir = try Workspace(files: ["rules/r.yaml": rules])
+        let run = try runBounded(arguments, in: dir.url)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("not a regular file or directory"), "\(run.stderr)")
+        #expect(run.stderr.contains(kind))
+        #expect(!run.stderr.contains("permission"))
+    }
+
+    @Test("a FIFO as a rule set, a rule file in a directory, or a test file is refused without blocking")
+    func fifos() throws {
+        let dir = try Workspace(files: ["rules/r.yaml": rules, "tests/t.test.yaml": test.replacingOccurrences(of: "RULES", with: "../rules")])
+        #expect(mkfifo(dir.url.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
+        #expect(mkfifo(dir.url.appendingPathComponent("rules/z.yaml").path, 0o600) == 0)
+        #expect(mkfifo(dir.url.appendingPathComponent("tests/p.test.yaml").path, 0o600) == 0)
+
+        let direct = try runBounded(["lint", "pipe.yaml"], in: dir.url)
+        #expect(direct.status == 2)
+        #expect(direct.stderr.contains("'pipe.yaml': it is a FIFO (named pipe), not a regular file or directory"), "\(direct.stderr)")
+
+        let inside = try runBounded(["lint", "rules"], in: dir.url)
+        #expect(inside.status == 1)
+        #expect(inside.stdout.contains("rules/z.yaml:1:1: error: cannot read 'rules/z.yaml': it is a FIFO"), "\(inside.stdout)")
+
+        let tests = try runBounded(["test", "tests"], in: dir.url)
+        #expect(tests.status == 2)
+        #expect(tests.stdout.contains("cannot read 'tests/p.test.yaml': it is a FIFO"), "\(tests.stdout)")
+    }
+
+    @Test("'rules: /dev/stdin' in a test file is refused at the rules key")
+    func rulesFromStandardInput() throws {
+        let dir = try Workspace(files: ["t.test.yaml": test.replacingOccurrences(of: "RULES", with: "/dev/stdin")])
+        let run = try runBounded(["test", "t.test.yaml"], in: dir.url)
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("t.test.yaml:1:8: error: cannot use the rule set 'rules: /dev/stdin': it is a character device"), "\(run.stdout)")
+    }
+
+    @Test("a rules: path that leaves the test file's repository is refused unless given on the command line")
+    func staysInsideTheTree() throws {
+        let outside = try Workspace(files: ["rules/r.yaml": rules])
+        let repo = try Workspace(files: [
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "rules/r.yaml": rules,
+            "tests/in.test.yaml": test.replacingOccurrences(of: "RULES", with: "../rules"),
+            "tests/out.test.yaml": test.replacingOccurrences(of: "RULES", with: outside.url.appendingPathComponent("rules").path),
+            "tests/up.test.yaml": test.replacingOccurrences(of: "RULES", with: "../../" + outside.url.lastPathComponent + "/rules"),
+        ])
+        try FileManager.default.createSymbolicLink(
+            at: repo.url.appendingPathComponent("linked"), withDestinationURL: outside.url.appendingPathComponent("rules"))
+        try Data(test.replacingOccurrences(of: "RULES", with: "../linked").utf8)
+            .write(to: repo.url.appendingPathComponent("tests/link.test.yaml"))
+
+        let inside = try runBounded(["test", "tests/in.test.yaml"], in: repo.url)
+        #expect(inside.status == 0, "\(inside.stdout)")
+
+        for name in ["out", "up", "link"] {
+            let run = try runBounded(["test", "tests/\(name).test.yaml"], in: repo.url)
+            #expect(run.status == 2, "\(name): \(run.stdout)")
+            #expect(run.stdout.contains("lies outside this test's tree"), "\(name): \(run.stdout)")
+            let allowed = try runBounded(
+                ["test", "tests/\(name).test.yaml", "--allow-rules", outside.url.appendingPathComponent("rules").path], in: repo.url)
+            #expect(allowed.status == 0, "\(name): \(allowed.stdout)")
+        }
+    }
+}

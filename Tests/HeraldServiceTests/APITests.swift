@@ -169,6 +169,14 @@ struct APITests {
                     #expect(r.body.object["error"] as? String == "bad-request")
                 }
             }
+            try await client.execute(uri: "/v1/deliveries", method: .delete, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET")
+                #expect(r.body.object["error"] as? String == "method-not-allowed")
+            }
+            try await client.execute(uri: "/v1/deliveries?cursor=", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok, "an empty cursor is the first page")
+            }
             try await client.execute(uri: "/v1/nothing-here", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .notFound)
                 #expect(r.body.object["error"] as? String == "no-such-route")

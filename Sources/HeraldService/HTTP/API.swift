@@ -13,12 +13,16 @@ struct APIError: HTTPResponseError {
     var code: String
     var message: String
     var extra: [String: JSONValue] = [:]
+    /// The `Allow` header of a 405.
+    var allow: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var object = extra
         object["error"] = .string(code)
         object["message"] = .string(message)
-        return API.json(status, JSONValue.object(object).text)
+        var response = API.json(status, JSONValue.object(object).text)
+        if let allow { response.headers[.allow] = allow }
+        return response
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad-request", message: message) }
@@ -105,7 +109,17 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             let code: String
             switch e.status {
-            case .notFound: code = "no-such-route"
+            case .notFound:
+                // A known path with another method: 405 with the methods it takes.
+                let allowed = OpenAPIDocument.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    var e = APIError(
+                        status: .methodNotAllowed, code: "method-not-allowed",
+                        message: "\(request.method) is not allowed here; use \(allowed.joined(separator: " or "))")
+                    e.allow = allowed.joined(separator: ", ")
+                    throw e
+                }
+                code = "no-such-route"
             case .methodNotAllowed: code = "method-not-allowed"
             case .contentTooLarge: code = "too-large"
             default: code = e.status.code >= 500 ? "internal" : "bad-request"
@@ -252,7 +266,7 @@ extension HeraldServer {
     }
 
     static func cursor(_ request: Request) throws -> Int64? {
-        guard let text = request.uri.queryParameters["cursor"] else { return nil }
+        guard let text = request.uri.queryParameters["cursor"], !text.isEmpty else { return nil }
         guard let seq = API.parseCursor(String(text)) else { throw APIError.badRequest("cursor '\(text)' is not one this service gave") }
         return seq
     }

@@ -10,6 +10,19 @@ public enum OpenAPIDocument {
         ("get", "/v1/rejects"), ("post", "/v1/rules/reload"),
     ]
 
+    /// The methods (upper case) the API takes on `path`, e.g. `["GET"]` for
+    /// `/v1/deliveries/01abc`; empty when no route has that path.
+    public static func methods(for path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var out: [String] = []
+        for op in operations {
+            let pattern = op.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == parts.count else { continue }
+            if zip(pattern, parts).allSatisfy({ $0 == "{id}" || $0 == $1 }) { out.append(op.method.uppercased()) }
+        }
+        return out
+    }
+
     /// The document, as JSON text.
     public static let json = #"""
         {

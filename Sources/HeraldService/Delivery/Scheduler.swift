@@ -123,7 +123,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     @discardableResult
     public func tick(now requested: Double) async throws -> Int {
         let t = max(requested, now())
-        return try await withThrowingTaskGroup(of: AttemptResult.self) { group in
+        return try await withThrowingTaskGroup(of: (AttemptResult, Bool).self) { group in
             var total = 0
             var inFlight = 0
             var exhausted = false
@@ -151,14 +151,17 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                 metrics.delivery(d.channel, .sending)
                 inFlight += 1
                 total += 1
-                group.addTask { await self.attempt(d, at: t) }
+                let idempotent = transports.forChannel(d).sendsAreIdempotent
+                group.addTask { (await self.attempt(d, at: t), idempotent) }
             }
 
             try await refill()
-            while let result = try await group.next() {
+            while let (result, idempotent) = try await group.next() {
                 inFlight -= 1
                 pending.append(result)
-                if pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
+                // A message a crash could make go out twice is recorded at once.
+                let promptly = !idempotent && result.status == .sent
+                if promptly || pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
                     try await store.finish(pending)
                     pending.removeAll(keepingCapacity: true)
                     lastFlush = .now

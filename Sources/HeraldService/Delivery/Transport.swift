@@ -27,6 +27,17 @@ public protocol Transport: Sendable {
     /// After a crash during an attempt: whether the message is known to
     /// have been accepted (true), known not to (false), or unknowable (nil).
     func wasDelivered(_ delivery: Delivery) async -> Bool?
+
+    /// Whether sending the same delivery twice leaves one copy (the
+    /// directory transport overwrites its file). When it does not, the
+    /// scheduler records each accepted send at once, so that a crash has
+    /// the smallest window in which a second copy could go out.
+    var sendsAreIdempotent: Bool { get }
+}
+
+extension Transport {
+    /// SMTP and HTTP gateways: a second send is a second message.
+    public var sendsAreIdempotent: Bool { false }
 }
 
 /// Builds the email of a delivery: fetches its attachments and composes
@@ -170,6 +181,9 @@ public struct DirectoryTransport: Transport {
             return .transient(reason: "cannot write to \(directory): \(error)")
         }
     }
+
+    /// Writing the same file again leaves one file.
+    public var sendsAreIdempotent: Bool { true }
 
     /// The file is there exactly when a previous attempt finished writing it.
     public func wasDelivered(_ d: Delivery) async -> Bool? {

@@ -260,3 +260,14 @@ struct LanguagesFieldScopeTests {
         #expect(LanguageFixtures.workOrder.resolve(FieldPath(dotted: "location.vars.phone")) == .field(FieldSpec(name: "vars.phone", type: .string, optional: false)))
     }
 }
+
+@Suite("Expression diagnostics are capped per value")
+struct ExpressionIssueCapTests {
+    @Test("a where with 4,000 unknown fields reports 100 and says how many more")
+    func capped() throws {
+        let text = (0..<4000).map { "work_order.nope\($0) == 'x'" }.joined(separator: " and ")
+        let (_, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.workOrder)
+        #expect(issues.count == LocalIssue.maximumPerScalar)
+        #expect(issues.last?.message.hasSuffix("(and 3900 more problems in this value, not listed)") == true)
+    }
+}

@@ -37,7 +37,7 @@ public enum ExpressionSyntax {
                 syntax.from, syntax.to)
         }
         let hasError = checker.issues.contains { $0.severity == .error }
-        return (hasError ? nil : top.expression, checker.issues)
+        return (hasError ? nil : top.expression, LocalIssue.capped(checker.issues))
     }
 
     /// Parses `text` for syntax only: the located syntax tree, or the first

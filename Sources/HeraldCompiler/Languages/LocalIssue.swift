@@ -38,3 +38,19 @@ public struct LocalIssue: Error, Sendable, Hashable {
         return zip(issues, ranges).map { Diagnostic($0.severity, code: $0.code, message: $0.message, range: $1) }
     }
 }
+
+extension LocalIssue {
+    /// The most problems reported for one scalar (an expression, a
+    /// template part): past it, the last one kept says how many more there
+    /// are, so that one pathological value cannot flood a report (issue 14).
+    public static let maximumPerScalar = 100
+
+    /// `issues` capped at `maximumPerScalar`.
+    public static func capped(_ issues: [LocalIssue]) -> [LocalIssue] {
+        guard issues.count > maximumPerScalar else { return issues }
+        var kept = Array(issues.prefix(maximumPerScalar))
+        let more = issues.count - maximumPerScalar
+        kept[kept.count - 1].message += " (and \(more) more problem\(more == 1 ? "" : "s") in this value, not listed)"
+        return kept
+    }
+}

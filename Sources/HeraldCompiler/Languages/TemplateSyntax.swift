@@ -37,7 +37,7 @@ public enum TemplateSyntax {
         if parser.issues.contains(where: { $0.code == "template-syntax" }) { return [] }
         var checker = TemplateChecker(scope: scope)
         checker.walk(pieces)
-        return checker.issues
+        return LocalIssue.capped(checker.issues)
     }
 
     /// The literal text of `template`, without any value: the text segments

@@ -162,7 +162,20 @@ struct TreeBuilder {
             let what = context.hasPrefix("while parsing ") ? String(context.dropFirst("while parsing ".count)) : context
             notes.append("\(what) starts at line \(at.line), column \(at.column)")
         }
-        let message = problem.context.map { "\(problem.problem) \($0)" } ?? problem.problem
+        var message = problem.context.map { "\(problem.problem) \($0)" } ?? problem.problem
+        // libyaml's words for the usual mistakes, said in the user's words
+        // (its own text stays as a note).
+        let byte = position.offset - source.byteBase
+        let atTab = byte >= 0 && byte < source.bytes.count && source.bytes[byte] == 0x09
+        if atTab || problem.problem.contains("tab character") {
+            notes.insert("libyaml: \(message)", at: 0)
+            message = "tabs cannot indent YAML: use spaces (a tab is at line \(position.line), column \(position.column))"
+        } else if problem.problem.hasPrefix("mapping values are not allowed") {
+            notes.insert("libyaml: \(message)", at: 0)
+            message =
+                "this key is indented deeper than the key above it, or a value holds ': ' "
+                + "(indent the key like the keys beside it, or quote the whole value)"
+        }
         var diagnostic = Diagnostic.yamlSyntax(message, at: SourceRange(file: path, at: position))
         diagnostic.notes = notes
         diagnostics.append(diagnostic)

@@ -84,9 +84,9 @@ struct TextFormatTests {
         "tabs, accents, combining marks, CJK and emoji before or inside the range do not shift the caret",
         arguments: [
             // (source line, start column, end column, printed line, spaces before the caret, underlined cells)
-            ("\tto: x", 6, 7, "    to: x", 8, 1),
-            ("a\tb: x", 3, 4, "a   b: x", 4, 1),
-            ("k: a\tb", 4, 7, "k: a    b", 3, 6),
+            ("\tto: x", 6, 7, "\u{2192}   to: x", 8, 1),
+            ("a\tb: x", 3, 4, "a\u{2192}  b: x", 4, 1),
+            ("k: a\tb", 4, 7, "k: a\u{2192}   b", 3, 6),
             ("  name: São Paulo – Centro, zona: x", 35, 36, "  name: São Paulo – Centro, zona: x", 34, 1),
             ("  name: Sa\u{0303}o: x", 15, 16, "  name: Sa\u{0303}o: x", 13, 1),
             ("  名前: 東京店, id: x", 16, 17, "  名前: 東京店, id: x", 20, 1),

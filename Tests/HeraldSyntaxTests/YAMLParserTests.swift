@@ -415,3 +415,25 @@ struct LimitTests {
         #expect(file.diagnostics.first?.range.start.line == 2)
     }
 }
+
+@Suite("libyaml's errors in the user's words")
+struct YAMLErrorWordingTests {
+    func diagnostics(_ text: String) -> [Diagnostic] {
+        YAMLParser.parse(Data(text.utf8), path: "r.yaml").diagnostics
+    }
+
+    @Test("a tab that indents says to use spaces, with libyaml's text as a note")
+    func tab() {
+        let d = diagnostics("rules:\n\t- id: a\n")
+        #expect(d.count == 1)
+        #expect(d.first?.code == "yaml-syntax")
+        #expect(d.first?.message.hasPrefix("tabs cannot indent YAML: use spaces") == true)
+        #expect(d.first?.notes.first?.hasPrefix("libyaml:") == true)
+    }
+
+    @Test("a key indented too far says so")
+    func overIndented() {
+        let d = diagnostics("rules:\n  - id: a\n    on: work_order.created\n      channel: sms\n")
+        #expect(d.first?.message.hasPrefix("this key is indented deeper than the key above it") == true)
+    }
+}

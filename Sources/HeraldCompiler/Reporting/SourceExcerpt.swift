@@ -62,7 +62,7 @@ struct LongLineIndex {
 /// the underline is placed by *display* width, so tabs, combining marks and
 /// wide (CJK, emoji) characters before or inside the range do not shift it.
 struct SourceExcerpt: Equatable {
-    /// The line as it is printed: tabs expanded to spaces, control characters
+    /// The line as it is printed: tabs shown as `→` and spaces to the tab stop, control characters
     /// replaced by U+FFFD (so a rule file cannot send escape codes to the terminal).
     var text: String
     /// Spaces up to the first underlined cell.
@@ -85,8 +85,11 @@ struct SourceExcerpt: Equatable {
         for scalar in scalars {
             cells.append(column)
             if scalar == "\t" {
+                // Shown as an arrow, then spaces to the tab stop: a tab in
+                // YAML indentation is a mistake the reader must see.
                 let spaces = tab - column % tab
-                text.append(contentsOf: repeatElement(" ", count: spaces))
+                text.append("\u{2192}")
+                text.append(contentsOf: repeatElement(" ", count: spaces - 1))
                 column += spaces
             } else if Self.isControl(scalar) {
                 text.append("\u{FFFD}")

@@ -18,9 +18,21 @@ public struct TestReportFormatter: Sendable {
         self.maximumValueLength = maximumValueLength
     }
 
+    /// Also lists every test, passed or failed, with its file and line.
+    public var verbose = false
+
     /// The whole report, ending with the summary line and a line break.
     public func text(for report: TestRunReport) -> String {
         var out = ""
+        if verbose {
+            for file in report.files {
+                for result in file.results {
+                    let mark = result.passed ? paint("PASS", .bold) : paint("FAIL", .red)
+                    out += "\(mark) \(file.path):\(result.range.start.line): \(result.name)\n"
+                }
+            }
+            if !report.results.isEmpty { out += "\n" }
+        }
         for problem in report.problems {
             out += paint("error:", .red) + " \(problem.message)\n\n"
         }

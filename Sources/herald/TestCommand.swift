@@ -53,13 +53,18 @@ struct TestCommand: AsyncParsableCommand {
         }
     }
 
+    @Flag(name: .shortAndLong, help: "List every test with its outcome, not only the failures.")
+    var verbose = false
+
     func run() async throws {
         let runner = TestRunner(options: .init(namePattern: namePattern, allowedRuleSets: allowedRuleSets))
         let report = runner.run(paths: paths)
         if let namePattern, report.results.isEmpty, report.exitStatus == 0, !report.files.isEmpty {
             StandardStreams.printError("herald: warning: no test name matches --run '\(namePattern)'")
         }
-        StandardStreams.write(TestReportFormatter(colored: StandardStreams.stdoutWantsColor).text(for: report))
+        var formatter = TestReportFormatter(colored: StandardStreams.stdoutWantsColor)
+        formatter.verbose = verbose
+        StandardStreams.write(formatter.text(for: report))
         if let junit {
             do {
                 try Data(JUnitReport().xml(for: report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)

@@ -22,6 +22,17 @@ struct TestCommandTests {
         #expect(run.stderr == "")
     }
 
+    @Test("--verbose lists every test with its outcome, file and line, then the summary")
+    func verbose() throws {
+        let run = try HeraldProcess.run(["test", "--verbose", repositoryRules.path], in: FileManager.default.temporaryDirectory)
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        let listed = lines.filter { $0.hasPrefix("PASS ") }
+        let last = lines.last.map(String.init) ?? ""
+        #expect(last.hasPrefix("\(listed.count) passed, 0 failed"), "\(run.stdout)")
+        #expect(listed.allSatisfy { $0.contains(".test.yaml:") })
+    }
+
     @Test("a test copied from Rules with a changed time fails, naming the file, the test, the field and both times")
     func changedTime() throws {
         let dir = try TempDirectory(files: [:])

@@ -336,3 +336,33 @@ struct MessageTests {
         #expect(positions == ["a.yaml:2:17", "a.yaml:2:29", "a.yaml:2:42", "b.yaml:1:1", "b.yaml:2:1"], "\(dump(result))")
     }
 }
+
+@Suite("Rule mistakes a new user makes")
+struct RuleStumbleTests {
+    func compile(_ yaml: String) -> CompilationResult {
+        Compiler.compile(files: [("rules.yaml", Data(yaml.utf8))])
+    }
+
+    static let base = """
+        statuses: {work_order: [open, ready_for_pickup]}
+        templates: {t: {sms: "hi", email: {subject: "s", body: "b"}}}
+        rules:
+          - id: r
+            on: work_order.created
+
+        """
+
+    @Test("where: !client.head_office is a tag to YAML: the message says to quote the expression")
+    func tag() {
+        let r = compile(Self.base + "    where: !client.head_office\n    channel: sms\n    template: t\n")
+        let d = r.diagnostics.first { $0.code == "expression-syntax" }
+        #expect(d?.message.contains("quote the whole expression") == true, "\(r.diagnostics)")
+        #expect(d?.range.start.line == 6)
+    }
+
+    @Test("an unknown channel lists the channels")
+    func channel() {
+        let r = compile(Self.base + "    channel: whatsapp\n    template: t\n")
+        #expect(r.diagnostics.contains { $0.message == "unknown channel 'whatsapp'; the channels are email and sms" }, "\(r.diagnostics)")
+    }
+}

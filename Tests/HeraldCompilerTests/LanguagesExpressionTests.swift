@@ -271,3 +271,18 @@ struct ExpressionIssueCapTests {
         #expect(issues.last?.message.hasSuffix("(and 3900 more problems in this value, not listed)") == true)
     }
 }
+
+@Suite("Expression mistakes a new user makes")
+struct ExpressionStumbleTests {
+    @Test("a misspelt literal suggests it: == tru")
+    func literal() {
+        let (_, issues) = ExpressionSyntax.check("client.head_office == tru", scope: LanguageFixtures.workOrder)
+        #expect(issues.first?.message == "unknown field 'tru'; did you mean the literal true?")
+    }
+
+    @Test("an unquoted status says to quote it")
+    func unquotedStatus() {
+        let (_, issues) = ExpressionSyntax.check("work_order.status == ready_for_pickup", scope: LanguageFixtures.workOrder)
+        #expect(issues.first?.message == "'ready_for_pickup' is a work_order status, and statuses are text: quote it ('ready_for_pickup')")
+    }
+}

@@ -64,6 +64,12 @@ extension RuleSetChecker {
     static let triggerNames = Trigger.allCases.map(\.rawValue)
     static let channelNames = Channel.allCases.map(\.rawValue)
 
+    /// `unknown channel 'whatsapp'; the channels are email and sms`, or a did-you-mean.
+    static func unknownChannel(_ text: String) -> String {
+        let hint = Suggestion.hint(for: text, in: channelNames)
+        return "unknown channel '\(text)'" + (hint.isEmpty ? "; the channels are \(channelNames.joined(separator: " and "))" : hint)
+    }
+
     /// Checks every rule, in declaration order.
     mutating func checkRules() {
         for section in ruleSections {
@@ -330,6 +336,15 @@ extension RuleSetChecker {
     private mutating func checkWhere(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         guard let node = m["where"] else { return }
         rule.whereNode = node
+        if let tag = node.scalar?.tag, tag.hasPrefix("!"), tag.count > 1 {
+            // `where: !client.head_office`: YAML took the `!…` for a tag.
+            report(.error(
+                "expression-syntax",
+                "YAML reads '\(tag)' at the start of a value as a tag, not as 'not': quote the whole expression (where: \"\(tag)\")",
+                at: node.range))
+            rule.complete = false
+            return
+        }
         guard let text = string(node, for: "where") else {
             rule.complete = false
             return
@@ -385,7 +400,7 @@ extension RuleSetChecker {
             for (text, item) in items {
                 guard let channel = Channel(rawValue: text) else {
                     report(.error(
-                        "unknown-channel", "unknown channel '\(text)'" + Suggestion.hint(for: text, in: Self.channelNames),
+                        "unknown-channel", Self.unknownChannel(text),
                         at: item.range))
                     rule.complete = false
                     continue
@@ -410,7 +425,7 @@ extension RuleSetChecker {
                 }
             } else {
                 report(.error(
-                    "unknown-channel", "unknown channel '\(text)'" + Suggestion.hint(for: text, in: Self.channelNames),
+                    "unknown-channel", Self.unknownChannel(text),
                     at: node.range))
                 rule.complete = false
             }

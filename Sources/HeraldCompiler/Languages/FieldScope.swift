@@ -53,6 +53,19 @@ public struct FieldScope: Sendable {
             }) {
                 return .unknown(message: "unknown field '\(dotted)': fields are written with their entity; did you mean '\(owner.rawValue).\(dotted)'?")
             }
+            if c.count == 1 {
+                // `== ready_for_pickup`: a status written without quotes.
+                if let owner = entities.sorted(by: { $0.rawValue < $1.rawValue }).first(where: {
+                    schema.statuses[$0]?.contains(dotted) == true
+                }) {
+                    return .unknown(
+                        message: "'\(dotted)' is a \(owner.rawValue) status, and statuses are text: quote it ('\(dotted)')")
+                }
+                // `== tru`: a misspelt literal.
+                if let literal = Suggestion.closest(to: dotted.lowercased(), in: ["true", "false", "null"]) {
+                    return .unknown(message: "unknown field '\(dotted)'; did you mean the literal \(literal)?")
+                }
+            }
             let roots = entities.map(\.rawValue).sorted()
             let hint = Suggestion.closest(to: c.first ?? "", in: roots).map { "; did you mean '\($0)'?" } ?? ""
             return .unknown(message: "unknown field '\(dotted)'\(hint)")

@@ -123,4 +123,32 @@ struct StoreTests {
         #expect(d.status == .cancelled)
         #expect(d.reason == "cancel-if")
     }
+
+    @Test("a stale re-examination of an interrupted attempt changes nothing once a newer attempt ran", arguments: ServiceFixture.Backend.available)
+    func staleRecovery(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("r1", at: now - 60).utf8), ndjson: false)
+        let first = try await f.store.claimDue(now: now, limit: 1)
+        let d = try #require(first.first)
+        var interrupted = AttemptResult(
+            deliveryID: d.id, attempt: 1, status: .retrying, outcome: .interrupted, detail: "stopped", nextAttemptAt: now,
+            finishedAt: now)
+        interrupted.isRecovery = true
+        try await f.store.finish([interrupted])
+        let second = try await f.store.claimDue(now: now + 1, limit: 10)
+        #expect(second.contains { $0.id == d.id && $0.attemptCount == 2 })
+        try await f.store.finish([
+            AttemptResult(deliveryID: d.id, attempt: 2, status: .sent, outcome: .sent, detail: "ok", finishedAt: now + 1)
+        ])
+        // Another instance had read attempt 1 as `sending` before all this and now finds the file.
+        var stale = AttemptResult(
+            deliveryID: d.id, attempt: 1, status: .sent, outcome: .sent, detail: "found delivered", finishedAt: now + 2)
+        stale.isRecovery = true
+        try await f.store.finish([stale])
+        let after = try #require(try await f.store.delivery(id: d.id))
+        #expect(after.status == .sent)
+        #expect(after.attempts?.map(\.outcome) == [.interrupted, .sent])
+    }
 }

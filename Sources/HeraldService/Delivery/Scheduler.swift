@@ -94,19 +94,20 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
         let t = now()
         var results: [AttemptResult] = []
         for d in left {
+            var result: AttemptResult
             if await transports.forChannel(d).wasDelivered(d) == true {
-                results.append(
-                    AttemptResult(
-                        deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
-                        detail: "found delivered after a restart", finishedAt: t))
+                result = AttemptResult(
+                    deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
+                    detail: "found delivered after a restart", finishedAt: t)
                 metrics.delivery(d.channel, .sent)
             } else {
-                results.append(
-                    AttemptResult(
-                        deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .interrupted,
-                        detail: "the service stopped during this attempt", nextAttemptAt: t, finishedAt: t))
+                result = AttemptResult(
+                    deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .interrupted,
+                    detail: "the service stopped during this attempt", nextAttemptAt: t, finishedAt: t)
                 metrics.delivery(d.channel, .retrying)
             }
+            result.isRecovery = true
+            results.append(result)
         }
         try await store.finish(results)
         logger.info("re-examined \(left.count) deliveries left sending")

@@ -512,14 +512,18 @@ public final class PostgresStore: HeraldStore {
             for r in results {
                 let sent: Double? = r.status == .sent ? r.finishedAt : nil
                 let reason: String? = r.status == .sent ? nil : r.detail
-                try await conn.query(
+                let changed = try await conn.query(
                     """
                     UPDATE deliveries SET status = \(r.status.rawValue), reason = \(reason),
                         provider_id = COALESCE(\(r.providerID), provider_id), next_attempt_at = \(r.nextAttemptAt),
                         due_at = COALESCE(\(r.nextAttemptAt), due_at), sent_at = COALESCE(\(sent), sent_at),
                         updated_at = \(r.finishedAt), claimed_by = NULL, lease_until = NULL
                     WHERE id = \(r.deliveryID) AND status = 'sending' AND attempt_count = \(r.attempt)
+                    RETURNING id
                     """, logger: logger)
+                var rows = 0
+                for try await _ in changed { rows += 1 }
+                if r.isRecovery && rows == 0 { continue }
                 try await conn.query(
                     """
                     UPDATE attempts SET finished_at = \(r.finishedAt), outcome = \(r.outcome.rawValue), detail = \(r.detail)

@@ -324,6 +324,7 @@ public final class SQLiteStore: HeraldStore {
                     r.status.rawValue, r.status == .sent ? nil : r.detail, r.providerID, r.nextAttemptAt,
                     r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID, r.attempt,
                 ])
+                if r.isRecovery && db.changesCount == 0 { continue }
                 try db.cachedStatement(
                     sql: "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE delivery_id = ? AND number = ?"
                 ).execute(arguments: [r.finishedAt, r.outcome.rawValue, r.detail, r.deliveryID, r.attempt])

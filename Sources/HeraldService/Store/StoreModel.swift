@@ -241,6 +241,11 @@ public struct AttemptResult: Sendable {
     public var nextAttemptAt: Double?
     /// When the attempt ended.
     public var finishedAt: Double
+    /// A verdict on an interrupted attempt (after a crash or an expired
+    /// lease): the attempt row is changed only together with the delivery,
+    /// so a re-examination that lost the race to a newer attempt changes
+    /// nothing at all.
+    public var isRecovery = false
 
     /// Creates a result.
     public init(

@@ -55,7 +55,7 @@ class Instance:
                     "email:\n  from: \"Acme <no-reply@acme.example>\"\n"
                     f"  transport: directory\n  directory: {outbox}\n"
                     f"sms:\n  transport: directory\n  directory: {outbox}\n"
-                    "retry: {first: 1s, max_interval: 2s, give_up_after: 1h}\nlease: 5s\n")
+                    "retry: {first: 1s, max_interval: 2s, give_up_after: 1h}\nlease: 15s\n")
         self.log = open(os.path.join(self.dir, "serve.log"), "ab")
         self.proc = None
 

@@ -135,9 +135,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             func refill() async throws {
                 let free = concurrency - inFlight
                 guard !exhausted, free > 0, free * 2 >= concurrency || inFlight == 0 else { return }
-                // Claim a slot's worth more than is free (at most half the
-                // slots wait, briefly, in `waiting`): fewer, larger claims.
-                let limit = inFlight == 0 ? concurrency * 2 : concurrency
+                // Claim no more than the free slots: a claimed delivery is
+                // sent at once, never left waiting while its lease runs
+                // (another instance would take it over and send it again).
+                let limit = free
                 let batch = try await store.claimDue(now: t, limit: limit)
                 if batch.count < limit { exhausted = true }
                 var queue = batch[...]

@@ -333,9 +333,12 @@ public final class SQLiteStore: HeraldStore {
     }
 
     /// See `HeraldStore.interruptedDeliveries(now:startup:)`: at start-up
-    /// every `sending` delivery (one process uses the file).
+    /// every `sending` delivery (one process uses the file), later none.
     public func interruptedDeliveries(now: Double, startup: Bool) async throws -> [Delivery] {
-        try await pool.read { db in
+        // One process uses the file: after start-up every `sending` delivery
+        // is one of this process's attempts in progress, however long it takes.
+        guard startup else { return [] }
+        return try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending'"

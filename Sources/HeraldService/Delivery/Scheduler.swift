@@ -134,6 +134,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
 
             func refill() async throws {
                 let free = concurrency - inFlight
+                // On SIGTERM the attempts in progress finish; no new ones start.
+                guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
                 guard !exhausted, free > 0, free * 2 >= concurrency || inFlight == 0 else { return }
                 // Claim no more than the free slots: a claimed delivery is
                 // sent at once, never left waiting while its lease runs

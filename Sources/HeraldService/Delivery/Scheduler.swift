@@ -130,7 +130,6 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             var exhausted = false
             var pending: [AttemptResult] = []
             var lastFlush = ContinuousClock.now
-            var waiting: [Delivery] = []
 
             func refill() async throws {
                 let free = concurrency - inFlight
@@ -143,13 +142,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                 let limit = free
                 let batch = try await store.claimDue(now: t, limit: limit)
                 if batch.count < limit { exhausted = true }
-                var queue = batch[...]
-                // Start what fits; a first claim may hold more than the slots.
-                while let d = queue.first, inFlight < concurrency {
-                    queue = queue.dropFirst()
-                    start(d)
-                }
-                waiting += queue
+                for d in batch { start(d) }
             }
             func start(_ d: Delivery) {
                 metrics.delivery(d.channel, .sending)
@@ -170,11 +163,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                     pending.removeAll(keepingCapacity: true)
                     lastFlush = .now
                 }
-                if !waiting.isEmpty {
-                    start(waiting.removeFirst())
-                } else {
-                    try await refill()
-                }
+                try await refill()
             }
             try await store.finish(pending)
             return total

@@ -253,7 +253,6 @@ public final class PostgresStore: HeraldStore {
                 results.append(out)
             }
             try await batch.write(conn, logger: logger)
-            // Per-line counts of pre-existing deliveries cancelled in the database.
             return results
         }
     }

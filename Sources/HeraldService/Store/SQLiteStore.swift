@@ -342,7 +342,6 @@ public final class SQLiteStore: HeraldStore {
             try Row.fetchAll(
                 db,
                 sql: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending'"
-                    + (startup ? "" : " AND lease_until < ?"), arguments: startup ? [] : [now]
             ).map(Self.delivery)
         }
     }

@@ -51,6 +51,11 @@ public enum Compiler {
         if let problem = RuleSetFiles.kindProblem(atPath: path) {
             return CompilationResult(ruleSet: nil, diagnostics: [unreadable(path, reason: problem)], sources: [:], fileCount: 0)
         }
+        if !isDirectory.boolValue, let other = otherKindOfFile(path) {
+            let start = SourcePosition(line: 1, column: 1, offset: 0)
+            let diagnostic = Diagnostic.error("unreadable-file", "'\(path)' \(other)", at: SourceRange(file: path, at: start))
+            return CompilationResult(ruleSet: nil, diagnostics: [diagnostic], sources: [:], fileCount: 1)
+        }
         var paths = [path]
         if isDirectory.boolValue {
             let walk = RuleSetFiles.walk(below: path, limits: walkLimits, where: RuleSetFiles.isRuleFileName)
@@ -72,22 +77,31 @@ public enum Compiler {
                 unreadFiles += 1
             }
         }
-        var result = compile(files: files)
-        for parsed in refused {
-            result.sources[parsed.path] = parsed
-            problems += parsed.diagnostics
-        }
-        if !problems.isEmpty {
-            result.diagnostics = (result.diagnostics + problems).sorted(by: Diagnostic.reportingOrder)
-            result.ruleSet = nil
-            result.fileCount += refused.count + unreadFiles
-        }
+        for parsed in refused { problems += parsed.diagnostics }
+        var result = compile(files: files, unreadProblems: problems)
+        for parsed in refused { result.sources[parsed.path] = parsed }
+        result.fileCount += refused.count + unreadFiles
         return result
     }
 
     /// Compiles in-memory files (reported path, contents) given in
     /// declaration order.
     public static func compile(files: [(path: String, contents: Data)]) -> CompilationResult {
+        compile(files: files, unreadProblems: [])
+    }
+
+    /// Compiles in-memory files, with the diagnostics of files of the rule
+    /// set that could not be read at all (`unreadProblems`).
+    ///
+    /// When a file does not parse (or is not read), everything it defines
+    /// is unknown to the other files: their references to it would be
+    /// reported as unknown and its templates and calendars as unused. Those
+    /// follow-up diagnostics (`followUpCodes`) are left out, and the first
+    /// parse or read error says once that they may be missing, so the user
+    /// fixes the one real mistake first instead of reading a cascade.
+    private static func compile(files: [(path: String, contents: Data)], unreadProblems: [Diagnostic])
+        -> CompilationResult
+    {
         var checker = RuleSetChecker()
         var sources: [String: ParsedFile] = [:]
         var diagnostics: [Diagnostic] = []
@@ -100,11 +114,67 @@ public enum Compiler {
             checker.add(parsed)
         }
         let ruleSet = checker.check()
-        diagnostics += checker.diagnostics(for: duplicateKeys) + checker.diagnostics
+        diagnostics += unreadProblems
+        var checks = checker.diagnostics(for: duplicateKeys) + checker.diagnostics
+        let incomplete = diagnostics.contains { $0.severity == .error }
+        var omitted = 0
+        if incomplete {
+            let kept = checks.filter { !followUpCodes.contains($0.code) }
+            omitted = checks.count - kept.count
+            checks = kept
+        }
+        diagnostics += checks
         diagnostics.sort(by: Diagnostic.reportingOrder)
+        if omitted > 0, let first = diagnostics.firstIndex(where: { $0.code == "yaml-syntax" && $0.severity == .error })
+            ?? diagnostics.firstIndex(where: { $0.severity == .error })
+        {
+            diagnostics[first].notes.append(omittedNote(count: omitted))
+        }
         let hasErrors = diagnostics.contains { $0.severity == .error }
         return CompilationResult(
             ruleSet: hasErrors ? nil : ruleSet, diagnostics: diagnostics, sources: sources, fileCount: files.count)
+    }
+
+    /// The codes of diagnostics that may only follow from a file that did not
+    /// parse: references to names it would define, and definitions that
+    /// nothing seems to use.
+    static let followUpCodes: Set<String> = [
+        "unknown-template", "unknown-status", "unknown-location", "unknown-region", "unknown-calendar",
+        "unknown-field", "unused-template", "unused-calendar",
+    ]
+
+    /// The note on the first parse error when follow-ups were left out.
+    static func omittedNote(count: Int) -> String {
+        "\(count) more diagnostic\(count == 1 ? "" : "s") about unknown or unused names (templates, statuses, places, calendars, fields) may only follow from this and \(count == 1 ? "is" : "are") not shown; fix this and run lint again"
+    }
+
+    /// The first bytes of a compiled rule set (`RuleBundle.magic` in
+    /// HeraldRuntime starts with them; a runtime test keeps the two in step).
+    public static let compiledRuleSetMagic: [UInt8] = Array("HERALD-BUNDLE".utf8)
+
+    /// What `path` is when it is a Herald file that is not a rule file, said
+    /// with the command that takes it: a compiled rule set, a test file, or
+    /// a file of events. Nil for anything else (read as a rule file).
+    static func otherKindOfFile(_ path: String) -> String? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml") {
+            return "is a test file, not a rule file: run it with `herald test \(path)`; "
+                + "lint the rule set it names under 'rules:'"
+        }
+        let head = FileHandle(forReadingAtPath: path).flatMap { handle in
+            defer { try? handle.close() }
+            return try? handle.read(upToCount: 64)
+        } ?? Data()
+        if head.starts(with: compiledRuleSetMagic) {
+            return "is a compiled rule set (written by `herald compile`), not a rule file: "
+                + "`herald eval --rules \(path)` and `herald serve` take it; lint the rule files it was compiled from"
+        }
+        let first = head.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }
+        if name.hasSuffix(".ndjson") || name.hasSuffix(".jsonl") || (name.hasSuffix(".json") && first == 0x7B) {
+            return "is a file of events (JSON), not a rule file: "
+                + "`herald eval --rules RULES \(path)` evaluates it against a rule set"
+        }
+        return nil
     }
 
     /// `unreadable-file` at the start of `path`.

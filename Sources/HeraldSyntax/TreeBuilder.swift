@@ -167,9 +167,26 @@ struct TreeBuilder {
         // (its own text stays as a note).
         let byte = position.offset - source.byteBase
         let atTab = byte >= 0 && byte < source.bytes.count && source.bytes[byte] == 0x09
-        if atTab || problem.problem.contains("tab character") {
+        if problem.problem.hasPrefix("did not find expected"),
+            let quoted = Self.quotedValueFollowedByText(in: source.bytes, at: byte)
+        {
+            notes = ["libyaml: \(message)"]
+            message =
+                "the value of '\(quoted.key)' ends at its closing quote, so YAML cannot read the text after it: "
+                + "quote the whole value, e.g. \(quoted.key): \(quoted.fix)"
+        } else if atTab || problem.problem.contains("tab character") {
             notes.insert("libyaml: \(message)", at: 0)
             message = "tabs cannot indent YAML: use spaces (a tab is at line \(position.line), column \(position.column))"
+        } else if problem.problem.hasPrefix("mapping values are not allowed"),
+            let value = Self.valueHoldingColon(in: source.bytes, at: byte)
+        {
+            notes.insert("libyaml: \(message)", at: 0)
+            message =
+                "the value of '\(value.key)' holds ': ', which YAML reads as the start of a nested key: "
+                + "quote the whole value, e.g. \(value.key): \(value.fix)"
+        } else if problem.problem.hasPrefix("mapping values are not allowed"), Self.isKeyAlone(in: source.bytes, at: byte) {
+            notes.insert("libyaml: \(message)", at: 0)
+            message = "this key is indented deeper than the key above it: indent it like the keys beside it"
         } else if problem.problem.hasPrefix("mapping values are not allowed") {
             notes.insert("libyaml: \(message)", at: 0)
             message =
@@ -179,6 +196,71 @@ struct TreeBuilder {
         var diagnostic = Diagnostic.yamlSyntax(message, at: SourceRange(file: path, at: position))
         diagnostic.notes = notes
         diagnostics.append(diagnostic)
+    }
+
+    /// Whether the line at `byte` holds only indentation and a key before it.
+    static func isKeyAlone(in bytes: [UInt8], at byte: Int) -> Bool {
+        guard byte > 0, byte <= bytes.count else { return false }
+        var lineStart = byte
+        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        return before.wholeMatch(of: #/\s+(?:-\s+)?[A-Za-z_][A-Za-z0-9_.-]*/#) != nil
+    }
+
+    /// When the line at `byte` reads `key: value` and the error (a `: ` that
+    /// YAML takes for a nested key) is inside the value: the key and the
+    /// whole value quoted.
+    static func valueHoldingColon(in bytes: [UInt8], at byte: Int) -> (key: String, fix: String)? {
+        guard byte > 0, byte < bytes.count else { return nil }
+        var lineStart = byte
+        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        guard let match = before.firstMatch(of: #/^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):\s+([^\s"'!&*|>#\[{].*)$/#)
+        else { return nil }
+        let valueStart = byte - match.output.2.utf8.count
+        return (String(match.output.1), quotedWhole(bytes, from: valueStart, lineOf: byte))
+    }
+
+    /// The text from `start` to the end of the line of `byte` (without a
+    /// trailing comment or spaces), quoted so that YAML reads it as one
+    /// string.
+    static func quotedWhole(_ bytes: [UInt8], from start: Int, lineOf byte: Int) -> String {
+        var lineEnd = byte
+        while lineEnd < bytes.count, bytes[lineEnd] != 0x0A, bytes[lineEnd] != 0x0D { lineEnd += 1 }
+        var end = lineEnd
+        var inQuote: UInt8? = nil
+        var i = start
+        while i < lineEnd {
+            let b = bytes[i]
+            if let q = inQuote {
+                if b == q { inQuote = nil }
+            } else if b == 0x22 || b == 0x27 {
+                inQuote = b
+            } else if b == 0x23, i > start, bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09 {
+                end = i
+                break
+            }
+            i += 1
+        }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let value = String(decoding: bytes[start..<end], as: UTF8.self)
+        if !value.contains("'") { return "'\(value)'" }
+        if !value.contains("\"") { return "\"\(value)\"" }
+        return "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
+    /// When the line at `byte` reads `key: "quoted" more text` and the error
+    /// is at the text after the quote (`where: "en" == client.language`):
+    /// the key and the whole value quoted so that YAML reads it as one.
+    static func quotedValueFollowedByText(in bytes: [UInt8], at byte: Int) -> (key: String, fix: String)? {
+        guard byte > 0, byte < bytes.count, bytes[byte] != 0x0A, bytes[byte] != 0x0D else { return nil }
+        var lineStart = byte
+        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        guard let match = before.wholeMatch(of: #/\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):\s+("[^"]*"|'[^']*')(\s+)/#)
+        else { return nil }
+        let valueStart = byte - match.output.2.utf8.count - match.output.3.utf8.count
+        return (String(match.output.1), quotedWhole(bytes, from: valueStart, lineOf: byte))
     }
 
     // MARK: Building

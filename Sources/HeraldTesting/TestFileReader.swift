@@ -57,7 +57,11 @@ public enum TestFileReader {
         var reader = Reader(path: path)
         reader.diagnostics = parsed.syntaxDiagnostics
         let file = reader.file(parsed)
-        return Reading(file: file, diagnostics: reader.diagnostics.sorted(by: Diagnostic.reportingOrder), lines: parsed.lines)
+        // A value under a YAML anchor is read once per alias: report each
+        // of its problems once.
+        var seen: Set<Diagnostic> = []
+        let diagnostics = reader.diagnostics.filter { seen.insert($0).inserted }
+        return Reading(file: file, diagnostics: diagnostics.sorted(by: Diagnostic.reportingOrder), lines: parsed.lines)
     }
 
     /// Checks a well-shaped test file against the rule set it names: every
@@ -70,6 +74,15 @@ public enum TestFileReader {
 
     static func check(_ file: TestFile, ruleSet: RuleSet, runtime: Runtime) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        // An event (or part of one) written once under a YAML anchor and
+        // reused through aliases has one place in the file: its problem is
+        // reported there once, however many tests use it.
+        var reported: Set<Diagnostic> = []
+        /// (event JSON, message) of the invalid events reported: an alias
+        /// of a whole event is placed where the alias is, so it is
+        /// recognised by its content and reported at its first use (the
+        /// anchor) only.
+        var invalidEvents: Set<[String]> = []
         let ruleIDs = ruleSet.rules.map(\.id)
         let known = Set(ruleIDs)
         for test in file.tests {
@@ -83,7 +96,9 @@ public enum TestFileReader {
                     if let plainScalar, message.contains("expected a string") {
                         text += "; quote it to make it a string: \"\(plainScalar)\""
                     }
-                    diagnostics.append(.invalidEvent(text, at: range))
+                    let diagnostic = Diagnostic.invalidEvent(text, at: range)
+                    guard invalidEvents.insert([event.line, text]).inserted else { continue }
+                    if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
                 }
             }
             for record in test.expect {
@@ -91,7 +106,8 @@ public enum TestFileReader {
                     continue
                 }
                 if !known.contains(id) {
-                    diagnostics.append(.unknownRule(id, in: file.rulesPath, known: ruleIDs, at: valueRange(of: field)))
+                    let diagnostic = Diagnostic.unknownRule(id, in: file.rulesPath, known: ruleIDs, at: valueRange(of: field))
+                    if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
                 }
             }
         }

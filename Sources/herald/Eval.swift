@@ -18,6 +18,7 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate NDJSON events against a rule set and print the decision records.",
+        usage: "herald eval --rules <path> [<events>] [--explain] [--state <file>]",
         discussion: """
             Reads one JSON event per line from EVENTS (a file, or standard input for '-' or \
             when absent) and writes one JSON decision record per line to stdout (SPEC §9). \
@@ -31,8 +32,15 @@ struct Eval: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Rule set: a directory, a YAML file, or a compiled bundle.", valueName: "path"))
-    var rules: String
+    // Optional to ArgumentParser so that an unknown option is reported as
+    // such before a missing --rules (checkArguments requires it).
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp("Rule set: a directory, a YAML file, or a compiled bundle (required).", valueName: "path"))
+    var rulesOption: String?
+
+    /// The rule-set path (`checkArguments` makes sure it was given).
+    var rules: String { rulesOption ?? "" }
 
     @Argument(help: ArgumentHelp("NDJSON events; '-' or absent for standard input.", valueName: "events"))
     var events: String = "-"
@@ -45,7 +53,12 @@ struct Eval: AsyncParsableCommand {
             "Read the evaluation state from this file when it exists, and write it back at the end.", valueName: "file"))
     var state: String?
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
+        guard rulesOption != nil else {
+            throw ValidationError("missing --rules <path>: the rule set (directory, file or compiled bundle) to evaluate")
+        }
         if rules.isEmpty { throw ValidationError("empty rule-set path") }
         if !FileManager.default.fileExists(atPath: rules) {
             throw ValidationError("no such rule set: '\(rules)'")
@@ -66,6 +79,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try checkArguments()
         guard let ruleSet = RuleSetLoading.load(rules) else { throw ExitCode(ExitStatus.findings) }
         var state = RuntimeState()
         if let path = self.state {
@@ -140,7 +154,7 @@ enum StatePersistence {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             return true
         } catch {
-            StandardStreams.printError("herald: error: cannot write state file '\(path)': \(error.localizedDescription)")
+            StandardStreams.printError("herald: error: cannot write state file '\(path)': \(ErrorText.describe(error))")
             return false
         }
     }

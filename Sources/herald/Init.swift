@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldSyntax
 
 /// `herald init [DIR]`: writes a small rule set to start from (SPEC §10.5):
 /// the status lists, one location with a working-hours calendar, a status
@@ -19,11 +20,14 @@ struct Init: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Directory to write the rule set into (created when absent).", valueName: "dir"))
     var directory: String = "Rules"
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
         if directory.isEmpty { throw ValidationError("empty directory path") }
     }
 
     func run() async throws {
+        try checkArguments()
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -45,7 +49,7 @@ struct Init: AsyncParsableCommand {
                 try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
             }
         } catch {
-            StandardStreams.printError("herald: error: cannot write to '\(directory)': \(error.localizedDescription)")
+            StandardStreams.printError("herald: error: cannot write to '\(directory)': \(ErrorText.describe(error))")
             throw ExitCode(ExitStatus.findings)
         }
         print("wrote \(StarterRuleSet.files.map(\.name).joined(separator: ", ")) to \(directory)/")

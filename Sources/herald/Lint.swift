@@ -24,6 +24,7 @@ struct Lint: AsyncParsableCommand {
     var warningsAsErrors = false
 
     func run() async throws {
+        try ruleSets.checkArguments()
         let results = ruleSets.normalized.map { Compiler.compile(path: $0) }
         let report = DiagnosticReport(results: results)
         let format = format.diagnosticFormat

@@ -65,7 +65,9 @@ struct RuleSetPaths: ParsableArguments {
         return paths.map(Self.normalize).filter { seen.insert($0).inserted }
     }
 
-    mutating func validate() throws {
+    /// Checks the paths once parsing is done, so ArgumentParser reports an
+    /// unknown option before a missing path.
+    func checkArguments() throws {
         for path in paths {
             if path.isEmpty { throw ValidationError("empty rule-set path") }
             if !FileManager.default.fileExists(atPath: path) {

@@ -27,7 +27,9 @@ struct SendTest: AsyncParsableCommand {
     @Option(help: "email or sms.")
     var channel = "email"
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
         guard Channel(rawValue: channel) != nil else { throw ValidationError("--channel must be email or sms") }
         if to.isEmpty { throw ValidationError("--to must not be empty") }
         if let config, !FileManager.default.fileExists(atPath: config) {
@@ -36,6 +38,7 @@ struct SendTest: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try checkArguments()
         var configuration = ServiceConfiguration()
         let path = config ?? (FileManager.default.fileExists(atPath: "herald.yaml") ? "herald.yaml" : nil)
         if let path {

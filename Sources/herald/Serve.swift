@@ -26,7 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Configuration file (default: herald.yaml when it exists).", valueName: "file"))
     var config: String?
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
         if let config, !FileManager.default.fileExists(atPath: config) {
             throw ValidationError("no such configuration file: '\(config)'")
         }
@@ -36,6 +38,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try checkArguments()
         var configuration = ServiceConfiguration()
         let path = config ?? (FileManager.default.fileExists(atPath: "herald.yaml") ? "herald.yaml" : nil)
         if let path {
@@ -126,12 +129,15 @@ struct Deliveries: AsyncParsableCommand {
     @Option(help: "At most this many (1 to 1000).") var limit = 50
     @Option(help: "text (a table) or json.") var format = "text"
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
         guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
     }
 
     func run() async throws {
+        try checkArguments()
         var filters: [(String, String)] = [("limit", String(limit))]
         for (k, v) in [("status", status), ("work_order", workOrder), ("lead", lead), ("client", client), ("rule", rule), ("since", since)] {
             if let v { filters.append((k, v)) }

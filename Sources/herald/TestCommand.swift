@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldSyntax
 import HeraldTesting
 
 /// `herald test [PATH…] [--run REGEX] [--junit FILE]`: runs `*.test.yaml`
@@ -37,7 +38,9 @@ struct TestCommand: AsyncParsableCommand {
             valueName: "path"))
     var allowedRuleSets: [String] = []
 
-    func validate() throws {
+    /// Checks the arguments once parsing is done, so ArgumentParser reports
+    /// an unknown option before any of these (a usage error either way).
+    func checkArguments() throws {
         for path in paths {
             if path.isEmpty { throw ValidationError("empty path") }
             if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
@@ -57,6 +60,7 @@ struct TestCommand: AsyncParsableCommand {
     var verbose = false
 
     func run() async throws {
+        try checkArguments()
         let runner = TestRunner(options: .init(namePattern: namePattern, allowedRuleSets: allowedRuleSets))
         let report = runner.run(paths: paths)
         if let namePattern, report.results.isEmpty, report.exitStatus == 0, !report.files.isEmpty {
@@ -69,7 +73,7 @@ struct TestCommand: AsyncParsableCommand {
             do {
                 try Data(JUnitReport().xml(for: report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
             } catch {
-                StandardStreams.printError("herald: error: cannot write '\(junit)': \(error.localizedDescription)")
+                StandardStreams.printError("herald: error: cannot write '\(junit)': \(ErrorText.describe(error))")
                 throw ExitCode(ExitStatus.usage)
             }
         }

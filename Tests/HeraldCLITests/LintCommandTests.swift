@@ -140,6 +140,25 @@ struct LintCommandTests {
         #expect(run.stderr.filter { $0 == "\n" }.count == 1, "one line: \(run.stderr)")
     }
 
+    @Test(
+        "an unknown option is reported as such, before a missing path or argument",
+        arguments: [
+            (["lint", "--formt", "json"], "Unknown option '--formt'"),
+            (["lint", "-x"], "Unknown option '-x'"),
+            (["eval", "--rulez", "rules", "events.ndjson"], "Unknown option '--rulez'"),
+            (["compile", "--bogus"], "Unknown option '--bogus'"),
+            (["test", "--verbos"], "Unknown option '--verbos'"),
+            (["eval", "events.ndjson"], "missing --rules <path>"),
+            (["compile", "rules"], "missing --output <file>"),
+        ])
+    func unknownOptionFirst(arguments: [String], expected: String) throws {
+        let dir = try Workspace(files: ["rules/r.yaml": cleanRules])
+        let run = try Herald.run(arguments, in: dir)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(expected), "\(run.stderr)")
+        #expect(!run.stderr.contains("'Rules'"), "\(run.stderr)")
+    }
+
     @Test("the example rule set in Rules/ lints clean, without warnings")
     func exampleRules() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -82,7 +82,7 @@ struct LanguagesTemplateTests {
         ("{{   }}", ExpectedLocalIssue("template-syntax", 0, 7, "empty tag")),
         ("{{x.y |}}", ExpectedLocalIssue("template-syntax", 6, 7, "expected a filter name")),
         ("{{#each x}}", ExpectedLocalIssue("template-syntax", 2, 7, "unknown block '#each'")),
-        ("{{#iff x}}", ExpectedLocalIssue("template-syntax", 2, 6, "did you mean 'if'?")),
+        ("{{#iff x}}", ExpectedLocalIssue("template-syntax", 2, 6, "did you mean '#if'?")),
         ("{{#if}}", ExpectedLocalIssue("template-syntax", 0, 7, "needs a field path")),
         ("{{#if a | upper}}{{/if}}", ExpectedLocalIssue("template-syntax", 8, 9, "no filters")),
         ("{{/each}}", ExpectedLocalIssue("template-syntax", 2, 7, "{{/if}}")),

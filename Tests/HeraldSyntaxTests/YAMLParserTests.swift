@@ -436,4 +436,34 @@ struct YAMLErrorWordingTests {
         let d = diagnostics("rules:\n  - id: a\n    on: work_order.created\n      channel: sms\n")
         #expect(d.first?.message.hasPrefix("this key is indented deeper than the key above it") == true)
     }
+
+    @Test("a value that starts with a quoted string and goes on says to quote the whole expression")
+    func quotedThenMore() {
+        let d = diagnostics("rules:\n  - id: a\n    where: \"en\" == client.language\n    channel: sms\n")
+        #expect(d.count == 1)
+        let message = d.first?.message ?? ""
+        #expect(message.hasPrefix("the value of 'where' ends at its closing quote"))
+        #expect(message.hasSuffix("where: '\"en\" == client.language'"))
+        #expect(d.first?.range.start.line == 3)
+    }
+
+    @Test("the fix uses the other kind of quotes, and drops a trailing comment")
+    func quotedThenMoreSingle() {
+        let d = diagnostics("rules:\n  - id: a\n    where: 'en' == client.language  # English\n")
+        #expect(d.first?.message.hasSuffix("where: \"'en' == client.language\"") == true)
+    }
+
+    @Test("a value holding ': ' says to quote the whole value")
+    func valueWithColon() {
+        let d = diagnostics("rules:\n  - id: a\n    where: client.note == \"a: b\"\n")
+        #expect(d.count == 1)
+        #expect(d.first?.message.hasPrefix("the value of 'where' holds ': '") == true)
+        #expect(d.first?.message.hasSuffix("where: 'client.note == \"a: b\"'") == true)
+    }
+
+    @Test("a key indented too far is not mistaken for a value holding ': '")
+    func overIndentedIsNotAValue() {
+        let d = diagnostics("a:\n  b: 1\n    c: 2\n")
+        #expect(d.first?.message == "this key is indented deeper than the key above it: indent it like the keys beside it")
+    }
 }

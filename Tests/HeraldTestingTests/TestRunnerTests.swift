@@ -284,6 +284,33 @@ struct TestRunnerTests {
         #expect(report.exitStatus == 2)
     }
 
+    @Test("an invalid event under a YAML anchor is reported once, at the anchor, however often it is reused")
+    func invalidEventUnderAnchor() throws {
+        let dir = try TempDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: first
+                events:
+                  - &ready \(readyEvent(phone: "+5511999990000"))
+                expect: []
+              - name: again
+                events: [*ready, *ready]
+                expect: []
+              - name: a client reused
+                events:
+                  - {id: e2, type: work_order.created, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
+                     work_order: {id: WO-2, number: "2", status: open}, client: &maria {id: C-2, name: M, phone: +5511988887777}}
+                  - {id: e3, type: work_order.created, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
+                     work_order: {id: WO-3, number: "3", status: open}, client: *maria}
+                expect: []
+            """,
+        ])
+        let problems = try #require(runTests(in: dir).files.first?.diagnostics)
+        #expect(problems.count == 2, "\(problems.map(\.message))")
+        #expect(problems.map(\.range.start.line) == [6, 14])
+    }
+
     @Test("an expected record naming a rule that does not exist is an unknown-rule with a suggestion")
     func unknownRule() throws {
         let dir = try TempDirectory(files: [

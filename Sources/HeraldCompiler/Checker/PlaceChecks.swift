@@ -141,7 +141,7 @@ extension RuleSetChecker {
         if valid { return id }
         report(.error(
             "invalid-time-zone",
-            "unknown time zone '\(id)'" + Suggestion.hint(for: id, in: knownTimeZoneIdentifiers),
+            "unknown time zone '\(id)'" + TimeZoneHints.hint(for: id),
             at: node.range))
         return nil
     }

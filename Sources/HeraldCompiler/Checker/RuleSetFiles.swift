@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldSyntax
 
 #if canImport(Glibc)
 import Glibc
@@ -138,7 +139,7 @@ public enum RuleSetFiles {
             }
             return .bytes(data)
         } catch {
-            return .unreadable((error as NSError).localizedDescription)
+            return .unreadable(ErrorText.describe(error))
         }
     }
 

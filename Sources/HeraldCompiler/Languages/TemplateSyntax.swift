@@ -109,6 +109,9 @@ indirect enum TemplatePiece {
 struct TemplateParser {
     let s: [Unicode.Scalar]
     var issues: [LocalIssue] = []
+    /// Names of unknown blocks opened (`#each`), whose own closing tags
+    /// (`/each`) end them without a second report.
+    private var unknownBlocks: Set<String> = []
 
     init(_ s: [Unicode.Scalar]) {
         self.s = s
@@ -282,8 +285,11 @@ struct TemplateParser {
             guard name == "if" else {
                 let message = name.isEmpty
                     ? "expected 'if' after '#': blocks are written {{#if path}} … {{/if}}"
-                    : "unknown block '#\(name)': the only block is {{#if path}} … {{else}} … {{/if}}\(Suggestion.hint(for: name, in: ["if"]))"
-                return fail(message, j, max(nameEnd, j + 1), tagStart: start)
+                    : "unknown block '#\(name)': the only block is {{#if path}} … {{else}} … {{/if}}\(Suggestion.hint(for: "#" + name, in: ["#if"]))"
+                // Read as an opening block, so its {{else}} and {{/if}} are
+                // not reported a second time.
+                if !name.isEmpty { unknownBlocks.insert(name) }
+                return opening(fail(message, j, max(nameEnd, j + 1), tagStart: start))
             }
             let p = ScalarLexing.skipSpaces(s, from: nameEnd)
             guard p > nameEnd || isClose(p) || p == s.count else {
@@ -311,6 +317,10 @@ struct TemplateParser {
         if c == "/" {
             let nameEnd = identifierEnd(from: j + 1)
             let name = ScalarLexing.text(s, j + 1, nameEnd)
+            if name != "if", unknownBlocks.contains(name) {
+                let q = ScalarLexing.skipSpaces(s, from: nameEnd)
+                if isClose(q) { return .failed(resume: q + 2, structure: .closes) }
+            }
             guard name == "if" else {
                 return fail(
                     "unknown closing tag '/\(name)': blocks end with {{/if}}", j, max(nameEnd, j + 1), tagStart: start)

@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldSyntax
 public import HeraldCompiler
 
 /// The compiled rule-set file written by `herald compile` (SPEC §10.2): a
@@ -74,7 +75,7 @@ public enum RuleBundle {
         do {
             return .success(try JSONDecoder().decode(RuleSet.self, from: Data(bytes[p...])))
         } catch {
-            return .failure(LoadError(description: "damaged compiled rule set: \(error)"))
+            return .failure(LoadError(description: "damaged compiled rule set: \(ErrorText.describe(error))"))
         }
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldSyntax
 
 /// The file `herald eval --state FILE` keeps the runtime state in (SPEC
 /// §10.3): a JSON object that says what it is, then the `RuntimeState`:
@@ -55,7 +56,7 @@ public enum StateFile {
         do {
             return .success(try JSONDecoder().decode(Envelope.self, from: data).state)
         } catch {
-            return .failure(LoadError(description: "damaged Herald state file: \(error)"))
+            return .failure(LoadError(description: "damaged Herald state file: \(ErrorText.describe(error))"))
         }
     }
 }

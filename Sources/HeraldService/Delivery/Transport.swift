@@ -5,6 +5,7 @@ import Glibc
 import AsyncHTTPClient
 import HeraldCompiler
 import HeraldRuntime
+import HeraldSyntax
 import NIOCore
 import NIOHTTP1
 
@@ -118,7 +119,7 @@ public struct EmailAssembler: Sendable {
             }
             return .success(bytes)
         } catch {
-            return .failure(TransportFailure(permanent: false, reason: "report fetch from \(url) failed: \(error)"))
+            return .failure(TransportFailure(permanent: false, reason: "report fetch from \(url) failed: \(ErrorText.describe(error))"))
         }
     }
 }
@@ -178,7 +179,7 @@ public struct DirectoryTransport: Transport {
             try AtomicFile.write(bytes, to: path(d))
             return .sent(providerID: nil)
         } catch {
-            return .transient(reason: "cannot write to \(directory): \(error)")
+            return .transient(reason: "cannot write to \(directory): \(ErrorText.describe(error))")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 
 /// Hostile rule files cost time in proportion to their size, never more:
@@ -88,9 +89,9 @@ struct BoundedWorkTests {
 
     @Test("a directory walk stops past its bound on files or bytes, with unreadable-file at the root")
     func walkBounds() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("herald-walk-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = try TemporaryDirectory("walk")
+        defer { directory.remove() }
+        let root = directory.url
         for i in 0..<12 {
             try Data("templates:\n  t\(i): {sms: \"hello\"}\n".utf8).write(to: root.appendingPathComponent("f\(i).yaml"))
         }

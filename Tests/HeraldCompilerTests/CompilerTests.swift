@@ -1,29 +1,17 @@
 import Foundation
 import HeraldCompiler
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 
 @Suite("rule-set discovery")
 struct DiscoveryTests {
-    /// Makes a temporary directory with the given files (relative path → text).
-    func directory(_ files: [String: String]) throws -> String {
-        let root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("herald-compiler-\(UUID().uuidString)").path
-        for (relative, text) in files {
-            let path = root + "/" + relative
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        }
-        return root
-    }
-
     @Test("a directory gives every yaml/yml file below it in byte order, without tests and hidden folders")
     func ordering() throws {
         let rule = { (id: String, delay: String) in
             "rules:\n  - {id: \(id), on: work_order.created, delay: \(delay), channel: sms, template: t}\n"
         }
-        let root = try directory([
+        let dir = try TemporaryDirectory(files: [
             "b.yaml": rule("from-b", "1m"),
             "a/z.yml": rule("from-a-z", "2m"),
             "B.yaml": rule("from-upper-b", "3m"),
@@ -32,7 +20,8 @@ struct DiscoveryTests {
             ".git/x.yaml": "nonsense: true\n",
             "notes.txt": "nonsense: true\n",
         ])
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { dir.remove() }
+        let root = dir.path
         let result = Compiler.compile(path: root)
         #expect(result.diagnostics.isEmpty, "\(dump(result))")
         #expect(result.fileCount == 4)
@@ -44,8 +33,9 @@ struct DiscoveryTests {
 
     @Test("reported paths join the argument as given with the relative path")
     func reportedPaths() throws {
-        let root = try directory(["sub/bad.yaml": "chanel: 1\n"])
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = try TemporaryDirectory(files: ["sub/bad.yaml": "chanel: 1\n"])
+        defer { dir.remove() }
+        let root = dir.path
         for argument in [root, root + "/"] {
             let result = Compiler.compile(path: argument)
             #expect(result.diagnostics.map(\.range.file) == [root + "/sub/bad.yaml"])
@@ -64,9 +54,9 @@ struct DiscoveryTests {
 
     @Test("an empty directory is an empty, valid rule set")
     func emptyDirectory() throws {
-        let root = try directory([:])
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = try TemporaryDirectory(files: [:])
+        defer { dir.remove() }
+        let root = dir.path
         let result = Compiler.compile(path: root)
         #expect(result.diagnostics.isEmpty)
         #expect(result.ruleSet?.rules.isEmpty == true)

@@ -83,7 +83,7 @@ let package = Package(
             name: "HeraldSyntaxTests", dependencies: ["HeraldSyntax", "HeraldTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldCompilerTests", dependencies: ["HeraldCompiler", "HeraldTestSupport"],
-            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+            resources: [.copy("Fixtures"), .copy("LintCases")], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),

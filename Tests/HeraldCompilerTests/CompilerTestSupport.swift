@@ -53,9 +53,3 @@ let basicSet = """
           body: "Hi"
 
     """
-
-/// Whether the repository's shared conformance cases are present (they are
-/// outside the package: `../shared/conformance/cases` from the package root).
-let conformanceCases: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")

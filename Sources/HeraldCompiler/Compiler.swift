@@ -110,6 +110,6 @@ public enum Compiler {
     /// `unreadable-file` at the start of `path`.
     private static func unreadable(_ path: String, reason: String) -> Diagnostic {
         let start = SourcePosition(line: 1, column: 1, offset: 0)
-        return .error("unreadable-file", "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))
+        return .error(.unreadableFile, "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))
     }
 }

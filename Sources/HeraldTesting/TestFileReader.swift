@@ -45,7 +45,7 @@ public enum TestFileReader {
         case .unreadable(let reason):
             return Reading(
                 file: nil,
-                diagnostics: [.error("unreadable-file", "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))],
+                diagnostics: [.error(.unreadableFile, "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))],
                 lines: [])
         }
     }
@@ -227,7 +227,7 @@ private struct Reader {
         } else {
             report(
                 .error(
-                    "missing-key", "\(label) needs 'expect' (write 'expect: []' when its events should produce no records)",
+                    .missingKey, "\(label) needs 'expect' (write 'expect: []' when its events should produce no records)",
                     at: anchor))
         }
         guard let name else { return nil }

@@ -19,12 +19,12 @@ func goldenLine(_ d: Diagnostic) -> String {
 
 /// The codes of a result's diagnostics, in reporting order.
 func codes(_ result: CompilationResult) -> [String] {
-    result.diagnostics.map(\.code)
+    result.diagnostics.map(\.code.rawValue)
 }
 
 /// The codes of a result's errors (warnings left out), in reporting order.
 func errorCodes(_ result: CompilationResult) -> [String] {
-    result.diagnostics.filter { $0.severity == .error }.map(\.code)
+    result.diagnostics.filter { $0.severity == .error }.map(\.code.rawValue)
 }
 
 /// A readable dump of a result's diagnostics, for failure messages.

@@ -292,14 +292,14 @@ struct MessageTests {
     @Test("each message quotes the value and suggests a close name", arguments: cases)
     func message(_ c: Case) {
         let result = compile(basicSet + c.yaml)
-        let found = result.diagnostics.first { $0.code == c.code }
+        let found = result.diagnostics.first { $0.code.rawValue == c.code }
         #expect(found?.message == c.message, "\(dump(result))")
     }
 
     @Test("a rule copied by an alias is reported over the whole alias, not at an empty range")
     func aliasRange() throws {
         let result = compile(basicSet + "rules:\n  - &a {id: copied, on: work_order.created, channel: sms, template: both}\n  - *a\n")
-        let found = try #require(result.diagnostics.first { $0.code == "duplicate-name" }, "\(dump(result))")
+        let found = try #require(result.diagnostics.first { $0.code == .duplicateName }, "\(dump(result))")
         #expect(found.range.end.column - found.range.start.column == 2)
         #expect(found.range.start.line == found.range.end.line)
     }
@@ -345,7 +345,7 @@ struct RuleStumbleTests {
     @Test("where: !client.head_office is a tag to YAML: the message says to quote the expression")
     func tag() {
         let r = compile(Self.base + "    where: !client.head_office\n    channel: sms\n    template: t\n")
-        let d = r.diagnostics.first { $0.code == "expression-syntax" }
+        let d = r.diagnostics.first { $0.code == .expressionSyntax }
         #expect(d?.message.contains("quote the whole expression") == true, "\(r.diagnostics)")
         #expect(d?.range.start.line == 6)
     }

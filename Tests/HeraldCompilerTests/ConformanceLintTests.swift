@@ -59,7 +59,7 @@ struct ConformanceLintTests {
         for want in expected.diagnostics {
             let lines = want.line_in ?? [want.line ?? 0, want.line ?? 0]
             let found = got.contains { g in
-                guard g.code == want.code, g.range.file == want.file,
+                guard g.code.rawValue == want.code, g.range.file == want.file,
                       (lines[0]...lines[1]).contains(g.range.start.line),
                       g.severity.rawValue == (want.severity ?? "error")
                 else { return false }
@@ -72,7 +72,7 @@ struct ConformanceLintTests {
             for g in got where g.severity == .error {
                 let listed = expected.diagnostics.contains { w in
                     let lines = w.line_in ?? [w.line ?? 0, w.line ?? 0]
-                    return w.code == g.code && (lines[0]...lines[1]).contains(g.range.start.line)
+                    return w.code == g.code.rawValue && (lines[0]...lines[1]).contains(g.range.start.line)
                 }
                 #expect(listed, "unexpected error \(goldenLine(g))")
             }

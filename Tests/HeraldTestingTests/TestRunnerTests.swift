@@ -278,7 +278,7 @@ struct TestRunnerTests {
         ])
         let report = runTests(in: dir)
         let problem = try #require(report.files.first?.diagnostics.first)
-        #expect(problem.code == "invalid-event")
+        #expect(problem.code == .invalidEvent)
         #expect(problem.message.hasPrefix("invalid event: client.phone: expected a string"))
         #expect(problem.message.hasSuffix(#"; quote it to make it a string: "+5511999990000""#))
         #expect(problem.range.start.line == 6 && problem.range.start.column == 48)
@@ -292,7 +292,7 @@ struct TestRunnerTests {
             "t.test.yaml": "tests: [{name: a, events: [], expect: [{rule: wo-redy}]}]\n",
         ])
         let problem = try #require(runTests(in: dir).files.first?.diagnostics.first)
-        #expect(problem.code == "unknown-rule")
+        #expect(problem.code == .unknownRule)
         #expect(problem.message.hasSuffix("did you mean 'wo-ready'?"))
         #expect(problem.range.start.line == 1 && problem.range.start.column == 47)
     }
@@ -302,7 +302,7 @@ struct TestRunnerTests {
         let dir = try TemporaryDirectory(files: ["t.test.yaml": "rules: ../nowhere\ntests: []\n"])
         let report = runTests(in: dir)
         let problem = try #require(report.files.first?.diagnostics.first)
-        #expect(problem.code == "unreadable-file")
+        #expect(problem.code == .unreadableFile)
         #expect(problem.message.hasPrefix("no rule set at '\(dir.url.deletingLastPathComponent().path)/nowhere'"))
         #expect(problem.range.start.line == 1 && problem.range.start.column == 8)
         #expect(report.exitStatus == 2)

@@ -60,7 +60,7 @@ func citation(_ range: SourceRange) -> String {
 extension Diagnostic {
     /// `duplicate-name` at the later definition, citing the first.
     static func duplicateName(_ name: String, kind: NameKind, first: SourceRange, at range: SourceRange) -> Diagnostic {
-        .error("duplicate-name", "\(kind.describe(name)) already defined at \(citation(first))", at: range)
+        .error(.duplicateName, "\(kind.describe(name)) already defined at \(citation(first))", at: range)
     }
 }
 

@@ -56,17 +56,17 @@ extension Diagnostic {
         } else {
             tail = ""
         }
-        return .error("unknown-key", "unknown key '\(key)' in \(context)\(tail)", at: range)
+        return .error(.unknownKey, "unknown key '\(key)' in \(context)\(tail)", at: range)
     }
 
     /// `wrong-type`: a value of the wrong shape or text.
     static func wrongType(_ message: String, at range: SourceRange) -> Diagnostic {
-        .error("wrong-type", message, at: range)
+        .error(.wrongType, message, at: range)
     }
 
     /// `missing-key`: a required key is absent.
     static func missingKey(_ message: String, at range: SourceRange) -> Diagnostic {
-        .error("missing-key", message, at: range)
+        .error(.missingKey, message, at: range)
     }
 }
 

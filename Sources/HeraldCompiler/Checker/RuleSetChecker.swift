@@ -86,7 +86,7 @@ struct RuleSetChecker {
                 let value = pair.value
                 if let s = value.scalar, !s.isNull, s.text == "1" { continue }
                 report(.error(
-                    "unsupported-version",
+                    .unsupportedVersion,
                     "unsupported herald version \(describe(value)): this herald reads version 1; file skipped",
                     at: value.isNull ? pair.key.range : value.range))
                 supported = false

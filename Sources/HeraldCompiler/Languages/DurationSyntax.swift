@@ -27,7 +27,7 @@ public enum DurationSyntax {
         case .success(let d): return .success(d)
         case .failure(let reason):
             let message = "invalid duration '\(text)'\(reason.isEmpty ? "" : ": \(reason.text)"); \(acceptedForms)"
-            return .failure(LocalIssue(code: "invalid-duration", message: message, from: 0, to: s.count))
+            return .failure(LocalIssue(code: .invalidDuration, message: message, from: 0, to: s.count))
         }
     }
 

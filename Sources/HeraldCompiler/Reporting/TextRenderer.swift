@@ -43,7 +43,7 @@ struct TextRenderer {
             paint("\(safe(diagnostic.range.file)):\(range.line):\(range.column):", .bold) + " "
             + paint("\(diagnostic.severity.rawValue):", severityStyle) + " "
             + paint(safe(diagnostic.message), .bold) + " "
-            + "[\(safe(diagnostic.code))]\n"
+            + "[\(safe(diagnostic.code.rawValue))]\n"
 
         let gutterWidth = String(range.line).count
         let blankGutter = String(repeating: " ", count: gutterWidth) + " |"

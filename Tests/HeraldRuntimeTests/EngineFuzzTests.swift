@@ -44,6 +44,7 @@ struct EngineFuzzTests {
         let json = record.jsonLine
         let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
         #expect(object != nil, "record is not JSON: \(json)")
+        if let reason = record.reason { #expect(record.decisionReason?.rawValue == reason, "undeclared reason: \(json)") }
         guard let object else { return }
         #expect(object.keys.contains("event"))
         #expect(object["decision"] as? String == record.decision.rawValue)

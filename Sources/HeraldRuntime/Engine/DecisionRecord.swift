@@ -50,8 +50,14 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     public var decision: Decision
     /// Rule id (send, skip, cancel, none).
     public var rule: String?
-    /// Reason code (skip, cancel, reject, none).
+    /// Reason code (skip, cancel, reject, none), as written in the JSON.
     public var reason: String?
+    /// `reason` as a declared value, for a host to switch on (`.noConsent`);
+    /// nil when the record has no reason. Setting it sets `reason`.
+    public var decisionReason: DecisionReason? {
+        get { reason.flatMap(DecisionReason.init(rawValue:)) }
+        set { reason = newValue?.rawValue }
+    }
     /// Human explanation (skip, reject).
     public var message: String?
     /// Channel (send, skip of a channel, cancel).

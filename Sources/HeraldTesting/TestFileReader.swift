@@ -1,7 +1,7 @@
 public import Foundation
-public import HeraldSyntax
 public import HeraldCompiler
 import HeraldRuntime
+public import HeraldSyntax
 
 /// Reads `*.test.yaml` files and checks their shape like rule files are
 /// checked: unknown keys (with "did you mean"), wrong shapes, unknown record

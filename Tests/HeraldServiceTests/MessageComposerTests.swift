@@ -1,8 +1,8 @@
 import Foundation
-@testable import HeraldService
 import HeraldRuntime
 import HeraldTestSupport
 import Testing
+@testable import HeraldService
 
 @Suite("Message composer (RFC 5322, MIME)")
 struct MessageComposerTests {

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldSyntax
-@testable import HeraldTesting
 import Testing
+@testable import HeraldTesting
 
 @Suite("events written in YAML become JSON with YAML 1.2 core typing")
 struct YAMLToJSONTests {

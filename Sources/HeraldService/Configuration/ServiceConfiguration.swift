@@ -1,6 +1,6 @@
 public import Foundation
-public import HeraldSyntax
 import HeraldCompiler
+public import HeraldSyntax
 
 /// The settings of `herald serve` (SPEC §12.1), read from `herald.yaml`.
 /// Every key is optional; secrets are never in the file, only the names of

@@ -1,6 +1,6 @@
 public import Foundation
-public import Logging
 import HeraldCompiler
+public import Logging
 public import ServiceLifecycle
 
 /// Sends due deliveries (SPEC §12.3): claims what is due by the service's

@@ -1,12 +1,13 @@
-public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import AsyncHTTPClient
+public import Foundation
 import HeraldCompiler
 import HeraldRuntime
 import NIOCore
 import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a transport said about one attempt (SPEC §12.3).
 public enum TransportOutcome: Sendable, Hashable {

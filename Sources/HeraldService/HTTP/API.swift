@@ -3,9 +3,9 @@ import HeraldCompiler
 import HeraldRuntime
 import HeraldSyntax
 public import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
-import Logging
 
 /// An API error reply: `{"error": CODE, "message": TEXT}` (SPEC §12.2).
 struct APIError: HTTPResponseError {

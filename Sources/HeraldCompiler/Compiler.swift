@@ -28,7 +28,7 @@ public struct CompilationResult: Sendable {
 /// Compiles rule sets: YAML files → checked `RuleSet` plus diagnostics.
 ///
 /// Every problem is reported in one run: a check that fails reports and the
-/// others carry on (SPEC §11). The codes produced are those of SPEC §11, plus
+/// others carry on (docs/rule-language.md §12). The codes produced are those of docs/rule-language.md §12, plus
 /// `unreadable-file` for a path that does not exist or a file that cannot be read.
 public enum Compiler {
     /// Compiles the rule set at `path`: a directory (every `*.yaml`/`*.yml`

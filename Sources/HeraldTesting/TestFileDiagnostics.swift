@@ -71,7 +71,7 @@ extension Diagnostic {
         .error(.unknownRule, "unknown rule '\(id)' in the rule set '\(rulesPath)'\(Suggestion.hint(for: id, in: known))", at: range)
     }
 
-    /// `invalid-event`: the runtime would reject the event as invalid (SPEC §7).
+    /// `invalid-event`: the runtime would reject the event as invalid (docs/rule-language.md §9).
     static func invalidEvent(_ message: String, at range: SourceRange) -> Diagnostic {
         .error(.invalidEvent, "invalid event: \(message)", at: range)
     }

@@ -289,7 +289,7 @@ private struct Reader {
         return ExpectedRecord(fields: fields, range: node.range)
     }
 
-    /// The value of an expected field, typed by the field (SPEC §1: by the
+    /// The value of an expected field, typed by the field (docs/rule-language.md §1: by the
     /// key it stands under, not by YAML guessing).
     mutating func value(_ node: Node, for field: RecordField) -> JSONValue? {
         let name = field.rawValue

@@ -11,7 +11,7 @@ import Musl
 import Darwin
 #endif
 
-/// Runs `*.test.yaml` files (SPEC §10.4): each test's events go through a
+/// Runs `*.test.yaml` files (docs/testing.md): each test's events go through a
 /// fresh runtime state on the rule set its file names, and the records
 /// produced are compared with the test's `expect` list.
 ///

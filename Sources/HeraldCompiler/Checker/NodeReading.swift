@@ -35,8 +35,8 @@ struct KeyedMapping {
     /// The pair of `key`, if written (even with a null value).
     func pair(_ key: String) -> Node.Pair? { pairs[key] }
 
-    /// Where a missing key is reported: the mapping's first key (SPEC: at the
-    /// mapping), or `fallback` (the owner's key) for an empty mapping.
+    /// Where a missing key is reported: the mapping's first key (so the report points
+    /// at the mapping), or `fallback` (the owner's key) for an empty mapping.
     func anchor(orElse fallback: Node?) -> SourceRange {
         if let first = node.pairs?.first { return located(first.key.range, in: node.range) }
         return fallback?.range ?? node.range

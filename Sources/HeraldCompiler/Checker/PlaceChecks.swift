@@ -20,7 +20,7 @@ struct CheckedPlace {
     var hasCalendar: Bool
 }
 
-/// Calendars (SPEC §3.3), locations (§3.1) and regions (§3.2).
+/// Calendars (docs/rule-language.md §3.3), locations (§3.1) and regions (§3.2).
 extension RuleSetChecker {
     static let calendarKeys = ["timezone", "hours", "closed"]
     static let placeKeys = ["name", "timezone", "calendar", "notifications", "reply_to", "vars"]
@@ -260,7 +260,7 @@ func isKnownTimeZone(_ id: String) -> Bool {
     return zone.identifier == id
 }
 
-/// A valid address (SPEC §7): one `@`, a non-empty local part, a domain with
+/// A valid address (docs/rule-language.md §9): one `@`, a non-empty local part, a domain with
 /// a dot, no spaces.
 func isValidEmail(_ text: String) -> Bool {
     let parts = text.split(separator: "@", omittingEmptySubsequences: false)

@@ -55,7 +55,7 @@ struct CheckedRule {
     }
 }
 
-/// Rules (SPEC §5).
+/// Rules (docs/rule-language.md §5).
 extension RuleSetChecker {
     static let ruleKeys = [
         "id", "on", "remind", "before", "to", "from", "where", "locations", "regions", "channel", "fallback",
@@ -253,7 +253,7 @@ extension RuleSetChecker {
         return result
     }
 
-    /// The scope `where` and templates are checked in (SPEC §3.4).
+    /// The scope `where` and templates are checked in (docs/rule-language.md §3.4).
     private mutating func scope(for rule: CheckedRule) -> FieldScope? {
         guard let entity = rule.entity, let kind = rule.kind else { return nil }
         var entities: Set<Entity> = [.event, .client, entity]
@@ -360,8 +360,8 @@ extension RuleSetChecker {
         }
     }
 
-    /// `cancel_if` (SPEC §5): an expression typed like `where`, allowed only on
-    /// event rules with a `delay` (else `filter-not-applicable`, SPEC §11).
+    /// `cancel_if` (docs/rule-language.md §5.4): an expression typed like `where`, allowed only on
+    /// event rules with a `delay` (else `filter-not-applicable`, docs/rule-language.md §12).
     private mutating func checkCancelIf(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         guard let pair = m.pair("cancel_if"), !pair.value.isNull else { return }
         rule.cancelIfNode = pair.value
@@ -449,7 +449,7 @@ extension RuleSetChecker {
         }
     }
 
-    /// A duration (SPEC §5.2); `before` must be positive, `delay` not negative.
+    /// A duration (docs/rule-language.md §6); `before` must be positive, `delay` not negative.
     private mutating func duration(_ node: Node, key: String, positive: Bool) -> Duration? {
         guard let text = string(node, for: key) else { return nil }
         switch DurationSyntax.parse(text) {
@@ -468,7 +468,7 @@ extension RuleSetChecker {
     }
 }
 
-/// The `vars` names every place of `places` declares (SPEC §3.4).
+/// The `vars` names every place of `places` declares (docs/rule-language.md §3.4).
 func commonVars(_ places: [Place]) -> Set<String> {
     guard let first = places.first else { return [] }
     var common = Set(first.vars.keys)

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Statuses (SPEC §2.2) and custom fields (SPEC §2.3).
+/// Statuses (docs/rule-language.md §2.2) and custom fields (§2.3).
 extension RuleSetChecker {
     /// Entities that have a status list.
     static let statusEntities: [Entity] = [.workOrder, .lead]

@@ -29,7 +29,7 @@ struct CheckedTemplate {
     var model: Template?
 }
 
-/// Templates (SPEC §4): their shape and the syntax of every part, used or not.
+/// Templates (docs/rule-language.md §4): their shape and the syntax of every part, used or not.
 extension RuleSetChecker {
     static let templateKeys = ["sms", "email", "locales"]
     static let variantKeys = ["sms", "email"]

@@ -33,7 +33,7 @@ struct TemplateIssueKey: Hashable {
 }
 
 /// What makes two rules send the same notification: trigger, filters,
-/// channel and timing (SPEC §11 `duplicate-notification`).
+/// channel and timing (docs/rule-language.md §12 `duplicate-notification`).
 struct RuleSignature: Hashable {
     var kind: RuleKind
     var to: [String]?
@@ -146,7 +146,7 @@ extension RuleSetChecker {
     }
 
     /// `missing-calendar`: `work_hours` where a location or region the rule can
-    /// fire for has no calendar (SPEC §8.4).
+    /// fire for has no calendar (docs/rule-language.md §5.3).
     private mutating func checkCalendarNeeded(_ rule: CheckedRule) {
         guard rule.workHours != nil, let node = rule.workHoursNode else { return }
         func lacking(_ ids: [String], in places: [String: CheckedPlace]) -> [String] {
@@ -214,7 +214,7 @@ extension RuleSetChecker {
 }
 
 /// `message` with `(context)` added before its `; did you mean 'X'?` ending,
-/// which stays last (SPEC §11), or at its end.
+/// which stays last (docs/rule-language.md §12), or at its end.
 func naming(_ message: String, _ context: String) -> String {
     guard let hint = message.range(of: "; did you mean '", options: .backwards) else { return message + " (\(context))" }
     return message[..<hint.lowerBound] + " (\(context))" + message[hint.lowerBound...]

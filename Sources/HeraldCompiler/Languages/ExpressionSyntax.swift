@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Parses and type-checks `where` expressions (SPEC §6, `Grammar/expression.ebnf`).
+/// Parses and type-checks `where` expressions (docs/rule-language.md §8, `Grammar/expression.ebnf`).
 ///
 /// The text is tokenized, parsed by recursive descent into a located syntax
 /// tree, then checked against a `FieldScope`. Syntax errors stop at the first
@@ -236,7 +236,7 @@ struct ExpressionNode {
     var to: Int
 }
 
-/// Recursive-descent parser over the tokens (grammar in SPEC §6).
+/// Recursive-descent parser over the tokens (grammar in docs/rule-language.md §8).
 struct ExpressionParser {
     let s: [Unicode.Scalar]
     let tokens: [ExpressionToken]

@@ -1,4 +1,4 @@
-/// Parses calendar `hours` keys and values (SPEC §3.3, `Grammar/hours.ebnf`).
+/// Parses calendar `hours` keys and values (docs/rule-language.md §3.3, `Grammar/hours.ebnf`).
 ///
 /// Day keys: `mon` … `sun` (lower case), ranges `mon-fri`, lists `mon,wed`
 /// and combinations `mon-wed,fri`. A range whose end comes before its start

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Parses and checks template texts (SPEC §4, `Grammar/template.ebnf`).
+/// Parses and checks template texts (docs/rule-language.md §4, `Grammar/template.ebnf`).
 ///
 /// Tags: `{{ path }}`, `{{ path | filter }}`, `{{ path | filter: argument }}`
 /// with filters chained left to right, blocks `{{#if path}} … {{else}} …

@@ -1,6 +1,6 @@
 public import HeraldSyntax
 
-/// Every diagnostic code of SPEC §11 with its severity and a one-line
+/// Every diagnostic code of docs/rule-language.md §12 with its severity and a one-line
 /// description: the `rules` of a SARIF log and the table in
 /// docs/rule-language.md are made from it.
 public enum DiagnosticCatalog {
@@ -14,7 +14,7 @@ public enum DiagnosticCatalog {
         public var summary: String
     }
 
-    /// All codes: errors first, then warnings, each in SPEC §11 order.
+    /// All codes: errors first, then warnings, each in docs/rule-language.md §12 order.
     public static let entries: [Entry] = [
         Entry(code: .yamlSyntax, severity: .error, summary: "The file is not well-formed YAML"),
         Entry(code: .unknownKey, severity: .error, summary: "A key that is not allowed at this place"),

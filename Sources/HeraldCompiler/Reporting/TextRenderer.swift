@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// The text format (SPEC §10.1):
+/// The text format (docs/rule-language.md §12, "Output formats"):
 ///
 /// ```
 /// Rules/a.yaml:14:9: error: unknown status 'ready_for_pikcup' of work_order [unknown-status]

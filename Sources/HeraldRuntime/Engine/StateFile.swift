@@ -1,7 +1,7 @@
 public import Foundation
 
-/// The file `herald eval --state FILE` keeps the runtime state in (SPEC
-/// §10.3): a JSON object that says what it is, then the `RuntimeState`:
+/// The file `herald eval --state FILE` keeps the runtime state in (README.md
+/// "Command line"): a JSON object that says what it is, then the `RuntimeState`:
 ///
 /// ```json
 /// {"format": "herald-state", "version": 1, "state": {…}}

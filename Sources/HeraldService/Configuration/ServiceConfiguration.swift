@@ -2,7 +2,7 @@ public import Foundation
 import HeraldCompiler
 public import HeraldSyntax
 
-/// The settings of `herald serve` (SPEC §12.1), read from `herald.yaml`.
+/// The settings of `herald serve` (docs/service.md "Configuration"), read from `herald.yaml`.
 /// Every key is optional; secrets are never in the file, only the names of
 /// the environment variables that hold them (`*_env`).
 public struct ServiceConfiguration: Sendable, Hashable {
@@ -71,7 +71,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public init() {}
     }
 
-    /// SMTP server settings (SPEC §12.4).
+    /// SMTP server settings (docs/transports.md).
     public struct SMTP: Sendable, Hashable {
         /// Server host.
         public var host = "localhost"
@@ -107,7 +107,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public init() {}
     }
 
-    /// An SMS gateway reached over HTTP (SPEC §12.4).
+    /// An SMS gateway reached over HTTP (docs/transports.md).
     public struct HTTPGateway: Sendable, Hashable {
         /// The URL messages are posted to.
         public var url = ""
@@ -152,7 +152,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         case list([GatewayValue])
     }
 
-    /// The retry policy of transient failures (SPEC §12.3).
+    /// The retry policy of transient failures (docs/service.md "Deliveries and their statuses").
     public struct Retry: Sendable, Hashable {
         /// The first wait.
         public var first: Swift.Duration = .seconds(30)

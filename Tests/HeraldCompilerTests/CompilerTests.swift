@@ -251,48 +251,48 @@ struct ValueTypingTests {
 struct MessageTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var yaml: String
-        var code: String
+        var code: DiagnosticCode
         var message: String
-        var testDescription: String { code }
+        var testDescription: String { code.rawValue }
     }
 
     static let cases: [Case] = [
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, chanel: sms, channel: sms, template: both}\n",
-             code: "unknown-key", message: "unknown key 'chanel' in rule 'r'; did you mean 'channel'?"),
+             code: .unknownKey, message: "unknown key 'chanel' in rule 'r'; did you mean 'channel'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.creatd, channel: sms, template: both}\n",
-             code: "unknown-trigger", message: "unknown trigger 'work_order.creatd'; did you mean 'work_order.created'?"),
+             code: .unknownTrigger, message: "unknown trigger 'work_order.creatd'; did you mean 'work_order.created'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.status_changed, to: ready_for_pikcup, channel: sms, template: both}\n",
-             code: "unknown-status",
+             code: .unknownStatus,
              message: "unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, channel: sms, template: bothh}\n",
-             code: "unknown-template", message: "unknown template 'bothh'; did you mean 'both'?"),
+             code: .unknownTemplate, message: "unknown template 'bothh'; did you mean 'both'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, channel: smss, template: both}\n",
-             code: "unknown-channel", message: "unknown channel 'smss'; did you mean 'sms'?"),
+             code: .unknownChannel, message: "unknown channel 'smss'; did you mean 'sms'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, locations: [x], channel: sms, template: both}\n",
-             code: "unknown-location", message: "unknown location 'x': the rule set declares no locations"),
+             code: .unknownLocation, message: "unknown location 'x': the rule set declares no locations"),
         Case(yaml: "regions:\n  north: {name: N}\nrules:\n  - {id: r, on: work_order.created, regions: nort, channel: sms, template: both}\n",
-             code: "unknown-region", message: "unknown region 'nort'; did you mean 'north'?"),
+             code: .unknownRegion, message: "unknown region 'nort'; did you mean 'north'?"),
         Case(yaml: "locations:\n  l: {timezone: America/Sao_Paolo}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'America/Sao_Paolo'; did you mean 'America/Sao_Paulo'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'America/Sao_Paolo'; did you mean 'America/Sao_Paulo'?"),
         Case(yaml: "calendars:\n  c: {timezone: UTC, hours: {}}\nlocations:\n  l: {calendar: cc}\n",
-             code: "unknown-calendar", message: "unknown calendar 'cc'; did you mean 'c'?"),
+             code: .unknownCalendar, message: "unknown calendar 'cc'; did you mean 'c'?"),
         Case(yaml: "rules:\n  - {id: r, remind: work_order.sheduled_for, before: 1h, channel: sms, template: both}\n",
-             code: "unknown-field", message: "unknown field 'work_order.sheduled_for'; did you mean 'work_order.scheduled_for'?"),
+             code: .unknownField, message: "unknown field 'work_order.sheduled_for'; did you mean 'work_order.scheduled_for'?"),
         Case(yaml: "rules:\n  - {id: r, remind: client.name, before: 1h, channel: sms, template: both}\n",
-             code: "unknown-field",
+             code: .unknownField,
              message: "unknown field 'client.name' for 'remind': a reminder is planned from a datetime field of work_order, lead or csr, e.g. work_order.scheduled_for"),
         Case(yaml: "locations:\n  l: {timezone: utc}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'utc'; did you mean 'UTC'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'utc'; did you mean 'UTC'?"),
         Case(yaml: "locations:\n  l: {timezone: america/sao_paolo}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'america/sao_paolo'; did you mean 'America/Sao_Paulo'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'america/sao_paolo'; did you mean 'America/Sao_Paulo'?"),
         Case(yaml: "rules:\n  - {id: r, on: Work_Order.Created, channel: sms, template: both}\n",
-             code: "unknown-trigger", message: "unknown trigger 'Work_Order.Created'; did you mean 'work_order.created'?"),
+             code: .unknownTrigger, message: "unknown trigger 'Work_Order.Created'; did you mean 'work_order.created'?"),
     ]
 
     @Test("each message quotes the value and suggests a close name", arguments: cases)
     func message(_ c: Case) {
         let result = compile(basicSet + c.yaml)
-        let found = result.diagnostics.first { $0.code.rawValue == c.code }
+        let found = result.diagnostics.first { $0.code == c.code }
         #expect(found?.message == c.message, "\(dump(result))")
     }
 

@@ -76,24 +76,29 @@ let package = Package(
         .executableTarget(
             name: "herald-bench", dependencies: ["HeraldCompiler", "HeraldRuntime"],
             path: "Benchmarks/herald-bench", swiftSettings: strictSettings),
-        .testTarget(name: "HeraldSyntaxTests", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
+        // Shared by the test targets only: running programs, temporary
+        // directories, the seeded random generator, paths in the repository.
+        .target(name: "HeraldTestSupport", path: "Tests/HeraldTestSupport", swiftSettings: strictSettings),
         .testTarget(
-            name: "HeraldCompilerTests", dependencies: ["HeraldCompiler"],
-            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+            name: "HeraldSyntaxTests", dependencies: ["HeraldSyntax", "HeraldTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime"],
+            name: "HeraldCompilerTests", dependencies: ["HeraldCompiler", "HeraldTestSupport"],
+            resources: [.copy("Fixtures"), .copy("LintCases")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
-        .testTarget(name: "HeraldCLITests", dependencies: ["herald"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldCLITests", dependencies: ["herald", "HeraldTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "HeraldService", "HeraldRuntime", "HeraldCompiler", "HeraldSyntax",
+                "HeraldService", "HeraldRuntime", "HeraldCompiler", "HeraldSyntax", "HeraldTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "HeraldTestingTests", dependencies: ["HeraldTesting", "herald"], swiftSettings: strictSettings),
+            name: "HeraldTestingTests", dependencies: ["HeraldTesting", "HeraldTestSupport"],
+            swiftSettings: strictSettings),
     ]
 )

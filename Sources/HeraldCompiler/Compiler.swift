@@ -28,7 +28,7 @@ public struct CompilationResult: Sendable {
 /// Compiles rule sets: YAML files → checked `RuleSet` plus diagnostics.
 ///
 /// Every problem is reported in one run: a check that fails reports and the
-/// others carry on (SPEC §11). The codes produced are those of SPEC §11, plus
+/// others carry on (docs/rule-language.md §12). The codes produced are those of docs/rule-language.md §12, plus
 /// `unreadable-file` for a path that does not exist or a file that cannot be read.
 public enum Compiler {
     /// Compiles the rule set at `path`: a directory (every `*.yaml`/`*.yml`
@@ -53,7 +53,7 @@ public enum Compiler {
         }
         if !isDirectory.boolValue, let other = otherKindOfFile(path) {
             let start = SourcePosition(line: 1, column: 1, offset: 0)
-            let diagnostic = Diagnostic.error("unreadable-file", "'\(path)' \(other)", at: SourceRange(file: path, at: start))
+            let diagnostic = Diagnostic.error(.unreadableFile, "'\(path)' \(other)", at: SourceRange(file: path, at: start))
             return CompilationResult(ruleSet: nil, diagnostics: [diagnostic], sources: [:], fileCount: 1)
         }
         var paths = [path]
@@ -125,7 +125,7 @@ public enum Compiler {
         }
         diagnostics += checks
         diagnostics.sort(by: Diagnostic.reportingOrder)
-        if omitted > 0, let first = diagnostics.firstIndex(where: { $0.code == "yaml-syntax" && $0.severity == .error })
+        if omitted > 0, let first = diagnostics.firstIndex(where: { $0.code == .yamlSyntax && $0.severity == .error })
             ?? diagnostics.firstIndex(where: { $0.severity == .error })
         {
             diagnostics[first].notes.append(omittedNote(count: omitted))
@@ -138,9 +138,9 @@ public enum Compiler {
     /// The codes of diagnostics that may only follow from a file that did not
     /// parse: references to names it would define, and definitions that
     /// nothing seems to use.
-    static let followUpCodes: Set<String> = [
-        "unknown-template", "unknown-status", "unknown-location", "unknown-region", "unknown-calendar",
-        "unknown-field", "unused-template", "unused-calendar",
+    static let followUpCodes: Set<DiagnosticCode> = [
+        .unknownTemplate, .unknownStatus, .unknownLocation, .unknownRegion, .unknownCalendar, .unknownField,
+        .unusedTemplate, .unusedCalendar,
     ]
 
     /// The note on the first parse error when follow-ups were left out.
@@ -180,6 +180,6 @@ public enum Compiler {
     /// `unreadable-file` at the start of `path`.
     private static func unreadable(_ path: String, reason: String) -> Diagnostic {
         let start = SourcePosition(line: 1, column: 1, offset: 0)
-        return .error("unreadable-file", "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))
+        return .error(.unreadableFile, "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))
     }
 }

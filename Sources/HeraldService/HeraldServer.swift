@@ -9,7 +9,7 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// `herald serve` as a library (SPEC §12): the HTTP API over a store, the
+/// `herald serve` as a library (docs/service.md): the HTTP API over a store, the
 /// rule set in force (reloadable), the group-commit intake and the
 /// scheduler with its transports. `run()` serves until SIGINT/SIGTERM.
 ///
@@ -87,7 +87,7 @@ public final class HeraldServer: Sendable {
 
     // MARK: Intake
 
-    /// Evaluates and commits a request body (SPEC §12.2) and returns the
+    /// Evaluates and commits a request body (docs/service.md "POST /v1/events") and returns the
     /// NDJSON reply; throws when the store could not commit (nothing kept).
     public func intake(body: [UInt8], ndjson: Bool) async throws -> [UInt8] {
         let evaluator = self.evaluator
@@ -118,7 +118,7 @@ public final class HeraldServer: Sendable {
     }
 
     /// Reads the rule set again and swaps it in only if it compiles with no
-    /// errors (SPEC §12.6). Events are evaluated by one rule set or the
+    /// errors (docs/service.md "Reloading rules"). Events are evaluated by one rule set or the
     /// other, never a mix: each request reads the rules in force once.
     public func reload() async -> ReloadOutcome { await reload(publish: true) }
 
@@ -278,7 +278,7 @@ struct HangupReloader: Service {
 /// Follows reloads made on other instances of a shared store: when the
 /// rules hash in the store differs from this instance's, it reads its own
 /// files again; if they still give another hash it keeps its rules and
-/// reports the mismatch on `/healthz` (SPEC §12.7).
+/// reports the mismatch on `/healthz` (docs/service.md "Several instances on PostgreSQL").
 struct RulesWatcher: Service {
     let server: HeraldServer
 

@@ -24,7 +24,7 @@ public struct RulesLoadFailure: Error, Sendable {
 }
 
 /// Loads a rule set for the service: a directory, a YAML file or a
-/// compiled bundle (SPEC §10.2), with a content hash for `/healthz`.
+/// compiled bundle (README.md "Command line"), with a content hash for `/healthz`.
 public enum RulesLoader {
     /// Reads and compiles the rule set at `path`.
     public static func load(path: String) -> Result<LoadedRules, RulesLoadFailure> {

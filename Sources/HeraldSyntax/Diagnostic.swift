@@ -11,13 +11,39 @@ public enum Severity: String, Sendable, Hashable, Codable, Comparable {
     }
 }
 
+/// A diagnostic's stable kebab-case code, e.g. `unknown-status`: the same
+/// string in every output format and in the table of docs/rule-language.md
+/// (section 12). Each module declares the codes it emits as static members
+/// (`yamlSyntax` here, the rule-set checks' codes in HeraldCompiler), so
+/// checks and tests name a code, not a string.
+public struct DiagnosticCode: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The code as written in reports.
+    public let rawValue: String
+
+    /// The code written `rawValue`.
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    /// The code as written in reports.
+    public var description: String { rawValue }
+
+    /// Codes sort by their text.
+    public static func < (lhs: DiagnosticCode, rhs: DiagnosticCode) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+
+    /// The file is not well-formed YAML (error).
+    public static let yamlSyntax = DiagnosticCode(rawValue: "yaml-syntax")
+}
+
 /// A finding about a rule file: a value with a stable code, a message and the
 /// source range it is about. Checkers collect these; they never throw them.
 public struct Diagnostic: Sendable, Hashable, Codable {
     /// Error or warning.
     public var severity: Severity
-    /// Stable kebab-case code from SPEC §11, e.g. `unknown-status`.
-    public var code: String
+    /// Stable kebab-case code, e.g. `unknown-status` (docs/rule-language.md, section 12).
+    public var code: DiagnosticCode
     /// Human-readable message; ends with `; did you mean 'X'?` where a close name exists.
     public var message: String
     /// Where the problem is.
@@ -26,7 +52,7 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     public var notes: [String]
 
     /// Creates a diagnostic.
-    public init(_ severity: Severity, code: String, message: String, range: SourceRange, notes: [String] = []) {
+    public init(_ severity: Severity, code: DiagnosticCode, message: String, range: SourceRange, notes: [String] = []) {
         self.severity = severity
         self.code = code
         self.message = message
@@ -35,12 +61,12 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     }
 
     /// Creates an error.
-    public static func error(_ code: String, _ message: String, at range: SourceRange) -> Diagnostic {
+    public static func error(_ code: DiagnosticCode, _ message: String, at range: SourceRange) -> Diagnostic {
         Diagnostic(.error, code: code, message: message, range: range)
     }
 
     /// Creates a warning.
-    public static func warning(_ code: String, _ message: String, at range: SourceRange) -> Diagnostic {
+    public static func warning(_ code: DiagnosticCode, _ message: String, at range: SourceRange) -> Diagnostic {
         Diagnostic(.warning, code: code, message: message, range: range)
     }
 }

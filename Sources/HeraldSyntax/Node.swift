@@ -208,7 +208,7 @@ public struct DuplicateKey: Sendable, Hashable {
 
     /// The generic reading: a `yaml-syntax` error at the later key.
     public var diagnostic: Diagnostic {
-        .error("yaml-syntax", "duplicate key '\(key)'", at: range)
+        .error(.yamlSyntax, "duplicate key '\(key)'", at: range)
     }
 }
 

@@ -508,7 +508,7 @@ private struct KeySet {
 extension Diagnostic {
     /// A YAML syntax error (libyaml's message, or one of the checks below).
     static func yamlSyntax(_ message: String, at range: SourceRange) -> Diagnostic {
-        .error("yaml-syntax", message, at: range)
+        .error(.yamlSyntax, message, at: range)
     }
 
     static func undefinedAlias(_ name: String, at range: SourceRange) -> Diagnostic {

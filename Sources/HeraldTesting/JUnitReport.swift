@@ -25,7 +25,7 @@ public struct JUnitReport: Sendable {
         for problem in report.problems {
             out += "  <testsuite name=\"\(escape(problem.range.file))\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n"
             out += "    <testcase name=\"\(escape(problem.range.file))\" classname=\"\(escape(problem.range.file))\">\n"
-            out += "      <error message=\"\(escape(problem.message))\" type=\"\(escape(problem.code))\"/>\n"
+            out += "      <error message=\"\(escape(problem.message))\" type=\"\(escape(problem.code.rawValue))\"/>\n"
             out += "    </testcase>\n  </testsuite>\n"
         }
         for file in report.files {

@@ -35,7 +35,7 @@ public enum AlignmentStep: Sendable, Hashable {
     }
 }
 
-/// Compares produced records with a test's `expect` list (SPEC §10.4):
+/// Compares produced records with a test's `expect` list (docs/testing.md):
 /// in order, none more, none fewer; each listed field compared, `send_at` as
 /// an instant, unlisted fields free. A listed `null` also matches an absent
 /// field, and `late: false` matches a record without `late`.

@@ -1,4 +1,4 @@
-/// The fields of a decision record (SPEC §9) as an expected record may list
+/// The fields of a decision record (docs/rule-language.md §11) as an expected record may list
 /// them: each with the type its value must have and the decisions whose
 /// records carry it.
 enum RecordField: String, CaseIterable, Sendable {
@@ -41,7 +41,7 @@ enum RecordField: String, CaseIterable, Sendable {
         }
     }
 
-    /// The decisions whose records can carry this field (SPEC §9 table).
+    /// The decisions whose records can carry this field (docs/rule-language.md §11 table).
     var decisions: Set<String> {
         switch self {
         case .event, .decision: ["send", "skip", "cancel", "reject"]
@@ -55,7 +55,7 @@ enum RecordField: String, CaseIterable, Sendable {
         }
     }
 
-    /// The decisions a test compares, in SPEC §9 order. `none` (explain
+    /// The decisions a test compares, in docs/rule-language.md §11 order. `none` (explain
     /// records) is never produced by a test run.
     static let decisions = ["send", "skip", "cancel", "reject"]
 

@@ -1,6 +1,6 @@
 public import HeraldSyntax
 
-/// A `*.test.yaml` file as read (SPEC §10.4): which rule set it tests and its
+/// A `*.test.yaml` file as read (docs/testing.md): which rule set it tests and its
 /// tests, every part with its source position.
 public struct TestFile: Sendable {
     /// The file's path as reported (the PATH argument joined with the path below it).

@@ -1,7 +1,7 @@
 public import Foundation
-public import HeraldSyntax
 public import HeraldCompiler
 import HeraldRuntime
+public import HeraldSyntax
 
 /// Reads `*.test.yaml` files and checks their shape like rule files are
 /// checked: unknown keys (with "did you mean"), wrong shapes, unknown record
@@ -45,7 +45,7 @@ public enum TestFileReader {
         case .unreadable(let reason):
             return Reading(
                 file: nil,
-                diagnostics: [.error("unreadable-file", "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))],
+                diagnostics: [.error(.unreadableFile, "cannot read '\(path)': \(reason)", at: SourceRange(file: path, at: start))],
                 lines: [])
         }
     }
@@ -243,7 +243,7 @@ private struct Reader {
         } else {
             report(
                 .error(
-                    "missing-key", "\(label) needs 'expect' (write 'expect: []' when its events should produce no records)",
+                    .missingKey, "\(label) needs 'expect' (write 'expect: []' when its events should produce no records)",
                     at: anchor))
         }
         guard let name else { return nil }
@@ -305,7 +305,7 @@ private struct Reader {
         return ExpectedRecord(fields: fields, range: node.range)
     }
 
-    /// The value of an expected field, typed by the field (SPEC §1: by the
+    /// The value of an expected field, typed by the field (docs/rule-language.md §1: by the
     /// key it stands under, not by YAML guessing).
     mutating func value(_ node: Node, for field: RecordField) -> JSONValue? {
         let name = field.rawValue

@@ -11,7 +11,7 @@ import Musl
 import Darwin
 #endif
 
-/// Runs `*.test.yaml` files (SPEC §10.4): each test's events go through a
+/// Runs `*.test.yaml` files (docs/testing.md): each test's events go through a
 /// fresh runtime state on the rule set its file names, and the records
 /// produced are compared with the test's `expect` list.
 ///
@@ -69,7 +69,7 @@ public struct TestRunner: Sendable {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
                 let start = SourcePosition(line: 1, column: 1, offset: 0)
-                missing.append(.error("unreadable-file", "no such file or directory: '\(path)'", at: SourceRange(file: path, at: start)))
+                missing.append(.error(.unreadableFile, "no such file or directory: '\(path)'", at: SourceRange(file: path, at: start)))
                 continue
             }
             files += isDirectory.boolValue ? Self.testFiles(in: root) : [root]
@@ -122,7 +122,7 @@ public struct TestRunner: Sendable {
 
         if let problem = ruleSetProblem(file) {
             let at = file.rulesRange ?? SourceRange(file: path, at: SourcePosition(line: 1, column: 1, offset: 0))
-            report.diagnostics.append(.error("unreadable-file", problem, at: at))
+            report.diagnostics.append(.error(.unreadableFile, problem, at: at))
             report.diagnostics.sort(by: Diagnostic.reportingOrder)
             return report
         }
@@ -130,7 +130,7 @@ public struct TestRunner: Sendable {
             let at = file.rulesRange ?? SourceRange(file: path, at: SourcePosition(line: 1, column: 1, offset: 0))
             let how = file.rulesRange == nil ? "the test file's directory" : "'rules:', relative to the test file's directory,"
             report.diagnostics.append(
-                .error("unreadable-file", "no rule set at '\(file.rulesPath)' (\(how) names the rule set)", at: at))
+                .error(.unreadableFile, "no rule set at '\(file.rulesPath)' (\(how) names the rule set)", at: at))
             report.diagnostics.sort(by: Diagnostic.reportingOrder)
             return report
         }
@@ -244,7 +244,7 @@ private struct RuleSetLoader {
                 failures.append(
                     RuleSetFailure(
                         path: path,
-                        diagnostics: [.error("unreadable-file", "cannot read '\(path)'", at: SourceRange(file: path, at: start))]))
+                        diagnostics: [.error(.unreadableFile, "cannot read '\(path)'", at: SourceRange(file: path, at: start))]))
                 return nil
             }
             switch RuleBundle.decode(data) {
@@ -253,7 +253,7 @@ private struct RuleSetLoader {
                 failures.append(
                     RuleSetFailure(
                         path: path,
-                        diagnostics: [.error("unreadable-file", "\(error)", at: SourceRange(file: path, at: start))]))
+                        diagnostics: [.error(.unreadableFile, "\(error)", at: SourceRange(file: path, at: start))]))
                 return nil
             }
         }

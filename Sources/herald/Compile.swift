@@ -4,7 +4,7 @@ import HeraldCompiler
 import HeraldRuntime
 import HeraldSyntax
 
-/// `herald compile [PATH] -o FILE`: writes the compiled rule set (SPEC §10.2).
+/// `herald compile [PATH] -o FILE`: writes the compiled rule set (README.md "Command line").
 struct Compile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",

@@ -13,7 +13,7 @@ import Darwin
 #endif
 
 /// `herald eval --rules PATH [EVENTS|-] [--explain] [--state FILE]`: reads
-/// NDJSON events, writes NDJSON decision records to stdout (SPEC §10.3).
+/// NDJSON events, writes NDJSON decision records to stdout (README.md "Command line").
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",

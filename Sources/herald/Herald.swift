@@ -4,7 +4,7 @@ import HeraldRuntime
 
 /// The `herald` command line: lint, compile, eval, test, init, serve, deliveries, resend, send-test.
 ///
-/// Exit codes, for every subcommand (SPEC §10): 0 success, 1 findings or
+/// Exit codes, for every subcommand (README.md "Command line"): 0 success, 1 findings or
 /// failures, 2 usage error (unknown flag, missing path: one line on stderr),
 /// 3 internal error.
 @main
@@ -58,7 +58,7 @@ struct Herald: AsyncParsableCommand {
     }
 }
 
-/// The exit codes of SPEC §10.
+/// The exit codes of README.md "Command line".
 enum ExitStatus {
     /// Success, nothing to report.
     static let success: Int32 = 0

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldSyntax
 
-/// `herald init [DIR]`: writes a small rule set to start from (SPEC §10.5):
+/// `herald init [DIR]`: writes a small rule set to start from (README.md "Command line"):
 /// the status lists, one location with a working-hours calendar, a status
 /// change, a delayed follow-up with `cancel_if` and a reminder with their
 /// templates, and a `*.test.yaml` for them. It lints clean and its tests pass.

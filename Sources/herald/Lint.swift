@@ -2,7 +2,7 @@ import ArgumentParser
 import HeraldCompiler
 
 /// `herald lint [PATH…] [--format text|json|sarif|github] [--warnings-as-errors]`:
-/// compiles each rule set and reports every diagnostic (SPEC §10.1).
+/// compiles each rule set and reports every diagnostic (README.md "Command line").
 struct Lint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",

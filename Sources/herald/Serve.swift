@@ -5,7 +5,7 @@ import HeraldService
 import HeraldSyntax
 import Logging
 
-/// `herald serve [--rules PATH] [--config FILE]` (SPEC §12).
+/// `herald serve [--rules PATH] [--config FILE]` (docs/service.md).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -111,7 +111,7 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-/// `herald deliveries` (SPEC §12.5): the delivery log of a running service.
+/// `herald deliveries` (docs/service.md "Command line"): the delivery log of a running service.
 struct Deliveries: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliveries",
@@ -182,7 +182,7 @@ enum DeliveryTable {
     }
 }
 
-/// `herald resend ID` (SPEC §12.5).
+/// `herald resend ID` (docs/service.md "Command line").
 struct Resend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resend",

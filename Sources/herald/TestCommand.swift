@@ -4,7 +4,7 @@ import HeraldSyntax
 import HeraldTesting
 
 /// `herald test [PATH…] [--run REGEX] [--junit FILE]`: runs `*.test.yaml`
-/// files (SPEC §10.4) and prints failures with a diff of expected and
+/// files (docs/testing.md) and prints failures with a diff of expected and
 /// produced records, then `N passed, N failed`.
 struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

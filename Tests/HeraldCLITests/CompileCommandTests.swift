@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 // `herald compile [PATH] -o FILE` (SPEC §10.2) and `herald eval` on the file
@@ -9,7 +10,7 @@ import Testing
 struct CompileCommandTests {
     @Test("compile then eval --rules FILE gives byte-identical output to eval --rules PATH, with and without --explain")
     func sameRecords() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let compile = try Herald.run(["compile", "rules", "-o", "rules.bundle"], in: dir)
         #expect(compile.status == 0, "\(compile.stderr)")
         #expect(compile.stdout.isEmpty || !compile.stdout.contains("{"), "no records on stdout")
@@ -27,7 +28,7 @@ struct CompileCommandTests {
     func fixtures(name: String) throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("HeraldRuntimeTests/Fixtures/\(name)")
-        let dir = try Workspace(files: [:])
+        let dir = try TemporaryDirectory(files: [:])
         try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
         let bundle = dir.url.appendingPathComponent("\(name).bundle").path
         let compile = try Herald.run(["compile", "rules", "-o", bundle], in: fixture)
@@ -40,7 +41,7 @@ struct CompileCommandTests {
 
     @Test("PATH defaults to Rules")
     func defaultPath() throws {
-        let dir = try Workspace(files: ["Rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["Rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let compile = try Herald.run(["compile", "-o", "out.bundle"], in: dir)
         #expect(compile.status == 0, "\(compile.stderr)")
         let run = try Herald.run(["eval", "--rules", "out.bundle", "events.ndjson"], in: dir)
@@ -50,7 +51,7 @@ struct CompileCommandTests {
     @Test("rules that do not compile: exit 1, diagnostics on stderr, no file written")
     func errors() throws {
         let broken = evalRules.replacingOccurrences(of: "to: ready\n", with: "to: redy\n")
-        let dir = try Workspace(files: ["rules/r.yaml": broken])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": broken])
         let run = try Herald.run(["compile", "rules", "-o", "out.bundle"], in: dir)
         #expect(run.status == 1)
         #expect(run.stderr.contains("rules/r.yaml:"))
@@ -62,15 +63,15 @@ struct CompileCommandTests {
         "usage errors exit 2: no -o, a missing PATH, an unknown flag",
         arguments: [["compile", "rules"], ["compile", "missing", "-o", "x.bundle"], ["compile", "rules", "-o", "x.bundle", "--bogus"]])
     func usage(arguments: [String]) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules])
         let run = try Herald.run(arguments, in: dir)
         #expect(run.status == 2)
         #expect(!run.stderr.isEmpty)
     }
 
     /// Compiles `evalRules` and returns the workspace and the bundle's bytes.
-    static func compiled() throws -> (Workspace, Data) {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+    static func compiled() throws -> (TemporaryDirectory, Data) {
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let run = try Herald.run(["compile", "rules", "-o", "good.bundle"], in: dir)
         #expect(run.status == 0)
         return (dir, try Data(contentsOf: dir.url.appendingPathComponent("good.bundle")))
@@ -115,7 +116,7 @@ struct CompileCommandTests {
 
     @Test("a foreign binary file given as --rules is refused with exit 1, not evaluated")
     func foreign() throws {
-        let dir = try Workspace(files: ["events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["events.ndjson": evalEvents])
         try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0xFF, 0xFE, 0x00, 0x00, 0x01]).write(
             to: dir.url.appendingPathComponent("foreign.bin"))
         let run = try Herald.run(["eval", "--rules", "foreign.bin", "events.ndjson"], in: dir)

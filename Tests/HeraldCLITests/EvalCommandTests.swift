@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 // `herald eval` run as a subprocess (SPEC §10.3): events from a file, from
@@ -91,44 +92,11 @@ func summary(_ records: [[String: Any]]) -> [String] {
     }
 }
 
-/// Runs `herald` with `input` on standard input.
-func runHerald(_ arguments: [String], in workspace: Workspace, input: Data) throws -> Herald.Run {
-    let inputFile = workspace.url.appendingPathComponent(".stdin-\(UUID().uuidString)")
-    try input.write(to: inputFile)
-    defer { try? FileManager.default.removeItem(at: inputFile) }
-    let process = Process()
-    process.executableURL = try Herald.executable()
-    process.arguments = arguments
-    process.currentDirectoryURL = workspace.url
-    let out = workspace.url.appendingPathComponent(".stdout-\(UUID().uuidString)")
-    let err = workspace.url.appendingPathComponent(".stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: out)
-        try? FileManager.default.removeItem(at: err)
-    }
-    let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-    let inHandle = try FileHandle(forReadingFrom: inputFile)
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    process.standardInput = inHandle
-    try process.run()
-    process.waitUntilExit()
-    try outHandle.close()
-    try errHandle.close()
-    try inHandle.close()
-    return Herald.Run(
-        status: process.terminationStatus,
-        stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-        stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
-}
-
 @Suite("herald eval")
 struct EvalCommandTests {
     @Test("an events file: records in order on stdout, nothing on stderr, exit 0 whatever the events")
     func eventsFile() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let run = try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: dir)
         #expect(run.status == 0)
         #expect(run.stderr == "")
@@ -141,10 +109,10 @@ struct EvalCommandTests {
 
     @Test("'-' and no EVENTS argument both read standard input, with the same records as a file")
     func standardInput() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let file = try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: dir)
-        let dash = try runHerald(["eval", "--rules", "rules", "-"], in: dir, input: Data(evalEvents.utf8))
-        let absent = try runHerald(["eval", "--rules", "rules"], in: dir, input: Data(evalEvents.utf8))
+        let dash = try Herald.run(["eval", "--rules", "rules", "-"], in: dir, input: Data(evalEvents.utf8))
+        let absent = try Herald.run(["eval", "--rules", "rules"], in: dir, input: Data(evalEvents.utf8))
         #expect(dash.status == 0 && absent.status == 0)
         #expect(dash.stdout == file.stdout)
         #expect(absent.stdout == file.stdout)
@@ -152,7 +120,7 @@ struct EvalCommandTests {
 
     @Test("--explain adds none records only, before or after the EVENTS argument")
     func explain() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let plain = records(try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: dir).stdout)
         for arguments in [["eval", "--explain", "--rules", "rules", "events.ndjson"], ["eval", "--rules", "rules", "events.ndjson", "--explain"]] {
             let run = try Herald.run(arguments, in: dir)
@@ -168,9 +136,9 @@ struct EvalCommandTests {
 
     @Test("line numbers count blank lines and CRLF endings; a last line without newline is read")
     func lineNumbers() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules])
         let input = "\r\n\n  \n{bad\r\n\r\n{\"x\": }\n{not either"
-        let run = try runHerald(["eval", "--rules", "rules", "-"], in: dir, input: Data(input.utf8))
+        let run = try Herald.run(["eval", "--rules", "rules", "-"], in: dir, input: Data(input.utf8))
         #expect(run.status == 0)
         let got = records(run.stdout)
         #expect(got.map { $0["line"] as? Int } == [4, 6, 7])
@@ -179,9 +147,9 @@ struct EvalCommandTests {
 
     @Test("invalid UTF-8 on one line is malformed-json for that line only")
     func invalidUTF8() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules])
         let input = Data(#"{"id": "x"#.utf8) + Data([0xFF, 0xFE]) + Data("\"}\n".utf8) + Data(evalEvents.utf8)
-        let run = try runHerald(["eval", "--rules", "rules"], in: dir, input: input)
+        let run = try Herald.run(["eval", "--rules", "rules"], in: dir, input: input)
         #expect(run.status == 0)
         let got = summary(records(run.stdout))
         #expect(got.first == "null reject - - malformed-json -")
@@ -190,8 +158,8 @@ struct EvalCommandTests {
 
     @Test("an empty event stream writes nothing and exits 0")
     func empty() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules])
-        let run = try runHerald(["eval", "--rules", "rules"], in: dir, input: Data())
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules])
+        let run = try Herald.run(["eval", "--rules", "rules"], in: dir, input: Data())
         #expect(run.status == 0)
         #expect(run.stdout == "")
     }
@@ -199,7 +167,7 @@ struct EvalCommandTests {
     @Test("rules that do not compile: exit 1, diagnostics with file:line:col on stderr, nothing on stdout")
     func rulesDoNotCompile() throws {
         let broken = evalRules.replacingOccurrences(of: "to: ready\n", with: "to: redy\n")
-        let dir = try Workspace(files: ["rules/r.yaml": broken, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": broken, "events.ndjson": evalEvents])
         let run = try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: dir)
         #expect(run.status == 1)
         #expect(run.stdout == "")
@@ -210,7 +178,7 @@ struct EvalCommandTests {
     @Test("rules with warnings only still evaluate: exit 0 and records on stdout")
     func warningsOnly() throws {
         let warned = evalRules.replacingOccurrences(of: "rules:\n", with: "  unused:\n    sms: \"x\"\nrules:\n")
-        let dir = try Workspace(files: ["rules/r.yaml": warned, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": warned, "events.ndjson": evalEvents])
         let run = try Herald.run(["eval", "--rules", "rules", "events.ndjson"], in: dir)
         #expect(run.status == 0)
         #expect(summary(records(run.stdout)) == evalExpected)
@@ -227,7 +195,7 @@ struct EvalCommandTests {
             ["eval", "--rules"],
         ])
     func usage(arguments: [String]) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let run = try Herald.run(arguments, in: dir)
         #expect(run.status == 2)
         #expect(run.stdout == "")
@@ -236,7 +204,7 @@ struct EvalCommandTests {
 
     @Test("a single YAML file is a rule set too")
     func singleFile() throws {
-        let dir = try Workspace(files: ["r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["r.yaml": evalRules, "events.ndjson": evalEvents])
         let run = try Herald.run(["eval", "--rules", "r.yaml", "events.ndjson"], in: dir)
         #expect(run.status == 0)
         #expect(summary(records(run.stdout)) == evalExpected)

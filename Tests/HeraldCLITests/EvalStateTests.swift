@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 // `herald eval --state FILE` (SPEC §10.3): the state read when FILE exists,
@@ -26,7 +27,7 @@ struct EvalStateTests {
         // The second batch repeats e1 (a duplicate) and closes W2, whose reminder the first batch planned.
         let first = lines.prefix(2).joined(separator: "\n") + "\n"
         let second = lines.dropFirst(2).joined(separator: "\n")
-        let dir = try Workspace(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules/r.yaml": evalRules, "all.ndjson": evalEvents, "a.ndjson": first, "b.ndjson": second,
         ])
         let whole = try Herald.run(["eval", "--rules", "rules", "all.ndjson"], in: dir)
@@ -53,7 +54,7 @@ struct EvalStateTests {
         "a file that is not a Herald state is refused with exit 1 and left untouched",
         arguments: ["hello\n", #"{"processed_events": []}"#, "", #"{"format": "herald-state", "version": 99, "state": {}}"#])
     func refusesForeignFile(contents: String) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents, "state.json": contents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents, "state.json": contents])
         let run = try Herald.run(["eval", "--rules", "rules", "events.ndjson", "--state", "state.json"], in: dir)
         #expect(run.status == 1)
         #expect(run.stdout.isEmpty)
@@ -64,7 +65,7 @@ struct EvalStateTests {
 
     @Test("rules that do not compile leave the state file as it was")
     func brokenRulesKeepState() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         #expect(try Herald.run(["eval", "--rules", "rules", "events.ndjson", "--state", "s.json"], in: dir).status == 0)
         let before = try Data(contentsOf: dir.url.appendingPathComponent("s.json"))
         try Data("rules: [{id: x}]\n".utf8).write(to: dir.url.appendingPathComponent("rules/r.yaml"))
@@ -74,7 +75,7 @@ struct EvalStateTests {
 
     @Test("a state file in a directory that does not exist is a usage error")
     func missingDirectory() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "events.ndjson": evalEvents])
         let run = try Herald.run(["eval", "--rules", "rules", "events.ndjson", "--state", "nowhere/s.json"], in: dir)
         #expect(run.status == 2)
     }

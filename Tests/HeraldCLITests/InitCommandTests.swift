@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 // `herald init [DIR]` and `herald --version` (SPEC §10.5).
@@ -7,7 +8,7 @@ import Testing
 struct InitCommandTests {
     @Test("init writes a rule set with a status change, a delayed follow-up and a reminder that lints clean and passes its tests")
     func initLintsAndTests() throws {
-        let dir = try Workspace(files: ["notes.txt": "a workspace"])
+        let dir = try TemporaryDirectory(files: ["notes.txt": "a workspace"])
         let run = try Herald.run(["init"], in: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.url.appendingPathComponent("Rules").path).sorted()
@@ -26,7 +27,7 @@ struct InitCommandTests {
 
     @Test("init DIR writes into DIR, creating it; a non-empty DIR is refused and left as it was")
     func initDirectory() throws {
-        let dir = try Workspace(files: ["taken/notes.txt": "mine"])
+        let dir = try TemporaryDirectory(files: ["taken/notes.txt": "mine"])
         let ok = try Herald.run(["init", "new/rules"], in: dir)
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("new/rules/rules.yaml").path))
@@ -40,7 +41,7 @@ struct InitCommandTests {
 
     @Test("--version prints the version and exits 0")
     func version() throws {
-        let dir = try Workspace(files: ["notes.txt": "a workspace"])
+        let dir = try TemporaryDirectory(files: ["notes.txt": "a workspace"])
         let run = try Herald.run(["--version"], in: dir)
         #expect(run.status == 0)
         #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)

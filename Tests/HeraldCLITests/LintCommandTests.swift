@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 // `herald lint` run as a subprocess on small rule sets written to a temporary
@@ -31,7 +32,7 @@ private let unusedTemplate = cleanRules.replacingOccurrences(
 struct LintCommandTests {
     @Test("a clean rule set exits 0 and prints only the summary")
     func clean() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": cleanRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": cleanRules])
         let run = try Herald.run(["lint", "rules"], in: dir)
         #expect(run.status == 0)
         #expect(run.stdout == "no problems in 1 file\n")
@@ -40,7 +41,7 @@ struct LintCommandTests {
 
     @Test("an error exits 1; text shows the SPEC §10.1 excerpt and the summary on stdout")
     func errorText() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": misspelledStatus])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "rules"], in: dir)
         #expect(run.status == 1)
         #expect(
@@ -58,7 +59,7 @@ struct LintCommandTests {
 
     @Test("--format json writes only the JSON array to stdout and the summary to stderr")
     func json() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": misspelledStatus])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "--format", "json", "rules"], in: dir)
         #expect(run.status == 1)
         let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
@@ -73,7 +74,7 @@ struct LintCommandTests {
 
     @Test("--format sarif writes a SARIF 2.1.0 log")
     func sarif() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": misspelledStatus])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "rules", "--format", "sarif"], in: dir)
         #expect(run.status == 1)
         let log = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -84,7 +85,7 @@ struct LintCommandTests {
 
     @Test("--format github writes workflow commands")
     func github() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": misspelledStatus])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "rules", "--format", "github"], in: dir)
         #expect(run.status == 1)
         #expect(
@@ -95,7 +96,7 @@ struct LintCommandTests {
 
     @Test("warnings alone exit 0, and 1 with --warnings-as-errors")
     func warningsAsErrors() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": unusedTemplate])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": unusedTemplate])
         let plain = try Herald.run(["lint", "--format", "json", "rules"], in: dir)
         #expect(plain.status == 0)
         #expect(plain.stdout.contains(#""code": "unused-template""#))
@@ -107,7 +108,7 @@ struct LintCommandTests {
 
     @Test("several paths are linted together, sorted, with their files counted; trailing slashes are dropped")
     func severalPaths() throws {
-        let dir = try Workspace(files: ["b/r.yaml": misspelledStatus, "a/r.yaml": misspelledStatus, "c.yaml": cleanRules])
+        let dir = try TemporaryDirectory(files: ["b/r.yaml": misspelledStatus, "a/r.yaml": misspelledStatus, "c.yaml": cleanRules])
         let run = try Herald.run(["lint", "--format", "json", "b/", "a", "c.yaml"], in: dir)
         #expect(run.status == 1)
         let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
@@ -117,7 +118,7 @@ struct LintCommandTests {
 
     @Test("without a path, lints ./Rules")
     func defaultPath() throws {
-        let dir = try Workspace(files: ["Rules/r.yaml": misspelledStatus])
+        let dir = try TemporaryDirectory(files: ["Rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "--format", "github"], in: dir)
         #expect(run.status == 1)
         #expect(run.stdout.hasPrefix("::error file=Rules/r.yaml,line=10,col=9,"))
@@ -132,7 +133,7 @@ struct LintCommandTests {
             ["lint"],  // no ./Rules here
         ])
     func usageErrors(arguments: [String]) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": cleanRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": cleanRules])
         let run = try Herald.run(arguments, in: dir)
         #expect(run.status == 2)
         #expect(run.stdout == "")
@@ -152,7 +153,7 @@ struct LintCommandTests {
             (["compile", "rules"], "missing --output <file>"),
         ])
     func unknownOptionFirst(arguments: [String], expected: String) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": cleanRules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": cleanRules])
         let run = try Herald.run(arguments, in: dir)
         #expect(run.status == 2)
         #expect(run.stderr.contains(expected), "\(run.stderr)")
@@ -161,112 +162,8 @@ struct LintCommandTests {
 
     @Test("the example rule set in Rules/ lints clean, without warnings")
     func exampleRules() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let run = try Herald.run(["lint", "--warnings-as-errors", "Rules"], in: root)
+        let run = try Herald.run(["lint", "--warnings-as-errors", "Rules"], in: Repository.root)
         #expect(run.status == 0, "\(run.stdout)")
         #expect(run.stdout.hasPrefix("no problems in "))
-    }
-}
-
-// MARK: - Running the binary
-
-/// A temporary directory holding files, removed when the value goes away.
-final class Workspace {
-    let url: URL
-
-    init(files: [String: String]) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID().uuidString)")
-        for (path, contents) in files {
-            let file = url.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(contents.utf8).write(to: file)
-        }
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
-
-/// The built `herald` executable.
-enum Herald {
-    /// What one run of `herald` did.
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    enum Failure: Error, CustomStringConvertible {
-        case binaryNotFound([String])
-
-        var description: String {
-            switch self {
-            case .binaryNotFound(let looked): "no herald executable next to the tests; looked in \(looked)"
-            }
-        }
-    }
-
-    /// Runs `herald arguments` in `workspace`, with no terminal and no colour.
-    static func run(_ arguments: [String], in workspace: Workspace) throws -> Run {
-        try run(arguments, in: workspace.url)
-    }
-
-    /// Runs `herald arguments` in `directory`.
-    static func run(_ arguments: [String], in directory: URL) throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("herald-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        return Run(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
-    }
-
-    /// `$HERALD_BIN`, else `herald` in the build products directory that
-    /// holds the test bundle (or a parent of it, for bundle layouts).
-    static func executable() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["HERALD_BIN"] {
-            return URL(fileURLWithPath: path)
-        }
-        var starts = Bundle.allBundles.map { $0.bundleURL }
-        if let first = CommandLine.arguments.first {
-            starts.append(URL(fileURLWithPath: first))
-        }
-        var looked: [String] = []
-        for start in starts {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = directory.appendingPathComponent("herald")
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    FileManager.default.isExecutableFile(atPath: candidate.path)
-                {
-                    return candidate
-                }
-                looked.append(directory.path)
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        throw Failure.binaryNotFound(looked)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -41,28 +42,12 @@ private let test = """
 /// FIFO must fail the test, not hang it.
 private func runBounded(
     _ arguments: [String], in directory: URL, seconds: Double = 20, sourceLocation: SourceLocation = #_sourceLocation
-) throws -> Herald.Run {
-    let process = Process()
-    process.executableURL = try Herald.executable()
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning, Date() < deadline { usleep(20_000) }
-    if process.isRunning {
-        process.terminate()
+) throws -> Subprocess.Run {
+    let run = try Herald.run(arguments, in: directory, timeout: seconds)
+    if run.timedOut {
         Issue.record("herald \(arguments.joined(separator: " ")) ran for more than \(seconds) s", sourceLocation: sourceLocation)
     }
-    process.waitUntilExit()
-    return Herald.Run(
-        status: process.terminationStatus,
-        stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-        stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    return run
 }
 
 @Suite("paths that are not files or directories")
@@ -78,7 +63,7 @@ struct PathSafetyTests {
             (["test", "/dev/zero"], "character device"),
         ])
     func devices(arguments: [String], kind: String) throws {
-        let dir = try Workspace(files: ["rules/r.yaml": rules])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": rules])
         let run = try runBounded(arguments, in: dir.url)
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("not a regular file or directory"), "\(run.stderr)")
@@ -88,7 +73,7 @@ struct PathSafetyTests {
 
     @Test("a FIFO as a rule set, a rule file in a directory, or a test file is refused without blocking")
     func fifos() throws {
-        let dir = try Workspace(files: ["rules/r.yaml": rules, "tests/t.test.yaml": test.replacingOccurrences(of: "RULES", with: "../rules")])
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": rules, "tests/t.test.yaml": test.replacingOccurrences(of: "RULES", with: "../rules")])
         #expect(mkfifo(dir.url.appendingPathComponent("pipe.yaml").path, 0o600) == 0)
         #expect(mkfifo(dir.url.appendingPathComponent("rules/z.yaml").path, 0o600) == 0)
         #expect(mkfifo(dir.url.appendingPathComponent("tests/p.test.yaml").path, 0o600) == 0)
@@ -108,7 +93,7 @@ struct PathSafetyTests {
 
     @Test("'rules: /dev/stdin' in a test file is refused at the rules key")
     func rulesFromStandardInput() throws {
-        let dir = try Workspace(files: ["t.test.yaml": test.replacingOccurrences(of: "RULES", with: "/dev/stdin")])
+        let dir = try TemporaryDirectory(files: ["t.test.yaml": test.replacingOccurrences(of: "RULES", with: "/dev/stdin")])
         let run = try runBounded(["test", "t.test.yaml"], in: dir.url)
         #expect(run.status == 2)
         #expect(run.stdout.contains("t.test.yaml:1:8: error: cannot use the rule set 'rules: /dev/stdin': it is a character device"), "\(run.stdout)")
@@ -116,8 +101,8 @@ struct PathSafetyTests {
 
     @Test("a rules: path that leaves the test file's repository is refused unless given on the command line")
     func staysInsideTheTree() throws {
-        let outside = try Workspace(files: ["rules/r.yaml": rules])
-        let repo = try Workspace(files: [
+        let outside = try TemporaryDirectory(files: ["rules/r.yaml": rules])
+        let repo = try TemporaryDirectory(files: [
             ".git/HEAD": "ref: refs/heads/main\n",
             "rules/r.yaml": rules,
             "tests/in.test.yaml": test.replacingOccurrences(of: "RULES", with: "../rules"),

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 
 /// Hostile rule files cost time in proportion to their size, never more:
@@ -37,7 +38,7 @@ struct BoundedWorkTests {
         var result: CompilationResult?
         let time = Self.seconds { result = compile(text) }
         #expect(time < 10, "debug build: \(time) s")
-        let syntax = result?.diagnostics.filter { $0.code == "yaml-syntax" } ?? []
+        let syntax = result?.diagnostics.filter { $0.code == .yamlSyntax } ?? []
         #expect(syntax.count == 1)
         #expect(syntax.first?.message.contains("refused alias '*big'") == true)
     }
@@ -49,8 +50,8 @@ struct BoundedWorkTests {
         let t1 = Self.seconds { small = compile(Self.whereRule(unknownFields: 500)) }
         let t2 = Self.seconds { large = compile(Self.whereRule(unknownFields: 4000)) }
         // Reported up to LocalIssue.maximumPerScalar per value, the last saying how many more.
-        #expect(small?.diagnostics.filter { $0.code == "unknown-field" }.count == 100)
-        #expect(large?.diagnostics.filter { $0.code == "unknown-field" }.count == 100)
+        #expect(small?.diagnostics.filter { $0.code == .unknownField }.count == 100)
+        #expect(large?.diagnostics.filter { $0.code == .unknownField }.count == 100)
         #expect(large?.diagnostics.contains { $0.message.hasSuffix("(and 3900 more problems in this value, not listed)") } == true)
         // Eight times the fields: linear work is about 8 times the time; quadratic would be 64.
         #expect(t2 < max(t1, 0.05) * 24, "500 fields: \(t1) s, 4000 fields: \(t2) s")
@@ -70,7 +71,7 @@ struct BoundedWorkTests {
         var result: CompilationResult?
         let time = Self.seconds { result = compile(text) }
         #expect(time < 5, "\(time) s")
-        let diagnostic = result?.diagnostics.first { $0.code == "invalid-time-zone" }
+        let diagnostic = result?.diagnostics.first { $0.code == .invalidTimeZone }
         #expect(diagnostic != nil)
         #expect(diagnostic?.message.contains("did you mean") == false)
     }
@@ -88,20 +89,20 @@ struct BoundedWorkTests {
 
     @Test("a directory walk stops past its bound on files or bytes, with unreadable-file at the root")
     func walkBounds() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("herald-walk-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = try TemporaryDirectory("walk")
+        defer { directory.remove() }
+        let root = directory.url
         for i in 0..<12 {
             try Data("templates:\n  t\(i): {sms: \"hello\"}\n".utf8).write(to: root.appendingPathComponent("f\(i).yaml"))
         }
         let byFiles = Compiler.compile(path: root.path, walkLimits: .init(maxFiles: 10))
         #expect(byFiles.ruleSet == nil)
-        #expect(byFiles.diagnostics.contains { $0.code == "unreadable-file" && $0.message.contains("more than 10 files") })
+        #expect(byFiles.diagnostics.contains { $0.code == .unreadableFile && $0.message.contains("more than 10 files") })
         #expect(byFiles.fileCount == 10)
         let byBytes = Compiler.compile(path: root.path, walkLimits: .init(maxTotalBytes: 100))
-        #expect(byBytes.diagnostics.contains { $0.code == "unreadable-file" && $0.message.contains("more than 100 bytes") })
+        #expect(byBytes.diagnostics.contains { $0.code == .unreadableFile && $0.message.contains("more than 100 bytes") })
         let unbounded = Compiler.compile(path: root.path)
-        #expect(!unbounded.diagnostics.contains { $0.code == "unreadable-file" })
+        #expect(!unbounded.diagnostics.contains { $0.code == .unreadableFile })
         #expect(unbounded.fileCount == 12)
     }
 }

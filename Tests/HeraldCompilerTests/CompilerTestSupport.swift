@@ -19,12 +19,12 @@ func goldenLine(_ d: Diagnostic) -> String {
 
 /// The codes of a result's diagnostics, in reporting order.
 func codes(_ result: CompilationResult) -> [String] {
-    result.diagnostics.map(\.code)
+    result.diagnostics.map(\.code.rawValue)
 }
 
 /// The codes of a result's errors (warnings left out), in reporting order.
 func errorCodes(_ result: CompilationResult) -> [String] {
-    result.diagnostics.filter { $0.severity == .error }.map(\.code)
+    result.diagnostics.filter { $0.severity == .error }.map(\.code.rawValue)
 }
 
 /// A readable dump of a result's diagnostics, for failure messages.
@@ -53,9 +53,3 @@ let basicSet = """
           body: "Hi"
 
     """
-
-/// Whether the repository's shared conformance cases are present (they are
-/// outside the package: `../shared/conformance/cases` from the package root).
-let conformanceCases: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/conformance/cases")

@@ -1,29 +1,17 @@
 import Foundation
 import HeraldCompiler
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 
 @Suite("rule-set discovery")
 struct DiscoveryTests {
-    /// Makes a temporary directory with the given files (relative path → text).
-    func directory(_ files: [String: String]) throws -> String {
-        let root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("herald-compiler-\(UUID().uuidString)").path
-        for (relative, text) in files {
-            let path = root + "/" + relative
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        }
-        return root
-    }
-
     @Test("a directory gives every yaml/yml file below it in byte order, without tests and hidden folders")
     func ordering() throws {
         let rule = { (id: String, delay: String) in
             "rules:\n  - {id: \(id), on: work_order.created, delay: \(delay), channel: sms, template: t}\n"
         }
-        let root = try directory([
+        let dir = try TemporaryDirectory(files: [
             "b.yaml": rule("from-b", "1m"),
             "a/z.yml": rule("from-a-z", "2m"),
             "B.yaml": rule("from-upper-b", "3m"),
@@ -32,7 +20,8 @@ struct DiscoveryTests {
             ".git/x.yaml": "nonsense: true\n",
             "notes.txt": "nonsense: true\n",
         ])
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { dir.remove() }
+        let root = dir.path
         let result = Compiler.compile(path: root)
         #expect(result.diagnostics.isEmpty, "\(dump(result))")
         #expect(result.fileCount == 4)
@@ -44,8 +33,9 @@ struct DiscoveryTests {
 
     @Test("reported paths join the argument as given with the relative path")
     func reportedPaths() throws {
-        let root = try directory(["sub/bad.yaml": "chanel: 1\n"])
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = try TemporaryDirectory(files: ["sub/bad.yaml": "chanel: 1\n"])
+        defer { dir.remove() }
+        let root = dir.path
         for argument in [root, root + "/"] {
             let result = Compiler.compile(path: argument)
             #expect(result.diagnostics.map(\.range.file) == [root + "/sub/bad.yaml"])
@@ -64,9 +54,9 @@ struct DiscoveryTests {
 
     @Test("an empty directory is an empty, valid rule set")
     func emptyDirectory() throws {
-        let root = try directory([:])
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = try TemporaryDirectory(files: [:])
+        defer { dir.remove() }
+        let root = dir.path
         let result = Compiler.compile(path: root)
         #expect(result.diagnostics.isEmpty)
         #expect(result.ruleSet?.rules.isEmpty == true)
@@ -261,42 +251,42 @@ struct ValueTypingTests {
 struct MessageTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var yaml: String
-        var code: String
+        var code: DiagnosticCode
         var message: String
-        var testDescription: String { code }
+        var testDescription: String { code.rawValue }
     }
 
     static let cases: [Case] = [
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, chanel: sms, channel: sms, template: both}\n",
-             code: "unknown-key", message: "unknown key 'chanel' in rule 'r'; did you mean 'channel'?"),
+             code: .unknownKey, message: "unknown key 'chanel' in rule 'r'; did you mean 'channel'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.creatd, channel: sms, template: both}\n",
-             code: "unknown-trigger", message: "unknown trigger 'work_order.creatd'; did you mean 'work_order.created'?"),
+             code: .unknownTrigger, message: "unknown trigger 'work_order.creatd'; did you mean 'work_order.created'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.status_changed, to: ready_for_pikcup, channel: sms, template: both}\n",
-             code: "unknown-status",
+             code: .unknownStatus,
              message: "unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, channel: sms, template: bothh}\n",
-             code: "unknown-template", message: "unknown template 'bothh'; did you mean 'both'?"),
+             code: .unknownTemplate, message: "unknown template 'bothh'; did you mean 'both'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, channel: smss, template: both}\n",
-             code: "unknown-channel", message: "unknown channel 'smss'; did you mean 'sms'?"),
+             code: .unknownChannel, message: "unknown channel 'smss'; did you mean 'sms'?"),
         Case(yaml: "rules:\n  - {id: r, on: work_order.created, locations: [x], channel: sms, template: both}\n",
-             code: "unknown-location", message: "unknown location 'x': the rule set declares no locations"),
+             code: .unknownLocation, message: "unknown location 'x': the rule set declares no locations"),
         Case(yaml: "regions:\n  north: {name: N}\nrules:\n  - {id: r, on: work_order.created, regions: nort, channel: sms, template: both}\n",
-             code: "unknown-region", message: "unknown region 'nort'; did you mean 'north'?"),
+             code: .unknownRegion, message: "unknown region 'nort'; did you mean 'north'?"),
         Case(yaml: "locations:\n  l: {timezone: America/Sao_Paolo}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'America/Sao_Paolo'; did you mean 'America/Sao_Paulo'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'America/Sao_Paolo'; did you mean 'America/Sao_Paulo'?"),
         Case(yaml: "calendars:\n  c: {timezone: UTC, hours: {}}\nlocations:\n  l: {calendar: cc}\n",
-             code: "unknown-calendar", message: "unknown calendar 'cc'; did you mean 'c'?"),
+             code: .unknownCalendar, message: "unknown calendar 'cc'; did you mean 'c'?"),
         Case(yaml: "rules:\n  - {id: r, remind: work_order.sheduled_for, before: 1h, channel: sms, template: both}\n",
-             code: "unknown-field", message: "unknown field 'work_order.sheduled_for'; did you mean 'work_order.scheduled_for'?"),
+             code: .unknownField, message: "unknown field 'work_order.sheduled_for'; did you mean 'work_order.scheduled_for'?"),
         Case(yaml: "rules:\n  - {id: r, remind: client.name, before: 1h, channel: sms, template: both}\n",
-             code: "unknown-field",
+             code: .unknownField,
              message: "unknown field 'client.name' for 'remind': a reminder is planned from a datetime field of work_order, lead or csr, e.g. work_order.scheduled_for"),
         Case(yaml: "locations:\n  l: {timezone: utc}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'utc'; did you mean 'UTC'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'utc'; did you mean 'UTC'?"),
         Case(yaml: "locations:\n  l: {timezone: america/sao_paolo}\n",
-             code: "invalid-time-zone", message: "unknown time zone 'america/sao_paolo'; did you mean 'America/Sao_Paulo'?"),
+             code: .invalidTimeZone, message: "unknown time zone 'america/sao_paolo'; did you mean 'America/Sao_Paulo'?"),
         Case(yaml: "rules:\n  - {id: r, on: Work_Order.Created, channel: sms, template: both}\n",
-             code: "unknown-trigger", message: "unknown trigger 'Work_Order.Created'; did you mean 'work_order.created'?"),
+             code: .unknownTrigger, message: "unknown trigger 'Work_Order.Created'; did you mean 'work_order.created'?"),
     ]
 
     @Test("each message quotes the value and suggests a close name", arguments: cases)
@@ -309,7 +299,7 @@ struct MessageTests {
     @Test("a rule copied by an alias is reported over the whole alias, not at an empty range")
     func aliasRange() throws {
         let result = compile(basicSet + "rules:\n  - &a {id: copied, on: work_order.created, channel: sms, template: both}\n  - *a\n")
-        let found = try #require(result.diagnostics.first { $0.code == "duplicate-name" }, "\(dump(result))")
+        let found = try #require(result.diagnostics.first { $0.code == .duplicateName }, "\(dump(result))")
         #expect(found.range.end.column - found.range.start.column == 2)
         #expect(found.range.start.line == found.range.end.line)
     }
@@ -355,7 +345,7 @@ struct RuleStumbleTests {
     @Test("where: !client.head_office is a tag to YAML: the message says to quote the expression")
     func tag() {
         let r = compile(Self.base + "    where: !client.head_office\n    channel: sms\n    template: t\n")
-        let d = r.diagnostics.first { $0.code == "expression-syntax" }
+        let d = r.diagnostics.first { $0.code == .expressionSyntax }
         #expect(d?.message.contains("quote the whole expression") == true, "\(r.diagnostics)")
         #expect(d?.range.start.line == 6)
     }

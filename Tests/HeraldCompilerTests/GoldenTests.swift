@@ -46,17 +46,17 @@ struct GoldenTests {
     /// Every code the checker can produce appears in some fixture.
     @Test("fixtures cover every diagnostic code of the document checker")
     func coverage() {
-        var seen: Set<String> = []
+        var seen: Set<DiagnosticCode> = []
         for name in Self.fixtures {
             for d in Self.lines(name).0.diagnostics { seen.insert(d.code) }
         }
-        let all = [
-            "unknown-key", "missing-key", "wrong-type", "duplicate-name", "unknown-trigger", "unknown-status",
-            "unknown-field", "unknown-template", "unknown-location", "unknown-region", "unknown-calendar",
-            "unknown-channel", "unknown-filter", "missing-template-channel", "filter-not-applicable", "type-mismatch",
-            "expression-syntax", "template-syntax", "invalid-duration", "invalid-time-zone", "invalid-hours",
-            "invalid-email", "missing-calendar", "unsupported-version", "optional-tag", "sms-too-long",
-            "unused-template", "unused-calendar", "duplicate-notification", "unreachable-rule", "yaml-syntax",
+        let all: [DiagnosticCode] = [
+            .unknownKey, .missingKey, .wrongType, .duplicateName, .unknownTrigger, .unknownStatus, .unknownField,
+            .unknownTemplate, .unknownLocation, .unknownRegion, .unknownCalendar, .unknownChannel, .unknownFilter,
+            .missingTemplateChannel, .filterNotApplicable, .typeMismatch, .expressionSyntax, .templateSyntax,
+            .invalidDuration, .invalidTimeZone, .invalidHours, .invalidEmail, .missingCalendar, .unsupportedVersion,
+            .optionalTag, .smsTooLong, .unusedTemplate, .unusedCalendar, .duplicateNotification, .unreachableRule,
+            .yamlSyntax,
         ]
         #expect(Set(all).subtracting(seen).sorted() == [])
     }

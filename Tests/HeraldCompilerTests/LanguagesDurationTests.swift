@@ -46,7 +46,7 @@ struct LanguagesDurationTests {
             Issue.record("'\(text)' should not parse")
             return
         }
-        #expect(issue.code == "invalid-duration")
+        #expect(issue.code == .invalidDuration)
         #expect(issue.from == 0)
         #expect(issue.to == text.unicodeScalars.count)
         #expect(issue.message.contains(reason), "\(issue.message)")

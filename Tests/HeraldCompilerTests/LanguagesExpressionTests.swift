@@ -1,4 +1,5 @@
 import HeraldCompiler
+import HeraldSyntax
 import Testing
 
 @Suite("where expressions (SPEC §6)")
@@ -184,7 +185,7 @@ struct LanguagesExpressionTests {
         ])
     func noCascade(text: String) {
         let (_, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.lead)
-        #expect(issues.map(\.code) == ["unknown-field"], "\(issues)")
+        #expect(issues.map(\.code.rawValue) == ["unknown-field"], "\(issues)")
     }
 
     @Test("positions are Unicode-scalar indices")
@@ -204,10 +205,10 @@ struct LanguagesExpressionTests {
         let text = String(repeating: "(", count: 10_000) + "client.vip" + String(repeating: ")", count: 10_000)
         let (expression, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.lead)
         #expect(expression == nil)
-        #expect(issues.map(\.code) == ["expression-syntax"])
+        #expect(issues.map(\.code.rawValue) == ["expression-syntax"])
         #expect(issues.first?.message.contains("nested too deeply") == true)
         let nots = String(repeating: "not ", count: 10_000) + "client.vip"
-        #expect(ExpressionSyntax.check(nots, scope: LanguageFixtures.lead).1.map(\.code) == ["expression-syntax"])
+        #expect(ExpressionSyntax.check(nots, scope: LanguageFixtures.lead).1.map(\.code.rawValue) == ["expression-syntax"])
     }
 
     @Test("a long chain of 'or' compiles to a shallow tree")

@@ -1,23 +1,11 @@
 import HeraldCompiler
+import HeraldTestSupport
 import Testing
 
 /// Random texts built from the characters the languages care about: no
 /// parser may crash, and every issue range must lie inside the text.
 @Suite("Sub-languages never crash and stay in bounds")
 struct LanguagesRobustnessTests {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
-
     static let pieces = [
         "{{", "}}", "{", "}", "#if ", "/if", "else", "|", ":", " ", "\"", "'", "\\", "(", ")", "[", "]", ",", ".",
         "client", "client.name", "client.first_name", "lead.status", "work_order", "and", "or", "not", "in", "==", "!=",
@@ -25,7 +13,7 @@ struct LanguagesRobustnessTests {
         "0", "9", "h", "m", "s", "d", "w", "08:00", "24:00", "mon", "fri", "ç", "😀", "e\u{301}", "\n", "null", "true",
     ]
 
-    static func randomText(_ g: inout Generator) -> String {
+    static func randomText(_ g: inout SeededGenerator) -> String {
         let n = Int(g.next() % 12)
         var text = ""
         for _ in 0..<n { text += g.pick(pieces) }
@@ -39,7 +27,7 @@ struct LanguagesRobustnessTests {
 
     @Test("3,000 random texts per seed and language", arguments: [1 as UInt64, 2, 3])
     func random(seed: UInt64) {
-        var g = Generator(state: seed)
+        var g = SeededGenerator(seed: seed)
         for _ in 0..<3_000 {
             let text = Self.randomText(&g)
             let (expression, expressionIssues) = ExpressionSyntax.check(text, scope: LanguageFixtures.workOrder)

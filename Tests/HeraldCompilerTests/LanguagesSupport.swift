@@ -1,4 +1,5 @@
 import HeraldCompiler
+import HeraldSyntax
 
 /// Scopes and helpers shared by the sub-language tests.
 enum LanguageFixtures {
@@ -59,7 +60,7 @@ struct ExpectedLocalIssue: Sendable, CustomStringConvertible {
     var description: String { "\(code)@\(from)..<\(to) \(fragment)" }
 
     func matches(_ issue: LocalIssue) -> Bool {
-        issue.code == code && issue.from == from && issue.to == to
+        issue.code.rawValue == code && issue.from == from && issue.to == to
             && (fragment.isEmpty || issue.message.contains(fragment))
     }
 }

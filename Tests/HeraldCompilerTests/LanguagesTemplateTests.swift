@@ -110,7 +110,7 @@ struct LanguagesTemplateTests {
     @Test("parsing recovers after a bad tag and reports every problem")
     func recovery() {
         let (_, issues) = TemplateSyntax.parse("{{a.b | uper}} {{c.d | lowr}} {{}} {{e.f")
-        #expect(issues.map(\.code) == ["unknown-filter", "unknown-filter", "template-syntax", "template-syntax"])
+        #expect(issues.map(\.code.rawValue) == ["unknown-filter", "unknown-filter", "template-syntax", "template-syntax"])
         #expect(issues.map(\.from) == [8, 23, 30, 35])
     }
 
@@ -175,14 +175,14 @@ struct LanguagesTemplateTests {
         #expect(ok.isEmpty, "\(ok)")
         let bad = TemplateSyntax.check(
             "{{work_order.scheduled_for | default: \"soon\" | date: \"dd\"}}", scope: LanguageFixtures.workOrder)
-        #expect(bad.map(\.code) == ["type-mismatch"])
+        #expect(bad.map(\.code.rawValue) == ["type-mismatch"])
         #expect(bad.first?.message.contains("the default text (string)") == true, "\(bad)")
     }
 
     @Test("a reminder's own field is present: printing it needs no guard")
     func presentFields() {
         let text = "{{work_order.scheduled_for | date: \"HH:mm\"}}"
-        #expect(TemplateSyntax.check(text, scope: LanguageFixtures.workOrder).map(\.code) == ["optional-tag"])
+        #expect(TemplateSyntax.check(text, scope: LanguageFixtures.workOrder).map(\.code.rawValue) == ["optional-tag"])
         #expect(TemplateSyntax.check(text, scope: LanguageFixtures.reminder).isEmpty)
     }
 
@@ -190,7 +190,7 @@ struct LanguagesTemplateTests {
     func locationVars() {
         let issues = TemplateSyntax.check(
             "{{location.vars.phone}} {{location.vars.phon}} {{location.name}}", scope: LanguageFixtures.workOrder)
-        #expect(issues.map(\.code) == ["unknown-field"])
+        #expect(issues.map(\.code.rawValue) == ["unknown-field"])
         #expect(issues.first.map { [$0.from, $0.to] } == [26, 44])
         #expect(issues.first?.message.contains("did you mean 'location.vars.phone'?") == true)
     }

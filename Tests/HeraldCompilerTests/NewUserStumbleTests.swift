@@ -72,7 +72,7 @@ struct NewUserStumbleTests {
 
     func timeZoneMessage(_ zone: String) -> String {
         let result = compile("calendars:\n  hours: {timezone: \"\(zone)\", hours: {mon-fri: \"08:00-18:00\"}}\n")
-        return result.diagnostics.first { $0.code == "invalid-time-zone" }?.message ?? "(no invalid-time-zone)"
+        return result.diagnostics.first { $0.code == .invalidTimeZone }?.message ?? "(no invalid-time-zone)"
     }
 
     @Test("GMT-3 is explained as a fixed offset and zones at UTC−03:00 are suggested, not GMT")
@@ -105,7 +105,7 @@ struct NewUserStumbleTests {
 
             """
         let result = compile(text)
-        let syntax = result.diagnostics.filter { $0.code == "template-syntax" }
+        let syntax = result.diagnostics.filter { $0.code == .templateSyntax }
         #expect(syntax.count == 1, "\(dump(result))")
         #expect(syntax.first?.message.hasSuffix("did you mean '#if'?") == true, "\(dump(result))")
     }
@@ -113,7 +113,7 @@ struct NewUserStumbleTests {
     @Test("an unknown block's own closing tag ends it without a second error")
     func unknownBlockClosedByItsOwnTag() {
         let result = compile("templates:\n  t:\n    sms: \"{{#each x}}a{{/each}}\"\n")
-        #expect(result.diagnostics.filter { $0.code == "template-syntax" }.count == 1, "\(dump(result))")
+        #expect(result.diagnostics.filter { $0.code == .templateSyntax }.count == 1, "\(dump(result))")
     }
 
     func lintMessage(of name: String, contents: Data) throws -> Diagnostic {

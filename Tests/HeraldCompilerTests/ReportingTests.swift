@@ -7,7 +7,7 @@ import Testing
 
 /// A diagnostic on one line, columns `column..<endColumn`.
 private func diagnostic(
-    severity: Severity = .error, _ code: String, _ message: String,
+    severity: Severity = .error, _ code: DiagnosticCode, _ message: String,
     file: String = "Rules/a.yaml", line: Int, column: Int, endLine: Int? = nil, endColumn: Int,
     notes: [String] = []
 ) -> Diagnostic {
@@ -49,10 +49,10 @@ private let workOrders = lines(
 private let specReport = DiagnosticReport(
     diagnostics: [
         diagnostic(
-            severity: .warning, "unused-template", "template 'old' is not used by any rule",
+            severity: .warning, .unusedTemplate, "template 'old' is not used by any rule",
             file: "Rules/b.yaml", line: 2, column: 3, endColumn: 6),
         diagnostic(
-            "unknown-status",
+            .unknownStatus,
             "unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'?",
             line: 10, column: 9, endColumn: 25),
     ],
@@ -96,7 +96,7 @@ struct TextFormatTests {
         ] as [(String, Int, Int, String, Int, Int)])
     func caretPlacement(line: String, start: Int, end: Int, printed: String, indent: Int, width: Int) {
         let report = DiagnosticReport(
-            diagnostics: [diagnostic("unknown-field", "m", file: "f.yaml", line: 1, column: start, endColumn: end)],
+            diagnostics: [diagnostic(.unknownField, "m", file: "f.yaml", line: 1, column: start, endColumn: end)],
             sourceLines: ["f.yaml": [Substring(line)]], fileCount: 1)
         let underline = String(repeating: " ", count: indent) + "^" + String(repeating: "~", count: width - 1)
         #expect(
@@ -114,7 +114,7 @@ struct TextFormatTests {
     @Test("a multi-line range is underlined to the end of its first line")
     func multiLine() {
         let report = DiagnosticReport(
-            diagnostics: [diagnostic("template-syntax", "unclosed '{{#if'", line: 2, column: 8, endLine: 4, endColumn: 3)],
+            diagnostics: [diagnostic(.templateSyntax, "unclosed '{{#if'", line: 2, column: 8, endLine: 4, endColumn: 3)],
             sourceLines: ["Rules/a.yaml": lines("body: |\n  Olá, {{#if work_order.summary}}\n  x\n  y\n")],
             fileCount: 1)
         #expect(
@@ -133,10 +133,10 @@ struct TextFormatTests {
     func emptyAndMissing() {
         let report = DiagnosticReport(
             diagnostics: [
-                diagnostic("missing-key", "rule 'r' has no 'template'", line: 1, column: 6, endColumn: 6),
-                diagnostic("yaml-syntax", "did not find expected key", line: 2, column: 8, endColumn: 8),
-                diagnostic("yaml-syntax", "unexpected end of file", line: 9, column: 1, endColumn: 1, notes: ["the mapping starts at line 1"]),
-                diagnostic("unknown-key", "unknown key 'x'", file: "Rules/gone.yaml", line: 1, column: 1, endColumn: 2),
+                diagnostic(.missingKey, "rule 'r' has no 'template'", line: 1, column: 6, endColumn: 6),
+                diagnostic(.yamlSyntax, "did not find expected key", line: 2, column: 8, endColumn: 8),
+                diagnostic(.yamlSyntax, "unexpected end of file", line: 9, column: 1, endColumn: 1, notes: ["the mapping starts at line 1"]),
+                diagnostic(.unknownKey, "unknown key 'x'", file: "Rules/gone.yaml", line: 1, column: 1, endColumn: 2),
             ],
             sourceLines: ["Rules/a.yaml": lines("- id: r\n  on: x\n")],
             fileCount: 2)
@@ -173,8 +173,8 @@ struct TextFormatTests {
         ])
     func summary(errors: Int, warnings: Int, files: Int, expected: String) {
         let diagnostics =
-            (0..<errors).map { diagnostic("wrong-type", "e", line: $0 + 1, column: 1, endColumn: 2) }
-            + (0..<warnings).map { diagnostic(severity: .warning, "optional-tag", "w", line: $0 + 1, column: 1, endColumn: 2) }
+            (0..<errors).map { diagnostic(.wrongType, "e", line: $0 + 1, column: 1, endColumn: 2) }
+            + (0..<warnings).map { diagnostic(severity: .warning, .optionalTag, "w", line: $0 + 1, column: 1, endColumn: 2) }
         let report = DiagnosticReport(diagnostics: diagnostics, fileCount: files)
         #expect(report.summary == expected)
         #expect(report.errorCount == errors && report.warningCount == warnings)
@@ -184,7 +184,7 @@ struct TextFormatTests {
     @Test("colour wraps severity, gutter and caret in ANSI codes only when asked; message control characters are neutralized")
     func colourAndControlCharacters() {
         let report = DiagnosticReport(
-            diagnostics: [diagnostic("unknown-key", "unknown key 'a\nb\u{1B}'", line: 10, column: 9, endColumn: 11)],
+            diagnostics: [diagnostic(.unknownKey, "unknown key 'a\nb\u{1B}'", line: 10, column: 9, endColumn: 11)],
             sourceLines: ["Rules/a.yaml": workOrders], fileCount: 1)
         let plain = render(report, .text)
         #expect(plain.hasPrefix("Rules/a.yaml:10:9: error: unknown key 'a\\nb\u{FFFD}' [unknown-key]\n"))
@@ -202,9 +202,9 @@ struct JSONFormatTests {
         let report = DiagnosticReport(
             diagnostics: [
                 diagnostic(
-                    "unknown-field", "unknown field 'client.nme' in \"São Paulo – Centro\"\tx\\y",
+                    .unknownField, "unknown field 'client.nme' in \"São Paulo – Centro\"\tx\\y",
                     file: "Rules/loja/modelos.yaml", line: 3, column: 20, endColumn: 30),
-                diagnostic(severity: .warning, "sms-too-long", "SMS needs 2 segments", file: "Rules/a.yaml", line: 1, column: 5, endLine: 2, endColumn: 1),
+                diagnostic(severity: .warning, .smsTooLong, "SMS needs 2 segments", file: "Rules/a.yaml", line: 1, column: 5, endLine: 2, endColumn: 1),
             ],
             fileCount: 2)
         #expect(
@@ -245,7 +245,7 @@ struct JSONFormatTests {
         #expect(render(DiagnosticReport(diagnostics: [], fileCount: 3), .json) == "[]\n")
         let message = "control \u{01} and \u{7F}, quote \" and emoji 👋"
         let report = DiagnosticReport(
-            diagnostics: [diagnostic("wrong-type", message, line: 0, column: 0, endColumn: 0)], fileCount: 1)
+            diagnostics: [diagnostic(.wrongType, message, line: 0, column: 0, endColumn: 0)], fileCount: 1)
         let parsed = try JSONSerialization.jsonObject(with: Data(render(report, .json).utf8)) as? [[String: Any]]
         let object = try #require(parsed?.first)
         #expect(object["message"] as? String == message)
@@ -261,9 +261,9 @@ struct SARIFFormatTests {
     func golden() {
         let report = DiagnosticReport(
             diagnostics: [
-                diagnostic(severity: .warning, "unused-template", "template 'old' is not used by any rule", file: "./Rules/b c.yaml", line: 2, column: 3, endColumn: 6),
-                diagnostic("unknown-status", "unknown status 'ready_for_pikcup' of work_order", line: 10, column: 9, endColumn: 25),
-                diagnostic("unknown-status", "unknown status 'x' of lead", file: "/srv/regras/ação.yaml", line: 4, column: 7, endColumn: 8),
+                diagnostic(severity: .warning, .unusedTemplate, "template 'old' is not used by any rule", file: "./Rules/b c.yaml", line: 2, column: 3, endColumn: 6),
+                diagnostic(.unknownStatus, "unknown status 'ready_for_pikcup' of work_order", line: 10, column: 9, endColumn: 25),
+                diagnostic(.unknownStatus, "unknown status 'x' of lead", file: "/srv/regras/ação.yaml", line: 4, column: 7, endColumn: 8),
             ],
             fileCount: 3)
         let options = DiagnosticFormatter.Options(informationURI: "https://example.org/herald", toolVersion: "1.0.0")
@@ -435,7 +435,7 @@ struct GitHubFormatTests {
         let report = DiagnosticReport(
             diagnostics: [
                 diagnostic(
-                    "template-syntax", "50% off:\r\nline two, ação",
+                    .templateSyntax, "50% off:\r\nline two, ação",
                     file: "Rules/a,b:c%.yaml", line: 3, column: 1, endColumn: 4, notes: ["note"])
             ],
             fileCount: 1)
@@ -452,14 +452,14 @@ struct DiagnosticReportTests {
     func merging() {
         let first = CompilationResult(
             ruleSet: nil,
-            diagnostics: [diagnostic("wrong-type", "b", file: "x/b.yaml", line: 1, column: 1, endColumn: 2)],
+            diagnostics: [diagnostic(.wrongType, "b", file: "x/b.yaml", line: 1, column: 1, endColumn: 2)],
             sources: ["x/b.yaml": ParsedFile(path: "x/b.yaml", documents: [], diagnostics: [], lines: ["k: v"])],
             fileCount: 2)
         let second = CompilationResult(
             ruleSet: nil,
             diagnostics: [
-                diagnostic("wrong-type", "a2", file: "a.yaml", line: 2, column: 1, endColumn: 2),
-                diagnostic("wrong-type", "a1", file: "a.yaml", line: 1, column: 3, endColumn: 4),
+                diagnostic(.wrongType, "a2", file: "a.yaml", line: 2, column: 1, endColumn: 2),
+                diagnostic(.wrongType, "a1", file: "a.yaml", line: 1, column: 3, endColumn: 4),
             ],
             sources: [:], fileCount: 1)
         let report = DiagnosticReport(results: [first, second])
@@ -471,7 +471,7 @@ struct DiagnosticReportTests {
     @Test("fails on errors, and on warnings only with warnings-as-errors")
     func failures() {
         let warnings = DiagnosticReport(
-            diagnostics: [diagnostic(severity: .warning, "unused-calendar", "w", line: 1, column: 1, endColumn: 2)], fileCount: 1)
+            diagnostics: [diagnostic(severity: .warning, .unusedCalendar, "w", line: 1, column: 1, endColumn: 2)], fileCount: 1)
         #expect(!warnings.hasFailures())
         #expect(warnings.hasFailures(warningsAsErrors: true))
         #expect(specReport.hasFailures())
@@ -490,9 +490,9 @@ struct DiagnosticReportTests {
         let warnings = """
             optional-tag sms-too-long unused-template unused-calendar zone-mismatch duplicate-notification unreachable-rule
             """.split(separator: " ").map(String.init)
-        #expect(DiagnosticCatalog.entries.map(\.code) == errors + warnings)
-        for code in errors { #expect(DiagnosticCatalog.entry(for: code)?.severity == .error) }
-        for code in warnings { #expect(DiagnosticCatalog.entry(for: code)?.severity == .warning) }
-        #expect(DiagnosticCatalog.entry(for: "no-such-code") == nil)
+        #expect(DiagnosticCatalog.entries.map(\.code.rawValue) == errors + warnings)
+        for code in errors { #expect(DiagnosticCatalog.entry(for: DiagnosticCode(rawValue: code))?.severity == .error) }
+        for code in warnings { #expect(DiagnosticCatalog.entry(for: DiagnosticCode(rawValue: code))?.severity == .warning) }
+        #expect(DiagnosticCatalog.entry(for: DiagnosticCode(rawValue: "no-such-code")) == nil)
     }
 }

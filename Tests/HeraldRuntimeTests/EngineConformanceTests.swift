@@ -25,6 +25,7 @@ struct EngineConformanceTests {
     func conformance(name: String) throws {
         let root = try #require(Self.root).appendingPathComponent(name)
         let result = Compiler.compile(path: root.appendingPathComponent("rules").path)
+        #expect(!result.hasErrors, "\(result.diagnostics)")
         let ruleSet = try #require(result.ruleSet)
         let runtime = Runtime(ruleSet: ruleSet)
         let events = try String(contentsOf: root.appendingPathComponent("events.ndjson"), encoding: .utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldRuntime
+import HeraldTestSupport
 import Testing
 
 /// The runtime never crashes on input, and every record it writes has the
@@ -39,24 +40,11 @@ struct EngineFuzzTests {
 
             """)
 
-    /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static func check(_ record: DecisionRecord) {
         let json = record.jsonLine
         let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
         #expect(object != nil, "record is not JSON: \(json)")
+        if let reason = record.reason { #expect(record.decisionReason?.rawValue == reason, "undeclared reason: \(json)") }
         guard let object else { return }
         #expect(object.keys.contains("event"))
         #expect(object["decision"] as? String == record.decision.rawValue)
@@ -81,7 +69,7 @@ struct EngineFuzzTests {
 
     @Test("arbitrary bytes never crash the runtime", arguments: 0..<4)
     func randomBytes(seed: Int) {
-        var random = Random(state: UInt64(seed) &* 7919 &+ 1)
+        var random = SeededGenerator(seed: UInt64(seed) &* 7919 &+ 1)
         var state = RuntimeState()
         let alphabet = Array(#"{}[]":,\ntrufalsn0123456789-+.eE"abcé"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
         for i in 0..<2_000 {
@@ -94,7 +82,7 @@ struct EngineFuzzTests {
     }
 
     /// A random JSON value, sometimes of the kind an event field expects.
-    static func value(_ r: inout Random, depth: Int) -> String {
+    static func value(_ r: inout SeededGenerator, depth: Int) -> String {
         switch r.below(depth > 3 ? 6 : 9) {
         case 0: return "null"
         case 1: return r.below(2) == 0 ? "true" : "false"
@@ -116,7 +104,7 @@ struct EngineFuzzTests {
 
     @Test("random JSON and random events never crash; records have their fields", arguments: 0..<4)
     func randomEvents(seed: Int) {
-        var random = Random(state: UInt64(seed) &+ 42)
+        var random = SeededGenerator(seed: UInt64(seed) &+ 42)
         var state = RuntimeState()
         var seen: Set<String> = []
         defer {
@@ -149,12 +137,10 @@ struct EngineFuzzTests {
     }
 }
 
-extension EngineFuzzTests.Random: RandomNumberGenerator {}
-
 extension EngineFuzzTests {
     @Test("--explain only adds none records: without them the output is the same", arguments: 0..<3)
     func explainAddsOnlyNone(seed: Int) {
-        var random = Random(state: UInt64(seed) &+ 99)
+        var random = SeededGenerator(seed: UInt64(seed) &+ 99)
         var plain = RuntimeState()
         var explained = RuntimeState()
         var total = 0

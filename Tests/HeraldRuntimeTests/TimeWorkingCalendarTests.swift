@@ -1,5 +1,6 @@
 import HeraldCompiler
 import HeraldRuntime
+import HeraldTestSupport
 import Testing
 
 /// Builds a calendar from `"HH:MM-HH:MM"` spans per weekday (0 = Monday).
@@ -156,7 +157,7 @@ struct TimeWorkingCalendarTests {
         arguments: [lisbonHours, shopHours, earlyHoursNY, fromGapNY, intoGapNY, lordHoweHours])
     func consistentWithIsOpen(calendar: WorkingCalendar?) throws {
         let calendar = try #require(calendar)
-        var generator = TimeSplitMix(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         let base = rfcInstant("2026-02-20T00:00:00Z")
         for _ in 0..<300 {
             let t = base + Int64(generator.next() % (300 * 86_400))

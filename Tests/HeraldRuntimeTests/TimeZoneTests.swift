@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldRuntime
+import HeraldTestSupport
 import Testing
 
 /// `2026-03-08 02:30` as a wall-clock value.
@@ -116,7 +117,7 @@ struct TimeZoneTests {
     func agreesWithFoundation(identifier: String) throws {
         let ours = try #require(Zone(identifier: identifier))
         let theirs = try #require(TimeZone(identifier: identifier))
-        var generator = TimeSplitMix(seed: UInt64(identifier.utf8.count))
+        var generator = SeededGenerator(seed: UInt64(identifier.utf8.count))
         for _ in 0..<20_000 {
             let t = -2_208_988_800 + Int64(generator.next() % 7_950_000_000)
             #expect(ours.offset(at: t) == theirs.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))))
@@ -130,7 +131,7 @@ struct TimeZoneTests {
         ])
     func roundTrip(identifier: String) {
         let z = zoneNamed(identifier)
-        var generator = TimeSplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<20_000 {
             let t = Int64(generator.next() % 4_000_000_000)
             let back = z.instants(of: z.local(at: t))
@@ -226,18 +227,5 @@ struct TimeDurationTests {
         ])
     func subtracting(identifier: String, start: String, duration: Duration, expected: String) {
         #expect(duration.subtracted(from: rfcInstant(start), in: zoneNamed(identifier)) == rfcInstant(expected))
-    }
-}
-
-/// A small deterministic generator for sampled checks.
-struct TimeSplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

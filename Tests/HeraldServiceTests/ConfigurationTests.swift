@@ -55,7 +55,7 @@ struct ConfigurationTests {
     func unknownKey() {
         let r = read("listen: 127.0.0.1:1\nrules: R\nstorre: sqlite:x.sqlite\nemail:\n  form: x@y.z\n")
         #expect(r.configuration == nil)
-        #expect(r.diagnostics.map(\.code) == ["unknown-key", "unknown-key"])
+        #expect(r.diagnostics.map(\.code.rawValue) == ["unknown-key", "unknown-key"])
         #expect(r.diagnostics[0].range.start.line == 3)
         #expect(r.diagnostics[0].range.start.column == 1)
         #expect(r.diagnostics[0].message.hasSuffix("did you mean 'store'?"))
@@ -75,7 +75,7 @@ struct ConfigurationTests {
             sms: [1, 2]
             """)
         #expect(r.configuration == nil)
-        let codes = r.diagnostics.map(\.code)
+        let codes = r.diagnostics.map(\.code.rawValue)
         #expect(codes.filter { $0 == "wrong-type" }.count == 6)
         #expect(codes.contains("invalid-duration"))
         #expect(codes.contains("invalid-email"))
@@ -86,6 +86,6 @@ struct ConfigurationTests {
     func syntax() {
         let r = read("listen: [\n")
         #expect(r.configuration == nil)
-        #expect(r.diagnostics.first?.code == "yaml-syntax")
+        #expect(r.diagnostics.first?.code == .yamlSyntax)
     }
 }

@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import HeraldCompiler
 import HeraldRuntime
-@testable import HeraldService
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+@testable import HeraldService
 
 /// The web console (issue 11) through HummingbirdTesting: sign-in, cookie
 /// flags, CSRF, every page over seeded data, escaping and headers.

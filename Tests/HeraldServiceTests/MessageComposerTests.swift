@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldService
 import HeraldRuntime
+import HeraldTestSupport
 import Testing
+@testable import HeraldService
 
 @Suite("Message composer (RFC 5322, MIME)")
 struct MessageComposerTests {
@@ -20,10 +21,8 @@ struct MessageComposerTests {
 
     /// Parses a message with Python's `email` package and returns what it saw.
     func python(_ message: String) throws -> [String: Any] {
-        let dir = NSTemporaryDirectory() + "herald-mime-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try message.write(toFile: dir + "/m.eml", atomically: true, encoding: .utf8)
+        let dir = try TemporaryDirectory("mime", files: ["m.eml": message])
+        defer { dir.remove() }
         let script = """
             import email, email.policy, json, sys, base64
             m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
@@ -35,15 +34,8 @@ struct MessageComposerTests {
             out['attachments'] = [[a.get_content_type(), a.get_filename(), base64.b64encode(a.get_content()).decode()] for a in m.iter_attachments()]
             print(json.dumps(out))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, dir + "/m.eml"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let run = try Subprocess.run(command: "python3", ["-c", script, dir.path("m.eml")])
+        return (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
     }
 
     @Test("Python's email parser reads headers, the encoded subject and the text back")

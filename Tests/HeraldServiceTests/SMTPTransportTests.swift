@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldService
+import HeraldTestSupport
 import Testing
 
 /// The SMTP transport against a real aiosmtpd on 127.0.0.1 (Tests/smtp/smtp_server.py),
@@ -40,8 +41,9 @@ struct SMTPTransportTests {
         defer { server.stop() }
         try await withGatewayDouble { base, _ in
             let smtp = transport(server.settings())
-            let outbox = temporaryDirectory("outbox")
-            defer { try? FileManager.default.removeItem(atPath: outbox) }
+            let outboxDirectory = try TemporaryDirectory("outbox")
+            defer { outboxDirectory.remove() }
+            let outbox = outboxDirectory.path
             let harness = try DeliveryHarness(email: smtp, sms: DirectoryTransport(directory: outbox, assembler: nil))
             defer { harness.remove() }
             let id = try await harness.closeWorkOrder(email: "maria@client.example", reportURL: base + "/report.pdf")
@@ -292,16 +294,10 @@ struct SMTPTransportTests {
 
 /// Hex SHA-256 through `openssl` (Foundation on Linux has no CryptoKit).
 func sha256Hex(_ bytes: [UInt8]) -> String {
-    let file = NSTemporaryDirectory() + "herald-sha-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
-    defer { try? FileManager.default.removeItem(atPath: file) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["openssl", "dgst", "-sha256", "-r", file]
-    let out = Pipe()
-    p.standardOutput = out
-    try? p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    guard let dir = try? TemporaryDirectory("sha") else { return "" }
+    defer { dir.remove() }
+    guard (try? dir.write("bytes", Data(bytes))) != nil,
+        let run = try? Subprocess.run(command: "openssl", ["dgst", "-sha256", "-r", dir.path("bytes")])
+    else { return "" }
+    return run.stdout.split(separator: " ").first.map(String.init) ?? ""
 }

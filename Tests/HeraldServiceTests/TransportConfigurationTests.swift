@@ -1,8 +1,8 @@
 import Foundation
 import HeraldCompiler
-@testable import HeraldService
 import HeraldSyntax
 import Testing
+@testable import HeraldService
 
 @Suite("Transport configuration")
 struct TransportConfigurationTests {

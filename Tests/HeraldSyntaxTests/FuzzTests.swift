@@ -1,20 +1,10 @@
 import Foundation
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 
 @Suite("mutated input")
 struct FuzzTests {
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
-    }
-
     static let pieces: [String] = [
         " ", "  ", "\n", "\r\n", "\t", "\"", "'", "\\", "|", ">", "-", ":", "#", "é", "–", "&a", "*a", "!!str",
         "<<", "[", "]", "{", "}", ",", "?", "|2", "\\u00e9", "x", "\n  ", "\n\n", "---\n", "''",
@@ -22,7 +12,7 @@ struct FuzzTests {
 
     @Test("mutated YAML never crashes, and every position map it yields is exact", arguments: 0..<8)
     func mutations(seed: Int) {
-        var rng = Generator(state: 0x9E37_79B9_7F4A_7C15 &+ UInt64(seed) &* 0x1000_0001)
+        var rng = SeededGenerator(seed: 0x9E37_79B9_7F4A_7C15 &+ UInt64(seed) &* 0x1000_0001)
         let sources = ScalarPositionTests.sources
         for _ in 0..<150 {
             var scalars = Array(sources[Int.random(in: 0..<sources.count, using: &rng)].unicodeScalars)

@@ -195,7 +195,7 @@ struct AliasTests {
     @Test("a merge value that is not a mapping is a yaml-syntax error")
     func badMerge() {
         let file = parse("a:\n  <<: 3\n  b: 1\n")
-        #expect(file.diagnostics.map(\.code) == ["yaml-syntax"])
+        #expect(file.diagnostics.map(\.code.rawValue) == ["yaml-syntax"])
         #expect(file.diagnostics.first?.range.start == pos(2, 7, 9))
         #expect(file.documents.first?.root["a"]?.pairs?.map { $0.key.text } == ["b"])
     }
@@ -204,7 +204,7 @@ struct AliasTests {
     func undefinedAlias() {
         let file = parse("a: *nope\nb: 1\n")
         #expect(file.diagnostics.count == 1)
-        #expect(file.diagnostics.first?.code == "yaml-syntax")
+        #expect(file.diagnostics.first?.code == .yamlSyntax)
         #expect(file.diagnostics.first?.message.contains("nope") == true)
         #expect(file.diagnostics.first?.range.start == pos(1, 4, 3))
     }
@@ -221,7 +221,7 @@ struct AliasTests {
         let elapsed = clock.measure { file = parse(text) }
         #expect(elapsed < .seconds(2))
         let diagnostic = file?.diagnostics.first
-        #expect(diagnostic?.code == "yaml-syntax")
+        #expect(diagnostic?.code == .yamlSyntax)
         #expect(diagnostic?.message.contains("expands to too many nodes") == true)
         #expect((diagnostic?.range.start.line ?? 0) > 1)
         #expect(file?.documents.isEmpty == true)
@@ -248,7 +248,7 @@ struct AliasTests {
         #expect(elapsed < .seconds(5))
         let diagnostic = file?.diagnostics.first
         #expect(file?.diagnostics.count == 1)
-        #expect(diagnostic?.code == "yaml-syntax")
+        #expect(diagnostic?.code == .yamlSyntax)
         #expect(diagnostic?.message.contains("refused alias '*big'") == true)
         #expect(diagnostic?.message.contains("\(YAMLParser.Limits().maxAliasedBytes) bytes") == true)
         // 4 MiB allows one copy of 2 MiB (plus the key `sms`): the third alias is refused.
@@ -298,7 +298,7 @@ struct LimitTests {
         }
         let file = parse(text)
         #expect(file.diagnostics.count == 1)
-        #expect(file.diagnostics.first?.code == "yaml-syntax")
+        #expect(file.diagnostics.first?.code == .yamlSyntax)
         #expect(file.diagnostics.first?.message.contains("deeper than 256") == true)
         #expect(file.documents.isEmpty)
     }
@@ -315,7 +315,7 @@ struct LimitTests {
         limits.maxBytes = 10
         let file = parse("a: 1\nb: 2\nc: 3\n", limits: limits)
         #expect(file.documents.isEmpty)
-        #expect(file.diagnostics.first?.code == "yaml-syntax")
+        #expect(file.diagnostics.first?.code == .yamlSyntax)
         #expect(file.diagnostics.first?.range.start.line == 1)
     }
 
@@ -339,7 +339,7 @@ struct LimitTests {
     func duplicateKeyAsSyntaxError() throws {
         let file = parse("a: 1\na: 2\nb: [\n")
         let diagnostics = file.syntaxDiagnostics
-        #expect(diagnostics.map(\.code) == ["yaml-syntax", "yaml-syntax"])
+        #expect(diagnostics.map(\.code.rawValue) == ["yaml-syntax", "yaml-syntax"])
         #expect(diagnostics.first?.message == "duplicate key 'a'")
         #expect(diagnostics.first?.range.start == pos(2, 1, 5))
     }
@@ -372,7 +372,7 @@ struct LimitTests {
         #expect(file.documents.count == 1)
         let diagnostic = try #require(file.diagnostics.first)
         #expect(file.diagnostics.count == 1)
-        #expect(diagnostic.code == "yaml-syntax")
+        #expect(diagnostic.code == .yamlSyntax)
         #expect(diagnostic.range.start.line == 6)
         #expect((1...5).contains(diagnostic.range.start.column))
         #expect(diagnostic.message.contains("did not find expected"))
@@ -388,7 +388,7 @@ struct LimitTests {
         ])
     func syntaxErrors(text: String, line: Int) {
         let file = parse(text)
-        #expect(file.diagnostics.map(\.code) == ["yaml-syntax"])
+        #expect(file.diagnostics.map(\.code.rawValue) == ["yaml-syntax"])
         #expect(file.diagnostics.first?.range.start.line == line)
     }
 
@@ -396,7 +396,7 @@ struct LimitTests {
     func invalidUTF8() {
         let file = YAMLParser.parse(Data(Array("a: ok\nb: x".utf8) + [0xFF, 0x41, 0x0A]), path: "t.yaml")
         #expect(file.documents.isEmpty)
-        #expect(file.diagnostics.first?.code == "yaml-syntax")
+        #expect(file.diagnostics.first?.code == .yamlSyntax)
         #expect(file.diagnostics.first?.message.contains("UTF-8") == true)
         #expect(file.diagnostics.first?.range.start == pos(2, 5, 10))
         #expect(file.lines.count == 3)
@@ -411,7 +411,7 @@ struct LimitTests {
     @Test("control characters are a yaml-syntax error with a position")
     func controlCharacter() {
         let file = parse("a: 1\nb: x\u{01}y\n")
-        #expect(file.diagnostics.first?.code == "yaml-syntax")
+        #expect(file.diagnostics.first?.code == .yamlSyntax)
         #expect(file.diagnostics.first?.range.start.line == 2)
     }
 }
@@ -426,7 +426,7 @@ struct YAMLErrorWordingTests {
     func tab() {
         let d = diagnostics("rules:\n\t- id: a\n")
         #expect(d.count == 1)
-        #expect(d.first?.code == "yaml-syntax")
+        #expect(d.first?.code == .yamlSyntax)
         #expect(d.first?.message.hasPrefix("tabs cannot indent YAML: use spaces") == true)
         #expect(d.first?.notes.first?.hasPrefix("libyaml:") == true)
     }

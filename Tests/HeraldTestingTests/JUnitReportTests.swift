@@ -1,5 +1,6 @@
 import Foundation
 import HeraldSyntax
+import HeraldTestSupport
 import HeraldTesting
 import Testing
 
@@ -11,7 +12,7 @@ import FoundationXML
 struct JUnitReportTests {
     @Test("one testsuite per file, one testcase per test, failures carry the diff, all escaped")
     func structure() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "a.test.yaml": """
             tests:

@@ -1,30 +1,6 @@
 import Foundation
+import HeraldTestSupport
 import HeraldTesting
-
-/// A temporary directory holding files, removed when the value goes away.
-final class TempDirectory {
-    let url: URL
-
-    init(files: [String: String]) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("herald-testing-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        for (path, contents) in files { try write(path, contents) }
-    }
-
-    /// Writes (or replaces) one file.
-    func write(_ path: String, _ contents: String) throws {
-        let file = url.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: file)
-    }
-
-    /// The absolute path of `relative`.
-    func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
 
 /// A small rule set: one location open mon-fri 08:00-18:00 in São Paulo, and
 /// a rule that sends an SMS when a work order is ready (deferred to opening hours).
@@ -61,6 +37,6 @@ func readyEvent(id: String = "e1", at time: String = "2026-04-07T10:00:00-03:00"
 }
 
 /// Runs the test files at `paths` (relative to `directory`; reported paths are absolute).
-func runTests(in directory: TempDirectory, _ paths: [String] = ["."], pattern: String? = nil) -> TestRunReport {
+func runTests(in directory: TemporaryDirectory, _ paths: [String] = ["."], pattern: String? = nil) -> TestRunReport {
     TestRunner(options: .init(namePattern: pattern)).run(paths: paths.map { $0 == "." ? directory.url.path : directory.path($0) })
 }

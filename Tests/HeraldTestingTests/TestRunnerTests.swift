@@ -2,6 +2,7 @@ import Foundation
 import HeraldCompiler
 import HeraldRuntime
 import HeraldSyntax
+import HeraldTestSupport
 import HeraldTesting
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 struct TestRunnerTests {
     @Test("a test whose records match passes; the summary counts it")
     func passing() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "ready.test.yaml": """
             tests:
@@ -29,7 +30,7 @@ struct TestRunnerTests {
 
     @Test("send_at is compared as an instant, whatever offset it is written with")
     func instants() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -53,7 +54,7 @@ struct TestRunnerTests {
 
     @Test("a differing field is named with want and got, at the expectation's position")
     func fieldDiff() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -82,7 +83,7 @@ struct TestRunnerTests {
 
     @Test("a missing record and an extra record are each reported")
     func missingAndExtra() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -107,7 +108,7 @@ struct TestRunnerTests {
 
     @Test("expect: [] fails when anything is produced, and passes when nothing is")
     func expectNothing() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -128,7 +129,7 @@ struct TestRunnerTests {
 
     @Test("reject records count as produced records and can be expected")
     func rejects() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -152,7 +153,7 @@ struct TestRunnerTests {
 
     @Test("each test starts from a fresh state: the same event id in two tests is not a duplicate")
     func freshState() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -169,7 +170,7 @@ struct TestRunnerTests {
 
     @Test("--run selects tests by a regular expression on their names")
     func filter() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -193,7 +194,7 @@ struct TestRunnerTests {
 
     @Test("rules: is resolved against the test file's directory; the default is that directory")
     func rulesPath() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "set/rules.yaml": shopRules,
             "set/default.test.yaml": "tests: [{name: a, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n",
             "set/tests/relative.test.yaml": "rules: ..\ntests: [{name: b, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n",
@@ -210,7 +211,7 @@ struct TestRunnerTests {
     @Test("rules: may name a file written by herald compile")
     func bundle() throws {
         // A repository (`.git`), so that `../rules.bundle` stays inside the test's tree.
-        let dir = try TempDirectory(files: ["src/rules.yaml": shopRules, ".git/HEAD": "ref: refs/heads/main\n"])
+        let dir = try TemporaryDirectory(files: ["src/rules.yaml": shopRules, ".git/HEAD": "ref: refs/heads/main\n"])
         let ruleSet = try #require(Compiler.compile(path: dir.path("src")).ruleSet)
         try RuleBundle.encode(ruleSet).write(to: dir.url.appendingPathComponent("rules.bundle"))
         try dir.write("t/a.test.yaml", "rules: ../rules.bundle\ntests: [{name: a, events: [\(readyEvent())], expect: [{rule: wo-ready}]}]\n")
@@ -221,7 +222,7 @@ struct TestRunnerTests {
 
     @Test("test files are found recursively, in byte order, hidden directories skipped")
     func discovery() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "b/x.test.yaml": "", "a/y.test.yml": "", "a/rules.yaml": "", ".hidden/z.test.yaml": "", "c.test.yaml": "",
         ])
         let root = dir.url.path
@@ -230,14 +231,14 @@ struct TestRunnerTests {
 
     @Test("a directory given with a trailing slash is joined like rule files are, without a double slash")
     func trailingSlash() throws {
-        let dir = try TempDirectory(files: ["t/a.test.yaml": ""])
+        let dir = try TemporaryDirectory(files: ["t/a.test.yaml": ""])
         let root = dir.path("t") + "/"
         #expect(TestRunner.testFiles(in: root) == ["\(root)a.test.yaml"])
     }
 
     @Test("a rule set with errors fails its tests with exit 1, and its diagnostics are shown once")
     func brokenRules() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules.replacingOccurrences(of: "to: ready_for_pickup", with: "to: ready_for_pikcup"),
             "a.test.yaml": "tests: [{name: a, events: [], expect: []}, {name: b, events: [], expect: []}]\n",
         ])
@@ -250,7 +251,7 @@ struct TestRunnerTests {
 
     @Test("a malformed test file exits 2, runs none of its tests, and the others still run")
     func malformedFile() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "a.test.yaml": "tests:\n  - name: a\n    events: []\n    expects: []\n",
             "b.test.yaml": "tests: [{name: b, events: [], expect: []}]\n",
@@ -265,7 +266,7 @@ struct TestRunnerTests {
 
     @Test("an invalid event is reported with the runtime's message at the offending value")
     func invalidEvent() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -277,7 +278,7 @@ struct TestRunnerTests {
         ])
         let report = runTests(in: dir)
         let problem = try #require(report.files.first?.diagnostics.first)
-        #expect(problem.code == "invalid-event")
+        #expect(problem.code == .invalidEvent)
         #expect(problem.message.hasPrefix("invalid event: client.phone: expected a string"))
         #expect(problem.message.hasSuffix(#"; quote it to make it a string: "+5511999990000""#))
         #expect(problem.range.start.line == 6 && problem.range.start.column == 48)
@@ -286,7 +287,7 @@ struct TestRunnerTests {
 
     @Test("an invalid event under a YAML anchor is reported once, at the anchor, however often it is reused")
     func invalidEventUnderAnchor() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
@@ -313,22 +314,22 @@ struct TestRunnerTests {
 
     @Test("an expected record naming a rule that does not exist is an unknown-rule with a suggestion")
     func unknownRule() throws {
-        let dir = try TempDirectory(files: [
+        let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": "tests: [{name: a, events: [], expect: [{rule: wo-redy}]}]\n",
         ])
         let problem = try #require(runTests(in: dir).files.first?.diagnostics.first)
-        #expect(problem.code == "unknown-rule")
+        #expect(problem.code == .unknownRule)
         #expect(problem.message.hasSuffix("did you mean 'wo-ready'?"))
         #expect(problem.range.start.line == 1 && problem.range.start.column == 47)
     }
 
     @Test("a rules: path that does not exist is a problem of the test file, at its value")
     func missingRules() throws {
-        let dir = try TempDirectory(files: ["t.test.yaml": "rules: ../nowhere\ntests: []\n"])
+        let dir = try TemporaryDirectory(files: ["t.test.yaml": "rules: ../nowhere\ntests: []\n"])
         let report = runTests(in: dir)
         let problem = try #require(report.files.first?.diagnostics.first)
-        #expect(problem.code == "unreadable-file")
+        #expect(problem.code == .unreadableFile)
         #expect(problem.message.hasPrefix("no rule set at '\(dir.url.deletingLastPathComponent().path)/nowhere'"))
         #expect(problem.range.start.line == 1 && problem.range.start.column == 8)
         #expect(report.exitStatus == 2)

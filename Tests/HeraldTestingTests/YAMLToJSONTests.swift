@@ -1,7 +1,7 @@
 import Foundation
 import HeraldSyntax
-@testable import HeraldTesting
 import Testing
+@testable import HeraldTesting
 
 @Suite("events written in YAML become JSON with YAML 1.2 core typing")
 struct YAMLToJSONTests {
@@ -54,7 +54,7 @@ struct YAMLToJSONTests {
         var diagnostics: [Diagnostic] = []
         let value = parsed.documents.first?.root["value"].flatMap { YAMLToJSON.value(of: $0, diagnostics: &diagnostics) }
         #expect(value == nil)
-        #expect(diagnostics.map(\.code) == ["wrong-type"])
+        #expect(diagnostics.map(\.code.rawValue) == ["wrong-type"])
         #expect(diagnostics.first?.range.start.line == 1 && diagnostics.first?.range.start.column == 8)
     }
 }

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// The kinds of named things a rule set defines (SPEC §1). Names are per kind:
+/// The kinds of named things a rule set defines (docs/rule-language.md §1). Names are per kind:
 /// a calendar and a location may share a name.
 enum NameKind: Hashable {
     case statusList
@@ -60,7 +60,7 @@ func citation(_ range: SourceRange) -> String {
 extension Diagnostic {
     /// `duplicate-name` at the later definition, citing the first.
     static func duplicateName(_ name: String, kind: NameKind, first: SourceRange, at range: SourceRange) -> Diagnostic {
-        .error("duplicate-name", "\(kind.describe(name)) already defined at \(citation(first))", at: range)
+        .error(.duplicateName, "\(kind.describe(name)) already defined at \(citation(first))", at: range)
     }
 }
 
@@ -86,7 +86,7 @@ struct NamedMapping {
 
 extension RuleSetChecker {
     /// What the duplicate keys the parser found mean: in a mapping of names,
-    /// a `duplicate-name` at the later key citing the first (SPEC §1: each
+    /// a `duplicate-name` at the later key citing the first (docs/rule-language.md §1: each
     /// named thing is defined once); anywhere else a `yaml-syntax` error.
     func diagnostics(for duplicates: [DuplicateKey]) -> [Diagnostic] {
         duplicates.map { duplicate in

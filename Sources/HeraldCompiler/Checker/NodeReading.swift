@@ -35,8 +35,8 @@ struct KeyedMapping {
     /// The pair of `key`, if written (even with a null value).
     func pair(_ key: String) -> Node.Pair? { pairs[key] }
 
-    /// Where a missing key is reported: the mapping's first key (SPEC: at the
-    /// mapping), or `fallback` (the owner's key) for an empty mapping.
+    /// Where a missing key is reported: the mapping's first key (so the report points
+    /// at the mapping), or `fallback` (the owner's key) for an empty mapping.
     func anchor(orElse fallback: Node?) -> SourceRange {
         if let first = node.pairs?.first { return located(first.key.range, in: node.range) }
         return fallback?.range ?? node.range
@@ -56,17 +56,17 @@ extension Diagnostic {
         } else {
             tail = ""
         }
-        return .error("unknown-key", "unknown key '\(key)' in \(context)\(tail)", at: range)
+        return .error(.unknownKey, "unknown key '\(key)' in \(context)\(tail)", at: range)
     }
 
     /// `wrong-type`: a value of the wrong shape or text.
     static func wrongType(_ message: String, at range: SourceRange) -> Diagnostic {
-        .error("wrong-type", message, at: range)
+        .error(.wrongType, message, at: range)
     }
 
     /// `missing-key`: a required key is absent.
     static func missingKey(_ message: String, at range: SourceRange) -> Diagnostic {
-        .error("missing-key", message, at: range)
+        .error(.missingKey, message, at: range)
     }
 }
 

@@ -20,7 +20,7 @@ struct CheckedPlace {
     var hasCalendar: Bool
 }
 
-/// Calendars (SPEC §3.3), locations (§3.1) and regions (§3.2).
+/// Calendars (docs/rule-language.md §3.3), locations (§3.1) and regions (§3.2).
 extension RuleSetChecker {
     static let calendarKeys = ["timezone", "hours", "closed"]
     static let placeKeys = ["name", "timezone", "calendar", "notifications", "reply_to", "vars"]
@@ -114,7 +114,7 @@ extension RuleSetChecker {
             for day in days where week.indices.contains(day) {
                 if let earlier = namedBy[day] {
                     report(.error(
-                        "invalid-hours",
+                        .invalidHours,
                         "'\(Self.dayNames[day])' is named twice in 'hours' of calendar '\(id)' "
                             + "(first in '\(earlier.text ?? "")' at line \(earlier.range.start.line))",
                         at: pair.key.range))
@@ -140,7 +140,7 @@ extension RuleSetChecker {
         }
         if valid { return id }
         report(.error(
-            "invalid-time-zone",
+            .invalidTimeZone,
             "unknown time zone '\(id)'" + TimeZoneHints.hint(for: id),
             at: node.range))
         return nil
@@ -191,7 +191,7 @@ extension RuleSetChecker {
                     place.timeZone = calendarZone
                 } else if let own = place.timeZone, let calendarZone, let z = mapping["timezone"], own != calendarZone {
                     report(.warning(
-                        "zone-mismatch",
+                        .zoneMismatch,
                         "\(context) has time zone '\(own)' but its calendar '\(calendarID)' has '\(calendarZone)': "
                             + "working hours are read in '\(calendarZone)', times are written in '\(own)'",
                         at: z.range))
@@ -210,7 +210,7 @@ extension RuleSetChecker {
             if isValidEmail(address) {
                 place.replyTo = address
             } else {
-                report(.error("invalid-email", "invalid email address '\(address)' in 'reply_to' of \(context)", at: r.range))
+                report(.error(.invalidEmail, "invalid email address '\(address)' in 'reply_to' of \(context)", at: r.range))
             }
         }
         if let v = mapping["vars"] { place.vars = vars(v, of: context) }
@@ -240,7 +240,8 @@ extension Diagnostic {
         let names = Array(known).sorted()
         let hint = Suggestion.hint(for: name, in: names)
         let why = names.isEmpty ? ": the rule set declares no \(kind)s" : detail
-        return .error("unknown-\(kind)", "unknown \(kind) '\(name)'\(why)\(hint)", at: range)
+        // `.unknownCalendar`, `.unknownTemplate`, `.unknownLocation` or `.unknownRegion`.
+        return .error(DiagnosticCode(rawValue: "unknown-\(kind)"), "unknown \(kind) '\(name)'\(why)\(hint)", at: range)
     }
 }
 
@@ -259,7 +260,7 @@ func isKnownTimeZone(_ id: String) -> Bool {
     return zone.identifier == id
 }
 
-/// A valid address (SPEC §7): one `@`, a non-empty local part, a domain with
+/// A valid address (docs/rule-language.md §9): one `@`, a non-empty local part, a domain with
 /// a dot, no spaces.
 func isValidEmail(_ text: String) -> Bool {
     let parts = text.split(separator: "@", omittingEmptySubsequences: false)

@@ -55,7 +55,7 @@ struct CheckedRule {
     }
 }
 
-/// Rules (SPEC §5).
+/// Rules (docs/rule-language.md §5).
 extension RuleSetChecker {
     static let ruleKeys = [
         "id", "on", "remind", "before", "to", "from", "where", "locations", "regions", "channel", "fallback",
@@ -155,7 +155,7 @@ extension RuleSetChecker {
         case (let on?, nil):
             if let key = m.keyNode("before") {
                 report(.error(
-                    "unknown-key", "key 'before' in \(rule.context) applies only to reminders (rules with 'remind')",
+                    .unknownKey, "key 'before' in \(rule.context) applies only to reminders (rules with 'remind')",
                     at: key.range))
             }
             guard let text = string(on, for: "on") else {
@@ -164,7 +164,7 @@ extension RuleSetChecker {
             }
             guard let trigger = Trigger(rawValue: text) else {
                 report(.error(
-                    "unknown-trigger", "unknown trigger '\(text)'" + Suggestion.hint(for: text, in: Self.triggerNames),
+                    .unknownTrigger, "unknown trigger '\(text)'" + Suggestion.hint(for: text, in: Self.triggerNames),
                     at: on.range))
                 rule.complete = false
                 return
@@ -174,7 +174,7 @@ extension RuleSetChecker {
         case (nil, let remind?):
             if let key = m.keyNode("delay") {
                 report(.error(
-                    "unknown-key", "key 'delay' in \(rule.context) does not apply to reminders; use 'before'",
+                    .unknownKey, "key 'delay' in \(rule.context) does not apply to reminders; use 'before'",
                     at: key.range))
             }
             let field = reminderField(remind)
@@ -201,19 +201,19 @@ extension RuleSetChecker {
         let lookup = FieldScope(schema: schema, entities: [.workOrder, .lead, .csr], context: "reminders")
         if let entity = path.entity, !lookup.entities.contains(entity) {
             report(.error(
-                "unknown-field",
+                .unknownField,
                 "unknown field '\(text)' for 'remind': a reminder is planned from a datetime field of work_order, "
                     + "lead or csr, e.g. work_order.scheduled_for", at: node.range))
             return nil
         }
         switch lookup.resolve(path) {
         case .unknown(let message):
-            report(.error("unknown-field", message, at: node.range))
+            report(.error(.unknownField, message, at: node.range))
             return nil
         case .field(let spec):
             guard spec.type == .datetime, let entity = path.entity else {
                 report(.error(
-                    "type-mismatch", "reminder field '\(text)' is \(spec.type.name), not datetime", at: node.range))
+                    .typeMismatch, "reminder field '\(text)' is \(spec.type.name), not datetime", at: node.range))
                 return nil
             }
             return (path, entity)
@@ -253,7 +253,7 @@ extension RuleSetChecker {
         return result
     }
 
-    /// The scope `where` and templates are checked in (SPEC §3.4).
+    /// The scope `where` and templates are checked in (docs/rule-language.md §3.4).
     private mutating func scope(for rule: CheckedRule) -> FieldScope? {
         guard let entity = rule.entity, let kind = rule.kind else { return nil }
         var entities: Set<Entity> = [.event, .client, entity]
@@ -298,7 +298,7 @@ extension RuleSetChecker {
                 let subject: String
                 if case .event(let trigger) = rule.kind { subject = trigger.rawValue } else { subject = "reminders" }
                 report(.error(
-                    "filter-not-applicable",
+                    .filterNotApplicable,
                     "'\(key)' applies only to work_order.status_changed and lead.status_changed, not to \(subject)",
                     at: pair.key.range))
                 rule.complete = false
@@ -316,14 +316,14 @@ extension RuleSetChecker {
                         if !statuses.contains(text) { statuses.append(text) }
                     } else {
                         report(.error(
-                            "unknown-status",
+                            .unknownStatus,
                             "unknown status '\(text)' of \(entity.rawValue)" + Suggestion.hint(for: text, in: known),
                             at: node.range))
                         rule.complete = false
                     }
                 } else if !definitions.contains(entity.rawValue, kind: .statusList) {
                     report(.error(
-                        "unknown-status",
+                        .unknownStatus,
                         "unknown status '\(text)' of \(entity.rawValue): no statuses are declared for \(entity.rawValue)",
                         at: node.range))
                     rule.complete = false
@@ -339,7 +339,7 @@ extension RuleSetChecker {
         if let tag = node.scalar?.tag, tag.hasPrefix("!"), tag.count > 1 {
             // `where: !client.head_office`: YAML took the `!…` for a tag.
             report(.error(
-                "expression-syntax",
+                .expressionSyntax,
                 "YAML reads '\(tag)' at the start of a value as a tag, not as 'not': quote the whole expression (where: \"\(tag)\")",
                 at: node.range))
             rule.complete = false
@@ -360,14 +360,14 @@ extension RuleSetChecker {
         }
     }
 
-    /// `cancel_if` (SPEC §5): an expression typed like `where`, allowed only on
-    /// event rules with a `delay` (else `filter-not-applicable`, SPEC §11).
+    /// `cancel_if` (docs/rule-language.md §5.4): an expression typed like `where`, allowed only on
+    /// event rules with a `delay` (else `filter-not-applicable`, docs/rule-language.md §12).
     private mutating func checkCancelIf(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         guard let pair = m.pair("cancel_if"), !pair.value.isNull else { return }
         rule.cancelIfNode = pair.value
         if m["remind"] != nil && m["on"] == nil {
             report(.error(
-                "filter-not-applicable",
+                .filterNotApplicable,
                 "'cancel_if' applies only to event rules with a 'delay', not to reminders "
                     + "(a reminder is cancelled when its rule no longer applies)",
                 at: pair.key.range))
@@ -376,7 +376,7 @@ extension RuleSetChecker {
         }
         if m["on"] != nil && m["remind"] == nil && m["delay"] == nil {
             report(.error(
-                "filter-not-applicable",
+                .filterNotApplicable,
                 "'cancel_if' applies only to rules with a 'delay': \(rule.context) sends at once, so nothing is pending to cancel",
                 at: pair.key.range))
             rule.complete = false
@@ -400,7 +400,7 @@ extension RuleSetChecker {
             for (text, item) in items {
                 guard let channel = Channel(rawValue: text) else {
                     report(.error(
-                        "unknown-channel", Self.unknownChannel(text),
+                        .unknownChannel, Self.unknownChannel(text),
                         at: item.range))
                     rule.complete = false
                     continue
@@ -425,7 +425,7 @@ extension RuleSetChecker {
                 }
             } else {
                 report(.error(
-                    "unknown-channel", Self.unknownChannel(text),
+                    .unknownChannel, Self.unknownChannel(text),
                     at: node.range))
                 rule.complete = false
             }
@@ -449,18 +449,18 @@ extension RuleSetChecker {
         }
     }
 
-    /// A duration (SPEC §5.2); `before` must be positive, `delay` not negative.
+    /// A duration (docs/rule-language.md §6); `before` must be positive, `delay` not negative.
     private mutating func duration(_ node: Node, key: String, positive: Bool) -> Duration? {
         guard let text = string(node, for: key) else { return nil }
         switch DurationSyntax.parse(text) {
         case .failure(let issue):
             let message = issue.message.contains("'\(text)'") ? issue.message : "invalid duration '\(text)': \(issue.message)"
-            report(.error("invalid-duration", "'\(key)': \(message)", at: node.range))
+            report(.error(.invalidDuration, "'\(key)': \(message)", at: node.range))
             return nil
         case .success(let d):
             if d.days < 0 || d.seconds < 0 || (positive && d.isZero) {
                 let rule = positive ? "greater than zero" : "zero or more"
-                report(.error("invalid-duration", "'\(key)' must be \(rule), not '\(text)'", at: node.range))
+                report(.error(.invalidDuration, "'\(key)' must be \(rule), not '\(text)'", at: node.range))
                 return nil
             }
             return d
@@ -468,7 +468,7 @@ extension RuleSetChecker {
     }
 }
 
-/// The `vars` names every place of `places` declares (SPEC §3.4).
+/// The `vars` names every place of `places` declares (docs/rule-language.md §3.4).
 func commonVars(_ places: [Place]) -> Set<String> {
     guard let first = places.first else { return [] }
     var common = Set(first.vars.keys)

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Checks the parsed files of one rule set against SPEC §1–5 and §11 and
+/// Checks the parsed files of one rule set against docs/rule-language.md §1–§7 and §12 and
 /// builds the checked `RuleSet`. Diagnostics are collected, never thrown: each
 /// check reports and carries on with the next key, entry or rule.
 ///
@@ -9,7 +9,7 @@ import HeraldSyntax
 /// statuses and fields (the schema), calendars, locations and regions,
 /// templates, rules, and finally the checks across rules and templates.
 struct RuleSetChecker {
-    /// The top-level keys of a rule-set document (SPEC §1).
+    /// The top-level keys of a rule-set document (docs/rule-language.md §1).
     static let sectionKeys = ["herald", "statuses", "fields", "calendars", "locations", "regions", "templates", "rules"]
 
     /// Findings so far, unsorted.
@@ -86,7 +86,7 @@ struct RuleSetChecker {
                 let value = pair.value
                 if let s = value.scalar, !s.isNull, s.text == "1" { continue }
                 report(.error(
-                    "unsupported-version",
+                    .unsupportedVersion,
                     "unsupported herald version \(describe(value)): this herald reads version 1; file skipped",
                     at: value.isNull ? pair.key.range : value.range))
                 supported = false

@@ -9,7 +9,7 @@ import Musl
 import Darwin
 #endif
 
-/// Finds the files of a rule set (SPEC §1) and, with another test of the
+/// Finds the files of a rule set (docs/rule-language.md §1) and, with another test of the
 /// name, the test files beside them.
 public enum RuleSetFiles {
     /// The rule files below `directory`, as paths relative to it, in

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Statuses (SPEC §2.2) and custom fields (SPEC §2.3).
+/// Statuses (docs/rule-language.md §2.2) and custom fields (§2.3).
 extension RuleSetChecker {
     /// Entities that have a status list.
     static let statusEntities: [Entity] = [.workOrder, .lead]
@@ -64,7 +64,7 @@ extension RuleSetChecker {
             return
         }
         if Schema.builtIn[entity]?.contains(where: { $0.name == name }) == true {
-            report(.error("duplicate-name", "field '\(name)' of \(entity.rawValue) is a built-in field and cannot be redefined", at: keyRange))
+            report(.error(.duplicateName, "field '\(name)' of \(entity.rawValue) is a built-in field and cannot be redefined", at: keyRange))
             return
         }
         let isFirst = define(name, kind: .field(entity), at: keyRange)
@@ -88,7 +88,7 @@ extension RuleSetChecker {
             valuesNode = mapping["values"]
             if let v = valuesNode, typeNode.text != "enum" {
                 report(.error(
-                    "unknown-key", "key 'values' of \(context) is only allowed with type enum",
+                    .unknownKey, "key 'values' of \(context) is only allowed with type enum",
                     at: mapping.keyNode("values")?.range ?? v.range))
                 valuesNode = nil
             }

@@ -29,7 +29,7 @@ struct CheckedTemplate {
     var model: Template?
 }
 
-/// Templates (SPEC §4): their shape and the syntax of every part, used or not.
+/// Templates (docs/rule-language.md §4): their shape and the syntax of every part, used or not.
 extension RuleSetChecker {
     static let templateKeys = ["sms", "email", "locales"]
     static let variantKeys = ["sms", "email"]
@@ -100,7 +100,7 @@ extension RuleSetChecker {
                 let segments = SMSSegments.count(TemplateSyntax.literalText(of: parsed))
                 if segments > 1 {
                     report(.warning(
-                        "sms-too-long",
+                        .smsTooLong,
                         "the SMS text of \(context) needs \(segments) segments before any value is filled in",
                         at: smsNode.range))
                 }
@@ -147,7 +147,7 @@ extension RuleSetChecker {
             report(diagnostic)
             if diagnostic.severity == .error { failed = true }
         }
-        let checkable = !issues.contains { $0.code == "template-syntax" }
+        let checkable = !issues.contains { $0.code == .templateSyntax }
         return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed, checkable: checkable)
     }
 }

@@ -28,12 +28,12 @@ struct ScopeKey: Hashable {
 
 /// Where a template issue stands: one diagnostic per code and place.
 struct TemplateIssueKey: Hashable {
-    var code: String
+    var code: DiagnosticCode
     var range: SourceRange
 }
 
 /// What makes two rules send the same notification: trigger, filters,
-/// channel and timing (SPEC §11 `duplicate-notification`).
+/// channel and timing (docs/rule-language.md §12 `duplicate-notification`).
 struct RuleSignature: Hashable {
     var kind: RuleKind
     var to: [String]?
@@ -68,14 +68,14 @@ extension RuleSetChecker {
             checkDuplicate(index, signatures: &signatures)
         }
         for (id, template) in templates where !usedTemplates.contains(id) {
-            report(.warning("unused-template", "template '\(id)' is not used by any rule", at: template.key.range))
+            report(.warning(.unusedTemplate, "template '\(id)' is not used by any rule", at: template.key.range))
         }
         var usedCalendars: Set<String> = []
         for place in locations.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
         for place in regions.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
         for (id, calendar) in calendars where !usedCalendars.contains(id) {
             report(.warning(
-                "unused-calendar", "calendar '\(id)' is not used by any location or region", at: calendar.key.range))
+                .unusedCalendar, "calendar '\(id)' is not used by any location or region", at: calendar.key.range))
         }
     }
 
@@ -89,7 +89,7 @@ extension RuleSetChecker {
             let has = channel == .sms ? template.hasSMS : template.hasEmail
             if !has {
                 report(.error(
-                    "missing-template-channel",
+                    .missingTemplateChannel,
                     "template '\(id)' has no \(channel.rawValue) part, needed by the \(word) \(channel.rawValue) of \(rule.context)",
                     at: node.range))
             }
@@ -132,7 +132,7 @@ extension RuleSetChecker {
     /// `unreachable-rule`: filters that can never all hold.
     private mutating func checkReachable(_ rule: CheckedRule) {
         func unreachable(_ why: String, at node: Node) {
-            report(.warning("unreachable-rule", "\(rule.context) can never fire: \(why)", at: node.range))
+            report(.warning(.unreachableRule, "\(rule.context) can never fire: \(why)", at: node.range))
         }
         for (key, node) in [("to", rule.toNode), ("from", rule.fromNode), ("locations", rule.locationsNode), ("regions", rule.regionsNode)] {
             if let node, node.items?.isEmpty == true { unreachable("its '\(key)' list is empty", at: node) }
@@ -146,7 +146,7 @@ extension RuleSetChecker {
     }
 
     /// `missing-calendar`: `work_hours` where a location or region the rule can
-    /// fire for has no calendar (SPEC §8.4).
+    /// fire for has no calendar (docs/rule-language.md §5.3).
     private mutating func checkCalendarNeeded(_ rule: CheckedRule) {
         guard rule.workHours != nil, let node = rule.workHoursNode else { return }
         func lacking(_ ids: [String], in places: [String: CheckedPlace]) -> [String] {
@@ -171,7 +171,7 @@ extension RuleSetChecker {
         let more = missing.count > 3 ? " and \(missing.count - 3) more" : ""
         let names = missing.count == 1 ? "\(word) \(shown) has" : "\(word)s \(shown)\(more) have"
         report(.error(
-            "missing-calendar",
+            .missingCalendar,
             "\(rule.context) uses 'work_hours', but \(names) no calendar", at: node.range))
     }
 
@@ -193,7 +193,7 @@ extension RuleSetChecker {
             let same = Set(earlier.channels) == Set(rule.channels)
             let what = same ? "the same notification" : "the same \(channel.rawValue) notification"
             report(.warning(
-                "duplicate-notification",
+                .duplicateNotification,
                 "\(rule.context) sends \(what) as \(earlier.context) (\(citation(earlier.anchor))): "
                     + "same trigger, filters, \(same ? "channels" : "channel") and timing",
                 at: rule.anchor))
@@ -214,7 +214,7 @@ extension RuleSetChecker {
 }
 
 /// `message` with `(context)` added before its `; did you mean 'X'?` ending,
-/// which stays last (SPEC §11), or at its end.
+/// which stays last (docs/rule-language.md §12), or at its end.
 func naming(_ message: String, _ context: String) -> String {
     guard let hint = message.range(of: "; did you mean '", options: .backwards) else { return message + " (\(context))" }
     return message[..<hint.lowerBound] + " (\(context))" + message[hint.lowerBound...]

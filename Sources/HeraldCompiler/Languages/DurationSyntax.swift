@@ -1,4 +1,4 @@
-/// Parses durations (SPEC §5.2, `Grammar/duration.ebnf`): `30s`, `15m`, `2h`,
+/// Parses durations (docs/rule-language.md §6, `Grammar/duration.ebnf`): `30s`, `15m`, `2h`,
 /// `1d`, `1w`, sums like `1h30m` or `1d12h` (units in descending order
 /// w > d > h > m > s, each at most once, whole non-negative numbers, no spaces).
 /// `w` and `d` are calendar days (`1w` = 7 days); `h`, `m`, `s` are exact seconds.
@@ -27,7 +27,7 @@ public enum DurationSyntax {
         case .success(let d): return .success(d)
         case .failure(let reason):
             let message = "invalid duration '\(text)'\(reason.isEmpty ? "" : ": \(reason.text)"); \(acceptedForms)"
-            return .failure(LocalIssue(code: "invalid-duration", message: message, from: 0, to: s.count))
+            return .failure(LocalIssue(code: .invalidDuration, message: message, from: 0, to: s.count))
         }
     }
 

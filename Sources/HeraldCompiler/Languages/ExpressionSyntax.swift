@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Parses and type-checks `where` expressions (SPEC §6, `Grammar/expression.ebnf`).
+/// Parses and type-checks `where` expressions (docs/rule-language.md §8, `Grammar/expression.ebnf`).
 ///
 /// The text is tokenized, parsed by recursive descent into a located syntax
 /// tree, then checked against a `FieldScope`. Syntax errors stop at the first
@@ -50,7 +50,7 @@ public enum ExpressionSyntax {
         }
         guard !tokens.isEmpty else {
             return .failure(LocalIssue(
-                code: "expression-syntax", message: "the condition is empty; write e.g. client.accepts_sms",
+                code: .expressionSyntax, message: "the condition is empty; write e.g. client.accepts_sms",
                 from: 0, to: s.count))
         }
         var parser = ExpressionParser(s: s, tokens: tokens)
@@ -105,7 +105,7 @@ struct ExpressionToken {
 /// Splits a `where` text into tokens.
 enum ExpressionLexer {
     private static func syntax(_ message: String, _ from: Int, _ to: Int) -> LocalIssue {
-        LocalIssue(code: "expression-syntax", message: message, from: from, to: to)
+        LocalIssue(code: .expressionSyntax, message: message, from: from, to: to)
     }
 
     /// The tokens of `s`, or the first lexical error.
@@ -236,7 +236,7 @@ struct ExpressionNode {
     var to: Int
 }
 
-/// Recursive-descent parser over the tokens (grammar in SPEC §6).
+/// Recursive-descent parser over the tokens (grammar in docs/rule-language.md §8).
 struct ExpressionParser {
     let s: [Unicode.Scalar]
     let tokens: [ExpressionToken]
@@ -249,7 +249,7 @@ struct ExpressionParser {
     }
 
     private func syntax(_ message: String, _ from: Int, _ to: Int) -> LocalIssue {
-        LocalIssue(code: "expression-syntax", message: message, from: from, to: to)
+        LocalIssue(code: .expressionSyntax, message: message, from: from, to: to)
     }
 
     private var current: ExpressionToken? { position < tokens.count ? tokens[position] : nil }
@@ -526,7 +526,7 @@ struct ExpressionChecker {
 
     /// Records a `type-mismatch`.
     mutating func mismatch(_ message: String, _ from: Int, _ to: Int) {
-        issues.append(LocalIssue(code: "type-mismatch", message: message, from: from, to: to))
+        issues.append(LocalIssue(code: .typeMismatch, message: message, from: from, to: to))
     }
 
     mutating func check(_ node: ExpressionNode) -> TypedExpression {
@@ -547,7 +547,7 @@ struct ExpressionChecker {
             case .field(let spec):
                 return TypedExpression(type: StaticType(spec.type), expression: .path(path))
             case .unknown(let message):
-                issues.append(LocalIssue(code: "unknown-field", message: message, from: node.from, to: node.to))
+                issues.append(LocalIssue(code: .unknownField, message: message, from: node.from, to: node.to))
                 return TypedExpression(type: .unknown, expression: .path(path))
             }
 
@@ -691,14 +691,14 @@ struct ExpressionChecker {
     private mutating func checkStatus(_ value: String, of entity: Entity, at node: ExpressionNode) {
         guard let list = scope.schema.statuses[entity] else {
             issues.append(LocalIssue(
-                code: "unknown-status",
+                code: .unknownStatus,
                 message: "unknown status '\(value)' of \(entity.rawValue): no statuses are declared for \(entity.rawValue)",
                 from: node.from, to: node.to))
             return
         }
         if list.contains(value) { return }
         issues.append(LocalIssue(
-            code: "unknown-status",
+            code: .unknownStatus,
             message: "unknown status '\(value)' of \(entity.rawValue)\(Suggestion.hint(for: value, in: list))",
             from: node.from, to: node.to))
     }
@@ -710,7 +710,7 @@ struct ExpressionChecker {
         let of: String
         if case .path(let c) = owner.kind { of = c.joined(separator: ".") } else { of = "the enum" }
         issues.append(LocalIssue(
-            code: "unknown-status",
+            code: .unknownStatus,
             message: "unknown value '\(value)' of \(of) (values: \(values.joined(separator: ", ")))\(Suggestion.hint(for: value, in: values))",
             from: node.from, to: node.to))
     }
@@ -720,7 +720,7 @@ struct ExpressionChecker {
     ) -> TypedExpression {
         guard let function = ExpressionFunction(rawValue: name) else {
             issues.append(LocalIssue(
-                code: "expression-syntax",
+                code: .expressionSyntax,
                 message: "unknown function '\(name)' (functions are \(ExpressionFunction.allNames.joined(separator: ", ")))\(ScalarLexing.hint(for: name, in: ExpressionFunction.allNames))",
                 from: nameFrom, to: nameTo))
             for a in arguments { _ = check(a) }

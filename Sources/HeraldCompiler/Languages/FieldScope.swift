@@ -1,5 +1,5 @@
 /// What a rule's expressions and templates may refer to: the schema of its
-/// trigger (or reminder entity), plus `location.*` / `region.*` where SPEC §3.4
+/// trigger (or reminder entity), plus `location.*` / `region.*` where docs/rule-language.md §3.4
 /// makes them available. Built by the document checker per rule (and per
 /// trigger when a template is shared), used by the expression and template
 /// checkers.

@@ -1,4 +1,4 @@
-/// Parses calendar `hours` keys and values (SPEC §3.3, `Grammar/hours.ebnf`).
+/// Parses calendar `hours` keys and values (docs/rule-language.md §3.3, `Grammar/hours.ebnf`).
 ///
 /// Day keys: `mon` … `sun` (lower case), ranges `mon-fri`, lists `mon,wed`
 /// and combinations `mon-wed,fri`. A range whose end comes before its start
@@ -156,7 +156,7 @@ public enum HoursSyntax {
     private static let spanAdvice = "write HH:MM-HH:MM ranges separated by commas, e.g. \"08:00-12:00, 13:00-18:00\""
 
     private static func issue(_ message: String, _ from: Int, _ to: Int) -> LocalIssue {
-        LocalIssue(code: "invalid-hours", message: message, from: from, to: to)
+        LocalIssue(code: .invalidHours, message: message, from: from, to: to)
     }
 
     /// Index just past the last non-space scalar of `s[from..<to]`.

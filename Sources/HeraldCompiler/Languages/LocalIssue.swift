@@ -8,8 +8,8 @@ public import HeraldSyntax
 public struct LocalIssue: Error, Sendable, Hashable {
     /// Error or warning.
     public var severity: Severity
-    /// Stable code (SPEC §11).
-    public var code: String
+    /// Stable code (docs/rule-language.md, section 12).
+    public var code: DiagnosticCode
     /// Human-readable message.
     public var message: String
     /// First Unicode-scalar index of the offending token.
@@ -18,7 +18,7 @@ public struct LocalIssue: Error, Sendable, Hashable {
     public var to: Int
 
     /// Creates an issue.
-    public init(_ severity: Severity = .error, code: String, message: String, from: Int, to: Int) {
+    public init(_ severity: Severity = .error, code: DiagnosticCode, message: String, from: Int, to: Int) {
         self.severity = severity
         self.code = code
         self.message = message

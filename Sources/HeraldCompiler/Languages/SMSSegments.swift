@@ -1,4 +1,4 @@
-/// SMS segment counting (SPEC §4).
+/// SMS segment counting (docs/rule-language.md §4).
 ///
 /// Text made only of the GSM 03.38 default alphabet (basic set) and its
 /// extension table is sent as GSM-7: each basic character is one septet, each

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// Parses and checks template texts (SPEC §4, `Grammar/template.ebnf`).
+/// Parses and checks template texts (docs/rule-language.md §4, `Grammar/template.ebnf`).
 ///
 /// Tags: `{{ path }}`, `{{ path | filter }}`, `{{ path | filter: argument }}`
 /// with filters chained left to right, blocks `{{#if path}} … {{else}} …
@@ -34,7 +34,7 @@ public enum TemplateSyntax {
     public static func check(_ text: String, scope: FieldScope) -> [LocalIssue] {
         var parser = TemplateParser(Array(text.unicodeScalars))
         let pieces = parser.parse()
-        if parser.issues.contains(where: { $0.code == "template-syntax" }) { return [] }
+        if parser.issues.contains(where: { $0.code == .templateSyntax }) { return [] }
         var checker = TemplateChecker(scope: scope)
         checker.walk(pieces)
         return LocalIssue.capped(checker.issues)
@@ -147,7 +147,7 @@ struct TemplateParser {
     }
 
     private mutating func syntax(_ message: String, _ from: Int, _ to: Int) {
-        issues.append(LocalIssue(code: "template-syntax", message: message, from: from, to: to))
+        issues.append(LocalIssue(code: .templateSyntax, message: message, from: from, to: to))
     }
 
     private func isOpen(_ i: Int) -> Bool { i + 1 < s.count && s[i] == "{" && s[i + 1] == "{" }
@@ -545,7 +545,7 @@ struct TemplateParser {
             }
         default:
             issues.append(LocalIssue(
-                code: "unknown-filter",
+                code: .unknownFilter,
                 message: "unknown filter '\(name)' (filters are \(TemplateSyntax.filterNames.joined(separator: ", ")))\(ScalarLexing.hint(for: name, in: TemplateSyntax.filterNames))",
                 from: nameFrom, to: nameTo))
         }
@@ -580,7 +580,7 @@ struct TemplateChecker {
         switch scope.resolve(ref.path) {
         case .field(let spec): return spec
         case .unknown(let message):
-            issues.append(LocalIssue(code: "unknown-field", message: message, from: ref.from, to: ref.to))
+            issues.append(LocalIssue(code: .unknownField, message: message, from: ref.from, to: ref.to))
             return nil
         }
     }
@@ -642,7 +642,7 @@ struct TemplateChecker {
         }
         if optional, possible != nil {
             issues.append(LocalIssue(
-                .warning, code: "optional-tag",
+                .warning, code: .optionalTag,
                 message: "'\(ref.path)' is optional and prints nothing when absent; add '| default: …' or put it inside {{#if \(ref.path)}} … {{/if}}",
                 from: ref.from, to: ref.to))
         }
@@ -656,7 +656,7 @@ struct TemplateChecker {
         guard !bad.isEmpty else { return }
         let list = bad.map { "\($0.what) (\($0.type.name))" }.joined(separator: " and ")
         issues.append(LocalIssue(
-            code: "type-mismatch",
+            code: .typeMismatch,
             message: "filter '\(f.name)' does not apply to \(list); it takes \(takes)",
             from: f.nameFrom, to: f.nameTo))
     }

@@ -32,7 +32,7 @@ public enum Literal: Sendable, Hashable, Codable {
     case null
 }
 
-/// A comparison operator of `where` (SPEC §6).
+/// A comparison operator of `where` (docs/rule-language.md §8).
 public enum ComparisonOperator: String, Sendable, Hashable, Codable {
     /// `==`
     case equal = "=="
@@ -52,7 +52,7 @@ public enum ComparisonOperator: String, Sendable, Hashable, Codable {
     case notIn = "not in"
 }
 
-/// A built-in function of `where` (SPEC §6).
+/// A built-in function of `where` (docs/rule-language.md §8).
 public enum ExpressionFunction: String, Sendable, Hashable, Codable {
     /// `has(path)`: the value is present (not absent, not null).
     case has

@@ -20,7 +20,7 @@ public struct LocalDate: Sendable, Hashable, Codable, Comparable {
     }
 }
 
-/// A month and day closed every year: a `closed` entry `MM-DD` (SPEC §3.3).
+/// A month and day closed every year: a `closed` entry `MM-DD` (docs/rule-language.md §3.3).
 /// `02-29` closes February 29 in leap years only.
 public struct AnnualDate: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// Month 1–12.
@@ -60,7 +60,7 @@ public struct MinuteSpan: Sendable, Hashable, Codable {
     }
 }
 
-/// Named working hours (SPEC §3.3).
+/// Named working hours (docs/rule-language.md §3.3).
 public struct CalendarSpec: Sendable, Hashable, Codable {
     /// Calendar name.
     public var id: String
@@ -110,7 +110,7 @@ public struct CalendarSpec: Sendable, Hashable, Codable {
     }
 }
 
-/// A location or a region of the rule set (SPEC §3.1, §3.2).
+/// A location or a region of the rule set (docs/rule-language.md §3.1, §3.2).
 public struct Place: Sendable, Hashable, Codable {
     /// The id (mapping key).
     public var id: String

@@ -1,4 +1,4 @@
-/// A length of time as written in rules (SPEC §5.2): a calendar part (days,
+/// A length of time as written in rules (docs/rule-language.md §6): a calendar part (days,
 /// weeks as 7 days) applied in the event's zone, and an exact part in seconds.
 public struct Duration: Sendable, Hashable, Codable {
     /// Calendar days (`1w` = 7).
@@ -19,7 +19,7 @@ public struct Duration: Sendable, Hashable, Codable {
     public var isZero: Bool { days == 0 && seconds == 0 }
 }
 
-/// What starts an event rule (SPEC §5.1).
+/// What starts an event rule (docs/rule-language.md §5.1).
 public enum Trigger: String, Sendable, Hashable, Codable, CaseIterable {
     /// A work order was created.
     case workOrderCreated = "work_order.created"
@@ -75,7 +75,7 @@ public enum RuleKind: Sendable, Hashable, Codable {
     case reminder(field: FieldPath, entity: Entity, before: Duration)
 }
 
-/// A checked notification rule (SPEC §5).
+/// A checked notification rule (docs/rule-language.md §5).
 public struct Rule: Sendable, Hashable, Codable {
     /// Rule id.
     public var id: String
@@ -107,7 +107,7 @@ public struct Rule: Sendable, Hashable, Codable {
     public var template: String
     /// `active` (default true).
     public var active: Bool
-    /// `cancel_if` (SPEC §5): while a delayed send of this rule is pending, a
+    /// `cancel_if` (docs/rule-language.md §5.4): while a delayed send of this rule is pending, a
     /// later event of the same entity for which it holds cancels the send.
     /// Only on event rules with a `delay`; checked to be bool against the
     /// rule's trigger, like `condition`.
@@ -169,6 +169,6 @@ public struct RuleSet: Sendable, Hashable, Codable {
         self.rules = rules
     }
 
-    /// Whether events must name a declared location (SPEC §3.4).
+    /// Whether events must name a declared location (docs/rule-language.md §3.4).
     public var usesLocations: Bool { !locations.isEmpty }
 }

@@ -1,4 +1,4 @@
-/// The entities events talk about (SPEC §2.1).
+/// The entities events talk about (docs/rule-language.md §2.1).
 public enum Entity: String, Sendable, Hashable, Codable, CaseIterable {
     /// The event envelope (`event.id`, `event.type`, …).
     case event
@@ -84,7 +84,7 @@ public struct FieldSpec: Sendable, Hashable, Codable {
     }
 }
 
-/// Statuses and custom fields declared by a rule set (SPEC §2.2, §2.3).
+/// Statuses and custom fields declared by a rule set (docs/rule-language.md §2.2, §2.3).
 public struct Schema: Sendable, Hashable, Codable {
     /// Status lists per entity (`work_order`, `lead`), in declaration order.
     public var statuses: [Entity: [String]]
@@ -97,7 +97,7 @@ public struct Schema: Sendable, Hashable, Codable {
         self.customFields = customFields
     }
 
-    /// Built-in fields per entity (SPEC §2.1). `location` and `region` also
+    /// Built-in fields per entity (docs/rule-language.md §2.1). `location` and `region` also
     /// have `vars.NAME` (string), which is not listed here.
     public static let builtIn: [Entity: [FieldSpec]] = [
         .event: [

@@ -8,7 +8,7 @@ public enum FilterArgument: Sendable, Hashable, Codable {
     case int(Int)
 }
 
-/// A filter applied to a template value (SPEC §4).
+/// A filter applied to a template value (docs/rule-language.md §4).
 public enum TemplateFilter: Sendable, Hashable, Codable {
     /// `default: path-or-"literal"`
     case `default`(FilterArgument)
@@ -81,7 +81,7 @@ public struct TemplateVariant: Sendable, Hashable, Codable {
     }
 }
 
-/// A named message template with optional locale variants (SPEC §4).
+/// A named message template with optional locale variants (docs/rule-language.md §4).
 public struct Template: Sendable, Hashable, Codable {
     /// Template id.
     public var id: String

@@ -1,4 +1,4 @@
-/// The output formats of `herald lint` (SPEC §10.1).
+/// The output formats of `herald lint` (docs/rule-language.md §12, "Output formats").
 public enum DiagnosticFormat: String, Sendable, Hashable, CaseIterable {
     /// For people: `FILE:LINE:COL: error: MESSAGE [code]`, a source excerpt
     /// with a caret underline, and a summary line.

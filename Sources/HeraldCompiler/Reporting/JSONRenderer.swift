@@ -109,7 +109,7 @@ struct JSONRenderer {
             ("end_line", .int(range.endLine)),
             ("end_column", .int(range.endColumn)),
             ("severity", .string(diagnostic.severity.rawValue)),
-            ("code", .string(diagnostic.code)),
+            ("code", .string(diagnostic.code.rawValue)),
             ("message", .string(diagnostic.message)),
         ])
     }

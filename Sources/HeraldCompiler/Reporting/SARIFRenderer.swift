@@ -16,8 +16,8 @@ struct SARIFRenderer {
     static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
     func render(_ report: DiagnosticReport) -> String {
-        var ruleCodes: [String] = []
-        var levels: [String: Severity] = [:]
+        var ruleCodes: [DiagnosticCode] = []
+        var levels: [DiagnosticCode: Severity] = [:]
         for diagnostic in report.diagnostics where levels[diagnostic.code] == nil {
             levels[diagnostic.code] = diagnostic.severity
             ruleCodes.append(diagnostic.code)
@@ -29,7 +29,7 @@ struct SARIFRenderer {
             let entry = DiagnosticCatalog.entry(for: code)
             let level = entry?.severity ?? levels[code] ?? .error
             return .object([
-                ("id", .string(code)),
+                ("id", .string(code.rawValue)),
                 ("shortDescription", .object([("text", .string(entry?.summary ?? "Herald diagnostic \(code)"))])),
                 ("defaultConfiguration", .object([("level", .string(level.rawValue))])),
             ])
@@ -37,7 +37,7 @@ struct SARIFRenderer {
 
         let results: [JSONValue] = report.diagnostics.map { diagnostic in
             var members: [(String, JSONValue)] = [
-                ("ruleId", .string(diagnostic.code)),
+                ("ruleId", .string(diagnostic.code.rawValue)),
                 ("ruleIndex", .int(ruleIndex[diagnostic.code] ?? -1)),
                 ("level", .string(diagnostic.severity.rawValue)),
                 ("message", .object([("text", .string(Self.messageText(diagnostic)))])),

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// The text format (SPEC §10.1):
+/// The text format (docs/rule-language.md §12, "Output formats"):
 ///
 /// ```
 /// Rules/a.yaml:14:9: error: unknown status 'ready_for_pikcup' of work_order [unknown-status]
@@ -43,7 +43,7 @@ struct TextRenderer {
             paint("\(safe(diagnostic.range.file)):\(range.line):\(range.column):", .bold) + " "
             + paint("\(diagnostic.severity.rawValue):", severityStyle) + " "
             + paint(safe(diagnostic.message), .bold) + " "
-            + "[\(safe(diagnostic.code))]\n"
+            + "[\(safe(diagnostic.code.rawValue))]\n"
 
         let gutterWidth = String(range.line).count
         let blankGutter = String(repeating: " ", count: gutterWidth) + " |"

@@ -27,7 +27,7 @@ public struct MappingKeys: Sendable {
             guard let key = pair.key.scalar, !key.isNull else {
                 diagnostics.append(
                     .error(
-                        "wrong-type", "keys in \(context) must be names, not \(pair.key.kindDescription)",
+                        .wrongType, "keys in \(context) must be names, not \(pair.key.kindDescription)",
                         at: pair.key.range))
                 continue
             }

@@ -93,7 +93,7 @@ indirect enum CompiledExpression: Sendable {
     }
 }
 
-/// Evaluation of `where` (SPEC §6): an absent value equals only `null`, and
+/// Evaluation of `where` (docs/rule-language.md §8): an absent value equals only `null`, and
 /// counts as false where a bool is needed.
 enum ExpressionEvaluator {
     static func isTrue(_ e: CompiledExpression, _ source: EventContext) -> Bool {

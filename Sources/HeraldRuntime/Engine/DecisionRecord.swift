@@ -1,11 +1,11 @@
 public import HeraldCompiler
 
-/// One decision about one event (SPEC §9): a message to send, a message
+/// One decision about one event (docs/rule-language.md §11): a message to send, a message
 /// skipped, a planned reminder cancelled, a rejected event, or (with
 /// `explain`) a rule that did not apply.
 ///
 /// Its JSON form (`jsonLine`, `appendJSON(to:)`, `Codable`) has exactly the
-/// fields §9 lists for its decision, in that table's order.
+/// fields docs/rule-language.md §11 lists for its decision, in that table's order.
 public struct DecisionRecord: Sendable, Hashable, Codable {
     /// What was decided.
     public enum Decision: String, Sendable, Hashable, Codable {
@@ -50,8 +50,14 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     public var decision: Decision
     /// Rule id (send, skip, cancel, none).
     public var rule: String?
-    /// Reason code (skip, cancel, reject, none).
+    /// Reason code (skip, cancel, reject, none), as written in the JSON.
     public var reason: String?
+    /// `reason` as a declared value, for a host to switch on (`.noConsent`);
+    /// nil when the record has no reason. Setting it sets `reason`.
+    public var decisionReason: DecisionReason? {
+        get { reason.flatMap(DecisionReason.init(rawValue:)) }
+        set { reason = newValue?.rawValue }
+    }
     /// Human explanation (skip, reject).
     public var message: String?
     /// Channel (send, skip of a channel, cancel).
@@ -65,7 +71,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     }
     /// `sendAt` as seconds since 1970, for schedulers. Not part of the JSON form.
     public var sendAtSeconds: Int64?
-    /// Message key (send, cancel), SPEC §8.5.
+    /// Message key (send, cancel), docs/rule-language.md §10.3.
     public var key: String? {
         get { texts[.key] }
         set { texts[.key] = newValue }
@@ -174,7 +180,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         line = try c.decodeIfPresent(Int.self, forKey: .line)
     }
 
-    /// Encodes the fields SPEC §9 lists (`event` always, `late` only when true).
+    /// Encodes the fields docs/rule-language.md §11 lists (`event` always, `late` only when true).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(event, forKey: .event)

@@ -1,6 +1,6 @@
 import HeraldCompiler
 
-/// How a field's JSON value is checked and stored (SPEC §7).
+/// How a field's JSON value is checked and stored (docs/rule-language.md §9).
 enum FieldKind: Sendable {
     /// Text: string, email, phone, status; `common` holds values the
     /// field usually has (statuses, event types), stored shared when matched.

@@ -1,6 +1,6 @@
 public import HeraldCompiler
 
-/// A validated event (SPEC §7) in the compact form the runtime evaluates:
+/// A validated event (docs/rule-language.md §9) in the compact form the runtime evaluates:
 /// its envelope plus one value slot per known field. Made by
 /// `Runtime.parse(line:lineNumber:)`; evaluate it with
 /// `Runtime.process(event:state:explain:)` as often as needed.
@@ -121,14 +121,14 @@ enum DecodedLine: Sendable {
     case blank
     /// A valid event.
     case event(ParsedEvent)
-    /// Not JSON (SPEC §8.1 step 1).
+    /// Not JSON (docs/rule-language.md §10.1 step 1).
     case malformed(JSONSyntaxError)
     /// JSON but not a valid event (step 2); the id when it could be read.
     case invalid(id: String?, message: String)
 }
 
 /// Reads an NDJSON line into a `ParsedEvent`, checking JSON syntax and the
-/// event schema in one pass over the bytes (SPEC §7).
+/// event schema in one pass over the bytes (docs/rule-language.md §9).
 struct EventDecoder: Sendable {
     let layout: EventLayout
 

@@ -10,7 +10,7 @@ public enum LineParse: Sendable {
     case rejected(DecisionRecord)
 }
 
-/// The Herald runtime: applies a compiled rule set to events (SPEC §7–§9).
+/// The Herald runtime: applies a compiled rule set to events (docs/rule-language.md §9–§11).
 ///
 /// ```swift
 /// let runtime = Runtime(ruleSet: ruleSet)        // or Runtime(compiled:)
@@ -77,7 +77,7 @@ public struct Runtime: Sendable {
     // MARK: Processing
 
     /// Parses and evaluates one NDJSON line, appending its records to
-    /// `records`. Every `reject` record carries `line` = `lineNumber` (SPEC §9).
+    /// `records`. Every `reject` record carries `line` = `lineNumber` (docs/rule-language.md §11).
     public func process(
         line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
         into records: inout [DecisionRecord]
@@ -109,7 +109,7 @@ public struct Runtime: Sendable {
     }
 
     /// Parses and evaluates one NDJSON line and returns its records in
-    /// output order (SPEC §9).
+    /// output order (docs/rule-language.md §11).
     public func process(line: [UInt8], lineNumber: Int, state: inout RuntimeState, explain: Bool = false) -> [DecisionRecord] {
         var records: [DecisionRecord] = []
         line.withUnsafeBytes { process(line: $0, lineNumber: lineNumber, state: &state, explain: explain, into: &records) }
@@ -126,7 +126,7 @@ public struct Runtime: Sendable {
         return records
     }
 
-    /// Evaluates a parsed event (SPEC §8.1 steps 3–5) and returns its
+    /// Evaluates a parsed event (docs/rule-language.md §10.1 steps 3–5) and returns its
     /// records. A `reject` (unknown-location, duplicate-event) carries
     /// `line` = `lineNumber` when one is given (the event came from NDJSON).
     public func process(
@@ -151,7 +151,7 @@ public struct Runtime: Sendable {
     // MARK: Entities
 
     /// The entity an event belongs to (its work order, lead or service
-    /// request): the unit of state a host keeps per row (SPEC §12.2). A
+    /// request): the unit of state a host keeps per row (docs/runtime.md, "Behaviour worth knowing"). A
     /// host that stores the state per entity gives `process(event:state:)` a
     /// state holding only this entity's reminder plans (and checks the
     /// event id against its own record of processed ids).

@@ -1,13 +1,13 @@
 public import HeraldCompiler
 
-/// The state evaluation carries from one event to the next (SPEC §8):
+/// The state evaluation carries from one event to the next (docs/rule-language.md §10):
 /// processed event ids, planned sends and reminder plans. A plain value:
 /// the host owns it, passes it `inout` to `Runtime.process`, and may persist
 /// it (it is `Codable`) and restore it later. It grows with the number of
 /// distinct events, pending messages and planned reminders, never with
 /// the records written.
 public struct RuntimeState: Sendable, Equatable, Codable {
-    /// Ids of events that passed validation (SPEC §8.1 step 4).
+    /// Ids of events that passed validation (docs/rule-language.md §10.1 step 4).
     public var processedEventIDs: Set<String> {
         get { processed }
         set {
@@ -49,12 +49,12 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     }
     /// Reminder plans per entity (`work_order` + id), then per rule id.
     public var reminders: [EntityReference: [String: ReminderPlan]] = [:]
-    /// Pending delayed sends of rules with `cancel_if` (SPEC §5), per entity
+    /// Pending delayed sends of rules with `cancel_if` (docs/rule-language.md §5.4), per entity
     /// (the work order, lead or service request of the event that planned
     /// them), in the order they were planned. Every later event of the entity
     /// evaluates each send's rule's `cancel_if`; a send that is cancelled, or
     /// no longer pending at that event's `occurred_at`, is dropped. A host
-    /// that keeps state per entity (SPEC §12.2) loads and saves
+    /// that keeps state per entity (docs/runtime.md, "Behaviour worth knowing") loads and saves
     /// `pendingSends[entity]` together with `reminders[entity]`.
     public var pendingSends: [EntityReference: [PendingSend]] = [:]
     /// The latest `occurred_at` seen (seconds), used to drop due sends.
@@ -180,12 +180,12 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     }
 }
 
-/// A delayed `send` of an event rule with `cancel_if` (SPEC §5), kept while
+/// A delayed `send` of an event rule with `cancel_if` (docs/rule-language.md §5.4), kept while
 /// it is pending so that later events of its entity can cancel it.
 public struct PendingSend: Sendable, Hashable, Codable {
     /// The rule that planned it.
     public var rule: String
-    /// Its key (`RULE/EVENT-ID/CHANNEL`, SPEC §8.5), repeated in the `cancel` record.
+    /// Its key (`RULE/EVENT-ID/CHANNEL`, docs/rule-language.md §10.3), repeated in the `cancel` record.
     public var key: String
     /// The channel.
     public var channel: Channel
@@ -249,7 +249,7 @@ public struct EntityReference: Sendable, Hashable, Codable {
     }
 }
 
-/// What a reminder rule last planned for one entity (SPEC §5.3).
+/// What a reminder rule last planned for one entity (docs/rule-language.md §7).
 public struct ReminderPlan: Sendable, Hashable, Codable {
     /// The field value (seconds since 1970) the plan was made for; nil once
     /// a cancel made the plan forget it (sends already made stay listed).
@@ -291,7 +291,7 @@ public struct PlannedReminder: Sendable, Hashable, Codable {
         self.sendAtNanoseconds = sendAtNanoseconds
     }
 
-    /// Whether the send is still pending at `instant`: its time is later (SPEC §5.3).
+    /// Whether the send is still pending at `instant`: its time is later (docs/rule-language.md §7).
     public func isPending(at instant: Timestamp) -> Bool {
         (sendAt, sendAtNanoseconds) > (instant.seconds, instant.nanoseconds)
     }

@@ -1,8 +1,8 @@
 public import Foundation
 import HeraldSyntax
 
-/// The file `herald eval --state FILE` keeps the runtime state in (SPEC
-/// §10.3): a JSON object that says what it is, then the `RuntimeState`:
+/// The file `herald eval --state FILE` keeps the runtime state in (README.md
+/// "Command line"): a JSON object that says what it is, then the `RuntimeState`:
 ///
 /// ```json
 /// {"format": "herald-state", "version": 1, "state": {…}}

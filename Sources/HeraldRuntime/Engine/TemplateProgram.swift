@@ -1,6 +1,6 @@
 import HeraldCompiler
 
-/// Running totals of the SMS segment count (SPEC §4) of text written so far:
+/// Running totals of the SMS segment count (docs/rule-language.md §4) of text written so far:
 /// GSM-7 septets while every character is in the GSM 03.38 basic set or its
 /// extension table, UTF-16 code units always. Same rules as
 /// `SMSSegments.count`, added up piece by piece while a body is rendered.
@@ -219,7 +219,7 @@ final class TemplateProgram: Sendable {
         }
     }
 
-    /// One filter (SPEC §4), as `TemplateRenderer` applies it.
+    /// One filter (docs/rule-language.md §4), as `TemplateRenderer` applies it.
     private func apply(_ filter: Filter, to value: Value?, _ context: EventContext) -> Value? {
         switch filter {
         case .defaultValue(let literal):

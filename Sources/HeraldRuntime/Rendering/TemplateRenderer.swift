@@ -1,6 +1,6 @@
 public import HeraldCompiler
 
-/// Renders compiled templates (SPEC §4).
+/// Renders compiled templates (docs/rule-language.md §4).
 ///
 /// Values are written as: strings as they are; numbers as integers without
 /// `.0` or decimals in their shortest round-trip form (never in exponent
@@ -9,7 +9,7 @@ public import HeraldCompiler
 /// absent value as nothing.
 ///
 /// Filters apply left to right. `default` replaces only an absent value
-/// (missing or `null`, SPEC §2.1, §7): an empty string is a value and is
+/// (missing or `null`, docs/rule-language.md §2.1, §9): an empty string is a value and is
 /// printed as is, as `{{#if}}` counts it present. `upper`, `lower` and
 /// `truncate` work on the value's text and leave an absent value absent.
 public enum TemplateRenderer {

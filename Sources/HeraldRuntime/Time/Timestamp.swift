@@ -34,7 +34,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 }
 
-/// RFC 3339 parsing and formatting (SPEC §2.1 `datetime`, §9 timestamps).
+/// RFC 3339 parsing and formatting (docs/rule-language.md §2.1 `datetime`, §11 timestamps).
 ///
 /// Parsing is strict RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction]`
 /// followed by `Z`/`z` or `±HH:MM`. The separator is `T` or `t` (a space, which
@@ -345,7 +345,7 @@ extension Timestamp {
     public static let lastRFC3339Second: Int64 = 253_402_300_799
 
     /// Whether the instant lies in the years 0000–9999 in UTC, the range
-    /// events may carry (SPEC §7; an instant written `0000-01-01T00:00:00+23:59`
+    /// events may carry (docs/rule-language.md §9; an instant written `0000-01-01T00:00:00+23:59`
     /// is in the year −1 in UTC and is refused).
     public var isInRFC3339Years: Bool {
         (Self.firstRFC3339Second...Self.lastRFC3339Second).contains(seconds)

@@ -1,6 +1,6 @@
 public import HeraldCompiler
 
-/// Working hours of a calendar, evaluated in its zone (SPEC §3.3, §8.4, §5.3).
+/// Working hours of a calendar, evaluated in its zone (docs/rule-language.md §3.3, §5.3, §7).
 ///
 /// Spans are wall-clock minutes per weekday, half-open `[start, end)`; closed
 /// dates are closed all day. An instant is open when its wall-clock time in the
@@ -99,7 +99,7 @@ public struct WorkingCalendar: Sendable {
     ///
     /// This is the earliest open instant at or after `instant`. A period whose
     /// start falls in a spring-forward gap begins when the clocks jump into it
-    /// (the gap's end, i.e. the §5.2 wall-time rule for a period starting at the
+    /// (the gap's end, i.e. the wall-time rule of docs/rule-language.md §6 for a period starting at the
     /// gap's start); a period lying wholly inside a gap never opens.
     public func nextOpening(atOrAfter instant: Int64) -> Int64? {
         guard hasHours else { return nil }

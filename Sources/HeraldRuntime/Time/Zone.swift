@@ -116,7 +116,7 @@ enum CivilDays {
 }
 
 /// An IANA time zone with fast offset look-ups and the wall-clock rules of
-/// SPEC §5.2 (a wall time in a spring-forward gap moves forward by the gap's
+/// docs/rule-language.md §6 (a wall time in a spring-forward gap moves forward by the gap's
 /// length; an ambiguous fall-back time is the earlier instant).
 ///
 /// The zone's transitions between 1900 and 2200 are read once from Foundation
@@ -335,7 +335,7 @@ extension Duration {
 
 extension Zone {
     /// The same wall-clock time `days` days later (earlier when negative),
-    /// resolved by the §5.2 rules.
+    /// resolved by the rules of docs/rule-language.md §6.
     public func addingDays(_ days: Int, to instant: Int64) -> Int64 {
         guard days != 0 else { return instant }
         let local = localSeconds(at: instant) &+ Int64(days) &* 86_400

@@ -1,9 +1,9 @@
-public import Foundation
 import AsyncHTTPClient
+public import Foundation
 import NIOCore
 public import NIOHTTP1
 
-/// Talks to a running `herald serve` (SPEC §12.5): what `herald deliveries`
+/// Talks to a running `herald serve` (docs/service.md "The HTTP API"): what `herald deliveries`
 /// and `herald resend` use.
 public struct ServiceClient: Sendable {
     /// The service's base URL, e.g. `http://127.0.0.1:8080`.
@@ -60,7 +60,7 @@ public struct ServiceClient: Sendable {
         }
     }
 
-    /// `GET /v1/deliveries` with filters (query names of SPEC §12.5).
+    /// `GET /v1/deliveries` with filters (query names of docs/service.md "The HTTP API").
     public func deliveries(filters: [(String, String)]) async throws -> Reply {
         var components = URLComponents()
         components.queryItems = filters.map { URLQueryItem(name: $0.0, value: $0.1) }

@@ -1,8 +1,8 @@
 public import Foundation
-public import HeraldSyntax
 import HeraldCompiler
+public import HeraldSyntax
 
-/// The settings of `herald serve` (SPEC §12.1), read from `herald.yaml`.
+/// The settings of `herald serve` (docs/service.md "Configuration"), read from `herald.yaml`.
 /// Every key is optional; secrets are never in the file, only the names of
 /// the environment variables that hold them (`*_env`).
 public struct ServiceConfiguration: Sendable, Hashable {
@@ -71,7 +71,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public init() {}
     }
 
-    /// SMTP server settings (SPEC §12.4).
+    /// SMTP server settings (docs/transports.md).
     public struct SMTP: Sendable, Hashable {
         /// Server host.
         public var host = "localhost"
@@ -107,7 +107,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         public init() {}
     }
 
-    /// An SMS gateway reached over HTTP (SPEC §12.4).
+    /// An SMS gateway reached over HTTP (docs/transports.md).
     public struct HTTPGateway: Sendable, Hashable {
         /// The URL messages are posted to.
         public var url = ""
@@ -152,7 +152,7 @@ public struct ServiceConfiguration: Sendable, Hashable {
         case list([GatewayValue])
     }
 
-    /// The retry policy of transient failures (SPEC §12.3).
+    /// The retry policy of transient failures (docs/service.md "Deliveries and their statuses").
     public struct Retry: Sendable, Hashable {
         /// The first wait.
         public var first: Swift.Duration = .seconds(30)
@@ -196,7 +196,7 @@ extension ServiceConfiguration {
                 configuration: nil,
                 diagnostics: [
                     .error(
-                        "unreadable-file", "cannot read configuration file '\(path)'",
+                        .unreadableFile, "cannot read configuration file '\(path)'",
                         at: SourceRange(file: path, start: start, end: start))
                 ])
         }
@@ -211,7 +211,7 @@ extension ServiceConfiguration {
         var configuration = ServiceConfiguration()
         if parsed.documents.count > 1, let extra = parsed.documents.dropFirst().first {
             reader.diagnostics.append(
-                .error("wrong-type", "the configuration is one YAML document, not several", at: extra.root.range))
+                .error(.wrongType, "the configuration is one YAML document, not several", at: extra.root.range))
         }
         if let root = parsed.documents.first?.root, !root.isNull {
             reader.readRoot(root, into: &configuration)
@@ -266,7 +266,7 @@ struct ConfigurationReader {
                     if MailAddress.parse(s) == nil {
                         diagnostics.append(
                             .error(
-                                "invalid-email", "'\(s)' is not an email address (write 'Name <user@domain>' or 'user@domain')",
+                                .invalidEmail, "'\(s)' is not an email address (write 'Name <user@domain>' or 'user@domain')",
                                 at: v.range))
                     } else {
                         e.from = s
@@ -303,7 +303,7 @@ struct ConfigurationReader {
                     } else {
                         diagnostics.append(
                             .error(
-                                "wrong-type",
+                                .wrongType,
                                 "security must be starttls, tls or none, not '\(x)'"
                                     + Suggestion.hint(for: x, in: ["starttls", "tls", "none"]), at: v.range))
                     }
@@ -334,7 +334,7 @@ struct ConfigurationReader {
                             if x.hasPrefix("http://") || x.hasPrefix("https://") {
                                 s.http.url = x
                             } else {
-                                diagnostics.append(.error("wrong-type", "url must start with http:// or https://", at: p.value.range))
+                                diagnostics.append(.error(.wrongType, "url must start with http:// or https://", at: p.value.range))
                             }
                         }
                     case "token_env": if let x = envName(p.value, k) { s.http.tokenEnv = x }
@@ -411,14 +411,14 @@ struct ConfigurationReader {
             return nil
         }
         let keys = MappingKeys(pairs, known: known, context: context) { key, range in
-            .error("unknown-key", "unknown key '\(key)' in \(context)" + Suggestion.hint(for: key, in: known), at: range)
+            .error(.unknownKey, "unknown key '\(key)' in \(context)" + Suggestion.hint(for: key, in: known), at: range)
         }
         diagnostics += keys.diagnostics
         return known.compactMap { k in keys.pairs[k].map { (k, $0) } }
     }
 
     mutating func wrongType(_ node: Node, _ key: String, _ expected: String) {
-        diagnostics.append(.error("wrong-type", "\(key) must be \(expected), not \(node.kindDescription)", at: node.range))
+        diagnostics.append(.error(.wrongType, "\(key) must be \(expected), not \(node.kindDescription)", at: node.range))
     }
 
     mutating func string(_ node: Node, _ key: String) -> String? {
@@ -436,7 +436,7 @@ struct ConfigurationReader {
         if !ok {
             diagnostics.append(
                 .error(
-                    "wrong-type",
+                    .wrongType,
                     "\(key) names an environment variable (capitals, digits and '_'), not '\(s)'; secrets never go in this file",
                     at: node.range))
             return nil
@@ -448,7 +448,7 @@ struct ConfigurationReader {
         guard let s = string(node, key) else { return nil }
         guard let n = Int(s), range.contains(n) else {
             diagnostics.append(
-                .error("wrong-type", "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s)'", at: node.range))
+                .error(.wrongType, "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(s)'", at: node.range))
             return nil
         }
         return n
@@ -471,7 +471,7 @@ struct ConfigurationReader {
             let names = allowed.map(\.rawValue)
             diagnostics.append(
                 .error(
-                    "wrong-type",
+                    .wrongType,
                     "transport must be \(names.joined(separator: " or ")), not '\(s)'" + Suggestion.hint(for: s, in: names),
                     at: node.range))
             return nil
@@ -484,7 +484,7 @@ struct ConfigurationReader {
         guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port),
             colon != s.startIndex
         else {
-            diagnostics.append(.error("wrong-type", "listen must be HOST:PORT (e.g. 127.0.0.1:8080), not '\(s)'", at: node.range))
+            diagnostics.append(.error(.wrongType, "listen must be HOST:PORT (e.g. 127.0.0.1:8080), not '\(s)'", at: node.range))
             return nil
         }
         var host = String(s[..<colon])
@@ -497,7 +497,7 @@ struct ConfigurationReader {
         if s.hasPrefix("sqlite:") && s.count > "sqlite:".count { return s }
         if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") { return s }
         diagnostics.append(
-            .error("wrong-type", "store must be sqlite:PATH or postgres://USER@HOST:PORT/DB, not '\(s)'", at: node.range))
+            .error(.wrongType, "store must be sqlite:PATH or postgres://USER@HOST:PORT/DB, not '\(s)'", at: node.range))
         return nil
     }
 }

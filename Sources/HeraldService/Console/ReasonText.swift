@@ -1,7 +1,7 @@
 import Foundation
 
-/// Every reason code a record or a delivery can carry (SPEC §5.3, §8, §9,
-/// §12.3), in the plain words the console shows next to it.
+/// Every reason code a record or a delivery can carry (docs/rule-language.md §7, §10, §11 and
+/// docs/service.md "Deliveries and their statuses"), in the plain words the console shows next to it.
 enum ReasonText {
     /// Sentences by decision, then reason code. A code whose words depend
     /// on the channel has one entry per channel (`no-address/sms`).

@@ -4,7 +4,7 @@ import HeraldCompiler
 import NIOCore
 import NIOHTTP1
 
-/// Sends SMS through an HTTP gateway (SPEC §12.4): `POST url` with
+/// Sends SMS through an HTTP gateway (docs/transports.md): `POST url` with
 /// `Authorization: Bearer TOKEN`, `Idempotency-Key: DELIVERY-ID` and a JSON
 /// body, `{"id", "to", "body", "segments"}` unless `sms.http.body` shapes it
 /// for the gateway's API.

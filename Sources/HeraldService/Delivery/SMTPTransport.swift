@@ -1,7 +1,7 @@
 import CCurl
 import Foundation
 
-/// Sends email through an SMTP server with libcurl (SPEC §12.4): the exact
+/// Sends email through an SMTP server with libcurl (docs/transports.md): the exact
 /// bytes `EmailAssembler` makes (the ones the directory transport writes),
 /// STARTTLS or implicit TLS with certificate checks, AUTH, and a few
 /// pooled connections, each kept open between messages.

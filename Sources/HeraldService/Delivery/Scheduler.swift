@@ -1,9 +1,9 @@
 public import Foundation
-public import Logging
 import HeraldCompiler
+public import Logging
 public import ServiceLifecycle
 
-/// Sends due deliveries (SPEC §12.3): claims what is due by the service's
+/// Sends due deliveries (docs/service.md "Deliveries and their statuses"): claims what is due by the service's
 /// clock, hands it to the channel's transport with a concurrency limit,
 /// records every attempt, retries transient failures with exponential
 /// backoff and jitter, and gives up after `retry.give_up_after`. At start

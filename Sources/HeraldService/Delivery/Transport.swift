@@ -1,15 +1,16 @@
-public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import AsyncHTTPClient
+public import Foundation
 import HeraldCompiler
 import HeraldRuntime
 import HeraldSyntax
 import NIOCore
 import NIOHTTP1
 
-/// What a transport said about one attempt (SPEC §12.3).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a transport said about one attempt (docs/service.md "Deliveries and their statuses").
 public enum TransportOutcome: Sendable, Hashable {
     /// Accepted, with the provider's message id when it gave one.
     case sent(providerID: String?)
@@ -80,7 +81,7 @@ public struct EmailAssembler: Sendable {
         }
     }
 
-    /// Fetches a report (SPEC §12.4): connection errors, timeouts and 5xx
+    /// Fetches a report (docs/transports.md): connection errors, timeouts and 5xx
     /// are transient; 4xx, not a PDF, too large or outside the allowed
     /// prefixes are permanent.
     func fetch(_ url: String) async -> Result<[UInt8], TransportFailure> {
@@ -137,7 +138,7 @@ public struct TransportFailure: Error, Sendable, Hashable {
     }
 }
 
-/// Writes each message as a file under its delivery id (SPEC §12.4):
+/// Writes each message as a file under its delivery id (docs/transports.md):
 /// `DIR/ID.eml` (the exact RFC 5322 message SMTP would send) and
 /// `DIR/ID.json` for SMS, written to a temporary name, flushed to disk and
 /// renamed, so that a file either is complete or is not there.

@@ -3,11 +3,11 @@ import HeraldCompiler
 import HeraldRuntime
 import HeraldSyntax
 public import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
-import Logging
 
-/// An API error reply: `{"error": CODE, "message": TEXT}` (SPEC §12.2).
+/// An API error reply: `{"error": CODE, "message": TEXT}` (docs/service.md "POST /v1/events").
 struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var code: String
@@ -64,7 +64,7 @@ enum API {
     }
 }
 
-/// Checks the bearer token on every route below it (SPEC §12.2: 401).
+/// Checks the bearer token on every route below it (docs/service.md "POST /v1/events": 401).
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
 
@@ -130,7 +130,7 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension HeraldServer {
-    /// The HTTP API of SPEC §12.2–§12.6, and the web console's pages under `/`.
+    /// The HTTP API of docs/service.md ("The HTTP API"), and the web console's pages under `/`.
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))

@@ -116,7 +116,7 @@ public struct StoredEvent: Sendable {
     public var raw: [UInt8]
 }
 
-/// Evaluates events against per-entity slices of the state (SPEC §12.2):
+/// Evaluates events against per-entity slices of the state (docs/service.md "POST /v1/events"):
 /// a store reads whether the event id was processed, the entity's reminder
 /// plans and its pending `cancel_if` sends, calls `evaluate`, and writes
 /// what it returns, all in the event's transaction. Pure: the same inputs give the same outputs but for

@@ -2,7 +2,7 @@ import CoreMetrics
 import HeraldCompiler
 import Prometheus
 
-/// The service's metrics (SPEC §12.5), recorded through swift-metrics into
+/// The service's metrics (docs/service.md "Metrics and health"), recorded through swift-metrics into
 /// a Prometheus registry of the service's own (no process-wide bootstrap,
 /// so several services can run in one process, as in tests).
 public final class ServiceMetrics: Sendable {

@@ -7,7 +7,7 @@ import PostgresNIO
 public import ServiceLifecycle
 
 /// The shared store: PostgreSQL through postgres-nio, for any number of
-/// `herald serve` instances on one database (SPEC §12.7).
+/// `herald serve` instances on one database (docs/service.md "Several instances on PostgreSQL").
 ///
 /// - Events of one entity are evaluated one at a time in commit order: the
 ///   intake transaction takes a transaction-scoped advisory lock per entity

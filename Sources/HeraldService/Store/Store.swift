@@ -2,7 +2,7 @@ public import HeraldRuntime
 public import ServiceLifecycle
 
 /// Where `herald serve` keeps events, decisions, deliveries, attempts,
-/// rejects and the runtime state (SPEC §12). The SQLite store is the one
+/// rejects and the runtime state (docs/service.md). The SQLite store is the one
 /// implementation today; a PostgreSQL store implements the same protocol
 /// (the state is per entity, so instances can share it).
 public protocol HeraldStore: Sendable {

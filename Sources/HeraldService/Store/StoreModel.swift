@@ -2,9 +2,9 @@ public import Foundation
 public import HeraldCompiler
 public import HeraldRuntime
 
-/// A message Herald has to send, and what became of it (SPEC §12.3).
+/// A message Herald has to send, and what became of it (docs/service.md "Deliveries and their statuses").
 public struct Delivery: Sendable, Hashable, Codable {
-    /// Statuses of SPEC §12.3.
+    /// Statuses of docs/service.md "Deliveries and their statuses".
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
         /// Waiting for `send_at`.
         case scheduled
@@ -22,7 +22,7 @@ public struct Delivery: Sendable, Hashable, Codable {
 
     /// Unique id (also the file name in the outbox and the idempotency key).
     public var id: String
-    /// The decision key (SPEC §8.5).
+    /// The decision key (docs/rule-language.md §10.3).
     public var key: String
     /// The rule that planned it.
     public var rule: String
@@ -136,7 +136,7 @@ public struct Attempt: Sendable, Hashable, Codable {
     }
 }
 
-/// A rejected event kept with its raw bytes (SPEC §12.5).
+/// A rejected event kept with its raw bytes (docs/service.md "The HTTP API").
 public struct RejectedEvent: Sendable, Hashable, Codable {
     /// Store sequence number.
     public var id: Int64
@@ -295,7 +295,7 @@ public struct EntityStateSnapshot: Sendable, Hashable {
     }
 }
 
-/// A point in an entity's feed (SPEC §12.5 timeline).
+/// A point in an entity's feed (docs/service.md "The HTTP API" timeline).
 public struct TimelineItem: Sendable {
     /// When it happened, seconds since 1970 (for ordering).
     public var at: Double

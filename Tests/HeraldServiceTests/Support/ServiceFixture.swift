@@ -1,6 +1,7 @@
 import Foundation
 import HeraldRuntime
 import HeraldService
+import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -65,7 +66,8 @@ struct ServiceFixture {
         }
     }
 
-    let directory: String
+    let scratch: TemporaryDirectory
+    var directory: String { scratch.path }
     let server: HeraldServer
     let store: any HeraldStore
     let background: Task<Void, any Error>?
@@ -75,12 +77,13 @@ struct ServiceFixture {
 
     /// A fixture on SQLite.
     init(rules: String = ServiceFixture.rules) throws {
-        let directory = try Self.makeDirectory(rules: rules)
-        try self.init(directory: directory, store: SQLiteStore(path: directory + "/herald.sqlite"), background: nil)
+        let scratch = try Self.makeDirectory(rules: rules)
+        try self.init(scratch: scratch, store: SQLiteStore(path: scratch.path + "/herald.sqlite"), background: nil)
     }
 
-    private init(directory: String, store: any HeraldStore, background: Task<Void, any Error>?) throws {
-        self.directory = directory
+    private init(scratch: TemporaryDirectory, store: any HeraldStore, background: Task<Void, any Error>?) throws {
+        self.scratch = scratch
+        let directory = scratch.path
         self.store = store
         self.background = background
         guard case .success(let loaded) = RulesLoader.load(path: directory + "/rules") else {
@@ -101,20 +104,17 @@ struct ServiceFixture {
         case .sqlite:
             return try ServiceFixture(rules: rules)
         case .postgres:
-            let directory = try makeDirectory(rules: rules)
+            let scratch = try makeDirectory(rules: rules)
             let url = try await PostgresTestDatabase.create()
             let store = try PostgresStore(url: url, password: nil)
             let background = store.backgroundService.map { service in Task { try await service.run() } }
             try await store.migrate()
-            return try ServiceFixture(directory: directory, store: store, background: background)
+            return try ServiceFixture(scratch: scratch, store: store, background: background)
         }
     }
 
-    static func makeDirectory(rules: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "herald-service-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
-        try rules.write(toFile: directory + "/rules/shop.yaml", atomically: true, encoding: .utf8)
-        return directory
+    static func makeDirectory(rules: String) throws -> TemporaryDirectory {
+        try TemporaryDirectory("service-test", files: ["rules/shop.yaml": rules])
     }
 
     struct FixtureError: Error, CustomStringConvertible {
@@ -123,7 +123,7 @@ struct ServiceFixture {
 
     func remove() {
         background?.cancel()
-        try? FileManager.default.removeItem(atPath: directory)
+        scratch.remove()
     }
 
     /// Runs `body` with a test client of the router.

@@ -2,21 +2,14 @@ import Foundation
 import HTTPTypes
 import HeraldCompiler
 import HeraldService
+import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
 
 /// The package root, for the scripts under `Tests/smtp`.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
-
-/// A fresh temporary folder, removed by the caller's `defer`.
-func temporaryDirectory(_ label: String) -> String {
-    let path = NSTemporaryDirectory() + "herald-\(label)-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+let packageRoot = Repository.root.path
 
 // MARK: - A store, a rule set and a scheduler
 
@@ -53,13 +46,16 @@ let transportRules = """
 /// A SQLite store in a temporary folder, a server evaluating `transportRules`
 /// and a scheduler over the given transports, driven by `tick`.
 struct DeliveryHarness {
-    let directory: String
+    let scratch: TemporaryDirectory
+    var directory: String { scratch.path }
     let store: SQLiteStore
     let server: HeraldServer
     let scheduler: Scheduler<ContinuousClock>
 
     init(email: any Transport, sms: any Transport, retry: ServiceConfiguration.Retry = .fast) throws {
-        directory = temporaryDirectory("deliveries")
+        let scratch = try TemporaryDirectory("deliveries")
+        self.scratch = scratch
+        let directory = scratch.path
         let rulesPath = directory + "/rules.yaml"
         try transportRules.write(toFile: rulesPath, atomically: true, encoding: .utf8)
         guard case .success(let rules) = RulesLoader.load(path: rulesPath) else {
@@ -121,7 +117,7 @@ struct DeliveryHarness {
         return d
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    func remove() { scratch.remove() }
 }
 
 extension ServiceConfiguration.Retry {
@@ -154,7 +150,8 @@ let reportPDF: [UInt8] =
 final class SMTPTestServer: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
-    let directory: String
+    let scratch: TemporaryDirectory
+    var directory: String { scratch.path }
     let port: Int
 
     /// The Python with aiosmtpd, when there is one.
@@ -164,14 +161,8 @@ final class SMTPTestServer: @unchecked Sendable {
             $0
         }
         for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: python)
-            check.arguments = ["-c", "import aiosmtpd"]
-            check.standardError = FileHandle.nullDevice
-            if (try? check.run()) != nil {
-                check.waitUntilExit()
-                if check.terminationStatus == 0 { return python }
-            }
+            let check = try? Subprocess.run(URL(fileURLWithPath: python), ["-c", "import aiosmtpd"])
+            if check?.status == 0 { return python }
         }
         return nil
     }()
@@ -183,7 +174,9 @@ final class SMTPTestServer: @unchecked Sendable {
 
     init(security: String = "starttls", user: String? = "herald", password: String? = "s3cret") throws {
         guard let python = Self.python else { throw HarnessError("no python with aiosmtpd") }
-        directory = temporaryDirectory("smtp")
+        let scratch = try TemporaryDirectory("smtp")
+        self.scratch = scratch
+        let directory = scratch.path
         process.executableURL = URL(fileURLWithPath: python)
         var arguments = [Self.script, "serve", "--outdir", directory, "--security", security]
         if let user, let password { arguments += ["--user", user, "--password", password] }
@@ -216,7 +209,7 @@ final class SMTPTestServer: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        scratch.remove()
     }
 
     /// The certificate to trust.
@@ -268,15 +261,8 @@ final class SMTPTestServer: @unchecked Sendable {
 
     /// The message parsed by Python's `email` package (`smtp_server.py inspect`).
     func inspect(_ path: String) throws -> [String: Any] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.python ?? "/usr/bin/python3")
-        p.arguments = [Self.script, "inspect", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let run = try Subprocess.run(URL(fileURLWithPath: Self.python ?? "/usr/bin/python3"), [Self.script, "inspect", path])
+        guard let o = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] else {
             throw HarnessError("inspect gave no JSON")
         }
         return o

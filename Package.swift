@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
+        .library(name: "HeraldModel", targets: ["HeraldModel"]),
         .library(name: "HeraldCompiler", targets: ["HeraldCompiler"]),
         .library(name: "HeraldRuntime", targets: ["HeraldRuntime"]),
         .library(name: "HeraldTesting", targets: ["HeraldTesting"]),
@@ -42,9 +43,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The checked rule set and the small pieces every module shares; no
+        // dependencies, so a host that only evaluates a compiled bundle
+        // (HeraldRuntime) links neither libyaml nor the compiler.
+        .target(name: "HeraldModel", swiftSettings: strictSettings),
         .target(name: "HeraldSyntax", dependencies: ["CLibYAML"], swiftSettings: strictSettings),
-        .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax"], swiftSettings: strictSettings),
-        .target(name: "HeraldRuntime", dependencies: ["HeraldCompiler"], swiftSettings: strictSettings),
+        .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax", "HeraldModel"], swiftSettings: strictSettings),
+        .target(name: "HeraldRuntime", dependencies: ["HeraldModel"], swiftSettings: strictSettings),
         .target(name: "HeraldTesting", dependencies: ["HeraldCompiler", "HeraldRuntime"], swiftSettings: strictSettings),
         .target(
             name: "HeraldService",
@@ -85,7 +90,7 @@ let package = Package(
             name: "HeraldCompilerTests", dependencies: ["HeraldCompiler", "HeraldTestSupport"],
             resources: [.copy("Fixtures"), .copy("LintCases")], swiftSettings: strictSettings),
         .testTarget(
-            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldTestSupport"],
+            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldCompiler", "HeraldTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "HeraldCLITests", dependencies: ["herald", "HeraldTestSupport"], swiftSettings: strictSettings),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldModel
 import HeraldSyntax
 
 /// `herald init [DIR]`: writes a small rule set to start from (README.md "Command line"):

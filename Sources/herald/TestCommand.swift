@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldModel
 import HeraldSyntax
 import HeraldTesting
 

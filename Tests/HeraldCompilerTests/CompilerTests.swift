@@ -116,11 +116,11 @@ struct ModelTests {
         #expect(status.condition == .path(FieldPath(dotted: "client.accepts_sms")))
         #expect(status.locations == ["on"])
         #expect(status.channels == [.sms, .email])
-        #expect(status.delay == Duration(days: 0, seconds: 5400))
+        #expect(status.delay == RuleDuration(days: 0, seconds: 5400))
         #expect(status.workHours == .drop)
         let remind = set.rules[1]
         #expect(remind.kind == .reminder(field: FieldPath(dotted: "work_order.scheduled_for"), entity: .workOrder,
-                                        before: Duration(days: 1)))
+                                        before: RuleDuration(days: 1)))
         #expect(remind.fallback == .email)
         #expect(remind.active == false)
         #expect(set.rules[2].regions == [])

@@ -13,7 +13,7 @@ struct LanguagesDurationTests {
         ])
     func valid(text: String, days: Int, seconds: Int) throws {
         let duration = try DurationSyntax.parse(text).get()
-        #expect(duration == Duration(days: days, seconds: seconds))
+        #expect(duration == RuleDuration(days: days, seconds: seconds))
     }
 
     @Test(

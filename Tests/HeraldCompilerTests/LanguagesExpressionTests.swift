@@ -4,13 +4,13 @@ import Testing
 
 @Suite("where expressions (SPEC §6)")
 struct LanguagesExpressionTests {
-    static func path(_ dotted: String) -> Expression { .path(FieldPath(dotted: dotted)) }
-    static func string(_ s: String) -> Expression { .literal(.string(s)) }
+    static func path(_ dotted: String) -> RuleExpression { .path(FieldPath(dotted: dotted)) }
+    static func string(_ s: String) -> RuleExpression { .literal(.string(s)) }
 
     @Test(
         "valid conditions compile to the expected tree",
         arguments: [
-            ("lead.status == \"won\"", Expression.compare(.equal, path("lead.status"), string("won"))),
+            ("lead.status == \"won\"", RuleExpression.compare(.equal, path("lead.status"), string("won"))),
             ("client.vip", path("client.vip")),
             ("true", .literal(.bool(true))),
             ("not client.head_office", .not(path("client.head_office"))),
@@ -46,7 +46,7 @@ struct LanguagesExpressionTests {
             ("client.vip == true", .compare(.equal, path("client.vip"), .literal(.bool(true)))),
             ("lead.status in []", .compare(.isIn, path("lead.status"), .list([]))),
         ])
-    func valid(text: String, expected: Expression) {
+    func valid(text: String, expected: RuleExpression) {
         let (expression, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.lead)
         #expect(issues.isEmpty, "\(issues)")
         #expect(expression == expected)
@@ -216,7 +216,7 @@ struct LanguagesExpressionTests {
         let text = Array(repeating: "lead.status == \"won\"", count: 5000).joined(separator: " or ")
         let (expression, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.lead)
         #expect(issues.isEmpty)
-        func depth(_ e: Expression) -> Int {
+        func depth(_ e: RuleExpression) -> Int {
             switch e {
             case .or(let a, let b), .and(let a, let b): return 1 + max(depth(a), depth(b))
             default: return 1
@@ -262,7 +262,7 @@ struct LanguagesFieldScopeTests {
     }
 }
 
-@Suite("Expression diagnostics are capped per value")
+@Suite("RuleExpression diagnostics are capped per value")
 struct ExpressionIssueCapTests {
     @Test("a where with 4,000 unknown fields reports 100 and says how many more")
     func capped() throws {
@@ -273,7 +273,7 @@ struct ExpressionIssueCapTests {
     }
 }
 
-@Suite("Expression mistakes a new user makes")
+@Suite("RuleExpression mistakes a new user makes")
 struct ExpressionStumbleTests {
     @Test("a misspelt literal suggests it: == tru")
     func literal() {

@@ -188,44 +188,44 @@ struct TimeDurationTests {
     @Test(
         "adding crosses DST by wall-clock days, then exact seconds",
         arguments: [
-            ("America/New_York", "2026-03-06T16:00:00-05:00", Duration(days: 3), "2026-03-09T16:00:00-04:00"),
-            ("America/New_York", "2026-03-07T16:00:00-05:00", Duration(seconds: 86_400), "2026-03-08T17:00:00-04:00"),
-            ("America/New_York", "2026-03-07T02:30:00-05:00", Duration(days: 1), "2026-03-08T03:30:00-04:00"),
-            ("America/New_York", "2026-10-31T01:30:00-04:00", Duration(days: 1), "2026-11-01T01:30:00-04:00"),
+            ("America/New_York", "2026-03-06T16:00:00-05:00", RuleDuration(days: 3), "2026-03-09T16:00:00-04:00"),
+            ("America/New_York", "2026-03-07T16:00:00-05:00", RuleDuration(seconds: 86_400), "2026-03-08T17:00:00-04:00"),
+            ("America/New_York", "2026-03-07T02:30:00-05:00", RuleDuration(days: 1), "2026-03-08T03:30:00-04:00"),
+            ("America/New_York", "2026-10-31T01:30:00-04:00", RuleDuration(days: 1), "2026-11-01T01:30:00-04:00"),
             (
-                "America/New_York", "2026-10-31T12:00:00-04:00", Duration(days: 1, seconds: 5400),
+                "America/New_York", "2026-10-31T12:00:00-04:00", RuleDuration(days: 1, seconds: 5400),
                 "2026-11-01T13:30:00-05:00"
             ),
-            ("Europe/Lisbon", "2026-03-22T10:00:00+00:00", Duration(days: 7), "2026-03-29T10:00:00+01:00"),
+            ("Europe/Lisbon", "2026-03-22T10:00:00+00:00", RuleDuration(days: 7), "2026-03-29T10:00:00+01:00"),
             (
-                "Europe/Lisbon", "2026-10-24T19:00:00+01:00", Duration(days: 1, seconds: 3600),
+                "Europe/Lisbon", "2026-10-24T19:00:00+01:00", RuleDuration(days: 1, seconds: 3600),
                 "2026-10-25T20:00:00+00:00"
             ),
-            ("Australia/Lord_Howe", "2026-10-03T02:15:00+10:30", Duration(days: 1), "2026-10-04T02:45:00+11:00"),
-            ("America/Sao_Paulo", "2026-04-10T18:30:00-03:00", Duration(days: 1), "2026-04-11T18:30:00-03:00"),
-            ("UTC", "2026-04-10T18:30:00Z", Duration(seconds: 90), "2026-04-10T18:31:30Z"),
+            ("Australia/Lord_Howe", "2026-10-03T02:15:00+10:30", RuleDuration(days: 1), "2026-10-04T02:45:00+11:00"),
+            ("America/Sao_Paulo", "2026-04-10T18:30:00-03:00", RuleDuration(days: 1), "2026-04-11T18:30:00-03:00"),
+            ("UTC", "2026-04-10T18:30:00Z", RuleDuration(seconds: 90), "2026-04-10T18:31:30Z"),
         ])
-    func adding(identifier: String, start: String, duration: Duration, expected: String) {
+    func adding(identifier: String, start: String, duration: RuleDuration, expected: String) {
         #expect(duration.added(to: rfcInstant(start), in: zoneNamed(identifier)) == rfcInstant(expected))
     }
 
     @Test(
         "subtracting takes the calendar days first",
         arguments: [
-            ("America/New_York", "2026-03-09T16:00:00-04:00", Duration(days: 3), "2026-03-06T16:00:00-05:00"),
-            ("America/New_York", "2026-03-09T02:30:00-04:00", Duration(days: 1), "2026-03-08T03:30:00-04:00"),
+            ("America/New_York", "2026-03-09T16:00:00-04:00", RuleDuration(days: 3), "2026-03-06T16:00:00-05:00"),
+            ("America/New_York", "2026-03-09T02:30:00-04:00", RuleDuration(days: 1), "2026-03-08T03:30:00-04:00"),
             (
-                "America/New_York", "2026-03-09T10:00:00-04:00", Duration(days: 1, seconds: 7200),
+                "America/New_York", "2026-03-09T10:00:00-04:00", RuleDuration(days: 1, seconds: 7200),
                 "2026-03-08T08:00:00-04:00"
             ),
-            ("America/New_York", "2026-11-02T01:30:00-05:00", Duration(days: 1), "2026-11-01T01:30:00-04:00"),
-            ("Europe/Lisbon", "2026-10-26T10:00:00+00:00", Duration(seconds: 7200), "2026-10-26T08:00:00+00:00"),
+            ("America/New_York", "2026-11-02T01:30:00-05:00", RuleDuration(days: 1), "2026-11-01T01:30:00-04:00"),
+            ("Europe/Lisbon", "2026-10-26T10:00:00+00:00", RuleDuration(seconds: 7200), "2026-10-26T08:00:00+00:00"),
             (
-                "Europe/Lisbon", "2026-03-30T00:30:00+01:00", Duration(days: 1, seconds: 3600),
+                "Europe/Lisbon", "2026-03-30T00:30:00+01:00", RuleDuration(days: 1, seconds: 3600),
                 "2026-03-28T23:30:00+00:00"
             ),
         ])
-    func subtracting(identifier: String, start: String, duration: Duration, expected: String) {
+    func subtracting(identifier: String, start: String, duration: RuleDuration, expected: String) {
         #expect(duration.subtracted(from: rfcInstant(start), in: zoneNamed(identifier)) == rfcInstant(expected))
     }
 }

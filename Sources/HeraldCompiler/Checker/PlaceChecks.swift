@@ -294,8 +294,6 @@ func localDate(_ text: String) -> LocalDate? {
         return n
     }
     guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), (1...12).contains(m) else { return nil }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-    let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    guard (1...lengths[m - 1]).contains(d) else { return nil }
+    guard (1...CivilDays.daysInMonth(year: y, month: m)).contains(d) else { return nil }
     return LocalDate(year: y, month: m, day: d)
 }

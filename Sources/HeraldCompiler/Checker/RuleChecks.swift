@@ -17,10 +17,10 @@ struct CheckedRule {
     var toNode: Node?
     var from: [String]?
     var fromNode: Node?
-    var condition: Expression?
+    var condition: RuleExpression?
     var conditionSource: String?
     var whereNode: Node?
-    var cancelIf: Expression?
+    var cancelIf: RuleExpression?
     var cancelIfNode: Node?
     var locations: [String]?
     var locationsNode: Node?
@@ -30,7 +30,7 @@ struct CheckedRule {
     var channelNodes: [Node] = []
     var fallback: Channel?
     var fallbackNode: Node?
-    var delay = Duration.zero
+    var delay = RuleDuration.zero
     var workHours: WorkHoursPolicy?
     var workHoursNode: Node?
     var template: String?
@@ -178,7 +178,7 @@ extension RuleSetChecker {
                     at: key.range))
             }
             let field = reminderField(remind)
-            var before: Duration?
+            var before: RuleDuration?
             if let b = required("before", in: m, context: rule.context, owner: nil) {
                 before = duration(b, key: "before", positive: true)
             }
@@ -450,7 +450,7 @@ extension RuleSetChecker {
     }
 
     /// A duration (docs/rule-language.md §6); `before` must be positive, `delay` not negative.
-    private mutating func duration(_ node: Node, key: String, positive: Bool) -> Duration? {
+    private mutating func duration(_ node: Node, key: String, positive: Bool) -> RuleDuration? {
         guard let text = string(node, for: key) else { return nil }
         switch DurationSyntax.parse(text) {
         case .failure(let issue):

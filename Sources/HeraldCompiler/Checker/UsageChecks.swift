@@ -38,14 +38,14 @@ struct RuleSignature: Hashable {
     var kind: RuleKind
     var to: [String]?
     var from: [String]?
-    var condition: Expression?
+    var condition: RuleExpression?
     var whereText: String?
     var locations: [String]?
     var regions: [String]?
     /// One channel the rule sends on (its fallback aside: a fallback only
     /// stands in when no listed channel can deliver).
     var channel: Channel
-    var delay: Duration
+    var delay: RuleDuration
     var workHours: WorkHoursPolicy?
 }
 

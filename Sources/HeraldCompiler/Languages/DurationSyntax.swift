@@ -21,7 +21,7 @@ public enum DurationSyntax {
 
     /// Parses `text`; on failure returns an `invalid-duration` issue that
     /// covers the whole text and says what is wrong and which forms are accepted.
-    public static func parse(_ text: String) -> Result<Duration, LocalIssue> {
+    public static func parse(_ text: String) -> Result<RuleDuration, LocalIssue> {
         let s = Array(text.unicodeScalars)
         switch parse(scalars: s) {
         case .success(let d): return .success(d)
@@ -31,7 +31,7 @@ public enum DurationSyntax {
         }
     }
 
-    private static func parse(scalars s: [Unicode.Scalar]) -> Result<Duration, InvalidReason> {
+    private static func parse(scalars s: [Unicode.Scalar]) -> Result<RuleDuration, InvalidReason> {
         if s.isEmpty { return .failure(InvalidReason("the value is empty")) }
         var days = 0, seconds = 0
         var nextUnit = 0  // index into `units` of the smallest unit still allowed first
@@ -92,7 +92,7 @@ public enum DurationSyntax {
             }
         }
         if days * 86_400 + seconds > maximumDays * 86_400 { return .failure(tooLong) }
-        return .success(Duration(days: days, seconds: seconds))
+        return .success(RuleDuration(days: days, seconds: seconds))
     }
 
     private static let tooLong = InvalidReason("it is longer than \(maximumDays) days")

@@ -20,7 +20,7 @@ public enum ExpressionSyntax {
     /// offending token (Unicode-scalar indices into `text`). Returns the
     /// checked expression when there is no error. `key` names the rule key
     /// the text stands under (`where`, `cancel_if`) in messages.
-    public static func check(_ text: String, scope: FieldScope, key: String = "where") -> (Expression?, [LocalIssue]) {
+    public static func check(_ text: String, scope: FieldScope, key: String = "where") -> (RuleExpression?, [LocalIssue]) {
         let s = Array(text.unicodeScalars)
         let syntax: ExpressionNode
         switch parse(s) {
@@ -500,7 +500,7 @@ enum StaticType: Equatable {
 /// A checked node: its type and the model expression.
 struct TypedExpression {
     var type: StaticType
-    var expression: Expression
+    var expression: RuleExpression
 }
 
 /// Type-checks a parsed expression against a scope, collecting issues.
@@ -561,7 +561,7 @@ struct ExpressionChecker {
             return TypedExpression(type: .bool, expression: .not(operand.expression))
 
         case .chain(let isAnd, let operands):
-            var expressions: [Expression] = []
+            var expressions: [RuleExpression] = []
             expressions.reserveCapacity(operands.count)
             for o in operands {
                 let typed = check(o)
@@ -592,8 +592,8 @@ struct ExpressionChecker {
     /// Joins chained operands: left-deep for the usual short chains,
     /// balanced for long ones (keeps the tree shallow; `and`/`or` are
     /// associative and evaluation order stays left to right).
-    static func join(_ e: ArraySlice<Expression>, isAnd: Bool) -> Expression {
-        let make: (Expression, Expression) -> Expression = isAnd ? { .and($0, $1) } : { .or($0, $1) }
+    static func join(_ e: ArraySlice<RuleExpression>, isAnd: Bool) -> RuleExpression {
+        let make: (RuleExpression, RuleExpression) -> RuleExpression = isAnd ? { .and($0, $1) } : { .or($0, $1) }
         if e.count == 1, let only = e.first { return only }
         if e.count <= 16 {
             var result = e[e.startIndex]
@@ -669,7 +669,7 @@ struct ExpressionChecker {
         whole: ExpressionNode
     ) -> TypedExpression {
         if case .list(let items) = rightNode.kind {
-            var elements: [Expression] = []
+            var elements: [RuleExpression] = []
             for item in items {
                 let typed = check(item)
                 checkRelated(leftNode, left.type, item, typed.type, mismatchFrom: item.from, to: item.to, inList: true)
@@ -741,7 +741,7 @@ struct ExpressionChecker {
         // contains(list, x): membership like `x in list`.
         if function == .contains, arguments.count == 2, case .list(let items) = arguments[0].kind {
             let needle = check(arguments[1])
-            var elements: [Expression] = []
+            var elements: [RuleExpression] = []
             for item in items {
                 let typed = check(item)
                 checkRelated(arguments[1], needle.type, item, typed.type, mismatchFrom: item.from, to: item.to, inList: true)

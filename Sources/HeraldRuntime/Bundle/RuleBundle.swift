@@ -1,6 +1,5 @@
 public import Foundation
-import HeraldSyntax
-public import HeraldCompiler
+public import HeraldModel
 
 /// The compiled rule-set file written by `herald compile` (SPEC §10.2): a
 /// header (magic, format version, Herald version) followed by the checked

@@ -1,4 +1,4 @@
-import HeraldCompiler
+import HeraldModel
 
 /// Where a field path's value comes from at run time, resolved once.
 enum FieldRef: Sendable, Hashable {
@@ -72,7 +72,7 @@ indirect enum CompiledExpression: Sendable {
     case compare(ComparisonOperator, CompiledExpression, CompiledExpression)
     case call(ExpressionFunction, [CompiledExpression])
 
-    init(_ e: Expression, resolver: FieldResolver) {
+    init(_ e: RuleExpression, resolver: FieldResolver) {
         switch e {
         case .literal(let l):
             switch l {

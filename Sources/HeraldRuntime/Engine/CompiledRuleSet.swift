@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// A location or region with everything evaluation needs resolved once.
 final class CompiledPlace: Sendable {
@@ -39,7 +39,7 @@ final class SharedCalendar: Sendable {
 final class CompiledRule: Sendable {
     enum Kind: Sendable {
         case event(Trigger)
-        case reminder(entity: Entity, fieldSlot: Int, field: String, before: Duration)
+        case reminder(entity: Entity, fieldSlot: Int, field: String, before: RuleDuration)
     }
 
     let rule: Rule

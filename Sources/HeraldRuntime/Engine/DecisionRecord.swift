@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// One decision about one event (docs/rule-language.md §11): a message to send, a message
 /// skipped, a planned reminder cancelled, a rejected event, or (with

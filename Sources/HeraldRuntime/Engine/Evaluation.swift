@@ -1,4 +1,4 @@
-import HeraldCompiler
+import HeraldModel
 
 /// Everything about one accepted event that rules read: the event, its
 /// location and region, zone and calendar, status indices. One per event,
@@ -372,7 +372,7 @@ extension Runtime {
     }
 
     private func applyReminder(
-        _ rule: CompiledRule, _ entity: Entity, _ slot: Int, _ field: String, _ before: Duration, _ context: EventContext,
+        _ rule: CompiledRule, _ entity: Entity, _ slot: Int, _ field: String, _ before: RuleDuration, _ context: EventContext,
         _ reference: EntityReference, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]
     ) {
         let event = context.event
@@ -462,7 +462,7 @@ extension Runtime {
     /// gets no record this time (an unused fallback) is cancelled at the end.
     private func deliver(
         _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, subject: String,
-        reminder: (field: String, value: Timestamp, before: Duration)?, alreadySent: [PlannedReminder] = [],
+        reminder: (field: String, value: Timestamp, before: RuleDuration)?, alreadySent: [PlannedReminder] = [],
         rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
     ) -> [PlannedReminder] {
         var toCancel = rescheduled.count > 1 ? rescheduled.sorted { rank($0, rule) < rank($1, rule) } : rescheduled
@@ -634,7 +634,7 @@ extension Runtime {
     /// SPEC §5.3 timing of a reminder for a new field value. Past and late
     /// compare full instants; `field − before` keeps the field's fraction of
     /// a second (working hours: see `eventTiming`).
-    private func reminderTiming(_ rule: CompiledRule, _ field: String, _ value: Timestamp, _ before: Duration, _ context: EventContext) -> Timing {
+    private func reminderTiming(_ rule: CompiledRule, _ field: String, _ value: Timestamp, _ before: RuleDuration, _ context: EventContext) -> Timing {
         var occurredAt = context.event.occurredAt
         occurredAt.offset = 0
         if value <= occurredAt {

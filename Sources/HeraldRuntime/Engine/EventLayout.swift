@@ -1,4 +1,4 @@
-import HeraldCompiler
+import HeraldModel
 
 /// How a field's JSON value is checked and stored (docs/rule-language.md §9).
 enum FieldKind: Sendable {

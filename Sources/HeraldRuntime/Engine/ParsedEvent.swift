@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// A validated event (docs/rule-language.md §9) in the compact form the runtime evaluates:
 /// its envelope plus one value slot per known field. Made by

@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// What reading one NDJSON line gave.
 public enum LineParse: Sendable {

@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// The state evaluation carries from one event to the next (docs/rule-language.md §10):
 /// processed event ids, planned sends and reminder plans. A plain value:

@@ -1,5 +1,5 @@
 public import Foundation
-import HeraldSyntax
+import HeraldModel
 
 /// The file `herald eval --state FILE` keeps the runtime state in (README.md
 /// "Command line"): a JSON object that says what it is, then the `RuntimeState`:

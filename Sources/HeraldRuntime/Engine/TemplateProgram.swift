@@ -1,4 +1,4 @@
-import HeraldCompiler
+import HeraldModel
 
 /// Running totals of the SMS segment count (docs/rule-language.md §4) of text written so far:
 /// GSM-7 septets while every character is in the GSM 03.38 basic set or its

@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// Renders compiled templates (docs/rule-language.md §4).
 ///

@@ -1,4 +1,4 @@
-import HeraldCompiler
+import HeraldModel
 
 /// An instant as it came in an event: seconds since 1970 (UTC) and the UTC
 /// offset it was written with. Equality and order compare instants only.

@@ -1,4 +1,4 @@
-public import HeraldCompiler
+public import HeraldModel
 
 /// Working hours of a calendar, evaluated in its zone (docs/rule-language.md §3.3, §5.3, §7).
 ///

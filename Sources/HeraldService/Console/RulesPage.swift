@@ -31,7 +31,7 @@ enum RulesPage {
     }
 
     /// A duration as the rule language writes it (`1d`, `1h30m`).
-    static func text(_ d: Duration) -> String {
+    static func text(_ d: RuleDuration) -> String {
         var out = ""
         if d.days > 0 { out += d.days % 7 == 0 ? "\(d.days / 7)w" : "\(d.days)d" }
         var s = d.seconds

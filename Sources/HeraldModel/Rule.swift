@@ -1,6 +1,6 @@
 /// A length of time as written in rules (docs/rule-language.md §6): a calendar part (days,
 /// weeks as 7 days) applied in the event's zone, and an exact part in seconds.
-public struct Duration: Sendable, Hashable, Codable {
+public struct RuleDuration: Sendable, Hashable, Codable {
     /// Calendar days (`1w` = 7).
     public var days: Int
     /// Exact seconds (`h`, `m`, `s`).
@@ -13,7 +13,7 @@ public struct Duration: Sendable, Hashable, Codable {
     }
 
     /// No time at all.
-    public static let zero = Duration()
+    public static let zero = RuleDuration()
 
     /// Whether both parts are zero.
     public var isZero: Bool { days == 0 && seconds == 0 }
@@ -72,7 +72,7 @@ public enum RuleKind: Sendable, Hashable, Codable {
     /// `on: trigger`
     case event(Trigger)
     /// `remind: entity.field` with `before`.
-    case reminder(field: FieldPath, entity: Entity, before: Duration)
+    case reminder(field: FieldPath, entity: Entity, before: RuleDuration)
 }
 
 /// A checked notification rule (docs/rule-language.md §5).
@@ -88,7 +88,7 @@ public struct Rule: Sendable, Hashable, Codable {
     /// `from`: allowed previous statuses (nil: any).
     public var fromStatuses: [String]?
     /// `where`, checked to be bool.
-    public var condition: Expression?
+    public var condition: RuleExpression?
     /// `where` as written, for messages (`--explain` says which condition did not hold).
     public var conditionSource: String?
     /// `locations` filter (nil: any).
@@ -100,7 +100,7 @@ public struct Rule: Sendable, Hashable, Codable {
     /// Used only if no listed channel can deliver.
     public var fallback: Channel?
     /// Send this long after the event (event rules).
-    public var delay: Duration
+    public var delay: RuleDuration
     /// Working-hours policy, if any.
     public var workHours: WorkHoursPolicy?
     /// Template id (checked to exist).
@@ -111,14 +111,14 @@ public struct Rule: Sendable, Hashable, Codable {
     /// later event of the same entity for which it holds cancels the send.
     /// Only on event rules with a `delay`; checked to be bool against the
     /// rule's trigger, like `condition`.
-    public var cancelIf: Expression?
+    public var cancelIf: RuleExpression?
 
     /// Creates a rule.
     public init(
         id: String, index: Int, kind: RuleKind, toStatuses: [String]? = nil, fromStatuses: [String]? = nil,
-        condition: Expression? = nil, locations: [String]? = nil, regions: [String]? = nil,
-        channels: [Channel], fallback: Channel? = nil, delay: Duration = .zero,
-        workHours: WorkHoursPolicy? = nil, template: String, active: Bool = true, cancelIf: Expression? = nil,
+        condition: RuleExpression? = nil, locations: [String]? = nil, regions: [String]? = nil,
+        channels: [Channel], fallback: Channel? = nil, delay: RuleDuration = .zero,
+        workHours: WorkHoursPolicy? = nil, template: String, active: Bool = true, cancelIf: RuleExpression? = nil,
         conditionSource: String? = nil
     ) {
         self.id = id

@@ -1,5 +1,4 @@
 public import Foundation
-import HeraldSyntax
 
 #if canImport(Glibc)
 import Glibc

@@ -68,21 +68,21 @@ public enum ExpressionFunction: String, Sendable, Hashable, Codable {
 
 /// A checked `where` expression. Type checking has happened already; the
 /// runtime evaluates this tree directly (no parsing at run time).
-public indirect enum Expression: Sendable, Hashable, Codable {
+public indirect enum RuleExpression: Sendable, Hashable, Codable {
     /// A literal.
     case literal(Literal)
     /// A field reference.
     case path(FieldPath)
     /// `[a, b, …]`
-    case list([Expression])
+    case list([RuleExpression])
     /// `not x`
-    case not(Expression)
+    case not(RuleExpression)
     /// `a and b` (short-circuit)
-    case and(Expression, Expression)
+    case and(RuleExpression, RuleExpression)
     /// `a or b` (short-circuit)
-    case or(Expression, Expression)
+    case or(RuleExpression, RuleExpression)
     /// `a OP b`
-    case compare(ComparisonOperator, Expression, Expression)
+    case compare(ComparisonOperator, RuleExpression, RuleExpression)
     /// `f(args…)`
-    case call(ExpressionFunction, [Expression])
+    case call(ExpressionFunction, [RuleExpression])
 }

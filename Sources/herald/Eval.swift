@@ -100,23 +100,14 @@ struct Eval: AsyncParsableCommand {
         defer { if input != STDIN_FILENO { close(input) } }
 
         var output = NDJSONWriter(capacity: 1 << 17)
-        var lines = LineReader(descriptor: input)
-        var readError: Int32 = 0
-        while let line = lines.next(error: &readError) {
-            switch line {
-            case .text(let bytes, let number):
-                output.process(line: bytes, lineNumber: number, runtime: runtime, state: &state, explain: explain)
-            case .tooLong(let number):
-                output.write(
-                    DecisionRecord(
-                        event: nil, decision: .reject, reason: "malformed-json",
-                        message: "line \(number) is longer than \(LineReader.maximumLineLength) bytes", line: number))
-            }
+        let lines = NDJSONLineReader(descriptor: input)
+        while let line = lines.next() {
+            output.process(line, runtime: runtime, state: &state, explain: explain)
             if output.count >= 1 << 16 { StandardOutput.flush(&output) }
         }
         StandardOutput.flush(&output)
-        if readError != 0 {
-            StandardStreams.printError("herald: error: reading events: \(String(cString: strerror(readError)))")
+        if let readError = lines.readError {
+            StandardStreams.printError("herald: error: reading events: \(ErrorText.posix(readError))")
             throw ExitCode(ExitStatus.internalError)
         }
         if let path = self.state, !StatePersistence.save(state, to: path) { throw ExitCode(ExitStatus.findings) }
@@ -191,99 +182,6 @@ enum RuleSetLoading {
         for d in diagnostics.sorted(by: Diagnostic.reportingOrder) {
             StandardStreams.printError(
                 "\(d.range.file):\(d.range.start.line):\(d.range.start.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
-        }
-    }
-}
-
-/// Splits a file descriptor's bytes into lines with bounded memory.
-struct LineReader {
-    /// Lines longer than this are reported, not held.
-    static let maximumLineLength = 16 << 20
-
-    enum Line {
-        /// A line without its `\n`; valid until the next call.
-        case text(UnsafeRawBufferPointer, number: Int)
-        /// A line that exceeded `maximumLineLength` (skipped).
-        case tooLong(number: Int)
-    }
-
-    let descriptor: Int32
-    private var buffer: UnsafeMutableRawBufferPointer
-    private var start = 0
-    private var end = 0
-    private var eof = false
-    private var lineNumber = 0
-    private var skipping = false
-
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
-        buffer = .allocate(byteCount: 1 << 20, alignment: 16)
-    }
-
-    /// The next line, or nil at the end of input (or on a read error, stored in `error`).
-    mutating func next(error: inout Int32) -> Line? {
-        while true {
-            if start < end {
-                let base = buffer.baseAddress! + start
-                if let found = memchr(base, 0x0A, end - start) {
-                    let length = base.distance(to: UnsafeMutableRawPointer(found))
-                    let line = UnsafeRawBufferPointer(start: base, count: length)
-                    start += length + 1
-                    lineNumber += 1
-                    if skipping {
-                        skipping = false
-                        return .tooLong(number: lineNumber)
-                    }
-                    return .text(line, number: lineNumber)
-                }
-            }
-            if eof {
-                guard start < end || skipping else {
-                    buffer.deallocate()
-                    buffer = .allocate(byteCount: 0, alignment: 16)
-                    start = 0
-                    end = 0
-                    return nil
-                }
-                lineNumber += 1
-                let line = UnsafeRawBufferPointer(start: buffer.baseAddress! + start, count: end - start)
-                start = end
-                if skipping {
-                    skipping = false
-                    return .tooLong(number: lineNumber)
-                }
-                return .text(line, number: lineNumber)
-            }
-            // Make room: move the partial line to the front, grow up to the limit.
-            if start > 0 {
-                let count = end - start
-                if count > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: count) }
-                start = 0
-                end = count
-            }
-            if end == buffer.count {
-                if buffer.count >= LineReader.maximumLineLength {
-                    skipping = true
-                    end = 0
-                } else {
-                    let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
-                    bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
-                    buffer.deallocate()
-                    buffer = bigger
-                }
-            }
-            let n = read(descriptor, buffer.baseAddress! + end, buffer.count - end)
-            if n < 0 {
-                if errno == EINTR { continue }
-                error = errno
-                eof = true
-                continue
-            }
-            if n == 0 {
-                eof = true
-            } else {
-                end += n
-            }
         }
     }
 }

@@ -52,6 +52,23 @@ public struct NDJSONWriter: ~Copyable {
         }
     }
 
+    /// Evaluates one line from an `NDJSONLineReader`: a text line as
+    /// `process(line:…)` does; an over-long line becomes its
+    /// `malformed-json` reject, with its line number.
+    public mutating func process(
+        _ line: NDJSONLineReader.Line, runtime: Runtime, state: inout RuntimeState, explain: Bool = false
+    ) {
+        switch line {
+        case .text(let bytes, let number):
+            process(line: bytes, lineNumber: number, runtime: runtime, state: &state, explain: explain)
+        case .tooLong(let number):
+            write(
+                DecisionRecord(
+                    event: nil, decision: .reject, reason: "malformed-json",
+                    message: "line \(number) is longer than \(NDJSONLineReader.maximumLineLength) bytes", line: number))
+        }
+    }
+
     /// Appends one record as a JSON line.
     public mutating func write(_ record: DecisionRecord) {
         record.writeJSON(to: &sink)

@@ -44,15 +44,23 @@ public enum TemplateRenderer {
         lookup: (FieldPath) -> Value?
     ) {
         let start = out.utf8.count
-        defer {
-            if escaping == .subject {
-                let rendered = String(decoding: out.utf8.dropFirst(start), as: UTF8.self)
-                let safe = SafeText.header(rendered)
-                if safe != rendered {
-                    out = String(decoding: out.utf8.prefix(start), as: UTF8.self) + safe
-                }
+        renderSegments(segments, into: &out, escaping: escaping, zone: zone, lookup: lookup)
+        // A subject is made safe as a whole, once: a run of line breaks
+        // that spans an {{#if}} boundary is one run (one space).
+        if escaping == .subject {
+            let rendered = String(decoding: out.utf8.dropFirst(start), as: UTF8.self)
+            let safe = SafeText.header(rendered)
+            if safe != rendered {
+                out = String(decoding: out.utf8.prefix(start), as: UTF8.self) + safe
             }
         }
+    }
+
+    /// The segments' text, before a subject is made safe.
+    private static func renderSegments(
+        _ segments: [TemplateSegment], into out: inout String, escaping: Escaping, zone: Zone,
+        lookup: (FieldPath) -> Value?
+    ) {
         for segment in segments {
             switch segment {
             case .text(let literal):
@@ -66,7 +74,7 @@ public enum TemplateRenderer {
                 append(value, to: &out, escaping: escaping, zone: zone)
             case .conditional(let path, let then, let otherwise):
                 let chosen = isTruthy(lookup(path)) ? then : otherwise
-                render(chosen, into: &out, escaping: escaping, zone: zone, lookup: lookup)
+                renderSegments(chosen, into: &out, escaping: escaping, zone: zone, lookup: lookup)
             }
         }
     }

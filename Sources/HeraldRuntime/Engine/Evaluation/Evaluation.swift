@@ -1,0 +1,160 @@
+import HeraldModel
+
+extension Runtime {
+    /// SPEC §8.1 steps 3–5 for a valid event.
+    func evaluate(_ input: ParsedEvent, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]) {
+        let c = compiled
+        let event = input.layout === c.layout ? input : input.relaid(for: c.layout)
+        let layout = c.layout
+
+        var location: CompiledPlace?
+        var locationIndex = -1
+        if c.usesLocations {
+            guard let name = event.location, let i = c.locationLookup[name] else {
+                let message: String
+                if let name = event.location {
+                    message = "location '\(name)' is not declared\(Suggestion.hint(for: name, in: c.locations.map(\.place.id)))"
+                } else {
+                    message = "location: required, the rule set declares locations"
+                }
+                out.append(DecisionRecord(event: event.id, decision: .reject, reason: "unknown-location", message: message))
+                return
+            }
+            locationIndex = i
+            location = c.locations[i]
+        }
+        guard state.processed.insert(event.id).inserted else {
+            out.append(
+                DecisionRecord(
+                    event: event.id, decision: .reject, reason: "duplicate-event",
+                    message: "event '\(event.id)' was already processed"))
+            return
+        }
+        let occurred = event.occurredAt.seconds
+        if occurred > state.latestOccurredAt { state.latestOccurredAt = occurred }
+
+        var region: CompiledPlace?
+        var regionIndex = -1
+        if !c.regions.isEmpty, let name = event.string(layout.clientRegion), let i = c.regionLookup[name] {
+            regionIndex = i
+            region = c.regions[i]
+        }
+
+        let trigger = event.trigger
+        let entity = trigger.entity
+        let info = c.triggers[CompiledRuleSet.code(trigger)]
+        var status = -1
+        var previousStatus = -1
+        var noChange = false
+        if info.statusSlot >= 0 {
+            let current = event.string(info.statusSlot)
+            let previous = event.string(info.previousStatusSlot)
+            if let list = info.statuses {
+                status = current.flatMap { list[$0] } ?? -1
+                previousStatus = previous.flatMap { list[$0] } ?? -1
+            }
+            noChange = trigger.isStatusChange && current != nil && current == previous
+        }
+
+        let context = EventContext(
+            event: event, location: location, region: region,
+            locationIndex: locationIndex, regionIndex: regionIndex,
+            zone: location?.zone ?? region?.zone ?? Zone.utc,
+            calendar: location?.calendar ?? region?.calendar,
+            occurred: occurred, status: status, previousStatus: previousStatus, noChange: noChange)
+
+        let entityID = event.string(info.idSlot) ?? ""
+        let reference = EntityReference(entity: entity, id: entityID)
+
+        // Pending `cancel_if` sends of the entity (SPEC §5): those no longer
+        // pending, or whose rule is gone or lost its `cancel_if`, are dropped;
+        // the rules of the others are applied (first their cancel check).
+        var pendingRules: [Int32] = []
+        if !state.pendingSends.isEmpty, var sends = state.pendingSends[reference] {
+            sends.removeAll { send in
+                guard send.isPending(at: event.occurredAt), let i = c.ruleIndex[send.rule], c.rules[i].cancelIf != nil else {
+                    return true
+                }
+                pendingRules.append(Int32(i))
+                return false
+            }
+            state.pendingSends[reference] = sends.isEmpty ? nil : sends
+            context.checksPendingSends = !sends.isEmpty
+        }
+
+        if explain {
+            for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
+            return
+        }
+        // The list's memory is borrowed from the state and handed back.
+        var candidates: [Int32] = []
+        swap(&candidates, &state.candidateBuffer)
+        candidates.removeAll(keepingCapacity: true)
+        if !noChange {
+            c.candidates(code: info.code, location: locationIndex, region: regionIndex, status: status, into: &candidates)
+        }
+        c.candidates(code: info.entityCode, location: locationIndex, region: regionIndex, status: -1, into: &candidates)
+        if !state.reminders.isEmpty, let plans = state.reminders[reference] {
+            var removed: [String] = []
+            for ruleID in plans.keys {
+                if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) } else { removed.append(ruleID) }
+            }
+            for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
+        }
+        candidates.append(contentsOf: pendingRules)
+        if candidates.count > 1 { candidates.sort() }
+        var last: Int32 = -1
+        for i in candidates where i != last {
+            last = i
+            apply(Int(i), context, reference, state: &state, explain: false, into: &out)
+        }
+        swap(&candidates, &state.candidateBuffer)
+    }
+
+    func apply(
+        _ index: Int, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState, explain: Bool,
+        into out: inout [DecisionRecord]
+    ) {
+        let rule = compiled.rules[index]
+        if context.checksPendingSends { cancelPendingSends(rule, context, reference, state: &state, into: &out) }
+        switch rule.kind {
+        case .event(let trigger):
+            // Candidates from the index already passed active, trigger,
+            // locations, regions and to (their bucket says so); --explain
+            // looks at every rule and checks every filter.
+            // A rule applied for its pending `cancel_if` sends may not be in
+            // the event's buckets: it checks every filter too.
+            let failed = explain || context.checksPendingSends
+                ? eventFilterFailure(rule, trigger, context) : indexedEventFilterFailure(rule, context)
+            if let failed {
+                if explain { out.append(none(rule, context, failed)) }
+                return
+            }
+            _ = deliver(rule, context, reference, subject: context.event.id, reminder: nil, state: &state, into: &out)
+        case .reminder(let entity, let slot, let field, let before):
+            applyReminder(rule, entity, slot, field, before, context, reference, state: &state, explain: explain, into: &out)
+        }
+    }
+
+    /// Cancels the pending sends `rule` planned for the event's entity when
+    /// its `cancel_if` holds on this event (SPEC §5): one `cancel` per send,
+    /// reason `cancel-if`, in planning order, before the rule's other records.
+    func cancelPendingSends(
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState,
+        into out: inout [DecisionRecord]
+    ) {
+        guard let condition = rule.cancelIf, var sends = state.pendingSends[reference],
+            sends.contains(where: { $0.rule == rule.id }), ExpressionEvaluator.isTrue(condition, context)
+        else { return }
+        for send in sends where send.rule == rule.id {
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .cancel, rule: rule.id, reason: "cancel-if", channel: send.channel,
+                    key: send.key))
+            state.planned[send.key] = nil
+        }
+        sends.removeAll { $0.rule == rule.id }
+        state.pendingSends[reference] = sends.isEmpty ? nil : sends
+    }
+
+}

@@ -1,0 +1,98 @@
+import HeraldModel
+
+/// Everything about one accepted event that rules read: the event, its
+/// location and region, zone and calendar, status indices. One per event,
+/// shared by reference so rule checks and template look-ups copy nothing.
+final class EventContext {
+    let event: ParsedEvent
+    let location: CompiledPlace?
+    let region: CompiledPlace?
+    let locationIndex: Int
+    let regionIndex: Int
+    let zone: Zone
+    let calendar: SharedCalendar?
+    /// `occurred_at` in whole seconds (floor); `event.occurredAt` has its fraction.
+    let occurred: Int64
+    /// Index of the entity's status / previous status in its list (-1: none or unlisted).
+    let status: Int
+    let previousStatus: Int
+    /// A `*.status_changed` event whose status equals its previous status.
+    let noChange: Bool
+    /// Deliverability per channel, computed on first use.
+    var email: Deliverability?
+    var sms: Deliverability?
+    /// Sends of this event noted in `RuntimeState.plannedSends`.
+    var plannedSends = 0
+    /// Whether the entity has pending `cancel_if` sends this event must check.
+    var checksPendingSends = false
+    /// The last instant written as `send_at`, its offset and wall time
+    /// (the records of one event mostly share it).
+    private var lastAt: Int64 = .min
+    private var lastWritten = (local: LocalDateTime(secondsSince1970: 0), offset: 0, zulu: false)
+    /// Where a send record's texts are written before they are copied into
+    /// the record in one piece (reused for every record of the event). It
+    /// starts small enough for glibc's per-thread malloc cache (1 KB: most
+    /// records fit; a longer one grows it once for the event).
+    var scratch = ByteSink(capacity: 1000)
+
+    /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
+    func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {
+        if at.seconds != lastAt {
+            lastAt = at.seconds
+            lastWritten = RFC3339.written(at.seconds, in: zone)
+        }
+        RFC3339.append(
+            local: lastWritten.local, offset: lastWritten.offset, nanoseconds: at.nanoseconds, zulu: lastWritten.zulu,
+            to: &out)
+    }
+
+    init(
+        event: ParsedEvent, location: CompiledPlace?, region: CompiledPlace?, locationIndex: Int, regionIndex: Int,
+        zone: Zone, calendar: SharedCalendar?, occurred: Int64, status: Int, previousStatus: Int, noChange: Bool
+    ) {
+        self.event = event
+        self.location = location
+        self.region = region
+        self.locationIndex = locationIndex
+        self.regionIndex = regionIndex
+        self.zone = zone
+        self.calendar = calendar
+        self.occurred = occurred
+        self.status = status
+        self.previousStatus = previousStatus
+        self.noChange = noChange
+    }
+
+    /// Calls `body` with the UTF-8 of the text a resolved path stands for,
+    /// read in place; nil (without calling it) when it is not text.
+    @inline(__always)
+    func withStringUTF8<R>(_ ref: FieldRef, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        switch ref {
+        case .slot(let s):
+            return event.withStringUTF8(s, body)
+        case .location(let i):
+            guard let place = location, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
+            return text.utf8.withContiguousStorageIfAvailable(body)
+        case .region(let i):
+            guard let place = region, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
+            return text.utf8.withContiguousStorageIfAvailable(body)
+        case .absent:
+            return nil
+        }
+    }
+
+    /// The value a resolved path stands for.
+    @inline(__always)
+    func value(_ ref: FieldRef) -> Value? {
+        switch ref {
+        case .slot(let s): return event[s]
+        case .location(let i):
+            guard let place = location, i < place.values.count else { return nil }
+            return place.values[i]
+        case .region(let i):
+            guard let place = region, i < place.values.count else { return nil }
+            return place.values[i]
+        case .absent: return nil
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import HeraldModel
+
+/// The decision records of a rule (docs/rule-language.md §11): `none` with
+/// its plain-words message, `skip`, `cancel`, and `send` with its rendered
+/// texts written straight into the record's buffer.
+extension Runtime {
+    // MARK: Records
+
+    func none(_ rule: CompiledRule, _ context: EventContext, _ reason: String) -> DecisionRecord {
+        DecisionRecord(
+            event: context.event.id, decision: .none, rule: rule.id, reason: reason,
+            message: noneMessage(rule, context, reason))
+    }
+
+    /// What did not hold, in plain words (SPEC §9 `none` message): the
+    /// event's value and what the rule asks for; a status outside its
+    /// entity's list is named as such.
+    func noneMessage(_ rule: CompiledRule, _ context: EventContext, _ reason: String) -> String {
+        let event = context.event
+        let entity = event.trigger.entity.rawValue
+        let info = compiled.triggers[CompiledRuleSet.code(event.trigger)]
+        func list(_ names: [String]?) -> String { (names ?? []).joined(separator: ", ") }
+        switch reason {
+        case "inactive":
+            return "rule '\(rule.id)' is switched off (active: false)"
+        case "trigger":
+            switch rule.kind {
+            case .event(let trigger):
+                return "the event is \(event.trigger.rawValue); the rule is on \(trigger.rawValue)"
+            case .reminder(let remindEntity, _, let field, _):
+                return "the event is \(event.trigger.rawValue), not a \(remindEntity.rawValue) event; the rule reminds of \(field)"
+            }
+        case "no-change":
+            let status = event.string(info.statusSlot) ?? ""
+            return "\(entity).status '\(status)' is the same as its previous_status: the status did not change"
+        case "locations":
+            let name = context.location?.place.id ?? event.location ?? ""
+            return "location '\(name)' is not one of the rule's locations (\(list(rule.rule.locations)))"
+        case "regions":
+            let wanted = "the rule is for regions (\(list(rule.rule.regions)))"
+            guard let name = event.string(compiled.layout.clientRegion) else {
+                return "the client has no region (client.region); \(wanted)"
+            }
+            if context.region == nil { return "client.region '\(name)' is not a declared region; \(wanted)" }
+            return "client.region '\(name)' is not one of the rule's regions (\(list(rule.rule.regions)))"
+        case "to":
+            let status = event.string(info.statusSlot) ?? ""
+            if context.status < 0 { return "status '\(status)' is not a \(entity) status" }
+            return "status '\(status)' is not one of the rule's 'to' statuses (\(list(rule.rule.toStatuses)))"
+        case "from":
+            guard let previous = event.string(info.previousStatusSlot) else {
+                return "the event has no \(entity).previous_status; the rule's 'from' is (\(list(rule.rule.fromStatuses)))"
+            }
+            if context.previousStatus < 0 { return "previous_status '\(previous)' is not a \(entity) status" }
+            return "previous_status '\(previous)' is not one of the rule's 'from' statuses (\(list(rule.rule.fromStatuses)))"
+        case "where":
+            return "'where' does not hold: \(rule.rule.conditionSource ?? "the condition is false")"
+        case "unscheduled":
+            if case .reminder(_, _, let field, _) = rule.kind { return "the event has no \(field): nothing to remind of" }
+            return "the event has no value to remind of"
+        default:
+            return reason
+        }
+    }
+
+    func skip(_ rule: CompiledRule, _ context: EventContext, _ channel: Channel?, _ reason: String, _ message: String)
+        -> DecisionRecord
+    {
+        DecisionRecord(event: context.event.id, decision: .skip, rule: rule.id, reason: reason, message: message, channel: channel)
+    }
+
+    func cancel(
+        _ rule: CompiledRule, _ context: EventContext, _ entityID: String, _ channel: Channel, _ reason: String
+    ) -> DecisionRecord {
+        DecisionRecord(
+            event: context.event.id, decision: .cancel, rule: rule.id, reason: reason, channel: channel,
+            key: rule.keyPrefix + entityID + (channel == .email ? "/email" : "/sms"))
+    }
+
+    /// Appends a `send` record to `out` (built in place: no copy of the record).
+    func appendSend(
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
+        deferred: String?, subject keySubject: String, to out: inout [DecisionRecord]
+    ) {
+        let c = compiled
+        let parts = rule.template >= 0 && rule.template < c.templates.count
+            ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
+        let email = channel == .email ? parts.flatMap { $0.hasEmail ? $0 : nil } : nil
+        var segments = 0
+        let texts = sendTexts(
+            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
+            into: &context.scratch)
+        switch channel {
+        case .sms:
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
+                    texts: texts, sendAtSeconds: at.seconds, segments: segments, late: late))
+        case .email:
+            var attachments: [DecisionRecord.Attachment]?
+            if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
+                let number = context.event.string(c.layout.workOrderNumber) ?? ""
+                attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
+            }
+            out.append(
+                DecisionRecord(
+                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
+                    texts: texts, sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
+                    attachments: attachments, segments: nil, late: late))
+        }
+    }
+
+    /// Writes a send record's texts (`send_at`, key, then the channel's
+    /// rendered parts) into `sink` and copies them into a `RecordTexts` in
+    /// one piece; `segments` gets the SMS body's segment count.
+    func sendTexts(
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
+        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int, into sink: inout ByteSink
+    ) -> RecordTexts {
+        sink.removeAll()
+        var texts = RecordTexts()
+        texts.begin(.sendAt, at: sink.count)
+        context.appendRFC3339(at, to: &sink)
+        texts.end(.sendAt, at: sink.count)
+        texts.begin(.key, at: sink.count)
+        sink.append(rule.keyPrefix)
+        sink.append(keySubject)
+        sink.append(channel == .email ? "/email" as StaticString : "/sms")
+        texts.end(.key, at: sink.count)
+        var counter = SegmentCounter()
+        switch channel {
+        case .sms:
+            texts.begin(.body, at: sink.count)
+            parts?.smsProgram?.render(context, escaping: .none, into: &sink, count: true, counter: &counter)
+            texts.end(.body, at: sink.count)
+            segments = counter.segments
+        case .email:
+            let subjectStart = sink.count
+            texts.begin(.subject, at: subjectStart)
+            email?.subjectProgram?.render(context, escaping: .subject, into: &sink, count: false, counter: &counter)
+            Self.repairHeader(in: &sink, from: subjectStart)
+            texts.end(.subject, at: sink.count)
+            texts.begin(.body, at: sink.count)
+            email?.bodyProgram?.render(context, escaping: .none, into: &sink, count: false, counter: &counter)
+            texts.end(.body, at: sink.count)
+            if let html = email?.htmlProgram {
+                texts.begin(.html, at: sink.count)
+                html.render(context, escaping: .html, into: &sink, count: false, counter: &counter)
+                texts.end(.html, at: sink.count)
+            }
+        }
+        texts.bytes = sink.withBytes { Array($0) }
+        return texts
+    }
+
+    /// Makes the text written to `sink` from `start` on safe for a header
+    /// (`SafeText.header`): line breaks and separators fold into one space,
+    /// control and bidi-override characters go. Most subjects need nothing.
+    private static func repairHeader(in sink: inout ByteSink, from start: Int) {
+        let text: String? = sink.withBytes { all in
+            let written = UnsafeBufferPointer(rebasing: all[start...])
+            guard SafeText.mayNeedHeaderRepair(written) else { return nil }
+            return String(decoding: written, as: UTF8.self)
+        }
+        guard let text else { return }
+        let safe = SafeText.header(text)
+        guard safe != text else { return }
+        sink.truncate(to: start)
+        sink.append(safe)
+    }
+}

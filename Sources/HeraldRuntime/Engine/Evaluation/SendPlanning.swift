@@ -1,0 +1,303 @@
+import HeraldModel
+
+/// When a channel's message goes out (an instant with its fraction of a
+/// second; the offset is not used), or why it does not.
+enum Timing {
+    /// Send at this instant; `deferred` says from when and why when
+    /// `work_hours: defer` moved it (SPEC §9 `message`).
+    case at(Timestamp, late: Bool, deferred: String?)
+    case skip(reason: String, message: String)
+}
+
+/// Whether a channel can deliver, and to which address.
+enum Deliverability {
+    case deliverable(String)
+    case undeliverable(reason: String, message: String)
+}
+
+/// Address checks of SPEC §7.
+enum AddressCheck {
+    /// `+` followed by 8–15 digits.
+    static func isValidPhone(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { b in
+            guard b.count >= 9, b.count <= 16, b[0] == UInt8(ascii: "+") else { return false }
+            for i in 1..<b.count where b[i] &- 0x30 > 9 { return false }
+            return true
+        }
+    }
+
+    /// One `@`, a non-empty local part, a domain with a dot, no spaces and
+    /// no control or bidi-override characters (`SafeText.isUnsafe`).
+    static func isValidEmail(_ s: String) -> Bool {
+        var s = s
+        let ascii: Bool? = s.withUTF8 { b in
+            var at = -1
+            var dotAfterAt = false
+            var high = false
+            for i in 0..<b.count {
+                switch b[i] {
+                case UInt8(ascii: "@"):
+                    guard at < 0 else { return nil }
+                    at = i
+                case UInt8(ascii: "."):
+                    if at >= 0 { dotAfterAt = true }
+                case 0x00...0x20, 0x7F:
+                    // Spaces and control characters (a CR or LF could
+                    // start a new header line).
+                    return nil
+                case 0x80...:
+                    high = true
+                default:
+                    break
+                }
+            }
+            guard at > 0, at < b.count - 1, dotAfterAt else { return nil }
+            return !high
+        }
+        guard let ascii else { return false }
+        return ascii || !s.unicodeScalars.contains { $0.properties.isWhitespace || SafeText.isUnsafe($0) }
+    }
+}
+
+/// Checks 1–4 of docs/rule-language.md §10.2 for a rule that applies: place
+/// switches, calendar, then per channel deliverability, timing and duplicates.
+extension Runtime {
+    // MARK: Checks 1–4 (SPEC §8.2)
+
+    /// Plans a rule that applies: place switches, calendar, then per channel
+    /// deliverability, timing and duplicates. Returns the sends made.
+    ///
+    /// `rescheduled` lists the channels of a reminder whose pending send this
+    /// new plan replaces: each gets its `cancel` right before the channel's
+    /// own record (SPEC §5.3 "for each channel … cancelled, then the new one
+    /// is planned"; §9 channel order). When a once-per-rule skip replaces the
+    /// whole plan, all cancels come first, in channel order; a channel that
+    /// gets no record this time (an unused fallback) is cancelled at the end.
+    func deliver(
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, subject: String,
+        reminder: (field: String, value: Timestamp, before: RuleDuration)?, alreadySent: [PlannedReminder] = [],
+        rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
+    ) -> [PlannedReminder] {
+        var plan = SendPlan(
+            rule: rule, context: context, reference: reference, subject: subject, reminder: reminder,
+            alreadySent: alreadySent,
+            toCancel: rescheduled.count > 1 ? rescheduled.sorted { rank($0, rule) < rank($1, rule) } : rescheduled)
+        if let location = context.location, !location.place.notifications {
+            plan.cancelRest(self, into: &out)
+            out.append(
+                skip(rule, context, nil, "location-inactive", "location '\(location.place.id)' has notifications switched off"))
+            return []
+        }
+        if let region = context.region, !region.place.notifications {
+            plan.cancelRest(self, into: &out)
+            out.append(skip(rule, context, nil, "region-inactive", "region '\(region.place.id)' has notifications switched off"))
+            return []
+        }
+        if rule.rule.workHours != nil, context.calendar == nil {
+            let place = context.location.map { "location '\($0.place.id)'" } ?? context.region.map { "region '\($0.place.id)'" }
+            plan.cancelRest(self, into: &out)
+            out.append(
+                skip(
+                    rule, context, nil, "no-calendar",
+                    "work_hours needs a calendar, but \(place.map { "\($0) has none" } ?? "the event has no location or region with one")"))
+            return []
+        }
+        for channel in rule.rule.channels { plan.plan(channel, self, state: &state, into: &out) }
+        if !plan.anyDeliverable, let fallback = rule.rule.fallback { plan.plan(fallback, self, state: &state, into: &out) }
+        plan.cancelRest(self, into: &out)
+        return plan.sends
+    }
+
+    /// A channel's place in a rule's channel order: listed channels, then the
+    /// fallback, then any other (a channel the rule no longer lists).
+    func rank(_ channel: Channel, _ rule: CompiledRule) -> Int {
+        if let i = rule.rule.channels.firstIndex(of: channel) { return i }
+        return rule.rule.fallback == channel ? rule.rule.channels.count : rule.rule.channels.count + 1
+    }
+
+    /// SPEC §8.3.
+    func deliverability(_ channel: Channel, _ event: ParsedEvent) -> Deliverability {
+        let layout = event.layout
+        switch channel {
+        case .email:
+            guard let address = event.string(layout.clientEmail) else {
+                return .undeliverable(reason: "no-address", message: "client has no email address")
+            }
+            guard AddressCheck.isValidEmail(address) else {
+                return .undeliverable(reason: "invalid-address", message: "client.email '\(address)' is not a valid email address")
+            }
+            guard event.flag(layout.clientAcceptsEmail) else {
+                return .undeliverable(reason: "no-consent", message: "client has not accepted email (client.accepts_email)")
+            }
+            return .deliverable(address)
+        case .sms:
+            guard let phone = event.string(layout.clientPhone) else {
+                return .undeliverable(reason: "no-address", message: "client has no phone number")
+            }
+            guard AddressCheck.isValidPhone(phone) else {
+                return .undeliverable(
+                    reason: "invalid-address", message: "client.phone '\(phone)' is not a valid phone number (E.164: + and 8–15 digits)")
+            }
+            guard event.flag(layout.clientAcceptsSMS) else {
+                return .undeliverable(reason: "no-consent", message: "client has not accepted SMS (client.accepts_sms)")
+            }
+            return .deliverable(phone)
+        }
+    }
+
+    /// SPEC §8.4 for event rules. `send_at` keeps the fraction of a second
+    /// of `occurred_at`; working hours look at its whole second (an instant
+    /// is open when the start of its second is), and a deferred send goes
+    /// out at the (whole-second) start of the next working period.
+    func eventTiming(_ rule: CompiledRule, _ context: EventContext) -> Timing {
+        var at = context.event.occurredAt
+        at.offset = 0
+        if !rule.rule.delay.isZero { at.seconds = rule.rule.delay.added(to: at.seconds, in: context.zone) }
+        guard let policy = rule.rule.workHours, let calendar = context.calendar else { return .at(at, late: false, deferred: nil) }
+        if calendar.isOpen(at: at.seconds) { return .at(at, late: false, deferred: nil) }
+        switch policy {
+        case .drop:
+            return .skip(reason: "outside-work-hours", message: outsideMessage(at, calendar, context))
+        case .defer:
+            guard let next = calendar.nextOpening(atOrAfter: at.seconds) else {
+                return .skip(
+                    reason: "outside-work-hours", message: "calendar '\(calendar.id)' has no working hours in the next two years")
+            }
+            return .at(Timestamp(seconds: next), late: false, deferred: deferralNote(at, calendar, context))
+        }
+    }
+
+    /// `deferred from TIME: outside working hours` / `…: closed on DATE`
+    /// (SPEC §9): the planned instant and why the calendar moved it.
+    func deferralNote(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
+        let why = calendar.closedDate(at: at.seconds).map { "closed on " + RFC3339.dateText($0) } ?? "outside working hours"
+        return "deferred from \(at.formatted(in: context.zone)): \(why)"
+    }
+
+    func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
+        "\(at.formatted(in: context.zone)) is outside the working hours of calendar '\(calendar.id)'"
+    }
+}
+
+/// The plan of one rule's channels for one event (docs/rule-language.md
+/// §10.2 checks 1–4, §7 for reminders): the pending sends it replaces, the
+/// timing its channels share, and the reminder sends it made. `deliver`
+/// runs it channel by channel, then the fallback when no channel could
+/// deliver.
+struct SendPlan {
+    let rule: CompiledRule
+    let context: EventContext
+    let reference: EntityReference
+    /// The subject's id, part of every key.
+    let subject: String
+    /// The field, its value and the lead time, for a reminder rule.
+    let reminder: (field: String, value: Timestamp, before: RuleDuration)?
+    /// Channels of this reminder already sent for this value.
+    let alreadySent: [PlannedReminder]
+    /// Channels whose pending send this plan replaces and that have not
+    /// had their `cancel` yet, in channel order.
+    var toCancel: [Channel]
+    /// The reminder sends planned.
+    var sends: [PlannedReminder] = []
+    /// The timing, computed for the first deliverable channel and shared.
+    var timing: Timing?
+    /// Whether any channel could deliver (else the fallback is tried).
+    var anyDeliverable = false
+
+    init(
+        rule: CompiledRule, context: EventContext, reference: EntityReference, subject: String,
+        reminder: (field: String, value: Timestamp, before: RuleDuration)?, alreadySent: [PlannedReminder],
+        toCancel: [Channel]
+    ) {
+        self.rule = rule
+        self.context = context
+        self.reference = reference
+        self.subject = subject
+        self.reminder = reminder
+        self.alreadySent = alreadySent
+        self.toCancel = toCancel
+    }
+
+    /// The `cancel` of `channel`'s replaced send, right before the
+    /// channel's own record.
+    mutating func cancelPending(_ channel: Channel, _ runtime: Runtime, into out: inout [DecisionRecord]) {
+        guard !toCancel.isEmpty, let i = toCancel.firstIndex(of: channel) else { return }
+        toCancel.remove(at: i)
+        out.append(runtime.cancel(rule, context, subject, channel, "rescheduled"))
+    }
+
+    /// The `cancel`s of the replaced sends no channel has taken over.
+    mutating func cancelRest(_ runtime: Runtime, into out: inout [DecisionRecord]) {
+        for channel in toCancel { out.append(runtime.cancel(rule, context, subject, channel, "rescheduled")) }
+        toCancel.removeAll()
+    }
+
+    /// Checks 2–4 for one channel, then its `send` or `skip`.
+    mutating func plan(_ channel: Channel, _ runtime: Runtime, state: inout RuntimeState, into out: inout [DecisionRecord]) {
+        cancelPending(channel, runtime, into: &out)
+        let address: String
+        let result: Deliverability
+        switch channel {
+        case .email:
+            if context.email == nil { context.email = runtime.deliverability(.email, context.event) }
+            result = context.email ?? runtime.deliverability(.email, context.event)
+        case .sms:
+            if context.sms == nil { context.sms = runtime.deliverability(.sms, context.event) }
+            result = context.sms ?? runtime.deliverability(.sms, context.event)
+        }
+        switch result {
+        case .undeliverable(let reason, let message):
+            out.append(runtime.skip(rule, context, channel, reason, message))
+            return
+        case .deliverable(let a):
+            address = a
+        }
+        anyDeliverable = true
+        if timing == nil {
+            if let reminder {
+                timing = runtime.reminderTiming(rule, reminder.field, reminder.value, reminder.before, context)
+            } else {
+                timing = runtime.eventTiming(rule, context)
+            }
+            if case .at(let at, _, _)? = timing, !at.isFormattable(in: context.zone) {
+                timing = .skip(
+                    reason: "send-at-out-of-range",
+                    message: "the computed send_at \(at.formatted(in: context.zone)) lies outside the years 0000–9999")
+            }
+        }
+        guard case .at(let at, let late, let deferred)? = timing else {
+            if case .skip(let reason, let message)? = timing { out.append(runtime.skip(rule, context, channel, reason, message)) }
+            return
+        }
+        // The key as a string only when a check or the state needs it;
+        // the record writes it straight into its text buffer.
+        func key() -> String { rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms") }
+        if reminder == nil, context.plannedSends > 0 || state.mustLookUpNewKeys,
+            let planned = state.planned[key()], planned > context.occurred
+        {
+            out.append(runtime.skip(rule, context, channel, "duplicate", "a send with key '\(key())' is already planned"))
+            return
+        }
+        if reminder != nil, alreadySent.contains(where: { $0.channel == channel }) {
+            out.append(runtime.skip(rule, context, channel, "duplicate", "the reminder with key '\(key())' was already sent"))
+            return
+        }
+        runtime.appendSend(
+            rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: subject, to: &out)
+        if reminder != nil {
+            sends.append(PlannedReminder(channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
+        } else {
+            if at.seconds > context.occurred {
+                // Planned sends are kept in whole seconds: their keys contain
+                // the event id, so the duplicate check never needs the fraction.
+                state.notePlannedSend(key(), at: at.seconds)
+                context.plannedSends += 1
+            }
+            if rule.cancelIf != nil, (at.seconds, at.nanoseconds) > (context.event.occurredAt.seconds, context.event.occurredAt.nanoseconds) {
+                state.pendingSends[reference, default: []].append(
+                    PendingSend(rule: rule.id, key: key(), channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
+            }
+        }
+    }
+}

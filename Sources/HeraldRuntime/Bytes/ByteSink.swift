@@ -47,6 +47,7 @@ struct ByteSink: ~Copyable {
 
     @inline(__always)
     mutating func put(_ b: UInt8) {
+        assert(count < capacity, "ByteSink.put: no room reserved")
         base[count] = b
         count &+= 1
     }
@@ -54,6 +55,7 @@ struct ByteSink: ~Copyable {
     @inline(__always)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        assert(count + bytes.count <= capacity, "ByteSink.put: no room reserved")
         (base + count).update(from: source, count: bytes.count)
         count &+= bytes.count
     }
@@ -62,6 +64,7 @@ struct ByteSink: ~Copyable {
     /// the first `keeping` of them as written; room for eight was reserved.
     @inline(__always)
     mutating func put(word: UInt64, keeping: Int) {
+        assert(count + 8 <= capacity && keeping <= 8, "ByteSink.put(word:): no room reserved for eight bytes")
         UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
         count &+= keeping
     }
@@ -71,6 +74,7 @@ struct ByteSink: ~Copyable {
     @inline(__always)
     mutating func writeUnchecked(_ body: (UnsafeMutablePointer<UInt8>) -> Int) -> Int {
         let n = body(base + count)
+        assert(n >= 0 && count + n <= capacity, "ByteSink.writeUnchecked: wrote past the room reserved")
         count &+= n
         return n
     }

@@ -1,0 +1,73 @@
+/// JSON string literals written into a `ByteSink`.
+enum JSONText {
+    /// `,"name":"value"`
+    @inline(__always)
+    static func member(_ name: StaticString, _ value: String, to w: inout ByteSink) {
+        w.reserve(name.utf8CodeUnitCount + 4)
+        w.put(UInt8(ascii: ","))
+        w.put(UInt8(ascii: "\""))
+        name.withUTF8Buffer { w.put($0) }
+        w.put(UInt8(ascii: "\""))
+        w.put(UInt8(ascii: ":"))
+        string(value, to: &w)
+    }
+
+    /// A JSON string literal of a string.
+    @inline(__always)
+    static func string(_ s: String, to w: inout ByteSink) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ string($0, to: &w) }) { return done }
+        var s = s
+        s.withUTF8 { string($0, to: &w) }
+    }
+
+    @inline(__always)
+    private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
+    /// characters escaped, everything else as is.
+    static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
+        let n = utf8.count
+        w.reserve(6 &* n &+ 2)
+        w.put(UInt8(ascii: "\""))
+        guard let p = utf8.baseAddress else {
+            w.put(UInt8(ascii: "\""))
+            return
+        }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i < n {
+            if n &- i >= 8 {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let attention = JSONReader.attention(word, flaggingNonASCII: false)
+                let plain = attention == 0 ? 8 : attention.trailingZeroBitCount >> 3
+                // Stores the whole word (room was reserved) and keeps its plain bytes.
+                w.put(word: word, keeping: plain)
+                i &+= plain
+                if plain == 8 { continue }
+            }
+            let b = p[i]
+            i &+= 1
+            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                w.put(b)
+                continue
+            }
+            w.put(0x5C)
+            switch b {
+            case UInt8(ascii: "\""): w.put(0x22)
+            case UInt8(ascii: "\\"): w.put(0x5C)
+            case 0x0A: w.put(UInt8(ascii: "n"))
+            case 0x0D: w.put(UInt8(ascii: "r"))
+            case 0x09: w.put(UInt8(ascii: "t"))
+            case 0x08: w.put(UInt8(ascii: "b"))
+            case 0x0C: w.put(UInt8(ascii: "f"))
+            default:
+                w.put(UInt8(ascii: "u"))
+                w.put(0x30)
+                w.put(0x30)
+                w.put(hex(b >> 4))
+                w.put(hex(b & 0xF))
+            }
+        }
+        w.put(UInt8(ascii: "\""))
+    }
+}

@@ -120,90 +120,108 @@ enum ExpressionLexer {
                 i += 1
                 continue
             }
+            // Dispatch on the token's first character, as swift-syntax's lexer does.
+            let scanned: Result<ExpressionToken, LocalIssue>
             if ScalarLexing.isIdentifierStart(c) {
-                let path = ScalarLexing.scanPath(s, at: i)
-                if path.danglingDot {
-                    return .failure(syntax(
-                        "incomplete field path '\(ScalarLexing.text(s, i, path.end))': a name must follow '.'", i, path.end))
-                }
-                if path.components.count == 1, let word = ExpressionToken.Word(rawValue: path.components[0]) {
-                    tokens.append(ExpressionToken(kind: .word(word), from: i, to: path.end))
-                } else {
-                    tokens.append(ExpressionToken(kind: .path(path.components), from: i, to: path.end))
-                }
-                i = path.end
-                continue
+                scanned = wordOrPath(s, at: i)
+            } else if ScalarLexing.isDigit(c) || (c == "-" && i + 1 < n && ScalarLexing.isDigit(s[i + 1])) {
+                scanned = number(s, at: i)
+            } else if c == "\"" || c == "'" {
+                scanned = string(s, at: i)
+            } else {
+                scanned = symbol(s, at: i)
             }
-            if ScalarLexing.isDigit(c) || (c == "-" && i + 1 < n && ScalarLexing.isDigit(s[i + 1])) {
-                var j = i + 1
-                while j < n, ScalarLexing.isDigit(s[j]) { j += 1 }
-                if j + 1 < n, s[j] == ".", ScalarLexing.isDigit(s[j + 1]) {
-                    j += 1
-                    while j < n, ScalarLexing.isDigit(s[j]) { j += 1 }
-                }
-                if j < n, ScalarLexing.isIdentifierPart(s[j]) || s[j] == "." {
-                    var k = j
-                    while k < n, ScalarLexing.isIdentifierPart(s[k]) || s[k] == "." { k += 1 }
-                    return .failure(syntax(
-                        "invalid number '\(ScalarLexing.text(s, i, k))': numbers are decimal, like 3 or 2.5", i, k))
-                }
-                guard let value = Double(ScalarLexing.text(s, i, j)), value.isFinite else {
-                    return .failure(syntax("the number '\(ScalarLexing.text(s, i, j))' is too large", i, j))
-                }
-                tokens.append(ExpressionToken(kind: .number(value), from: i, to: j))
-                i = j
-                continue
+            switch scanned {
+            case .success(let token):
+                tokens.append(token)
+                i = token.to
+            case .failure(let issue):
+                return .failure(issue)
             }
-            if c == "\"" || c == "'" {
-                switch ScalarLexing.scanString(s, at: i) {
-                case .value(let v, let end):
-                    tokens.append(ExpressionToken(kind: .string(v), from: i, to: end))
-                    i = end
-                case .unterminated:
-                    return .failure(syntax("unterminated string: the closing \(c == "\"" ? "\"" : "'") is missing", i, n))
-                case .badEscape(let from, let to):
-                    return .failure(syntax(
-                        "unknown escape '\(ScalarLexing.text(s, from, to))' in a string; the escapes are \\\\, \\\", \\' and \\n",
-                        from, to))
-                }
-                continue
-            }
-            let next: Unicode.Scalar? = i + 1 < n ? s[i + 1] : nil
-            let two: ExpressionToken.Symbol?
-            switch (c, next) {
-            case ("=", "="): two = .equal
-            case ("!", "="): two = .notEqual
-            case ("<", "="): two = .lessOrEqual
-            case (">", "="): two = .greaterOrEqual
-            case ("&", "&"): two = .andAnd
-            case ("|", "|"): two = .orOr
-            default: two = nil
-            }
-            if let two {
-                tokens.append(ExpressionToken(kind: .symbol(two), from: i, to: i + 2))
-                i += 2
-                continue
-            }
-            let one: ExpressionToken.Symbol
-            switch c {
-            case "<": one = .less
-            case ">": one = .greater
-            case "!": one = .bang
-            case "(": one = .openParen
-            case ")": one = .closeParen
-            case "[": one = .openBracket
-            case "]": one = .closeBracket
-            case ",": one = .comma
-            case "=": return .failure(syntax("'=' is not an operator; write '==' to compare", i, i + 1))
-            case "&": return .failure(syntax("'&' is not an operator; write '&&' or 'and'", i, i + 1))
-            case "|": return .failure(syntax("'|' is not an operator; write '||' or 'or'", i, i + 1))
-            default:
-                return .failure(syntax("unexpected character \(ScalarLexing.describe(c)) in the condition", i, i + 1))
-            }
-            tokens.append(ExpressionToken(kind: .symbol(one), from: i, to: i + 1))
-            i += 1
         }
         return .success(tokens)
+    }
+
+    /// A keyword (`and`, `in`, `true`, …) or a field path at `i`.
+    private static func wordOrPath(_ s: [Unicode.Scalar], at i: Int) -> Result<ExpressionToken, LocalIssue> {
+        let path = ScalarLexing.scanPath(s, at: i)
+        if path.danglingDot {
+            return .failure(syntax(
+                "incomplete field path '\(ScalarLexing.text(s, i, path.end))': a name must follow '.'", i, path.end))
+        }
+        if path.components.count == 1, let word = ExpressionToken.Word(rawValue: path.components[0]) {
+            return .success(ExpressionToken(kind: .word(word), from: i, to: path.end))
+        }
+        return .success(ExpressionToken(kind: .path(path.components), from: i, to: path.end))
+    }
+
+    /// A decimal number (`3`, `-2.5`) at `i`.
+    private static func number(_ s: [Unicode.Scalar], at i: Int) -> Result<ExpressionToken, LocalIssue> {
+        let n = s.count
+        var j = i + 1
+        while j < n, ScalarLexing.isDigit(s[j]) { j += 1 }
+        if j + 1 < n, s[j] == ".", ScalarLexing.isDigit(s[j + 1]) {
+            j += 1
+            while j < n, ScalarLexing.isDigit(s[j]) { j += 1 }
+        }
+        if j < n, ScalarLexing.isIdentifierPart(s[j]) || s[j] == "." {
+            var k = j
+            while k < n, ScalarLexing.isIdentifierPart(s[k]) || s[k] == "." { k += 1 }
+            return .failure(syntax("invalid number '\(ScalarLexing.text(s, i, k))': numbers are decimal, like 3 or 2.5", i, k))
+        }
+        guard let value = Double(ScalarLexing.text(s, i, j)), value.isFinite else {
+            return .failure(syntax("the number '\(ScalarLexing.text(s, i, j))' is too large", i, j))
+        }
+        return .success(ExpressionToken(kind: .number(value), from: i, to: j))
+    }
+
+    /// A quoted string at `i`.
+    private static func string(_ s: [Unicode.Scalar], at i: Int) -> Result<ExpressionToken, LocalIssue> {
+        switch ScalarLexing.scanString(s, at: i) {
+        case .value(let v, let end):
+            return .success(ExpressionToken(kind: .string(v), from: i, to: end))
+        case .unterminated:
+            return .failure(syntax("unterminated string: the closing \(s[i] == "\"" ? "\"" : "'") is missing", i, s.count))
+        case .badEscape(let from, let to):
+            return .failure(syntax(
+                "unknown escape '\(ScalarLexing.text(s, from, to))' in a string; the escapes are \\\\, \\\", \\' and \\n",
+                from, to))
+        }
+    }
+
+    /// An operator or punctuation at `i`: two characters first (`==`, `&&`),
+    /// then one; a lone `=`, `&` or `|` says what to write instead.
+    private static func symbol(_ s: [Unicode.Scalar], at i: Int) -> Result<ExpressionToken, LocalIssue> {
+        let c = s[i]
+        let next: Unicode.Scalar? = i + 1 < s.count ? s[i + 1] : nil
+        let two: ExpressionToken.Symbol?
+        switch (c, next) {
+        case ("=", "="): two = .equal
+        case ("!", "="): two = .notEqual
+        case ("<", "="): two = .lessOrEqual
+        case (">", "="): two = .greaterOrEqual
+        case ("&", "&"): two = .andAnd
+        case ("|", "|"): two = .orOr
+        default: two = nil
+        }
+        if let two { return .success(ExpressionToken(kind: .symbol(two), from: i, to: i + 2)) }
+        let one: ExpressionToken.Symbol
+        switch c {
+        case "<": one = .less
+        case ">": one = .greater
+        case "!": one = .bang
+        case "(": one = .openParen
+        case ")": one = .closeParen
+        case "[": one = .openBracket
+        case "]": one = .closeBracket
+        case ",": one = .comma
+        case "=": return .failure(syntax("'=' is not an operator; write '==' to compare", i, i + 1))
+        case "&": return .failure(syntax("'&' is not an operator; write '&&' or 'and'", i, i + 1))
+        case "|": return .failure(syntax("'|' is not an operator; write '||' or 'or'", i, i + 1))
+        default:
+            return .failure(syntax("unexpected character \(ScalarLexing.describe(c)) in the condition", i, i + 1))
+        }
+        return .success(ExpressionToken(kind: .symbol(one), from: i, to: i + 1))
     }
 }
 

@@ -273,88 +273,107 @@ struct TemplateParser {
 
     /// Parses the tag whose `{{` is at `start`.
     private mutating func parseTag(at start: Int) -> Tag {
-        var j = ScalarLexing.skipSpaces(s, from: start + 2)
+        let j = ScalarLexing.skipSpaces(s, from: start + 2)
         guard j < s.count else { return fail("", j, j, tagStart: start) }
-        let c = s[j]
         if isClose(j) {
             return fail("empty tag '{{}}': write a field path, e.g. {{client.name}}", start, j + 2, tagStart: start)
         }
-        if c == "#" {
-            let nameEnd = identifierEnd(from: j + 1)
-            let name = ScalarLexing.text(s, j + 1, nameEnd)
-            guard name == "if" else {
-                let message = name.isEmpty
-                    ? "expected 'if' after '#': blocks are written {{#if path}} … {{/if}}"
-                    : "unknown block '#\(name)': the only block is {{#if path}} … {{else}} … {{/if}}\(Suggestion.hint(for: "#" + name, in: ["#if"]))"
-                // Read as an opening block, so its {{else}} and {{/if}} are
-                // not reported a second time.
-                if !name.isEmpty { unknownBlocks.insert(name) }
-                return opening(fail(message, j, max(nameEnd, j + 1), tagStart: start))
-            }
-            let p = ScalarLexing.skipSpaces(s, from: nameEnd)
-            guard p > nameEnd || isClose(p) || p == s.count else {
-                return opening(fail("write a space between '#if' and the field path", nameEnd, nameEnd + 1, tagStart: start))
-            }
-            guard p < s.count, ScalarLexing.isIdentifierStart(s[p]) else {
-                if isClose(p) {
-                    return opening(fail("{{#if}} needs a field path, e.g. {{#if client.email}}", start, p + 2, tagStart: start))
-                }
-                return opening(fail("expected a field path after '#if', but found \(describe(at: p))", p, p + 1, tagStart: start))
-            }
-            let ref: TemplatePathReference
-            switch path(at: p, tagStart: start) {
-            case .ok(let r): ref = r
-            case .failed(let resume): return .failed(resume: resume, structure: .opens)
-            }
-            let q = ScalarLexing.skipSpaces(s, from: ref.to)
-            guard isClose(q) else {
-                return opening(fail(
-                    "expected '}}' after {{#if \(ref.path), but found \(describe(at: q)); {{#if}} takes one field path and no filters",
-                    q, q + 1, tagStart: start))
-            }
-            return .openIf(ref, end: q + 2)
+        // Dispatch on the tag's first character, as a lexer does on a token.
+        switch s[j] {
+        case "#": return openingTag(at: j, tagStart: start)
+        case "/": return closingTag(at: j, tagStart: start)
+        case "\"", "'": return literalTag(at: j, tagStart: start)
+        default: return valueTag(at: j, tagStart: start)
         }
-        if c == "/" {
-            let nameEnd = identifierEnd(from: j + 1)
-            let name = ScalarLexing.text(s, j + 1, nameEnd)
-            if name != "if", unknownBlocks.contains(name) {
-                let q = ScalarLexing.skipSpaces(s, from: nameEnd)
-                if isClose(q) { return .failed(resume: q + 2, structure: .closes) }
+    }
+
+    /// `{{#if path}}` (or an unknown block, read as one) from its `#` at `j`.
+    private mutating func openingTag(at j: Int, tagStart start: Int) -> Tag {
+        let nameEnd = identifierEnd(from: j + 1)
+        let name = ScalarLexing.text(s, j + 1, nameEnd)
+        guard name == "if" else {
+            let message = name.isEmpty
+                ? "expected 'if' after '#': blocks are written {{#if path}} … {{/if}}"
+                : "unknown block '#\(name)': the only block is {{#if path}} … {{else}} … {{/if}}\(Suggestion.hint(for: "#" + name, in: ["#if"]))"
+            // Read as an opening block, so its {{else}} and {{/if}} are
+            // not reported a second time.
+            if !name.isEmpty { unknownBlocks.insert(name) }
+            return opening(fail(message, j, max(nameEnd, j + 1), tagStart: start))
+        }
+        let p = ScalarLexing.skipSpaces(s, from: nameEnd)
+        guard p > nameEnd || isClose(p) || p == s.count else {
+            return opening(fail("write a space between '#if' and the field path", nameEnd, nameEnd + 1, tagStart: start))
+        }
+        guard p < s.count, ScalarLexing.isIdentifierStart(s[p]) else {
+            if isClose(p) {
+                return opening(fail("{{#if}} needs a field path, e.g. {{#if client.email}}", start, p + 2, tagStart: start))
             }
-            guard name == "if" else {
-                return fail(
-                    "unknown closing tag '/\(name)': blocks end with {{/if}}", j, max(nameEnd, j + 1), tagStart: start)
-            }
+            return opening(fail("expected a field path after '#if', but found \(describe(at: p))", p, p + 1, tagStart: start))
+        }
+        let ref: TemplatePathReference
+        switch path(at: p, tagStart: start) {
+        case .ok(let r): ref = r
+        case .failed(let resume): return .failed(resume: resume, structure: .opens)
+        }
+        let q = ScalarLexing.skipSpaces(s, from: ref.to)
+        guard isClose(q) else {
+            return opening(fail(
+                "expected '}}' after {{#if \(ref.path), but found \(describe(at: q)); {{#if}} takes one field path and no filters",
+                q, q + 1, tagStart: start))
+        }
+        return .openIf(ref, end: q + 2)
+    }
+
+    /// `{{/if}}` (or the closing tag of an unknown block) from its `/` at `j`.
+    private mutating func closingTag(at j: Int, tagStart start: Int) -> Tag {
+        let nameEnd = identifierEnd(from: j + 1)
+        let name = ScalarLexing.text(s, j + 1, nameEnd)
+        if name != "if", unknownBlocks.contains(name) {
             let q = ScalarLexing.skipSpaces(s, from: nameEnd)
-            guard isClose(q) else {
-                let tag = fail("expected '}}' after '/if', but found \(describe(at: q))", q, q + 1, tagStart: start)
-                if case .failed(let resume, _) = tag { return .failed(resume: resume, structure: .closes) }
-                return tag
-            }
-            return .endIf(end: q + 2)
+            if isClose(q) { return .failed(resume: q + 2, structure: .closes) }
         }
-        if c == "\"" || c == "'" {
-            let value: String
-            switch ScalarLexing.scanString(s, at: j) {
-            case .value(let v, let end):
-                value = v
-                j = end
-            case .unterminated:
-                return fail("unterminated quoted text: the closing \(ScalarLexing.describe(c)) is missing", j, j + 1, tagStart: start)
-            case .badEscape(let from, let to):
-                return fail(
-                    "unknown escape '\(ScalarLexing.text(s, from, to))'; the escapes are \\\\, \\\", \\' and \\n",
-                    from, to, tagStart: start)
-            }
-            let q = ScalarLexing.skipSpaces(s, from: j)
-            guard isClose(q) else {
-                if q < s.count, s[q] == "|" {
-                    return fail("a quoted literal tag takes no filters", q, q + 1, tagStart: start)
-                }
-                return fail("expected '}}' after the quoted text, but found \(describe(at: q))", q, q + 1, tagStart: start)
-            }
-            return .literal(value, end: q + 2)
+        guard name == "if" else {
+            return fail(
+                "unknown closing tag '/\(name)': blocks end with {{/if}}", j, max(nameEnd, j + 1), tagStart: start)
         }
+        let q = ScalarLexing.skipSpaces(s, from: nameEnd)
+        guard isClose(q) else {
+            let tag = fail("expected '}}' after '/if', but found \(describe(at: q))", q, q + 1, tagStart: start)
+            if case .failed(let resume, _) = tag { return .failed(resume: resume, structure: .closes) }
+            return tag
+        }
+        return .endIf(end: q + 2)
+    }
+
+    /// `{{"text"}}` from its opening quote at `j`.
+    private mutating func literalTag(at j: Int, tagStart start: Int) -> Tag {
+        var j = j
+        let c = s[j]
+        let value: String
+        switch ScalarLexing.scanString(s, at: j) {
+        case .value(let v, let end):
+            value = v
+            j = end
+        case .unterminated:
+            return fail("unterminated quoted text: the closing \(ScalarLexing.describe(c)) is missing", j, j + 1, tagStart: start)
+        case .badEscape(let from, let to):
+            return fail(
+                "unknown escape '\(ScalarLexing.text(s, from, to))'; the escapes are \\\\, \\\", \\' and \\n",
+                from, to, tagStart: start)
+        }
+        let q = ScalarLexing.skipSpaces(s, from: j)
+        guard isClose(q) else {
+            if q < s.count, s[q] == "|" {
+                return fail("a quoted literal tag takes no filters", q, q + 1, tagStart: start)
+            }
+            return fail("expected '}}' after the quoted text, but found \(describe(at: q))", q, q + 1, tagStart: start)
+        }
+        return .literal(value, end: q + 2)
+    }
+
+    /// `{{path | filter…}}` or `{{else}}` from the character at `j`.
+    private mutating func valueTag(at j: Int, tagStart start: Int) -> Tag {
+        let c = s[j]
         guard ScalarLexing.isIdentifierStart(c) else {
             return fail(
                 "unexpected \(ScalarLexing.describe(c)) after '{{': a tag holds a field path, #if, else, /if or a quoted text",
@@ -442,63 +461,13 @@ struct TemplateParser {
     private mutating func filter(nameFrom: Int, nameTo: Int, tagStart: Int) -> Step<(TemplateFilterSyntax, Int)> {
         let name = ScalarLexing.text(s, nameFrom, nameTo)
 
-        // The optional `: argument`.
-        var argument: Argument?
-        var argumentFrom = nameTo, argumentTo = nameTo
-        var end = nameTo
-        let colon = ScalarLexing.skipSpaces(s, from: nameTo)
-        if colon < s.count, s[colon] == ":" {
-            let a = ScalarLexing.skipSpaces(s, from: colon + 1)
-            argumentFrom = a
-            guard a < s.count else {
-                return failing("expected an argument after ':'", colon, colon + 1, tagStart: tagStart)
-            }
-            let c = s[a]
-            if c == "\"" || c == "'" {
-                switch ScalarLexing.scanString(s, at: a) {
-                case .value(let v, let e):
-                    argument = .string(v)
-                    end = e
-                case .unterminated:
-                    return failing("unterminated quoted text: the closing \(ScalarLexing.describe(c)) is missing", a, a + 1, tagStart: tagStart)
-                case .badEscape(let from, let to):
-                    return failing(
-                        "unknown escape '\(ScalarLexing.text(s, from, to))'; the escapes are \\\\, \\\", \\' and \\n",
-                        from, to, tagStart: tagStart)
-                }
-            } else if ScalarLexing.isDigit(c) {
-                var e = a, value = 0, overflow = false
-                while e < s.count, ScalarLexing.isDigit(s[e]) {
-                    let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                    let (v, o2) = m.addingReportingOverflow(Int(s[e].value - 0x30))
-                    overflow = overflow || o1 || o2
-                    value = v
-                    e += 1
-                }
-                if e < s.count, ScalarLexing.isIdentifierPart(s[e]) || s[e] == "." {
-                    while e < s.count, ScalarLexing.isIdentifierPart(s[e]) || s[e] == "." { e += 1 }
-                    return failing(
-                        "invalid argument '\(ScalarLexing.text(s, a, e))' of '\(name)'\(argumentAdvice(name))", a, e, tagStart: tagStart)
-                }
-                if overflow { return failing("the number '\(ScalarLexing.text(s, a, e))' is too large", a, e, tagStart: tagStart) }
-                argument = .int(value)
-                end = e
-            } else if ScalarLexing.isIdentifierStart(c) {
-                let scanned = ScalarLexing.scanPath(s, at: a)
-                if scanned.danglingDot {
-                    return failing(
-                        "incomplete field path '\(ScalarLexing.text(s, a, scanned.end))': a name must follow '.'", a,
-                        scanned.end, tagStart: tagStart)
-                }
-                argument = .path(TemplatePathReference(path: FieldPath(scanned.components), from: a, to: scanned.end))
-                end = scanned.end
-            } else {
-                return failing(
-                    "expected an argument after '\(name):', but found \(describe(at: a))\(argumentAdvice(name))", a, a + 1,
-                    tagStart: tagStart)
-            }
-            argumentTo = end
+        let argument: Argument?
+        let argumentFrom: Int, argumentTo: Int
+        switch filterArgument(of: name, after: nameTo, tagStart: tagStart) {
+        case .failed(let resume): return .failed(resume: resume)
+        case .ok(let scanned): (argument, argumentFrom, argumentTo) = scanned
         }
+        let end = argumentTo
 
         let spelled = ScalarLexing.text(s, argumentFrom, argumentTo)
         var result = TemplateFilterSyntax(filter: nil, name: name, nameFrom: nameFrom, nameTo: nameTo, pathArgument: nil)
@@ -550,6 +519,81 @@ struct TemplateParser {
                 from: nameFrom, to: nameTo))
         }
         return .ok((result, end))
+    }
+
+    /// The optional `: argument` of the filter `name` whose name ends at
+    /// `nameTo`, dispatched on its first character: quoted text, a whole
+    /// number or a field path. Returns it with its span (`nameTo` twice when
+    /// there is none).
+    private mutating func filterArgument(of name: String, after nameTo: Int, tagStart: Int)
+        -> Step<(Argument?, Int, Int)>
+    {
+        var argument: Argument?
+        var argumentFrom = nameTo, argumentTo = nameTo
+        var end = nameTo
+        let colon = ScalarLexing.skipSpaces(s, from: nameTo)
+        if colon < s.count, s[colon] == ":" {
+            let a = ScalarLexing.skipSpaces(s, from: colon + 1)
+            argumentFrom = a
+            guard a < s.count else {
+                return failing("expected an argument after ':'", colon, colon + 1, tagStart: tagStart)
+            }
+            let c = s[a]
+            if c == "\"" || c == "'" {
+                switch ScalarLexing.scanString(s, at: a) {
+                case .value(let v, let e):
+                    argument = .string(v)
+                    end = e
+                case .unterminated:
+                    return failing("unterminated quoted text: the closing \(ScalarLexing.describe(c)) is missing", a, a + 1, tagStart: tagStart)
+                case .badEscape(let from, let to):
+                    return failing(
+                        "unknown escape '\(ScalarLexing.text(s, from, to))'; the escapes are \\\\, \\\", \\' and \\n",
+                        from, to, tagStart: tagStart)
+                }
+            } else if ScalarLexing.isDigit(c) {
+                switch numberArgument(of: name, at: a, tagStart: tagStart) {
+                case .failed(let resume): return .failed(resume: resume)
+                case .ok(let (value, e)):
+                    argument = .int(value)
+                    end = e
+                }
+            } else if ScalarLexing.isIdentifierStart(c) {
+                let scanned = ScalarLexing.scanPath(s, at: a)
+                if scanned.danglingDot {
+                    return failing(
+                        "incomplete field path '\(ScalarLexing.text(s, a, scanned.end))': a name must follow '.'", a,
+                        scanned.end, tagStart: tagStart)
+                }
+                argument = .path(TemplatePathReference(path: FieldPath(scanned.components), from: a, to: scanned.end))
+                end = scanned.end
+            } else {
+                return failing(
+                    "expected an argument after '\(name):', but found \(describe(at: a))\(argumentAdvice(name))", a, a + 1,
+                    tagStart: tagStart)
+            }
+            argumentTo = end
+        }
+        return .ok((argument, argumentFrom, argumentTo))
+    }
+
+    /// A whole-number argument at `a` (a digit): its value and end.
+    private mutating func numberArgument(of name: String, at a: Int, tagStart: Int) -> Step<(Int, Int)> {
+        var e = a, value = 0, overflow = false
+        while e < s.count, ScalarLexing.isDigit(s[e]) {
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (v, o2) = m.addingReportingOverflow(Int(s[e].value - 0x30))
+            overflow = overflow || o1 || o2
+            value = v
+            e += 1
+        }
+        if e < s.count, ScalarLexing.isIdentifierPart(s[e]) || s[e] == "." {
+            while e < s.count, ScalarLexing.isIdentifierPart(s[e]) || s[e] == "." { e += 1 }
+            return failing(
+                "invalid argument '\(ScalarLexing.text(s, a, e))' of '\(name)'\(argumentAdvice(name))", a, e, tagStart: tagStart)
+        }
+        if overflow { return failing("the number '\(ScalarLexing.text(s, a, e))' is too large", a, e, tagStart: tagStart) }
+        return .ok((value, e))
     }
 
     /// How to write the argument of a known filter, as a message suffix.

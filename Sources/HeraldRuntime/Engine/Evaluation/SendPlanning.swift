@@ -80,32 +80,38 @@ extension Runtime {
         rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
     ) -> [PlannedReminder] {
         var plan = SendPlan(
-            rule: rule, context: context, reference: reference, subject: subject, reminder: reminder,
-            alreadySent: alreadySent,
             toCancel: rescheduled.count > 1 ? rescheduled.sorted { rank($0, rule) < rank($1, rule) } : rescheduled)
         if let location = context.location, !location.place.notifications {
-            plan.cancelRest(self, into: &out)
+            plan.cancelRest(rule, context, subject, self, into: &out)
             out.append(
                 skip(rule, context, nil, "location-inactive", "location '\(location.place.id)' has notifications switched off"))
             return []
         }
         if let region = context.region, !region.place.notifications {
-            plan.cancelRest(self, into: &out)
+            plan.cancelRest(rule, context, subject, self, into: &out)
             out.append(skip(rule, context, nil, "region-inactive", "region '\(region.place.id)' has notifications switched off"))
             return []
         }
         if rule.rule.workHours != nil, context.calendar == nil {
             let place = context.location.map { "location '\($0.place.id)'" } ?? context.region.map { "region '\($0.place.id)'" }
-            plan.cancelRest(self, into: &out)
+            plan.cancelRest(rule, context, subject, self, into: &out)
             out.append(
                 skip(
                     rule, context, nil, "no-calendar",
                     "work_hours needs a calendar, but \(place.map { "\($0) has none" } ?? "the event has no location or region with one")"))
             return []
         }
-        for channel in rule.rule.channels { plan.plan(channel, self, state: &state, into: &out) }
-        if !plan.anyDeliverable, let fallback = rule.rule.fallback { plan.plan(fallback, self, state: &state, into: &out) }
-        plan.cancelRest(self, into: &out)
+        for channel in rule.rule.channels {
+            plan.plan(
+                channel, rule, context, reference, subject: subject, reminder: reminder, alreadySent: alreadySent,
+                runtime: self, state: &state, into: &out)
+        }
+        if !plan.anyDeliverable, let fallback = rule.rule.fallback {
+            plan.plan(
+                fallback, rule, context, reference, subject: subject, reminder: reminder, alreadySent: alreadySent,
+                runtime: self, state: &state, into: &out)
+        }
+        plan.cancelRest(rule, context, subject, self, into: &out)
         return plan.sends
     }
 
@@ -185,16 +191,11 @@ extension Runtime {
 /// timing its channels share, and the reminder sends it made. `deliver`
 /// runs it channel by channel, then the fallback when no channel could
 /// deliver.
+///
+/// The plan holds only what changes while it runs; the rule, the event and
+/// the rest are parameters of its methods (borrowed, so the hot path
+/// retains nothing a closure over them would not).
 struct SendPlan {
-    let rule: CompiledRule
-    let context: EventContext
-    let reference: EntityReference
-    /// The subject's id, part of every key.
-    let subject: String
-    /// The field, its value and the lead time, for a reminder rule.
-    let reminder: (field: String, value: Timestamp, before: RuleDuration)?
-    /// Channels of this reminder already sent for this value.
-    let alreadySent: [PlannedReminder]
     /// Channels whose pending send this plan replaces and that have not
     /// had their `cancel` yet, in channel order.
     var toCancel: [Channel]
@@ -205,37 +206,37 @@ struct SendPlan {
     /// Whether any channel could deliver (else the fallback is tried).
     var anyDeliverable = false
 
-    init(
-        rule: CompiledRule, context: EventContext, reference: EntityReference, subject: String,
-        reminder: (field: String, value: Timestamp, before: RuleDuration)?, alreadySent: [PlannedReminder],
-        toCancel: [Channel]
-    ) {
-        self.rule = rule
-        self.context = context
-        self.reference = reference
-        self.subject = subject
-        self.reminder = reminder
-        self.alreadySent = alreadySent
+    init(toCancel: [Channel]) {
         self.toCancel = toCancel
     }
 
     /// The `cancel` of `channel`'s replaced send, right before the
     /// channel's own record.
-    mutating func cancelPending(_ channel: Channel, _ runtime: Runtime, into out: inout [DecisionRecord]) {
+    mutating func cancelPending(
+        _ channel: Channel, _ rule: CompiledRule, _ context: EventContext, _ subject: String, _ runtime: Runtime,
+        into out: inout [DecisionRecord]
+    ) {
         guard !toCancel.isEmpty, let i = toCancel.firstIndex(of: channel) else { return }
         toCancel.remove(at: i)
         out.append(runtime.cancel(rule, context, subject, channel, "rescheduled"))
     }
 
     /// The `cancel`s of the replaced sends no channel has taken over.
-    mutating func cancelRest(_ runtime: Runtime, into out: inout [DecisionRecord]) {
+    mutating func cancelRest(
+        _ rule: CompiledRule, _ context: EventContext, _ subject: String, _ runtime: Runtime,
+        into out: inout [DecisionRecord]
+    ) {
         for channel in toCancel { out.append(runtime.cancel(rule, context, subject, channel, "rescheduled")) }
         toCancel.removeAll()
     }
 
     /// Checks 2–4 for one channel, then its `send` or `skip`.
-    mutating func plan(_ channel: Channel, _ runtime: Runtime, state: inout RuntimeState, into out: inout [DecisionRecord]) {
-        cancelPending(channel, runtime, into: &out)
+    mutating func plan(
+        _ channel: Channel, _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference,
+        subject: String, reminder: (field: String, value: Timestamp, before: RuleDuration)?,
+        alreadySent: [PlannedReminder], runtime: Runtime, state: inout RuntimeState, into out: inout [DecisionRecord]
+    ) {
+        cancelPending(channel, rule, context, subject, runtime, into: &out)
         let address: String
         let result: Deliverability
         switch channel {

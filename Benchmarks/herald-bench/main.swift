@@ -1,9 +1,20 @@
 // herald-bench: single-threaded throughput and memory of the compiler and
 // runtime (SPEC §13). Generates rule sets of 10, 1,000 and 10,000 rules and
-// an event stream in memory (each event matching about three rules), then
-// reports compile time, pre-parsed events/s, NDJSON end-to-end events/s and
-// peak resident memory. Usage: herald-bench [RULES…] (default 10 1000 10000);
-// run one size per process for a per-size peak RSS.
+// an event stream in memory for two workloads, then reports compile time,
+// bundle size and load time, pre-parsed events/s, NDJSON end-to-end
+// events/s and peak resident memory:
+//
+// * `groups`: rules in groups of three per (location, `to` status); each
+//   event matches one group (about 3.8 records per event).
+// * `moving`: about 20 rules per location, 15 % of them reminders, work
+//   orders that go through their life (created, status changes, scheduled,
+//   closed) and move to another location half-way (about 5 records per event).
+//
+// Usage: herald-bench [--workload groups|moving|both] [--load-only] [RULES…]
+// (default both, 10 1000 10000); run one size per process for a per-size
+// peak RSS. --load-only stops after the bundle's load time.
+// herald-bench --write DIR [--workload groups|moving] RULES… writes
+// rules-N.yaml and events-N.ndjson (200,000 events) for the CLI figures.
 
 import Foundation
 import HeraldCompiler
@@ -14,6 +25,26 @@ let locationCount = 200
 let statusCount = 20
 let templateCount = 10
 let distinctEvents = 20_000
+
+/// The shapes of generated rule sets and event streams.
+enum Workload: String, CaseIterable {
+    case groups
+    case moving
+
+    func yaml(rules count: Int) -> String {
+        switch self {
+        case .groups: return ruleSetYAML(rules: count)
+        case .moving: return MovingWorkload.yaml(rules: count)
+        }
+    }
+
+    func events(rules count: Int) -> [UInt8] {
+        switch self {
+        case .groups: return eventStream(rules: count)
+        case .moving: return MovingWorkload.events(rules: count, total: distinctEvents)
+        }
+    }
+}
 
 /// A rule set of `count` rules: rule i belongs to group i/3, and each group
 /// has its own (location, status) pair, so an event matches its group's rules.
@@ -133,96 +164,152 @@ func measure(events: Int, _ body: () -> Void) -> Double {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+var workloads = Workload.allCases
+// --load-only: compile, bundle size and load time, no event throughput.
+let loadOnly = arguments.contains("--load-only")
+arguments.removeAll { $0 == "--load-only" }
+if let w = arguments.firstIndex(of: "--workload"), w + 1 < arguments.count {
+    let name = arguments[w + 1]
+    arguments.removeSubrange(w...(w + 1))
+    if name != "both" {
+        guard let workload = Workload(rawValue: name) else {
+            print("unknown workload '\(name)' (groups, moving, both)")
+            exit(2)
+        }
+        workloads = [workload]
+    }
+}
 if arguments.first == "--write", arguments.count >= 2 {
-    // Writes rules-N.yaml and events-N.ndjson for the CLI measurements.
+    // Writes rules-N.yaml and events-N.ndjson for the CLI measurements
+    // (the first workload given, `groups` by default).
+    let workload = workloads.count == 1 ? workloads[0] : .groups
     let directory = URL(fileURLWithPath: arguments[1])
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     for count in arguments.dropFirst(2).compactMap({ Int($0) }) {
-        try Data(ruleSetYAML(rules: count).utf8).write(to: directory.appendingPathComponent("rules-\(count).yaml"))
+        try Data(workload.yaml(rules: count).utf8).write(to: directory.appendingPathComponent("rules-\(count).yaml"))
         var stream: [UInt8] = []
-        for _ in 0..<10 { stream += eventStream(rules: count) }
-        // Ten copies of the stream: ids repeat, so copies 2–10 are duplicates unless renamed.
-        var text = String(decoding: stream, as: UTF8.self)
-        var n = 0
-        text = text.split(separator: "\n").map { line -> String in
-            n += 1
-            return line.replacingOccurrences(of: "\"id\": \"ev-", with: "\"id\": \"ev-\(n / distinctEvents)-")
-        }.joined(separator: "\n") + "\n"
-        try Data(text.utf8).write(to: directory.appendingPathComponent("events-\(count).ndjson"))
+        switch workload {
+        case .groups:
+            for _ in 0..<10 { stream += workload.events(rules: count) }
+            // Ten copies of the stream: ids repeat, so copies 2–10 are duplicates unless renamed.
+            var text = String(decoding: stream, as: UTF8.self)
+            var n = 0
+            text = text.split(separator: "\n").map { line -> String in
+                n += 1
+                return line.replacingOccurrences(of: "\"id\": \"ev-", with: "\"id\": \"ev-\(n / distinctEvents)-")
+            }.joined(separator: "\n") + "\n"
+            stream = Array(text.utf8)
+        case .moving:
+            stream = MovingWorkload.events(rules: count, total: 10 * distinctEvents)
+        }
+        try Data(stream).write(to: directory.appendingPathComponent("events-\(count).ndjson"))
     }
     exit(0)
 }
 let sizes = arguments.compactMap { Int($0) }
 let clock = ContinuousClock()
-print("| rules | compile (YAML → checked) | rule graph | pre-parsed events/s | NDJSON events/s | records/event | RSS after load | peak RSS |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-for count in sizes.isEmpty ? [10, 1_000, 10_000] : sizes {
-    let yaml = Data(ruleSetYAML(rules: count).utf8)
-    var compiled: CompilationResult?
-    let compileTime = clock.measure { compiled = Compiler.compile(files: [(path: "bench.yaml", contents: yaml)]) }
-    guard let ruleSet = compiled?.ruleSet else {
-        let errors = compiled?.diagnostics.filter { $0.severity == .error }.prefix(5).map(\.message) ?? []
-        print("rule set of \(count) rules does not compile: \(errors)")
-        exit(1)
-    }
-    compiled = nil
-    var runtime: Runtime?
-    let graphTime = clock.measure { runtime = Runtime(ruleSet: ruleSet) }
-    guard let runtime else { exit(1) }
-    let rssAfterLoad = memoryMB("VmRSS")
+for workload in workloads {
+    print("\nworkload `\(workload.rawValue)`\n")
+    print(
+        "| rules | compile (YAML → checked) | rule graph | bundle | bundle load | pre-parsed events/s | NDJSON events/s | records/event | RSS after load | peak RSS |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count in sizes.isEmpty ? [10, 1_000, 10_000] : sizes {
+        let yaml = Data(workload.yaml(rules: count).utf8)
+        var compiled: CompilationResult?
+        let compileTime = clock.measure { compiled = Compiler.compile(files: [(path: "bench.yaml", contents: yaml)]) }
+        guard let ruleSet = compiled?.ruleSet else {
+            let errors = compiled?.diagnostics.filter { $0.severity == .error }.prefix(5).map(\.message) ?? []
+            print("rule set of \(count) rules does not compile: \(errors)")
+            exit(1)
+        }
+        compiled = nil
+        var runtime: Runtime?
+        let graphTime = clock.measure { runtime = Runtime(ruleSet: ruleSet) }
+        guard let runtime else { exit(1) }
+        let rssAfterLoad = memoryMB("VmRSS")
 
-    let stream = eventStream(rules: count)
-    let ranges = lineRanges(stream)
-    var records: [DecisionRecord] = []
-    var output = NDJSONWriter(capacity: 1 << 21)
-    var recordCount = 0
+        // Loading a compiled bundle: from its bytes to a runtime ready to
+        // evaluate (what `herald eval` and the service do with one).
+        let bundle = try RuleBundle.encode(ruleSet)
+        // Timed from the bytes to the runtime; freeing the runtime is not.
+        var loadTime = Double.infinity
+        var loadTotal = 0.0
+        var loads = 0
+        while loads < 5 || loadTotal < 0.5 {
+            var loaded: Runtime?
+            let elapsed = seconds(
+                clock.measure {
+                    guard case .success(let ruleSet) = RuleBundle.decode(bundle) else { fatalError("bundle does not load") }
+                    loaded = Runtime(ruleSet: ruleSet)
+                })
+            precondition(loaded != nil)
+            loaded = nil
+            loadTime = min(loadTime, elapsed)
+            loadTotal += elapsed
+            loads += 1
+        }
 
-    // Decode, match, render, encode: NDJSON bytes in, NDJSON bytes out
-    // (the path `herald eval` takes).
-    let ndjson = stream.withUnsafeBytes { bytes in
-        measure(events: ranges.count) {
-            var state = RuntimeState()
-            for (n, range) in ranges.enumerated() {
-                output.process(
-                    line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1, runtime: runtime, state: &state)
-                if output.count > 1 << 20 { output.removeAll() }
+        if loadOnly {
+            print(
+                "| \(count) | \(String(format: "%.3f s", seconds(compileTime))) | \(String(format: "%.3f s", seconds(graphTime))) | \(String(format: "%.2f MB", Double(bundle.count) / 1e6)) | \(String(format: "%.1f ms", loadTime * 1000)) | | | | \(String(format: "%.1f MB", rssAfterLoad)) | \(String(format: "%.1f MB", memoryMB("VmHWM"))) |"
+            )
+            continue
+        }
+        let stream = workload.events(rules: count)
+        let ranges = lineRanges(stream)
+        var records: [DecisionRecord] = []
+        var output = NDJSONWriter(capacity: 1 << 21)
+        var recordCount = 0
+
+        // Decode, match, render, encode: NDJSON bytes in, NDJSON bytes out
+        // (the path `herald eval` takes).
+        let ndjson = stream.withUnsafeBytes { bytes in
+            measure(events: ranges.count) {
+                var state = RuntimeState()
+                for (n, range) in ranges.enumerated() {
+                    output.process(
+                        line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1, runtime: runtime, state: &state)
+                    if output.count > 1 << 20 { output.removeAll() }
+                }
             }
         }
-    }
-    // Records per event, counted once outside the timed loop.
-    do {
-        var state = RuntimeState()
+        // Records per event, counted once outside the timed loop.
+        do {
+            var state = RuntimeState()
+            stream.withUnsafeBytes { bytes in
+                for (n, range) in ranges.enumerated() {
+                    records.removeAll(keepingCapacity: true)
+                    runtime.process(
+                        line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1, state: &state, into: &records)
+                    recordCount += records.count
+                }
+            }
+        }
+
+        var parsed: [ParsedEvent] = []
+        parsed.reserveCapacity(ranges.count)
         stream.withUnsafeBytes { bytes in
             for (n, range) in ranges.enumerated() {
+                if case .event(let e) = runtime.parse(line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1) {
+                    parsed.append(e)
+                }
+            }
+        }
+        let preParsed = measure(events: parsed.count) {
+            var state = RuntimeState()
+            for event in parsed {
                 records.removeAll(keepingCapacity: true)
-                runtime.process(
-                    line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1, state: &state, into: &records)
-                recordCount += records.count
+                runtime.process(event: event, state: &state, into: &records)
             }
         }
+        let row = [
+            "\(count)", String(format: "%.3f s", seconds(compileTime)), String(format: "%.3f s", seconds(graphTime)),
+            String(format: "%.2f MB", Double(bundle.count) / 1e6), String(format: "%.1f ms", loadTime * 1000),
+            String(format: "%.0f", preParsed), String(format: "%.0f", ndjson),
+            String(format: "%.2f", Double(recordCount) / Double(ranges.count)),
+            String(format: "%.1f MB", rssAfterLoad), String(format: "%.1f MB", memoryMB("VmHWM")),
+        ]
+        print("| " + row.joined(separator: " | ") + " |")
     }
-
-    var parsed: [ParsedEvent] = []
-    parsed.reserveCapacity(ranges.count)
-    stream.withUnsafeBytes { bytes in
-        for (n, range) in ranges.enumerated() {
-            if case .event(let e) = runtime.parse(line: UnsafeRawBufferPointer(rebasing: bytes[range]), lineNumber: n + 1) {
-                parsed.append(e)
-            }
-        }
-    }
-    let preParsed = measure(events: parsed.count) {
-        var state = RuntimeState()
-        for event in parsed {
-            records.removeAll(keepingCapacity: true)
-            runtime.process(event: event, state: &state, into: &records)
-        }
-    }
-    let row = [
-        "\(count)", String(format: "%.3f s", seconds(compileTime)), String(format: "%.3f s", seconds(graphTime)),
-        String(format: "%.0f", preParsed), String(format: "%.0f", ndjson),
-        String(format: "%.2f", Double(recordCount) / Double(ranges.count)),
-        String(format: "%.1f MB", rssAfterLoad), String(format: "%.1f MB", memoryMB("VmHWM")),
-    ]
-    print("| " + row.joined(separator: " | ") + " |")
 }

@@ -14,6 +14,9 @@ public struct RuleDuration: Sendable, Hashable, Codable {
 
     /// No time at all.
     public static let zero = RuleDuration()
+    /// The longest duration the language accepts: 100 years of days
+    /// (docs/rule-language.md §6); bundles refuse longer ones as damaged.
+    public static let maximumDays = 36_500
 
     /// Whether both parts are zero.
     public var isZero: Bool { days == 0 && seconds == 0 }

@@ -133,10 +133,12 @@ struct TreeBuilder {
             let end = frame.flow ? source.position(ofIndex: event.end.index) : frame.lastEnd
             let range = SourceRange(file: path, start: frame.start, end: max(end, frame.start))
             let node: Node
+            // The trees of a large rule set are most of the compiler's
+            // memory: arrays that grew by doubling are copied to their size.
             if frame.isMapping {
-                node = Node(kind: .mapping(Self.applyMerges(frame)), range: range)
+                node = Node(kind: .mapping(Self.trimmed(Self.applyMerges(frame))), range: range)
             } else {
-                node = Node(kind: .sequence(frame.items), range: range)
+                node = Node(kind: .sequence(Self.trimmed(frame.items)), range: range)
             }
             if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, count: frame.count, bytes: frame.bytes) }
             return add(node, count: frame.count, bytes: frame.bytes)
@@ -447,6 +449,12 @@ struct TreeBuilder {
             diagnostics.append(.invalidMerge(at: value.range))
             return nil
         }
+    }
+
+    /// `list` in an allocation of its size when growing left much unused room.
+    private static func trimmed<T>(_ list: [T]) -> [T] {
+        guard list.capacity - list.count > 2 else { return list }
+        return list.withUnsafeBufferPointer { Array($0) }
     }
 
     /// The mapping's pairs with merged pairs inserted where `<<` stood; keys

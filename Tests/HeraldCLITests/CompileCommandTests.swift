@@ -100,13 +100,17 @@ struct CompileCommandTests {
     @Test("a compiled file of another Herald version is refused with a message saying to recompile")
     func otherVersion() throws {
         let (dir, good) = try Self.compiled()
-        // The Herald version text comes right before the JSON payload; change its last character.
-        guard let payloadStart = good.firstIndex(of: UInt8(ascii: "{")), payloadStart > 0 else {
-            Issue.record("no payload in the compiled file")
+        // The header: 14 bytes of magic, the format (4), the version's length (2)
+        // and its text (docs/runtime.md); change the version's last character.
+        guard good.count > 20, case let length = Int(good[good.startIndex + 18]) | Int(good[good.startIndex + 19]) << 8,
+            length > 0, good.count > 20 + length
+        else {
+            Issue.record("no header in the compiled file")
             return
         }
         var other = good
-        other[payloadStart - 1] = other[payloadStart - 1] == UInt8(ascii: "9") ? UInt8(ascii: "8") : UInt8(ascii: "9")
+        let last = other.startIndex + 20 + length - 1
+        other[last] = other[last] == UInt8(ascii: "9") ? UInt8(ascii: "8") : UInt8(ascii: "9")
         try other.write(to: dir.url.appendingPathComponent("other.bundle"))
         let run = try Herald.run(["eval", "--rules", "other.bundle", "events.ndjson"], in: dir)
         #expect(run.status == 1)

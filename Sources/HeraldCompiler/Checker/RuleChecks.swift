@@ -72,6 +72,9 @@ extension RuleSetChecker {
 
     /// Checks every rule, in declaration order.
     mutating func checkRules() {
+        // A checked rule is large (it keeps the nodes findings point at):
+        // room for all of them at once, not a doubling array's two copies.
+        rules.reserveCapacity(rules.count + ruleSections.reduce(0) { $0 + ($1.items?.count ?? 0) })
         for section in ruleSections {
             if section.isNull { continue }
             guard let items = section.items else {

@@ -7,7 +7,7 @@
 public enum DurationSyntax {
     /// The longest duration accepted: 100 years of 365 days (longer ones are
     /// surely typos, and keeping them small keeps time arithmetic exact).
-    public static let maximumDays = 36_500
+    public static let maximumDays = RuleDuration.maximumDays
 
     /// The units in the order they must appear, with their size in seconds
     /// (for `h`, `m`, `s`) or days (for `w`, `d`).

@@ -52,7 +52,8 @@ struct FieldResolver: Sendable {
     func resolve(_ path: FieldPath) -> FieldRef {
         let c = path.components
         guard let first = c.first, let entity = Entity(rawValue: first) else { return .absent }
-        let rest = c.dropFirst().joined(separator: ".")
+        // Most paths are `entity.field`: no dotted text to build.
+        let rest = c.count == 2 ? c[1] : c.dropFirst().joined(separator: ".")
         switch entity {
         case .location: return locationFields.index[rest].map(FieldRef.location) ?? .absent
         case .region: return regionFields.index[rest].map(FieldRef.region) ?? .absent
@@ -72,7 +73,7 @@ indirect enum CompiledExpression: Sendable {
     case compare(ComparisonOperator, CompiledExpression, CompiledExpression)
     case call(ExpressionFunction, [CompiledExpression])
 
-    init(_ e: RuleExpression, resolver: FieldResolver) {
+    init(_ e: RuleExpression, resolve: (FieldPath) -> FieldRef) {
         switch e {
         case .literal(let l):
             switch l {
@@ -81,14 +82,14 @@ indirect enum CompiledExpression: Sendable {
             case .bool(let b): self = .constant(.bool(b))
             case .null: self = .constant(nil)
             }
-        case .path(let p): self = .field(resolver.resolve(p))
-        case .list(let items): self = .list(items.map { CompiledExpression($0, resolver: resolver) })
-        case .not(let x): self = .not(CompiledExpression(x, resolver: resolver))
-        case .and(let a, let b): self = .and(CompiledExpression(a, resolver: resolver), CompiledExpression(b, resolver: resolver))
-        case .or(let a, let b): self = .or(CompiledExpression(a, resolver: resolver), CompiledExpression(b, resolver: resolver))
+        case .path(let p): self = .field(resolve(p))
+        case .list(let items): self = .list(items.map { CompiledExpression($0, resolve: resolve) })
+        case .not(let x): self = .not(CompiledExpression(x, resolve: resolve))
+        case .and(let a, let b): self = .and(CompiledExpression(a, resolve: resolve), CompiledExpression(b, resolve: resolve))
+        case .or(let a, let b): self = .or(CompiledExpression(a, resolve: resolve), CompiledExpression(b, resolve: resolve))
         case .compare(let op, let a, let b):
-            self = .compare(op, CompiledExpression(a, resolver: resolver), CompiledExpression(b, resolver: resolver))
-        case .call(let f, let args): self = .call(f, args.map { CompiledExpression($0, resolver: resolver) })
+            self = .compare(op, CompiledExpression(a, resolve: resolve), CompiledExpression(b, resolve: resolve))
+        case .call(let f, let args): self = .call(f, args.map { CompiledExpression($0, resolve: resolve) })
         }
     }
 }

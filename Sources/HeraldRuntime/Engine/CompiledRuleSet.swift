@@ -1,4 +1,5 @@
 public import HeraldModel
+import Synchronization
 
 /// A location or region with everything evaluation needs resolved once.
 final class CompiledPlace: Sendable {
@@ -78,7 +79,11 @@ final class CompiledRule: Sendable {
     }
 }
 
-/// A template's parts resolved per locale: a variant's missing part is the base's.
+/// A template's parts resolved per locale (a variant's missing part is the
+/// base's), compiled for rendering the first time a send uses the template:
+/// loading a rule set of 10,000 templates compiles none of them, and a
+/// template no event uses is never compiled. Thread-safe: two tasks that
+/// race to compile it both get the one that was stored first.
 final class CompiledTemplate: Sendable {
     /// The parts of one variant.
     final class Parts: Sendable {
@@ -95,17 +100,17 @@ final class CompiledTemplate: Sendable {
         let bodyProgram: TemplateProgram?
         let htmlProgram: TemplateProgram?
 
-        init(sms: TemplateText?, email: EmailTemplate?, resolver: FieldResolver) {
+        init(sms: TemplateText?, email: EmailTemplate?, resolve: (FieldPath) -> FieldRef) {
             self.sms = sms
             hasEmail = email != nil
             subject = email?.subject
             body = email?.body
             html = email?.html
             attachReport = email?.attachReport ?? false
-            smsProgram = sms.map { TemplateProgram($0, resolver: resolver) }
-            subjectProgram = subject.map { TemplateProgram($0, resolver: resolver) }
-            bodyProgram = body.map { TemplateProgram($0, resolver: resolver) }
-            htmlProgram = html.map { TemplateProgram($0, resolver: resolver) }
+            smsProgram = sms.map { TemplateProgram($0, resolve: resolve) }
+            subjectProgram = subject.map { TemplateProgram($0, resolve: resolve) }
+            bodyProgram = body.map { TemplateProgram($0, resolve: resolve) }
+            htmlProgram = html.map { TemplateProgram($0, resolve: resolve) }
         }
 
         /// Every text of these parts.
@@ -114,27 +119,61 @@ final class CompiledTemplate: Sendable {
         }
     }
 
-    let base: Parts
-    let locales: [String: Parts]
+    /// The compiled parts of every variant.
+    final class Variants: Sendable {
+        let base: Parts
+        let locales: [String: Parts]
+
+        init(_ template: Template, resolve: (FieldPath) -> FieldRef) {
+            base = Parts(sms: template.base.sms, email: template.base.email, resolve: resolve)
+            var locales: [String: Parts] = [:]
+            for (key, variant) in template.locales {
+                locales[key] = Parts(
+                    sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email, resolve: resolve)
+            }
+            self.locales = locales
+        }
+    }
+
+    private let template: Template
+    private let resolver: FieldResolver
+    /// The address of the `Variants`, retained, once compiled (0 before).
+    private let compiled = Atomic<UInt>(0)
 
     init(_ template: Template, resolver: FieldResolver) {
-        base = Parts(sms: template.base.sms, email: template.base.email, resolver: resolver)
-        var locales: [String: Parts] = [:]
-        for (key, variant) in template.locales {
-            locales[key] = Parts(
-                sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email, resolver: resolver)
+        self.template = template
+        self.resolver = resolver
+    }
+
+    deinit {
+        let stored = compiled.load(ordering: .acquiring)
+        if let pointer = UnsafeRawPointer(bitPattern: stored) { Unmanaged<Variants>.fromOpaque(pointer).release() }
+    }
+
+    /// The compiled variants (compiled now when this is the first use).
+    var variants: Variants {
+        if let pointer = UnsafeRawPointer(bitPattern: compiled.load(ordering: .acquiring)) {
+            return Unmanaged<Variants>.fromOpaque(pointer).takeUnretainedValue()
         }
-        self.locales = locales
+        let made = Variants(template, resolve: resolver.resolve)
+        let mine = UInt(bitPattern: Unmanaged.passRetained(made).toOpaque())
+        let (stored, first) = compiled.compareExchange(expected: 0, desired: mine, ordering: .acquiringAndReleasing)
+        if stored { return made }
+        // Another task stored its own first: use that one.
+        Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: mine)!).release()
+        return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: first)!).takeUnretainedValue()
     }
 
     /// SPEC §4: the variant equal to the language, else its language part, else the base.
     func parts(for language: String?) -> Parts {
-        guard let language, !locales.isEmpty else { return base }
+        let variants = self.variants
+        let locales = variants.locales
+        guard let language, !locales.isEmpty else { return variants.base }
         if let exact = locales[language] { return exact }
         if let cut = language.firstIndex(where: { $0 == "-" || $0 == "_" }), let general = locales[String(language[..<cut])] {
             return general
         }
-        return base
+        return variants.base
     }
 }
 
@@ -223,7 +262,6 @@ public final class CompiledRuleSet: Sendable {
     /// `regionIndex` for look-ups while evaluating.
     let regionLookup: StringIndex
     let templates: [CompiledTemplate]
-    let resolver: FieldResolver
     /// Status index by entity and status name.
     let statusIndex: [Entity: [String: Int]]
     /// Rule indices (declaration order) per bucket.
@@ -287,7 +325,7 @@ public final class CompiledRuleSet: Sendable {
         locationLookup = StringIndex(locationIndex)
         regionLookup = StringIndex(regionIndex)
         let resolver = FieldResolver(layout: layout, locationFields: locationFields, regionFields: regionFields)
-        self.resolver = resolver
+        let resolve = resolver.resolve
 
         var statusIndex: [Entity: [String: Int]] = [:]
         for (entity, list) in ruleSet.schema.statuses {
@@ -338,8 +376,8 @@ public final class CompiledRuleSet: Sendable {
                     regionMask: mask(rule.regions, regionIndex, count: regions.count),
                     toMask: mask(rule.toStatuses, statuses, count: statusCount),
                     fromMask: mask(rule.fromStatuses, statuses, count: statusCount),
-                    condition: rule.condition.map { CompiledExpression($0, resolver: resolver) },
-                    cancelIf: rule.cancelIf.map { CompiledExpression($0, resolver: resolver) },
+                    condition: rule.condition.map { CompiledExpression($0, resolve: resolve) },
+                    cancelIf: rule.cancelIf.map { CompiledExpression($0, resolve: resolve) },
                     template: templateIndex[rule.template] ?? -1,
                     keyPrefix: rule.id + "/"))
         }
@@ -356,6 +394,7 @@ public final class CompiledRuleSet: Sendable {
             }
             func indices(_ names: [String]?, _ index: [String: Int]) -> [Int32] {
                 guard let names else { return [-1] }
+                if names.count == 1 { return index[names[0]].map { [Int32($0)] } ?? [] }
                 return Array(Set(names.compactMap { index[$0].map(Int32.init) })).sorted()
             }
             let locs = indices(r.rule.locations, locationIndex)

@@ -111,11 +111,14 @@ final class TemplateProgram: Sendable {
     /// A capacity that usually holds the rendering.
     let estimatedCount: Int
 
-    init(_ text: TemplateText, resolver: FieldResolver) {
+    init(_ text: TemplateText, resolve: (FieldPath) -> FieldRef) {
         var ops: [Op] = []
         var filters: [Filter] = []
         var literals: [Literal] = []
         var bytes: [UInt8] = []
+        ops.reserveCapacity(text.segments.count)
+        literals.reserveCapacity(text.segments.count)
+        bytes.reserveCapacity(text.source.utf8.count)
         var values = 0
         func emit(_ segments: [TemplateSegment]) {
             for segment in segments {
@@ -134,7 +137,7 @@ final class TemplateProgram: Sendable {
                         switch f {
                         case .default(.string(let s)): filters.append(.defaultValue(.string(s)))
                         case .default(.int(let n)): filters.append(.defaultValue(.number(Double(n))))
-                        case .default(.path(let p)): filters.append(.defaultField(resolver.resolve(p)))
+                        case .default(.path(let p)): filters.append(.defaultField(resolve(p)))
                         case .date(let pattern): filters.append(.date(pattern))
                         case .upper: filters.append(.upper)
                         case .lower: filters.append(.lower)
@@ -142,17 +145,17 @@ final class TemplateProgram: Sendable {
                         }
                     }
                     values += 1
-                    ops.append(.value(resolver.resolve(path), filterStart: Int32(start), filterEnd: Int32(filters.count)))
+                    ops.append(.value(resolve(path), filterStart: Int32(start), filterEnd: Int32(filters.count)))
                 case .conditional(let path, let then, let otherwise):
                     let test = ops.count
                     ops.append(.jump(-1))  // patched below
                     emit(then)
                     if otherwise.isEmpty {
-                        ops[test] = .unless(resolver.resolve(path), jump: Int32(ops.count))
+                        ops[test] = .unless(resolve(path), jump: Int32(ops.count))
                     } else {
                         let skip = ops.count
                         ops.append(.jump(-1))
-                        ops[test] = .unless(resolver.resolve(path), jump: Int32(ops.count))
+                        ops[test] = .unless(resolve(path), jump: Int32(ops.count))
                         emit(otherwise)
                         ops[skip] = .jump(Int32(ops.count))
                     }

@@ -46,12 +46,12 @@ final class CompiledRule: Sendable {
     let rule: Rule
     let kind: Kind
     /// Allowed location indices (nil: any).
-    let locationMask: [Bool]?
+    let locationMask: FilterMask?
     /// Allowed region indices (nil: any).
-    let regionMask: [Bool]?
+    let regionMask: FilterMask?
     /// Allowed status indices of `to` / `from` (nil: any).
-    let toMask: [Bool]?
-    let fromMask: [Bool]?
+    let toMask: FilterMask?
+    let fromMask: FilterMask?
     let condition: CompiledExpression?
     /// `cancel_if`, evaluated on later events of the entity of a pending send.
     let cancelIf: CompiledExpression?
@@ -63,7 +63,7 @@ final class CompiledRule: Sendable {
     var id: String { rule.id }
 
     init(
-        rule: Rule, kind: Kind, locationMask: [Bool]?, regionMask: [Bool]?, toMask: [Bool]?, fromMask: [Bool]?,
+        rule: Rule, kind: Kind, locationMask: FilterMask?, regionMask: FilterMask?, toMask: FilterMask?, fromMask: FilterMask?,
         condition: CompiledExpression?, cancelIf: CompiledExpression? = nil, template: Int, keyPrefix: String
     ) {
         self.rule = rule
@@ -232,15 +232,6 @@ final class StringIndex: Sendable {
     }
 }
 
-/// Where a rule can apply: which trigger (or reminder entity), location,
-/// region and new status. `-1` stands for "any".
-struct BucketKey: Hashable, Sendable {
-    var code: Int32
-    var location: Int32
-    var region: Int32
-    var status: Int32
-}
-
 /// A rule set compiled for evaluation: rules indexed by trigger, location,
 /// region and new status so that an event only looks at rules that can apply;
 /// places with their zones and calendars resolved; templates resolved per
@@ -264,13 +255,10 @@ public final class CompiledRuleSet: Sendable {
     let templates: [CompiledTemplate]
     /// Status index by entity and status name.
     let statusIndex: [Entity: [String: Int]]
-    /// Rule indices (declaration order) per bucket.
-    let buckets: [BucketKey: [Int32]]
+    /// The rules by where they can apply (`candidates`).
+    let index: RuleIndex
     /// Per trigger (by `code(_:)`): where its entity's id and statuses are.
     let triggers: [TriggerInfo]
-    /// Per code: which of the 8 bucket shapes (specific location, region,
-    /// status as bits 0, 1, 2) have rules.
-    let shapes: [UInt8]
 
     /// Whether events must name a declared location.
     public var usesLocations: Bool { !locations.isEmpty }
@@ -346,12 +334,6 @@ public final class CompiledRuleSet: Sendable {
         }
         self.templates = templates
 
-        func mask(_ names: [String]?, _ index: [String: Int], count: Int) -> [Bool]? {
-            guard let names else { return nil }
-            var m = [Bool](repeating: false, count: count)
-            for n in names { if let i = index[n] { m[i] = true } }
-            return m
-        }
         var rules: [CompiledRule] = []
         var ruleIndex: [String: Int] = [:]
         let ordered = ruleSet.rules.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
@@ -372,10 +354,10 @@ public final class CompiledRuleSet: Sendable {
             rules.append(
                 CompiledRule(
                     rule: rule, kind: kind,
-                    locationMask: mask(rule.locations, locationIndex, count: locations.count),
-                    regionMask: mask(rule.regions, regionIndex, count: regions.count),
-                    toMask: mask(rule.toStatuses, statuses, count: statusCount),
-                    fromMask: mask(rule.fromStatuses, statuses, count: statusCount),
+                    locationMask: FilterMask(rule.locations, locationIndex, count: locations.count),
+                    regionMask: FilterMask(rule.regions, regionIndex, count: regions.count),
+                    toMask: FilterMask(rule.toStatuses, statuses, count: statusCount),
+                    fromMask: FilterMask(rule.fromStatuses, statuses, count: statusCount),
                     condition: rule.condition.map { CompiledExpression($0, resolve: resolve) },
                     cancelIf: rule.cancelIf.map { CompiledExpression($0, resolve: resolve) },
                     template: templateIndex[rule.template] ?? -1,
@@ -384,37 +366,26 @@ public final class CompiledRuleSet: Sendable {
         self.rules = rules
         self.ruleIndex = ruleIndex
 
-        var buckets: [BucketKey: [Int32]] = [:]
-        var shapes = [UInt8](repeating: 0, count: CompiledRuleSet.codeCount)
+        var index = RuleIndex.Builder(codeCount: CompiledRuleSet.codeCount)
         for (i, r) in rules.enumerated() where r.rule.active {
             let code: Int
+            var statuses: [Int32]?
             switch r.kind {
-            case .event(let t): code = CompiledRuleSet.code(t)
-            case .reminder(let entity, _, _, _): code = CompiledRuleSet.code(entity)
-            }
-            func indices(_ names: [String]?, _ index: [String: Int]) -> [Int32] {
-                guard let names else { return [-1] }
-                if names.count == 1 { return index[names[0]].map { [Int32($0)] } ?? [] }
-                return Array(Set(names.compactMap { index[$0].map(Int32.init) })).sorted()
-            }
-            let locs = indices(r.rule.locations, locationIndex)
-            let regs = indices(r.rule.regions, regionIndex)
-            var stats: [Int32] = [-1]
-            if case .event(let t) = r.kind, t.isStatusChange, let to = r.rule.toStatuses {
-                stats = Array(Set(to.compactMap { statusIndex[t.entity]?[$0].map(Int32.init) })).sorted()
-            }
-            for l in locs {
-                for g in regs {
-                    for s in stats {
-                        buckets[BucketKey(code: Int32(code), location: l, region: g, status: s), default: []].append(Int32(i))
-                        let shape = (l >= 0 ? 1 : 0) | (g >= 0 ? 2 : 0) | (s >= 0 ? 4 : 0)
-                        shapes[code] |= UInt8(1 << shape)
-                    }
+            case .event(let t):
+                code = CompiledRuleSet.code(t)
+                if t.isStatusChange, let to = r.rule.toStatuses {
+                    statuses = RuleIndex.Builder.indices(to, statusIndex[t.entity] ?? [:])
                 }
+            case .reminder(let entity, _, _, _):
+                code = CompiledRuleSet.code(entity)
             }
+            var locations: [Int32]?
+            if let names = r.rule.locations { locations = RuleIndex.Builder.indices(names, locationIndex) }
+            var regions: [Int32]?
+            if let names = r.rule.regions { regions = RuleIndex.Builder.indices(names, regionIndex) }
+            index.add(rule: i, code: code, locations: locations, regions: regions, statuses: statuses)
         }
-        self.buckets = buckets
-        self.shapes = shapes
+        self.index = index.build()
         self.triggers = Trigger.allCases.map { t in
             TriggerInfo(
                 code: CompiledRuleSet.code(t), entityCode: CompiledRuleSet.code(t.entity),
@@ -434,19 +405,10 @@ public final class CompiledRuleSet: Sendable {
     }
 
     /// Appends the rule indices of one code that can apply to an event at
-    /// `location`, `region` and `status` (-1 when none).
+    /// `location`, `region` and `status` (-1 when none): `RuleIndex.candidates`.
+    @inline(__always)
     func candidates(code: Int, location: Int, region: Int, status: Int, into out: inout [Int32]) {
-        let shape = shapes[code]
-        guard shape != 0 else { return }
-        for s in 0..<8 where shape & (1 << s) != 0 {
-            let l = s & 1 != 0 ? location : -1
-            let g = s & 2 != 0 ? region : -1
-            let t = s & 4 != 0 ? status : -1
-            if (s & 1 != 0 && location < 0) || (s & 2 != 0 && region < 0) || (s & 4 != 0 && status < 0) { continue }
-            if let list = buckets[BucketKey(code: Int32(code), location: Int32(l), region: Int32(g), status: Int32(t))] {
-                out.append(contentsOf: list)
-            }
-        }
+        index.candidates(code: code, location: location, region: region, status: status, into: &out)
     }
 
     static func collectPaths(_ segments: [TemplateSegment], _ body: (FieldPath) -> Void) {

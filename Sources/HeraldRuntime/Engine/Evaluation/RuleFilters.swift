@@ -13,26 +13,18 @@ extension Runtime {
 
     /// `from` and `where` of a rule found through the index.
     func indexedEventFilterFailure(_ rule: CompiledRule, _ context: EventContext) -> String? {
-        if let m = rule.fromMask, !(context.previousStatus >= 0 && context.previousStatus < m.count && m[context.previousStatus]) {
-            return "from"
-        }
+        if !rule.fromMask.admits(context.previousStatus) { return "from" }
         if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context) { return "where" }
         return nil
     }
 
     /// `locations`, `regions`, `to`, `from`, `where`, in that order.
     func placeAndConditionFailure(_ rule: CompiledRule, _ context: EventContext, checkStatuses: Bool) -> String? {
-        if let m = rule.locationMask, !(context.locationIndex >= 0 && context.locationIndex < m.count && m[context.locationIndex]) {
-            return "locations"
-        }
-        if let m = rule.regionMask, !(context.regionIndex >= 0 && context.regionIndex < m.count && m[context.regionIndex]) {
-            return "regions"
-        }
+        if !rule.locationMask.admits(context.locationIndex) { return "locations" }
+        if !rule.regionMask.admits(context.regionIndex) { return "regions" }
         if checkStatuses {
-            if let m = rule.toMask, !(context.status >= 0 && context.status < m.count && m[context.status]) { return "to" }
-            if let m = rule.fromMask, !(context.previousStatus >= 0 && context.previousStatus < m.count && m[context.previousStatus]) {
-                return "from"
-            }
+            if !rule.toMask.admits(context.status) { return "to" }
+            if !rule.fromMask.admits(context.previousStatus) { return "from" }
         }
         if let condition = rule.condition, !ExpressionEvaluator.isTrue(condition, context) { return "where" }
         return nil

@@ -1,0 +1,77 @@
+/// The rules of a rule set by where they can apply, so that an event only
+/// looks at rules that may match it (docs/runtime.md): a bucket per
+/// (trigger or reminder entity, location, region, new status), `-1` standing
+/// for "any", and per code the bucket shapes that have rules. Built once by
+/// `RuleIndex.Builder` (as Hummingbird's router trie has its builder), then
+/// read-only: `candidates(code:location:region:status:into:)`.
+struct RuleIndex: Sendable {
+    /// Where a rule can apply: which trigger (or reminder entity), location,
+    /// region and new status. `-1` stands for "any".
+    struct BucketKey: Hashable, Sendable {
+        var code: Int32
+        var location: Int32
+        var region: Int32
+        var status: Int32
+    }
+
+    /// Rule indices (declaration order) per bucket.
+    let buckets: [BucketKey: [Int32]]
+    /// Per code: which of the 8 bucket shapes (specific location, region,
+    /// status as bits 0, 1, 2) have rules.
+    let shapes: [UInt8]
+
+    /// Appends the rule indices of one code that can apply to an event at
+    /// `location`, `region` and `status` (-1 when none), bucket by bucket;
+    /// the caller sorts and removes repeats.
+    func candidates(code: Int, location: Int, region: Int, status: Int, into out: inout [Int32]) {
+        let shape = shapes[code]
+        guard shape != 0 else { return }
+        for s in 0..<8 where shape & (1 << s) != 0 {
+            let l = s & 1 != 0 ? location : -1
+            let g = s & 2 != 0 ? region : -1
+            let t = s & 4 != 0 ? status : -1
+            if (s & 1 != 0 && location < 0) || (s & 2 != 0 && region < 0) || (s & 4 != 0 && status < 0) { continue }
+            if let list = buckets[BucketKey(code: Int32(code), location: Int32(l), region: Int32(g), status: Int32(t))] {
+                out.append(contentsOf: list)
+            }
+        }
+    }
+
+    /// Collects the rules, then builds the index.
+    struct Builder {
+        private var buckets: [BucketKey: [Int32]] = [:]
+        private var shapes: [UInt8]
+
+        /// A builder for `codeCount` codes (triggers and reminder entities).
+        init(codeCount: Int) {
+            shapes = [UInt8](repeating: 0, count: codeCount)
+        }
+
+        /// The indices of `names` in `index`, sorted, without repeats;
+        /// names not found are left out.
+        static func indices(_ names: [String], _ index: [String: Int]) -> [Int32] {
+            if names.count == 1 { return index[names[0]].map { [Int32($0)] } ?? [] }
+            return Array(Set(names.compactMap { index[$0].map(Int32.init) })).sorted()
+        }
+
+        /// Adds rule `rule` (its index in declaration order) under `code`
+        /// for each of its locations, regions and new statuses; nil stands
+        /// for "any" (the rule has no such filter).
+        mutating func add(rule: Int, code: Int, locations: [Int32]?, regions: [Int32]?, statuses: [Int32]?) {
+            for l in locations ?? [-1] {
+                for g in regions ?? [-1] {
+                    for s in statuses ?? [-1] {
+                        buckets[BucketKey(code: Int32(code), location: l, region: g, status: s), default: []].append(Int32(rule))
+                        let shape = (l >= 0 ? 1 : 0) | (g >= 0 ? 2 : 0) | (s >= 0 ? 4 : 0)
+                        shapes[code] |= UInt8(1 << shape)
+                    }
+                }
+            }
+        }
+
+        /// The finished index.
+        func build() -> RuleIndex {
+            RuleIndex(buckets: buckets, shapes: shapes)
+        }
+    }
+}

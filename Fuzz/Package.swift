@@ -21,7 +21,10 @@ let package = Package(
         .target(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
         .target(
             name: "FuzzSupport",
-            dependencies: ["CLibFuzzer", .product(name: "HeraldRuntime", package: "Herald")],
+            dependencies: [
+                "CLibFuzzer", .product(name: "HeraldCompiler", package: "Herald"),
+                .product(name: "HeraldRuntime", package: "Herald"),
+            ],
             path: "Sources/FuzzSupport", swiftSettings: settings),
         fuzzTarget("fuzz-event-json", [.product(name: "HeraldRuntime", package: "Herald")]),
         fuzzTarget("fuzz-yaml", [.product(name: "HeraldCompiler", package: "Herald")]),

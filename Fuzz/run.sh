@@ -20,6 +20,11 @@ export PATH="/opt/swift/usr/bin:$PATH"
 targets=(fuzz-event-json fuzz-yaml fuzz-languages fuzz-test-file fuzz-bundle)
 
 echo "building ${#targets[@]} fuzz targets (scratch path $scratch)…" >&2
+# The main package is a path dependency here: SwiftPM does not always notice
+# files added to it since the last build of this scratch path, and builds
+# from its stale plan. Dropping the plan makes it plan again (the compiled
+# objects stay; only what changed is rebuilt).
+rm -f "$scratch/debug.yaml" "$scratch/debug/description.json"
 (cd "$root/Fuzz" && swift build --scratch-path "$scratch" -c debug \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -use-ld=lld >&2)
 bin="$scratch/debug"

@@ -200,12 +200,17 @@ struct TreeBuilder {
         diagnostics.append(diagnostic)
     }
 
+    /// The text of `byte`'s line before it.
+    static func textBefore(_ byte: Int, onItsLine bytes: [UInt8]) -> String {
+        var lineStart = byte
+        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
+        return String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+    }
+
     /// Whether the line at `byte` holds only indentation and a key before it.
     static func isKeyAlone(in bytes: [UInt8], at byte: Int) -> Bool {
         guard byte > 0, byte <= bytes.count else { return false }
-        var lineStart = byte
-        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
-        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        let before = textBefore(byte, onItsLine: bytes)
         return before.wholeMatch(of: #/\s+(?:-\s+)?[A-Za-z_][A-Za-z0-9_.-]*/#) != nil
     }
 
@@ -214,9 +219,7 @@ struct TreeBuilder {
     /// whole value quoted.
     static func valueHoldingColon(in bytes: [UInt8], at byte: Int) -> (key: String, fix: String)? {
         guard byte > 0, byte < bytes.count else { return nil }
-        var lineStart = byte
-        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
-        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        let before = textBefore(byte, onItsLine: bytes)
         guard let match = before.firstMatch(of: #/^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):\s+([^\s"'!&*|>#\[{].*)$/#)
         else { return nil }
         let valueStart = byte - match.output.2.utf8.count
@@ -256,9 +259,7 @@ struct TreeBuilder {
     /// the key and the whole value quoted so that YAML reads it as one.
     static func quotedValueFollowedByText(in bytes: [UInt8], at byte: Int) -> (key: String, fix: String)? {
         guard byte > 0, byte < bytes.count, bytes[byte] != 0x0A, bytes[byte] != 0x0D else { return nil }
-        var lineStart = byte
-        while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
-        let before = String(decoding: bytes[lineStart..<byte], as: UTF8.self)
+        let before = textBefore(byte, onItsLine: bytes)
         guard let match = before.wholeMatch(of: #/\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_.-]*):\s+("[^"]*"|'[^']*')(\s+)/#)
         else { return nil }
         let valueStart = byte - match.output.2.utf8.count - match.output.3.utf8.count

@@ -76,17 +76,16 @@ public enum TestFileReader {
         var diagnostics: [Diagnostic] = []
         // An event (or part of one) written once under a YAML anchor and
         // reused through aliases has one place in the file: its problem is
-        // reported there once, however many tests use it.
+        // reported there once, however many tests use it. An alias of a
+        // whole event is placed where the alias is, so events are told
+        // apart by their JSON: each distinct one is checked once, at its
+        // first use (the anchor).
+        var checkedEvents: Set<String> = []
         var reported: Set<Diagnostic> = []
-        /// (event JSON, message) of the invalid events reported: an alias
-        /// of a whole event is placed where the alias is, so it is
-        /// recognised by its content and reported at its first use (the
-        /// anchor) only.
-        var invalidEvents: Set<[String]> = []
         let ruleIDs = ruleSet.rules.map(\.id)
         let known = Set(ruleIDs)
         for test in file.tests {
-            for event in test.events where !event.isRaw {
+            for event in test.events where !event.isRaw && checkedEvents.insert(event.line).inserted {
                 switch runtime.parse(line: event.line, lineNumber: 1) {
                 case .blank, .event: break
                 case .rejected(let record):
@@ -97,7 +96,6 @@ public enum TestFileReader {
                         text += "; quote it to make it a string: \"\(plainScalar)\""
                     }
                     let diagnostic = Diagnostic.invalidEvent(text, at: range)
-                    guard invalidEvents.insert([event.line, text]).inserted else { continue }
                     if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
                 }
             }

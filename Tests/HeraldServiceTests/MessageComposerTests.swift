@@ -125,3 +125,28 @@ struct MessageComposerTests {
         #expect(plain == body + "\n")
     }
 }
+
+/// The dates the service writes: the `Date:` header (RFC 5322) and the
+/// times of its API and log (RFC 3339, UTC, milliseconds), both from the
+/// model's civil-date arithmetic.
+@Suite("Service dates")
+struct ServiceDateTests {
+    @Test(
+        "the Date header names the weekday and month in English, in UTC",
+        arguments: [
+            (1_796_009_349.0, "Mon, 30 Nov 2026 03:29:09 +0000"),
+            (0.0, "Thu, 1 Jan 1970 00:00:00 +0000"),
+            (-86_401.0, "Tue, 30 Dec 1969 23:59:59 +0000"),
+            (951_782_400.0, "Tue, 29 Feb 2000 00:00:00 +0000"),
+        ])
+    func rfc5322(seconds: Double, expected: String) {
+        #expect(MessageComposer.rfc5322Date(Date(timeIntervalSince1970: seconds)) == expected)
+    }
+
+    @Test("service times are RFC 3339 in UTC with milliseconds")
+    func rfc3339() {
+        #expect(ServiceTime.rfc3339(1_796_009_349.25) == "2026-11-30T03:29:09.250Z")
+        #expect(ServiceTime.rfc3339(951_782_400) == "2000-02-29T00:00:00.000Z")
+        #expect(ServiceTime.rfc3339(-86_401) == "1969-12-30T23:59:59.000Z")
+    }
+}

@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldModel
 
 /// An email address with an optional display name, as in `From:`.
 public struct MailAddress: Sendable, Hashable {
@@ -320,23 +321,10 @@ public struct MessageComposer: Sendable {
         let t = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
         let secs = t - days * 86_400
-        let (y, m, d) = civil(days)
-        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
+        let (y, m, d) = CivilDays.civil(fromDays: Int(days))
+        let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][CivilDays.weekday(ofDay: Int(days))]
         let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m - 1]
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(weekday), \(d) \(month) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) +0000"
-    }
-
-    /// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-    static func civil(_ z0: Int64) -> (Int64, Int, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), Int(m), d)
     }
 }

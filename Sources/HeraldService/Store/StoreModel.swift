@@ -1,6 +1,7 @@
 public import Foundation
 public import HeraldCompiler
 public import HeraldRuntime
+import HeraldModel
 
 /// A message Herald has to send, and what became of it (docs/service.md "Deliveries and their statuses").
 public struct Delivery: Sendable, Hashable, Codable {
@@ -367,7 +368,8 @@ enum ServiceTime {
         let ms = Int64(((t - Double(whole)) * 1000).rounded(.down))
         let days = whole >= 0 ? whole / 86_400 : (whole - 86_399) / 86_400
         let secs = whole - days * 86_400
-        let (y, m, d) = MessageComposer.civil(days)
+        let civil = CivilDays.civil(fromDays: Int(days))
+        let (y, m, d) = (Int64(civil.year), civil.month, Int64(civil.day))
         func pad(_ n: Int64, _ w: Int) -> String {
             let s = String(n)
             return String(repeating: "0", count: max(0, w - s.count)) + s

@@ -150,30 +150,44 @@ final class CompiledTemplate: Sendable {
         if let pointer = UnsafeRawPointer(bitPattern: stored) { Unmanaged<Variants>.fromOpaque(pointer).release() }
     }
 
-    /// The compiled variants (compiled now when this is the first use).
-    var variants: Variants {
+    /// The compiled variants (compiled now when this is the first use),
+    /// unretained: this template keeps them as long as it lives.
+    private var storedVariants: Unmanaged<Variants> {
         if let pointer = UnsafeRawPointer(bitPattern: compiled.load(ordering: .acquiring)) {
-            return Unmanaged<Variants>.fromOpaque(pointer).takeUnretainedValue()
+            return Unmanaged<Variants>.fromOpaque(pointer)
         }
         let made = Variants(template, resolve: resolver.resolve)
         let mine = UInt(bitPattern: Unmanaged.passRetained(made).toOpaque())
         let (stored, first) = compiled.compareExchange(expected: 0, desired: mine, ordering: .acquiringAndReleasing)
-        if stored { return made }
+        if stored { return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: mine)!) }
         // Another task stored its own first: use that one.
         Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: mine)!).release()
-        return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: first)!).takeUnretainedValue()
+        return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: first)!)
     }
+
+    /// The compiled variants (compiled now when this is the first use).
+    var variants: Variants { storedVariants.takeUnretainedValue() }
 
     /// SPEC §4: the variant equal to the language, else its language part, else the base.
     func parts(for language: String?) -> Parts {
-        let variants = self.variants
-        let locales = variants.locales
-        guard let language, !locales.isEmpty else { return variants.base }
-        if let exact = locales[language] { return exact }
-        if let cut = language.firstIndex(where: { $0 == "-" || $0 == "_" }), let general = locales[String(language[..<cut])] {
-            return general
+        withParts(for: { language }) { $0 }
+    }
+
+    /// Calls `body` with the parts of `parts(for:)`, borrowed (no reference
+    /// counting on the hot path); `language` is asked only when the
+    /// template has variants.
+    @inline(__always)
+    func withParts<R>(for language: () -> String?, _ body: (Parts) -> R) -> R {
+        storedVariants._withUnsafeGuaranteedRef { variants in
+            guard !variants.locales.isEmpty, let language = language() else { return body(variants.base) }
+            if let exact = variants.locales[language] { return body(exact) }
+            if let cut = language.firstIndex(where: { $0 == "-" || $0 == "_" }),
+                let general = variants.locales[String(language[..<cut])]
+            {
+                return body(general)
+            }
+            return body(variants.base)
         }
-        return variants.base
     }
 }
 
@@ -218,6 +232,12 @@ public final class CompiledRuleSet: Sendable {
     /// `regionIndex` for look-ups while evaluating.
     let regionLookup: StringIndex
     let templates: [CompiledTemplate]
+    /// `rules` and `templates` as unretained references in flat buffers,
+    /// for the hot path: read with `_withUnsafeGuaranteedRef`, without the
+    /// reference counting an array element costs (the arrays keep them alive;
+    /// freed in `deinit`).
+    nonisolated(unsafe) let ruleRefs: UnsafeMutableBufferPointer<Unmanaged<CompiledRule>>
+    nonisolated(unsafe) let templateRefs: UnsafeMutableBufferPointer<Unmanaged<CompiledTemplate>>
     /// Status index by entity and status name.
     let statusIndex: [Entity: [String: Int]]
     /// The rules by where they can apply (`candidates`).
@@ -290,7 +310,9 @@ public final class CompiledRuleSet: Sendable {
 
         let templateIDs = ruleSet.templates.keys.sorted()
         var templateIndex: [String: Int] = [:]
+        templateIndex.reserveCapacity(templateIDs.count)
         var templates: [CompiledTemplate] = []
+        templates.reserveCapacity(templateIDs.count)
         for id in templateIDs {
             guard let t = ruleSet.templates[id] else { continue }
             templateIndex[id] = templates.count
@@ -300,9 +322,18 @@ public final class CompiledRuleSet: Sendable {
         self.templates = templates
 
         var rules: [CompiledRule] = []
+        rules.reserveCapacity(ruleSet.rules.count)
         var ruleIndex: [String: Int] = [:]
-        let ordered = ruleSet.rules.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }
-        for (_, rule) in ordered {
+        ruleIndex.reserveCapacity(ruleSet.rules.count)
+        // Declaration order; positions are sorted, not the rules (sorting
+        // the rules themselves copies each one several times).
+        let declared = ruleSet.rules
+        var order = Array(declared.indices)
+        if zip(declared, declared.dropFirst()).contains(where: { $0.index > $1.index }) {
+            order.sort { (declared[$0].index, $0) < (declared[$1].index, $1) }
+        }
+        for position in order {
+            let rule = declared[position]
             let kind: CompiledRule.Kind
             var statusEntity: Entity?
             switch rule.kind {
@@ -330,6 +361,10 @@ public final class CompiledRuleSet: Sendable {
         }
         self.rules = rules
         self.ruleIndex = ruleIndex
+        ruleRefs = .allocate(capacity: rules.count)
+        _ = ruleRefs.initialize(from: rules.map { Unmanaged.passUnretained($0) })
+        templateRefs = .allocate(capacity: templates.count)
+        _ = templateRefs.initialize(from: templates.map { Unmanaged.passUnretained($0) })
 
         var index = RuleIndex.Builder(codeCount: CompiledRuleSet.codeCount)
         for (i, r) in rules.enumerated() where r.rule.active {
@@ -357,6 +392,11 @@ public final class CompiledRuleSet: Sendable {
                 idSlot: layout.entityID[t.entity] ?? -1, statusSlot: layout.entityStatus[t.entity] ?? -1,
                 previousStatusSlot: layout.entityPreviousStatus[t.entity] ?? -1, statuses: statusIndex[t.entity])
         }
+    }
+
+    deinit {
+        ruleRefs.deallocate()
+        templateRefs.deallocate()
     }
 
     static let codeCount = Trigger.allCases.count + EventLayout.sectionEntities.count

@@ -221,6 +221,24 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// Writes the record as one line of JSON (without the newline): what
     /// `appendJSON(to:)` appends.
     func writeJSON(to w: inout ByteSink) {
+        texts.withBytes { bytes in
+            Self.writeJSON(
+                event: event, decision: decision, rule: rule, reason: reason, message: message, channel: channel, to: to,
+                texts: texts, textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late,
+                line: line, to: &w)
+        }
+    }
+
+    /// Writes a record given by its fields as one line of JSON (without the
+    /// newline), its generated texts taken from `textBytes` at the ranges
+    /// `texts` holds: the one writer of the JSON form, used for record
+    /// values and, on the NDJSON path, for sends written straight from the
+    /// renderer's buffer (`JSONRecordOutput`).
+    static func writeJSON(
+        event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?, to: String?,
+        texts: RecordTexts, textBytes bytes: UnsafeBufferPointer<UInt8>, replyTo: String?, attachments: [Attachment]?,
+        segments: Int?, late: Bool, line: Int?, to w: inout ByteSink
+    ) {
         w.append("{\"event\":")
         if let event { JSONText.string(event, to: &w) } else { w.append("null") }
         w.append(",\"decision\":\"")
@@ -236,12 +254,10 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
             }
         }
         if let to { JSONText.member("to", to, to: &w) }
-        texts.withBytes { bytes in
-            for field in RecordTexts.Field.allCases {
-                if let range = texts.range(field) {
-                    w.append(field.jsonMember)
-                    JSONText.string(UnsafeBufferPointer(rebasing: bytes[range]), to: &w)
-                }
+        for field in RecordTexts.Field.allCases {
+            if let range = texts.range(field) {
+                w.append(field.jsonMember)
+                JSONText.string(UnsafeBufferPointer(rebasing: bytes[range]), to: &w)
             }
         }
         if let replyTo { JSONText.member("reply_to", replyTo, to: &w) }

@@ -3,22 +3,38 @@
 /// when the rule set is compiled. A rule without the filter has no mask
 /// (`nil`), which admits every index; an index outside the table (an event
 /// with no location, an unknown previous status: -1) is never admitted.
+///
+/// Most filters name one location or status: that index is kept as is (no
+/// allocation, nothing to read but the rule); a filter of several is a
+/// bit set, 64 indices per word.
 struct FilterMask: Sendable {
-    private let admitted: [Bool]
+    /// The one admitted index, or -1 when `bits` says.
+    private let single: Int
+    /// One bit per index (empty when `single` is set).
+    private let bits: [UInt64]
 
     /// The mask admitting the indices of `names` found in `index`, out of
     /// `count`; nil when the rule has no such filter.
     init?(_ names: [String]?, _ index: [String: Int], count: Int) {
         guard let names else { return nil }
-        var admitted = [Bool](repeating: false, count: count)
-        for name in names { if let i = index[name] { admitted[i] = true } }
-        self.admitted = admitted
+        let found = names.compactMap { index[$0] }.filter { $0 >= 0 && $0 < count }
+        if let first = found.first, found.allSatisfy({ $0 == first }) {
+            single = first
+            bits = []
+            return
+        }
+        var bits = [UInt64](repeating: 0, count: (count + 63) / 64)
+        for i in found { bits[i >> 6] |= 1 << UInt64(i & 63) }
+        single = -1
+        self.bits = bits
     }
 
     /// Whether `index` passes the filter.
     @inline(__always)
     func admits(_ index: Int) -> Bool {
-        index >= 0 && index < admitted.count && admitted[index]
+        if single >= 0 { return index == single }
+        guard index >= 0, index >> 6 < bits.count else { return false }
+        return bits[index >> 6] & (1 << UInt64(index & 63)) != 0
     }
 }
 

@@ -16,10 +16,11 @@
 ///
 /// Every record is written exactly as `DecisionRecord.appendJSON(to:)`
 /// writes it, followed by `\n`.
-public struct NDJSONWriter: ~Copyable {
+///
+/// Records go straight into the output (`RecordOutput`): a `send`'s texts
+/// are escaped from the renderer's buffer into it, with no record value.
+public struct NDJSONWriter: ~Copyable, RecordOutput {
     private var sink: ByteSink
-    /// Records of the line being processed (reused).
-    private var records: [DecisionRecord] = []
 
     /// Creates a writer with room for `capacity` bytes of output before it grows.
     public init(capacity: Int = 1 << 16) {
@@ -44,12 +45,7 @@ public struct NDJSONWriter: ~Copyable {
     public mutating func process(
         line: UnsafeRawBufferPointer, lineNumber: Int, runtime: Runtime, state: inout RuntimeState, explain: Bool = false
     ) {
-        records.removeAll(keepingCapacity: true)
-        runtime.process(line: line, lineNumber: lineNumber, state: &state, explain: explain, into: &records)
-        for i in records.indices {
-            records[i].writeJSON(to: &sink)
-            sink.append(0x0A)
-        }
+        runtime.processLine(line, lineNumber: lineNumber, state: &state, explain: explain, into: &self)
     }
 
     /// Evaluates one line from an `NDJSONLineReader`: a text line as
@@ -72,6 +68,20 @@ public struct NDJSONWriter: ~Copyable {
     /// Appends one record as a JSON line.
     public mutating func write(_ record: DecisionRecord) {
         record.writeJSON(to: &sink)
+        sink.append(0x0A)
+    }
+
+    /// Appends one record as a JSON line (`RecordOutput`).
+    mutating func append(_ record: DecisionRecord) {
+        write(record)
+    }
+
+    /// Writes a `send` record as a JSON line, its texts escaped from `bytes`.
+    mutating func appendSend(_ send: SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
+        DecisionRecord.writeJSON(
+            event: send.event, decision: .send, rule: send.rule, reason: nil, message: send.message, channel: send.channel,
+            to: send.to, texts: texts, textBytes: bytes, replyTo: send.replyTo, attachments: send.attachments,
+            segments: send.segments, late: send.late, line: nil, to: &sink)
         sink.append(0x0A)
     }
 

@@ -14,8 +14,11 @@ struct RuleIndex: Sendable {
         var status: Int32
     }
 
-    /// Rule indices (declaration order) per bucket.
-    let buckets: [BucketKey: [Int32]]
+    /// Per bucket, where its rule indices are in `numbers`: start and
+    /// count (a value with nothing to reference-count, unlike an array).
+    let buckets: [BucketKey: (start: Int32, count: Int32)]
+    /// The rule indices (declaration order) of every bucket, one after another.
+    let numbers: [Int32]
     /// Per code: which of the 8 bucket shapes (specific location, region,
     /// status as bits 0, 1, 2) have rules.
     let shapes: [UInt8]
@@ -32,7 +35,7 @@ struct RuleIndex: Sendable {
             let t = s & 4 != 0 ? status : -1
             if (s & 1 != 0 && location < 0) || (s & 2 != 0 && region < 0) || (s & 4 != 0 && status < 0) { continue }
             if let list = buckets[BucketKey(code: Int32(code), location: Int32(l), region: Int32(g), status: Int32(t))] {
-                out.append(contentsOf: list)
+                out.append(contentsOf: numbers[Int(list.start)..<Int(list.start + list.count)])
             }
         }
     }
@@ -71,7 +74,14 @@ struct RuleIndex: Sendable {
 
         /// The finished index.
         func build() -> RuleIndex {
-            RuleIndex(buckets: buckets, shapes: shapes)
+            var numbers: [Int32] = []
+            var ranges: [BucketKey: (start: Int32, count: Int32)] = [:]
+            ranges.reserveCapacity(buckets.count)
+            for (key, list) in buckets {
+                ranges[key] = (Int32(numbers.count), Int32(list.count))
+                numbers.append(contentsOf: list)
+            }
+            return RuleIndex(buckets: ranges, numbers: numbers, shapes: shapes)
         }
     }
 }

@@ -82,15 +82,18 @@ public struct Runtime: Sendable {
         line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool = false,
         into records: inout [DecisionRecord]
     ) {
+        processLine(line, lineNumber: lineNumber, state: &state, explain: explain, into: &records)
+    }
+
+    /// `process(line:lineNumber:state:explain:into:)` for any output.
+    func processLine<Out: RecordOutput & ~Copyable>(
+        _ line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool, into out: inout Out
+    ) {
         switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
         case .blank: return
-        case .event(let e):
-            let first = records.count
-            evaluate(e, state: &state, explain: explain, into: &records)
-            // A reject (unknown-location, duplicate-event) is the event's only record.
-            if records.count == first + 1, records[first].decision == .reject { records[first].line = lineNumber }
-        case .malformed(let error): records.append(Runtime.malformed(error, lineNumber: lineNumber))
-        case .invalid(let id, let message): records.append(Runtime.invalid(id: id, message: message, lineNumber: lineNumber))
+        case .event(let e): evaluate(e, state: &state, explain: explain, lineNumber: lineNumber, into: &out)
+        case .malformed(let error): out.append(Runtime.malformed(error, lineNumber: lineNumber))
+        case .invalid(let id, let message): out.append(Runtime.invalid(id: id, message: message, lineNumber: lineNumber))
         }
     }
 
@@ -143,9 +146,7 @@ public struct Runtime: Sendable {
         event: ParsedEvent, state: inout RuntimeState, explain: Bool = false, lineNumber: Int? = nil,
         into records: inout [DecisionRecord]
     ) {
-        let first = records.count
-        evaluate(event, state: &state, explain: explain, into: &records)
-        if let lineNumber, records.count == first + 1, records[first].decision == .reject { records[first].line = lineNumber }
+        evaluate(event, state: &state, explain: explain, lineNumber: lineNumber, into: &records)
     }
 
     // MARK: Entities

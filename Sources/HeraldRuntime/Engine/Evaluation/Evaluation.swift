@@ -1,8 +1,12 @@
 import HeraldModel
 
 extension Runtime {
-    /// SPEC §8.1 steps 3–5 for a valid event.
-    func evaluate(_ input: ParsedEvent, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]) {
+    /// SPEC §8.1 steps 3–5 for a valid event. Its `reject` (unknown
+    /// location, duplicate event), always the event's only record, carries
+    /// `line` = `lineNumber` when one is given (the event came from NDJSON).
+    func evaluate<Out: RecordOutput & ~Copyable>(
+        _ input: ParsedEvent, state: inout RuntimeState, explain: Bool, lineNumber: Int? = nil, into out: inout Out
+    ) {
         let c = compiled
         let event = input.layout === c.layout ? input : input.relaid(for: c.layout)
         let layout = c.layout
@@ -17,7 +21,8 @@ extension Runtime {
                 } else {
                     message = "location: required, the rule set declares locations"
                 }
-                out.append(DecisionRecord(event: event.id, decision: .reject, reason: "unknown-location", message: message))
+                out.append(
+                    DecisionRecord(event: event.id, decision: .reject, reason: "unknown-location", message: message, line: lineNumber))
                 return
             }
             locationIndex = i
@@ -27,7 +32,7 @@ extension Runtime {
             out.append(
                 DecisionRecord(
                     event: event.id, decision: .reject, reason: "duplicate-event",
-                    message: "event '\(event.id)' was already processed"))
+                    message: "event '\(event.id)' was already processed", line: lineNumber))
             return
         }
         let occurred = event.occurredAt.seconds
@@ -111,11 +116,20 @@ extension Runtime {
         swap(&candidates, &state.candidateBuffer)
     }
 
-    func apply(
+    /// Applies rule number `index` (declaration order) to the event.
+    func apply<Out: RecordOutput & ~Copyable>(
         _ index: Int, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState, explain: Bool,
-        into out: inout [DecisionRecord]
+        into out: inout Out
     ) {
-        let rule = compiled.rules[index]
+        compiled.ruleRefs[index]._withUnsafeGuaranteedRef { rule in
+            apply(rule, context, reference, state: &state, explain: explain, into: &out)
+        }
+    }
+
+    func apply<Out: RecordOutput & ~Copyable>(
+        _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState, explain: Bool,
+        into out: inout Out
+    ) {
         if context.checksPendingSends { cancelPendingSends(rule, context, reference, state: &state, into: &out) }
         switch rule.kind {
         case .event(let trigger):
@@ -139,9 +153,9 @@ extension Runtime {
     /// Cancels the pending sends `rule` planned for the event's entity when
     /// its `cancel_if` holds on this event (SPEC §5): one `cancel` per send,
     /// reason `cancel-if`, in planning order, before the rule's other records.
-    func cancelPendingSends(
+    func cancelPendingSends<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, state: inout RuntimeState,
-        into out: inout [DecisionRecord]
+        into out: inout Out
     ) {
         guard let condition = rule.cancelIf, var sends = state.pendingSends[reference],
             sends.contains(where: { $0.rule == rule.id }), ExpressionEvaluator.isTrue(condition, context)

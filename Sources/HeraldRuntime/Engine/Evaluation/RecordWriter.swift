@@ -78,41 +78,57 @@ extension Runtime {
     }
 
     /// Appends a `send` record to `out` (built in place: no copy of the record).
-    func appendSend(
+    func appendSend<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
-        deferred: String?, subject keySubject: String, to out: inout [DecisionRecord]
+        deferred: String?, subject keySubject: String, to out: inout Out
     ) {
         let c = compiled
-        let parts = rule.template >= 0 && rule.template < c.templates.count
-            ? c.templates[rule.template].parts(for: context.event.string(c.layout.clientLanguage)) : nil
+        guard rule.template >= 0 && rule.template < c.templateRefs.count else {
+            appendSend(
+                rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: keySubject,
+                parts: nil, to: &out)
+            return
+        }
+        c.templateRefs[rule.template]._withUnsafeGuaranteedRef { template in
+            template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts in
+                appendSend(
+                    rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: keySubject,
+                    parts: parts, to: &out)
+            }
+        }
+    }
+
+    /// `appendSend` with the template's parts for the client's language.
+    private func appendSend<Out: RecordOutput & ~Copyable>(
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
+        deferred: String?, subject keySubject: String, parts: CompiledTemplate.Parts?, to out: inout Out
+    ) {
+        let c = compiled
         let email = channel == .email ? parts.flatMap { $0.hasEmail ? $0 : nil } : nil
         var segments = 0
         let texts = sendTexts(
             rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
             into: &context.scratch)
+        var fields = SendFields(
+            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
+            late: late)
         switch channel {
         case .sms:
-            out.append(
-                DecisionRecord(
-                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
-                    texts: texts, sendAtSeconds: at.seconds, segments: segments, late: late))
+            fields.segments = segments
         case .email:
-            var attachments: [DecisionRecord.Attachment]?
             if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
                 let number = context.event.string(c.layout.workOrderNumber) ?? ""
-                attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
+                fields.attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
             }
-            out.append(
-                DecisionRecord(
-                    event: context.event.id, decision: .send, rule: rule.id, message: deferred, channel: channel, to: address,
-                    texts: texts, sendAtSeconds: at.seconds, replyTo: context.location?.place.replyTo ?? context.region?.place.replyTo,
-                    attachments: attachments, segments: nil, late: late))
+            fields.replyTo = context.location?.place.replyTo ?? context.region?.place.replyTo
         }
+        context.scratch.withBytes { out.appendSend(fields, texts: texts, bytes: $0) }
     }
 
     /// Writes a send record's texts (`send_at`, key, then the channel's
-    /// rendered parts) into `sink` and copies them into a `RecordTexts` in
-    /// one piece; `segments` gets the SMS body's segment count.
+    /// rendered parts) into `sink` and returns where each is (its `bytes`
+    /// empty: the output copies or writes them); `segments` gets the SMS
+    /// body's segment count.
     func sendTexts(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
         parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int, into sink: inout ByteSink
@@ -149,7 +165,6 @@ extension Runtime {
                 texts.end(.html, at: sink.count)
             }
         }
-        texts.bytes = sink.withBytes { Array($0) }
         return texts
     }
 

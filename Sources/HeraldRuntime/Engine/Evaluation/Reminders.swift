@@ -9,9 +9,9 @@ extension Runtime {
     /// removed it, SPEC §12.6): its pending sends are cancelled with reason
     /// `rule-removed` and the plan is dropped. Its records come before those
     /// of the rules that still exist.
-    func dropRemovedRule(
+    func dropRemovedRule<Out: RecordOutput & ~Copyable>(
         _ ruleID: String, _ reference: EntityReference, _ context: EventContext, state: inout RuntimeState,
-        into out: inout [DecisionRecord]
+        into out: inout Out
     ) {
         guard let plan = state.reminders[reference]?[ruleID] else { return }
         for send in plan.sends where send.isPending(at: context.event.occurredAt) {
@@ -25,9 +25,9 @@ extension Runtime {
         if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
     }
 
-    func applyReminder(
+    func applyReminder<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ entity: Entity, _ slot: Int, _ field: String, _ before: RuleDuration, _ context: EventContext,
-        _ reference: EntityReference, state: inout RuntimeState, explain: Bool, into out: inout [DecisionRecord]
+        _ reference: EntityReference, state: inout RuntimeState, explain: Bool, into out: inout Out
     ) {
         let event = context.event
         guard event.trigger.entity == entity else {

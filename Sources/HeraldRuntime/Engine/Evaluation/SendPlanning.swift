@@ -74,10 +74,10 @@ extension Runtime {
     /// is planned"; §9 channel order). When a once-per-rule skip replaces the
     /// whole plan, all cancels come first, in channel order; a channel that
     /// gets no record this time (an unused fallback) is cancelled at the end.
-    func deliver(
+    func deliver<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference, subject: String,
         reminder: (field: String, value: Timestamp, before: RuleDuration)?, alreadySent: [PlannedReminder] = [],
-        rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout [DecisionRecord]
+        rescheduled: [Channel] = [], state: inout RuntimeState, into out: inout Out
     ) -> [PlannedReminder] {
         var plan = SendPlan(
             toCancel: rescheduled.count > 1 ? rescheduled.sorted { rank($0, rule) < rank($1, rule) } : rescheduled)
@@ -212,9 +212,9 @@ struct SendPlan {
 
     /// The `cancel` of `channel`'s replaced send, right before the
     /// channel's own record.
-    mutating func cancelPending(
+    mutating func cancelPending<Out: RecordOutput & ~Copyable>(
         _ channel: Channel, _ rule: CompiledRule, _ context: EventContext, _ subject: String, _ runtime: Runtime,
-        into out: inout [DecisionRecord]
+        into out: inout Out
     ) {
         guard !toCancel.isEmpty, let i = toCancel.firstIndex(of: channel) else { return }
         toCancel.remove(at: i)
@@ -222,19 +222,19 @@ struct SendPlan {
     }
 
     /// The `cancel`s of the replaced sends no channel has taken over.
-    mutating func cancelRest(
+    mutating func cancelRest<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ context: EventContext, _ subject: String, _ runtime: Runtime,
-        into out: inout [DecisionRecord]
+        into out: inout Out
     ) {
         for channel in toCancel { out.append(runtime.cancel(rule, context, subject, channel, "rescheduled")) }
         toCancel.removeAll()
     }
 
     /// Checks 2–4 for one channel, then its `send` or `skip`.
-    mutating func plan(
+    mutating func plan<Out: RecordOutput & ~Copyable>(
         _ channel: Channel, _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference,
         subject: String, reminder: (field: String, value: Timestamp, before: RuleDuration)?,
-        alreadySent: [PlannedReminder], runtime: Runtime, state: inout RuntimeState, into out: inout [DecisionRecord]
+        alreadySent: [PlannedReminder], runtime: Runtime, state: inout RuntimeState, into out: inout Out
     ) {
         cancelPending(channel, rule, context, subject, runtime, into: &out)
         let address: String

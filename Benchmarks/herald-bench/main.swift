@@ -10,7 +10,7 @@
 //   orders that go through their life (created, status changes, scheduled,
 //   closed) and move to another location half-way (about 5 records per event).
 //
-// Usage: herald-bench [--workload groups|moving|both] [--load-only] [RULES…]
+// Usage: herald-bench [--workload groups|moving|both] [--load-only | --ndjson-only] [RULES…]
 // (default both, 10 1000 10000); run one size per process for a per-size
 // peak RSS. --load-only stops after the bundle's load time.
 // herald-bench --write DIR [--workload groups|moving] RULES… writes
@@ -168,6 +168,9 @@ var workloads = Workload.allCases
 // --load-only: compile, bundle size and load time, no event throughput.
 let loadOnly = arguments.contains("--load-only")
 arguments.removeAll { $0 == "--load-only" }
+// --ndjson-only: the NDJSON pass only (for profiling it).
+let ndjsonOnly = arguments.contains("--ndjson-only")
+arguments.removeAll { $0 == "--ndjson-only" }
 if let w = arguments.firstIndex(of: "--workload"), w + 1 < arguments.count {
     let name = arguments[w + 1]
     arguments.removeSubrange(w...(w + 1))
@@ -211,9 +214,9 @@ let clock = ContinuousClock()
 for workload in workloads {
     print("\nworkload `\(workload.rawValue)`\n")
     print(
-        "| rules | compile (YAML → checked) | rule graph | bundle | bundle load | pre-parsed events/s | NDJSON events/s | records/event | RSS after load | peak RSS |"
+        "| rules | compile (YAML → checked) | rule graph | bundle | bundle load | pre-parsed events/s | NDJSON events/s | records/event | NDJSON records/s | RSS after load | peak RSS |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in sizes.isEmpty ? [10, 1_000, 10_000] : sizes {
         let yaml = Data(workload.yaml(rules: count).utf8)
         var compiled: CompilationResult?
@@ -252,7 +255,7 @@ for workload in workloads {
 
         if loadOnly {
             print(
-                "| \(count) | \(String(format: "%.3f s", seconds(compileTime))) | \(String(format: "%.3f s", seconds(graphTime))) | \(String(format: "%.2f MB", Double(bundle.count) / 1e6)) | \(String(format: "%.1f ms", loadTime * 1000)) | | | | \(String(format: "%.1f MB", rssAfterLoad)) | \(String(format: "%.1f MB", memoryMB("VmHWM"))) |"
+                "| \(count) | \(String(format: "%.3f s", seconds(compileTime))) | \(String(format: "%.3f s", seconds(graphTime))) | \(String(format: "%.2f MB", Double(bundle.count) / 1e6)) | \(String(format: "%.1f ms", loadTime * 1000)) | | | | | \(String(format: "%.1f MB", rssAfterLoad)) | \(String(format: "%.1f MB", memoryMB("VmHWM"))) |"
             )
             continue
         }
@@ -275,7 +278,7 @@ for workload in workloads {
             }
         }
         // Records per event, counted once outside the timed loop.
-        do {
+        if !ndjsonOnly {
             var state = RuntimeState()
             stream.withUnsafeBytes { bytes in
                 for (n, range) in ranges.enumerated() {
@@ -287,6 +290,10 @@ for workload in workloads {
             }
         }
 
+        if ndjsonOnly {
+            print("| \(count) | NDJSON events/s: \(String(format: "%.0f", ndjson)) |")
+            continue
+        }
         var parsed: [ParsedEvent] = []
         parsed.reserveCapacity(ranges.count)
         stream.withUnsafeBytes { bytes in
@@ -308,6 +315,7 @@ for workload in workloads {
             String(format: "%.2f MB", Double(bundle.count) / 1e6), String(format: "%.1f ms", loadTime * 1000),
             String(format: "%.0f", preParsed), String(format: "%.0f", ndjson),
             String(format: "%.2f", Double(recordCount) / Double(ranges.count)),
+            String(format: "%.0f", ndjson * Double(recordCount) / Double(ranges.count)),
             String(format: "%.1f MB", rssAfterLoad), String(format: "%.1f MB", memoryMB("VmHWM")),
         ]
         print("| " + row.joined(separator: " | ") + " |")

@@ -77,7 +77,7 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     }
 
     /// Writes a `send` record as a JSON line, its texts escaped from `bytes`.
-    mutating func appendSend(_ send: SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
         DecisionRecord.writeJSON(
             event: send.event, decision: .send, rule: send.rule, reason: nil, message: send.message, channel: send.channel,
             to: send.to, texts: texts, textBytes: bytes, replyTo: send.replyTo, attachments: send.attachments,

@@ -21,7 +21,7 @@ protocol RecordOutput: ~Copyable {
     /// Appends a `send` record whose generated texts (`send_at`, `key`,
     /// `subject`, `body`, `html`) are at the ranges `texts` holds in `bytes`
     /// (the event's scratch buffer; `texts.bytes` is empty).
-    mutating func appendSend(_ send: SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
+    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
 }
 
 /// The fields of a `send` record other than its generated texts.
@@ -40,7 +40,7 @@ struct SendFields {
 }
 
 extension Array: RecordOutput where Element == DecisionRecord {
-    mutating func appendSend(_ send: SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
         var texts = texts
         texts.bytes = Array<UInt8>(bytes)
         append(

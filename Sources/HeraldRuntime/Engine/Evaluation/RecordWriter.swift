@@ -109,20 +109,18 @@ extension Runtime {
         let texts = sendTexts(
             rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
             into: &context.scratch)
-        var fields = SendFields(
-            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
-            late: late)
-        switch channel {
-        case .sms:
-            fields.segments = segments
-        case .email:
-            if parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
-                let number = context.event.string(c.layout.workOrderNumber) ?? ""
-                fields.attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
-            }
-            fields.replyTo = context.location?.place.replyTo ?? context.region?.place.replyTo
+        var attachments: [DecisionRecord.Attachment]?
+        if channel == .email, parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
+            let number = context.event.string(c.layout.workOrderNumber) ?? ""
+            attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
         }
-        context.scratch.withBytes { out.appendSend(fields, texts: texts, bytes: $0) }
+        let fields = SendFields(
+            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
+            replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,
+            attachments: attachments, segments: channel == .sms ? segments : nil, late: late)
+        // The scratch buffer is not touched while the output reads it.
+        let bytes = UnsafeBufferPointer(start: context.scratch.base, count: context.scratch.count)
+        out.appendSend(fields, texts: texts, bytes: bytes)
     }
 
     /// Writes a send record's texts (`send_at`, key, then the channel's

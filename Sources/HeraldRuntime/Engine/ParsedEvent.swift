@@ -96,7 +96,11 @@ final class EventValues: @unchecked Sendable {
     }
 
     deinit {
-        base.deinitialize(count: count)
+        // One slot at a time: `deinitialize(count:)` destroys through the
+        // runtime's generic value witnesses (about 70 instructions a slot,
+        // 6 % of an event's evaluation); moving each value out lets the
+        // compiler destroy it inline, and empty slots cost a test.
+        for i in 0..<count where base[i] != nil { _ = (base + i).move() }
         base.deallocate()
     }
 

@@ -308,13 +308,13 @@ public final class CompiledRuleSet: Sendable {
         }
         self.statusIndex = statusIndex
 
-        let templateIDs = ruleSet.templates.keys.sorted()
+        // Templates are found by number only (from their rules), so any
+        // order will do: the dictionary's, without sorting 10,000 names.
         var templateIndex: [String: Int] = [:]
-        templateIndex.reserveCapacity(templateIDs.count)
+        templateIndex.reserveCapacity(ruleSet.templates.count)
         var templates: [CompiledTemplate] = []
-        templates.reserveCapacity(templateIDs.count)
-        for id in templateIDs {
-            guard let t = ruleSet.templates[id] else { continue }
+        templates.reserveCapacity(ruleSet.templates.count)
+        for (id, t) in ruleSet.templates {
             templateIndex[id] = templates.count
             let compiled = CompiledTemplate(t, resolver: resolver)
             templates.append(compiled)
@@ -332,32 +332,56 @@ public final class CompiledRuleSet: Sendable {
         if zip(declared, declared.dropFirst()).contains(where: { $0.index > $1.index }) {
             order.sort { (declared[$0].index, $0) < (declared[$1].index, $1) }
         }
+        // Rules are compiled and indexed in one pass; each name list is
+        // looked up once, for the rule's masks and for the index.
+        var index = RuleIndex.Builder(codeCount: CompiledRuleSet.codeCount)
+        let locationNames = locationIndex, regionNames = regionIndex
+        var lastEntity: Entity?
+        var statuses: [String: Int] = [:]
+        var statusCount = 0
         for position in order {
             let rule = declared[position]
             let kind: CompiledRule.Kind
+            var code: Int
             var statusEntity: Entity?
+            var indexesStatus = false
             switch rule.kind {
             case .event(let t):
                 kind = .event(t)
                 statusEntity = t.entity
+                code = CompiledRuleSet.code(t)
+                indexesStatus = t.isStatusChange
             case .reminder(let field, let entity, let before):
                 let slot = field.components.count == 2 ? layout.slot(entity, field.components[1]) ?? -1 : -1
                 kind = .reminder(entity: entity, fieldSlot: slot, field: field.description, before: before)
+                code = CompiledRuleSet.code(entity)
             }
-            let statuses = statusEntity.flatMap { statusIndex[$0] } ?? [:]
-            let statusCount = statusEntity.flatMap { ruleSet.schema.statuses[$0]?.count } ?? 0
-            ruleIndex[rule.id] = rules.count
+            if statusEntity != lastEntity {
+                lastEntity = statusEntity
+                statuses = statusEntity.flatMap { statusIndex[$0] } ?? [:]
+                statusCount = statusEntity.flatMap { ruleSet.schema.statuses[$0]?.count } ?? 0
+            }
+            let locationNumbers = rule.locations.map { RuleIndex.Builder.indices($0, locationNames) }
+            let regionNumbers = rule.regions.map { RuleIndex.Builder.indices($0, regionNames) }
+            let toNumbers = rule.toStatuses.map { RuleIndex.Builder.indices($0, statuses) }
+            let number = rules.count
+            ruleIndex[rule.id] = number
             rules.append(
                 CompiledRule(
                     rule: rule, kind: kind,
-                    locationMask: FilterMask(rule.locations, locationIndex, count: locations.count),
-                    regionMask: FilterMask(rule.regions, regionIndex, count: regions.count),
-                    toMask: FilterMask(rule.toStatuses, statuses, count: statusCount),
+                    locationMask: FilterMask(indices: locationNumbers, count: locations.count),
+                    regionMask: FilterMask(indices: regionNumbers, count: regions.count),
+                    toMask: FilterMask(indices: toNumbers, count: statusCount),
                     fromMask: FilterMask(rule.fromStatuses, statuses, count: statusCount),
                     condition: rule.condition.map { CompiledExpression($0, resolve: resolve) },
                     cancelIf: rule.cancelIf.map { CompiledExpression($0, resolve: resolve) },
                     template: templateIndex[rule.template] ?? -1,
                     keyPrefix: rule.id + "/"))
+            if rule.active {
+                index.add(
+                    rule: number, code: code, locations: locationNumbers, regions: regionNumbers,
+                    statuses: indexesStatus ? toNumbers : nil)
+            }
         }
         self.rules = rules
         self.ruleIndex = ruleIndex
@@ -365,26 +389,6 @@ public final class CompiledRuleSet: Sendable {
         _ = ruleRefs.initialize(from: rules.map { Unmanaged.passUnretained($0) })
         templateRefs = .allocate(capacity: templates.count)
         _ = templateRefs.initialize(from: templates.map { Unmanaged.passUnretained($0) })
-
-        var index = RuleIndex.Builder(codeCount: CompiledRuleSet.codeCount)
-        for (i, r) in rules.enumerated() where r.rule.active {
-            let code: Int
-            var statuses: [Int32]?
-            switch r.kind {
-            case .event(let t):
-                code = CompiledRuleSet.code(t)
-                if t.isStatusChange, let to = r.rule.toStatuses {
-                    statuses = RuleIndex.Builder.indices(to, statusIndex[t.entity] ?? [:])
-                }
-            case .reminder(let entity, _, _, _):
-                code = CompiledRuleSet.code(entity)
-            }
-            var locations: [Int32]?
-            if let names = r.rule.locations { locations = RuleIndex.Builder.indices(names, locationIndex) }
-            var regions: [Int32]?
-            if let names = r.rule.regions { regions = RuleIndex.Builder.indices(names, regionIndex) }
-            index.add(rule: i, code: code, locations: locations, regions: regions, statuses: statuses)
-        }
         self.index = index.build()
         self.triggers = Trigger.allCases.map { t in
             TriggerInfo(

@@ -17,7 +17,18 @@ struct FilterMask: Sendable {
     /// `count`; nil when the rule has no such filter.
     init?(_ names: [String]?, _ index: [String: Int], count: Int) {
         guard let names else { return nil }
-        let found = names.compactMap { index[$0] }.filter { $0 >= 0 && $0 < count }
+        self.init(found: names.compactMap { index[$0] }, count: count)
+    }
+
+    /// The mask admitting `indices` (those below `count`); nil when the
+    /// rule has no such filter.
+    init?(indices: [Int32]?, count: Int) {
+        guard let indices else { return nil }
+        self.init(found: indices.map(Int.init), count: count)
+    }
+
+    private init(found: [Int], count: Int) {
+        let found = found.filter { $0 >= 0 && $0 < count }
         if let first = found.first, found.allSatisfy({ $0 == first }) {
             single = first
             bits = []

@@ -42,7 +42,8 @@ struct RuleIndex: Sendable {
 
     /// Collects the rules, then builds the index.
     struct Builder {
-        private var buckets: [BucketKey: [Int32]] = [:]
+        /// (bucket, rule) pairs in the order rules were added.
+        private var entries: [(key: BucketKey, rule: Int32)] = []
         private var shapes: [UInt8]
 
         /// A builder for `codeCount` codes (triggers and reminder entities).
@@ -64,7 +65,7 @@ struct RuleIndex: Sendable {
             for l in locations ?? [-1] {
                 for g in regions ?? [-1] {
                     for s in statuses ?? [-1] {
-                        buckets[BucketKey(code: Int32(code), location: l, region: g, status: s), default: []].append(Int32(rule))
+                        entries.append((BucketKey(code: Int32(code), location: l, region: g, status: s), Int32(rule)))
                         let shape = (l >= 0 ? 1 : 0) | (g >= 0 ? 2 : 0) | (s >= 0 ? 4 : 0)
                         shapes[code] |= UInt8(1 << shape)
                     }
@@ -72,14 +73,25 @@ struct RuleIndex: Sendable {
             }
         }
 
-        /// The finished index.
+        /// The finished index: the pairs sorted by bucket, then by rule
+        /// (declaration order within a bucket), each bucket hashed once.
         func build() -> RuleIndex {
+            let sorted = entries.sorted {
+                ($0.key.code, $0.key.location, $0.key.region, $0.key.status, $0.rule)
+                    < ($1.key.code, $1.key.location, $1.key.region, $1.key.status, $1.rule)
+            }
             var numbers: [Int32] = []
+            numbers.reserveCapacity(sorted.count)
             var ranges: [BucketKey: (start: Int32, count: Int32)] = [:]
-            ranges.reserveCapacity(buckets.count)
-            for (key, list) in buckets {
-                ranges[key] = (Int32(numbers.count), Int32(list.count))
-                numbers.append(contentsOf: list)
+            var i = 0
+            while i < sorted.count {
+                let key = sorted[i].key
+                let start = numbers.count
+                while i < sorted.count && sorted[i].key == key {
+                    if numbers.count == start || numbers[numbers.count - 1] != sorted[i].rule { numbers.append(sorted[i].rule) }
+                    i += 1
+                }
+                ranges[key] = (Int32(start), Int32(numbers.count - start))
             }
             return RuleIndex(buckets: ranges, numbers: numbers, shapes: shapes)
         }

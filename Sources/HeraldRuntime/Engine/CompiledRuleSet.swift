@@ -165,17 +165,10 @@ final class CompiledTemplate: Sendable {
         return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: first)!)
     }
 
-    /// The compiled variants (compiled now when this is the first use).
-    var variants: Variants { storedVariants.takeUnretainedValue() }
-
-    /// SPEC §4: the variant equal to the language, else its language part, else the base.
-    func parts(for language: String?) -> Parts {
-        withParts(for: { language }) { $0 }
-    }
-
-    /// Calls `body` with the parts of `parts(for:)`, borrowed (no reference
-    /// counting on the hot path); `language` is asked only when the
-    /// template has variants.
+    /// Calls `body` with the parts for the client's language, borrowed (no
+    /// reference counting on the hot path). SPEC §4: the variant equal to
+    /// the language, else its language part, else the base; `language` is
+    /// asked only when the template has variants.
     @inline(__always)
     func withParts<R>(for language: () -> String?, _ body: (Parts) -> R) -> R {
         storedVariants._withUnsafeGuaranteedRef { variants in

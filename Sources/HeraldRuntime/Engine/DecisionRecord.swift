@@ -233,7 +233,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// newline), its generated texts taken from `textBytes` at the ranges
     /// `texts` holds: the one writer of the JSON form, used for record
     /// values and, on the NDJSON path, for sends written straight from the
-    /// renderer's buffer (`JSONRecordOutput`).
+    /// renderer's buffer (`NDJSONWriter`).
     static func writeJSON(
         event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?, to: String?,
         texts: RecordTexts, textBytes bytes: UnsafeBufferPointer<UInt8>, replyTo: String?, attachments: [Attachment]?,

@@ -88,7 +88,7 @@ struct RuleIndex: Sendable {
                 let key = sorted[i].key
                 let start = numbers.count
                 while i < sorted.count && sorted[i].key == key {
-                    if numbers.count == start || numbers[numbers.count - 1] != sorted[i].rule { numbers.append(sorted[i].rule) }
+                    numbers.append(sorted[i].rule)
                     i += 1
                 }
                 ranges[key] = (Int32(start), Int32(numbers.count - start))

@@ -15,6 +15,7 @@
 // peak RSS. --load-only stops after the bundle's load time.
 // herald-bench --write DIR [--workload groups|moving] RULES… writes
 // rules-N.yaml and events-N.ndjson (200,000 events) for the CLI figures.
+// herald-bench --lint PATH compiles and reports like `herald lint PATH`.
 
 import Foundation
 import HeraldCompiler
@@ -181,6 +182,15 @@ if let w = arguments.firstIndex(of: "--workload"), w + 1 < arguments.count {
         }
         workloads = [workload]
     }
+}
+if arguments.first == "--lint", arguments.count == 2 {
+    // What `herald lint PATH` does, without the CLI's other modules: for
+    // measuring the compiler's memory (heaptrack, peak RSS) in a quick build.
+    let result = Compiler.compile(path: arguments[1])
+    let report = DiagnosticReport(results: [result])
+    let text = DiagnosticFormatter(format: .text, options: .init(colored: false)).string(for: report)
+    print(text.utf8.count > 2_000 ? report.summary : text, terminator: "")
+    exit(report.errorCount > 0 ? 1 : 0)
 }
 if arguments.first == "--write", arguments.count >= 2 {
     // Writes rules-N.yaml and events-N.ndjson for the CLI measurements

@@ -8,7 +8,10 @@ public struct CompilationResult: Sendable {
     public var ruleSet: RuleSet?
     /// All findings, in reporting order.
     public var diagnostics: [Diagnostic]
-    /// The parsed files by reported path (for source excerpts in reports).
+    /// The parsed files by reported path, for source excerpts in reports:
+    /// their lines and parse findings. Their `documents` are empty: the trees
+    /// are released as the rule set is checked, so that a large rule set
+    /// never holds them all at once.
     public var sources: [String: ParsedFile]
     /// How many rule files were read.
     public var fileCount: Int
@@ -78,7 +81,7 @@ public enum Compiler {
             }
         }
         for parsed in refused { problems += parsed.diagnostics }
-        var result = compile(files: files, unreadProblems: problems)
+        var result = compile(files: &files, unreadProblems: problems)
         for parsed in refused { result.sources[parsed.path] = parsed }
         result.fileCount += refused.count + unreadFiles
         return result
@@ -87,7 +90,8 @@ public enum Compiler {
     /// Compiles in-memory files (reported path, contents) given in
     /// declaration order.
     public static func compile(files: [(path: String, contents: Data)]) -> CompilationResult {
-        compile(files: files, unreadProblems: [])
+        var files = files
+        return compile(files: &files, unreadProblems: [])
     }
 
     /// Compiles in-memory files, with the diagnostics of files of the rule
@@ -99,19 +103,28 @@ public enum Compiler {
     /// follow-up diagnostics (`followUpCodes`) are left out, and the first
     /// parse or read error says once that they may be missing, so the user
     /// fixes the one real mistake first instead of reading a cascade.
-    private static func compile(files: [(path: String, contents: Data)], unreadProblems: [Diagnostic])
+    ///
+    /// Each file's bytes are released once parsed (`files` is left with empty
+    /// contents): what is checked later is read again from the parse's own
+    /// copy of the text.
+    private static func compile(files: inout [(path: String, contents: Data)], unreadProblems: [Diagnostic])
         -> CompilationResult
     {
         var checker = RuleSetChecker()
         var sources: [String: ParsedFile] = [:]
         var diagnostics: [Diagnostic] = []
         var duplicateKeys: [DuplicateKey] = []
-        for file in files {
-            let parsed = YAMLParser.parse(file.contents, path: file.path)
-            sources[file.path] = parsed
+        for index in files.indices {
+            let path = files[index].path
+            let parsed = YAMLParser.parse(files[index].contents, path: path)
+            files[index].contents = Data()
             diagnostics += parsed.diagnostics
             duplicateKeys += parsed.duplicateKeys
-            checker.add(parsed)
+            // Reports need the lines and the parse findings, not the trees.
+            var kept = parsed
+            kept.documents = []
+            sources[path] = kept
+            checker.add(parsed) { [kept] in kept.parsedAgain() }
         }
         let ruleSet = checker.check()
         diagnostics += unreadProblems

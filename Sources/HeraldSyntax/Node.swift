@@ -203,7 +203,13 @@ public struct DuplicateKey: Sendable, Hashable {
     /// Whether the duplicate is a key of `mapping` itself (not of a mapping
     /// nested in it, and not of a copy of it made by an alias).
     public func isKey(of mapping: Node) -> Bool {
-        mapping.range.file == range.file && mapping.range.start.offset == mappingStart.offset && mapping.pairs != nil
+        mapping.pairs != nil && isKey(ofMappingAt: mapping.range)
+    }
+
+    /// Whether the duplicate is a key of the mapping whose node has this
+    /// range: for readers that keep where a mapping stands, not the mapping.
+    public func isKey(ofMappingAt mappingRange: SourceRange) -> Bool {
+        mappingRange.file == range.file && mappingRange.start.offset == mappingStart.offset
     }
 
     /// The generic reading: a `yaml-syntax` error at the later key.
@@ -226,8 +232,26 @@ public struct ParsedFile: Sendable {
     /// Keys written twice in one mapping, in source order.
     public var duplicateKeys: [DuplicateKey]
     /// The file's text split into lines (without line terminators), for
-    /// rendering source excerpts.
-    public var lines: [Substring]
+    /// rendering source excerpts. A parsed file splits its text when this is
+    /// read (each read splits it again: keep the array when reading many lines).
+    public var lines: [Substring] {
+        get {
+            switch lineSource {
+            case .given(let lines): lines
+            case .source(let table): table.lines()
+            }
+        }
+        set { lineSource = .given(newValue) }
+    }
+
+    /// Where `lines` come from: the file's text, kept by the parser's tables
+    /// anyway, so a parsed rule set does not hold every line a second time.
+    private var lineSource: LineSource
+
+    private enum LineSource: Sendable {
+        case given([Substring])
+        case source(SourceTable)
+    }
 
     /// Creates a parsed file.
     public init(
@@ -238,7 +262,26 @@ public struct ParsedFile: Sendable {
         self.documents = documents
         self.diagnostics = diagnostics
         self.duplicateKeys = duplicateKeys
-        self.lines = lines
+        self.lineSource = .given(lines)
+    }
+
+    /// The file parsed again from the text its parse kept: the same documents,
+    /// diagnostics and duplicate keys as the first time. For readers that drop
+    /// the documents once read and need part of them again later (a compiler
+    /// that checks one file's rules at a time). A file made with given lines
+    /// kept no text: it is returned as it is.
+    public func parsedAgain(limits: YAMLParser.Limits = YAMLParser.Limits()) -> ParsedFile {
+        guard case .source(let table) = lineSource else { return self }
+        return YAMLParser.parse(valid: table.bytes, byteBase: table.byteBase, path: path, limits: limits)
+    }
+
+    /// Creates a parsed file whose lines are split from `source` when asked.
+    init(path: String, documents: [Document], diagnostics: [Diagnostic], duplicateKeys: [DuplicateKey], source: SourceTable) {
+        self.path = path
+        self.documents = documents
+        self.diagnostics = diagnostics
+        self.duplicateKeys = duplicateKeys
+        self.lineSource = .source(source)
     }
 
     /// The parse diagnostics with every duplicate key read as a `yaml-syntax`

@@ -134,26 +134,7 @@ final class SourceText {
     }
 
     /// The file's lines without terminators, as substrings of one string.
-    func lines() -> [Substring] {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let utf8 = text.utf8
-        var result: [Substring] = []
-        result.reserveCapacity(lineStartByte.count)
-        var start = utf8.startIndex
-        for line in lineStartByte.indices {
-            var endByte = line + 1 < lineStartByte.count ? lineStartByte[line + 1] : bytes.count
-            if line + 1 < lineStartByte.count {
-                endByte -= 1
-                if endByte > lineStartByte[line], bytes[endByte] == 0x0A, bytes[endByte - 1] == 0x0D { endByte -= 1 }
-            }
-            let end = utf8.index(start, offsetBy: endByte - lineStartByte[line])
-            result.append(text[start..<end])
-            if line + 1 < lineStartByte.count {
-                start = utf8.index(utf8.startIndex, offsetBy: lineStartByte[line + 1])
-            }
-        }
-        return result
-    }
+    func lines() -> [Substring] { table.lines() }
 }
 
 /// The immutable tables of `SourceText` (bytes, line starts, checkpoints),
@@ -201,6 +182,29 @@ final class SourceTable: Sendable {
         self.lineStartByte = lineStartByte
         self.checkpoints = checkpoints
         self.characterCount = index
+    }
+
+    /// The file's lines without terminators, as substrings of one string
+    /// (built when asked: a report needs the lines of the files it cites only).
+    func lines() -> [Substring] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let utf8 = text.utf8
+        var result: [Substring] = []
+        result.reserveCapacity(lineStartByte.count)
+        var start = utf8.startIndex
+        for line in lineStartByte.indices {
+            var endByte = line + 1 < lineStartByte.count ? lineStartByte[line + 1] : bytes.count
+            if line + 1 < lineStartByte.count {
+                endByte -= 1
+                if endByte > lineStartByte[line], bytes[endByte] == 0x0A, bytes[endByte - 1] == 0x0D { endByte -= 1 }
+            }
+            let end = utf8.index(start, offsetBy: endByte - lineStartByte[line])
+            result.append(text[start..<end])
+            if line + 1 < lineStartByte.count {
+                start = utf8.index(utf8.startIndex, offsetBy: lineStartByte[line + 1])
+            }
+        }
+        return result
     }
 
     /// A cursor at character `index` (clamped to the text), whose libyaml

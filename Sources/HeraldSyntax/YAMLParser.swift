@@ -57,6 +57,11 @@ public enum YAMLParser {
                 diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: position))], lines: lines)
         }
 
+        return parse(valid: bytes, byteBase: byteBase, path: path, limits: limits)
+    }
+
+    /// Parses bytes already read, checked as UTF-8 and stripped of a BOM.
+    static func parse(valid bytes: [UInt8], byteBase: Int, path: String, limits: Limits) -> ParsedFile {
         let source = SourceText(bytes: bytes, byteBase: byteBase)
         var builder = TreeBuilder(source: source, path: path, limits: limits)
         let reader = LibYAMLEventReader(bytes: bytes)
@@ -71,7 +76,7 @@ public enum YAMLParser {
         }
         return ParsedFile(
             path: path, documents: builder.documents, diagnostics: builder.diagnostics,
-            duplicateKeys: builder.duplicateKeys, lines: source.lines())
+            duplicateKeys: builder.duplicateKeys, source: source.table)
     }
 }
 

@@ -80,7 +80,8 @@ extension RuleSetChecker {
 /// fields of an entity, …), remembered so that a key written twice there is
 /// a `duplicate-name` rather than a YAML error.
 struct NamedMapping {
-    var node: Node
+    /// The mapping's range (not the mapping: that would keep its tree).
+    var range: SourceRange
     var kind: NameKind
 }
 
@@ -91,7 +92,7 @@ extension RuleSetChecker {
     func diagnostics(for duplicates: [DuplicateKey]) -> [Diagnostic] {
         duplicates.map { duplicate in
             guard let first = duplicate.first,
-                  let mapping = namedMappings.first(where: { duplicate.isKey(of: $0.node) })
+                  let mapping = namedMappings.first(where: { duplicate.isKey(ofMappingAt: $0.range) })
             else { return duplicate.diagnostic }
             return .duplicateName(duplicate.key, kind: mapping.kind, first: first, at: duplicate.range)
         }

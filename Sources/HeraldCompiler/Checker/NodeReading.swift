@@ -112,7 +112,7 @@ extension RuleSetChecker {
             report(.wrongType("\(context) must be a mapping of names, not \(describe(node))", at: node.range))
             return []
         }
-        if let kind { namedMappings.append(NamedMapping(node: node, kind: kind)) }
+        if let kind { namedMappings.append(NamedMapping(range: node.range, kind: kind)) }
         var result: [Node.Pair] = []
         for pair in pairs {
             guard let key = pair.key.scalar, !key.isNull, !key.text.isEmpty else {

@@ -2,46 +2,59 @@ import HeraldSyntax
 
 /// A rule as checked: what was understood, and the nodes later checks report at.
 struct CheckedRule {
-    /// The rule's mapping.
-    var node: Node
+    /// The rule mapping's range.
+    var range: SourceRange
+    /// The range of the rule's first key, if it has one.
+    var firstKeyRange: SourceRange?
     /// How messages name the rule.
     var context: String
     var id: String?
-    var idNode: Node?
+    /// Where the id stands (for a rule written as an alias: the alias).
+    var idRange: SourceRange?
     var kind: RuleKind?
     /// The entity of the trigger or of the reminder's field.
     var entity: Entity?
     /// The scope for `where` and the template; nil when the trigger is unknown.
     var scope: FieldScope?
     var to: [String]?
-    var toNode: Node?
+    var toMark: ValueMark?
     var from: [String]?
-    var fromNode: Node?
+    var fromMark: ValueMark?
     var condition: RuleExpression?
     var conditionSource: String?
-    var whereNode: Node?
+    var whereMark: ValueMark?
+    /// The `where` text when it did not parse (for the duplicate check).
+    var whereText: String?
     var cancelIf: RuleExpression?
-    var cancelIfNode: Node?
     var locations: [String]?
-    var locationsNode: Node?
+    var locationsMark: ValueMark?
     var regions: [String]?
-    var regionsNode: Node?
+    var regionsMark: ValueMark?
     var channels: [Channel] = []
-    var channelNodes: [Node] = []
+    /// Where each of `channels` is written.
+    var channelRanges: [SourceRange] = []
     var fallback: Channel?
-    var fallbackNode: Node?
+    var fallbackRange: SourceRange?
     var delay = RuleDuration.zero
     var workHours: WorkHoursPolicy?
-    var workHoursNode: Node?
+    var workHoursRange: SourceRange?
     var template: String?
-    var templateNode: Node?
     var active = true
     /// Whether every key needed by the model was understood.
     var complete = true
 
+    /// A rule about to be checked. It keeps what later findings point at
+    /// (ranges, whether a list was empty), never the nodes themselves, so a
+    /// file's tree is freed once its rules are checked.
+    init(node: Node, context: String) {
+        range = node.range
+        firstKeyRange = node.pairs?.first?.key.range
+        self.context = context
+    }
+
     /// The range a finding about the whole rule is reported at: its id, else its first key.
     var anchor: SourceRange {
-        idNode?.range ?? node.pairs?.first?.key.range ?? node.range
+        idRange ?? firstKeyRange ?? range
     }
 
     /// The model rule, when the rule was understood.
@@ -72,10 +85,19 @@ extension RuleSetChecker {
 
     /// Checks every rule, in declaration order.
     mutating func checkRules() {
-        // A checked rule is large (it keeps the nodes findings point at):
-        // room for all of them at once, not a doubling array's two copies.
-        rules.reserveCapacity(rules.count + ruleSections.reduce(0) { $0 + ($1.items?.count ?? 0) })
-        for section in ruleSections {
+        // One file's rule tree at a time: each group is dropped once read.
+        rules.reserveCapacity(rules.count + ruleCount)
+        var groups = ruleSections
+        ruleSections = []
+        for index in groups.indices {
+            let sections = groups[index].nodes
+            groups[index] = .nodes([])
+            checkRuleSections(sections)
+        }
+    }
+
+    private mutating func checkRuleSections(_ sections: [Node]) {
+        for section in sections {
             if section.isNull { continue }
             guard let items = section.items else {
                 report(.wrongType("'rules' must be a list of rules, not \(describe(section))", at: section.range))
@@ -108,7 +130,6 @@ extension RuleSetChecker {
         checkTiming(m, &rule)
         checkCancelIf(m, &rule)
         if let t = required("template", in: m, context: rule.context, owner: nil), let name = string(t, for: "template") {
-            rule.templateNode = t
             if definitions.contains(name, kind: .template) {
                 rule.template = name
             } else {
@@ -131,14 +152,14 @@ extension RuleSetChecker {
         }
         // A rule written as an alias (`- *base`) keeps its anchor's inner
         // ranges; report its id at the alias itself.
-        rule.idNode = Node(kind: node.kind, range: located(node.range, in: rule.node.range))
+        rule.idRange = located(node.range, in: rule.range)
         guard isRuleID(id) else {
             report(.wrongType("rule id '\(id)' must match [a-z0-9][a-z0-9._-]*", at: node.range))
             rule.complete = false
             return
         }
         rule.id = id
-        if let idNode = rule.idNode, !define(id, kind: .rule, at: idNode.range) { rule.complete = false }
+        if let idRange = rule.idRange, !define(id, kind: .rule, at: idRange) { rule.complete = false }
     }
 
     /// `on` (a trigger) or `remind` (a datetime field) with `before`.
@@ -226,7 +247,7 @@ extension RuleSetChecker {
     /// `locations` and `regions` filters.
     private mutating func checkPlaceFilters(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         if let node = m["locations"] {
-            rule.locationsNode = node
+            rule.locationsMark = ValueMark(node)
             if let items = oneOrList(node, for: "locations") {
                 rule.locations = names(items, kind: .location, word: "location")
             } else {
@@ -234,7 +255,7 @@ extension RuleSetChecker {
             }
         }
         if let node = m["regions"] {
-            rule.regionsNode = node
+            rule.regionsMark = ValueMark(node)
             if let items = oneOrList(node, for: "regions") {
                 rule.regions = names(items, kind: .region, word: "region")
             } else {
@@ -294,7 +315,7 @@ extension RuleSetChecker {
     private mutating func checkStatusFilters(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         for key in ["to", "from"] {
             guard let pair = m.pair(key), !pair.value.isNull else { continue }
-            if key == "to" { rule.toNode = pair.value } else { rule.fromNode = pair.value }
+            if key == "to" { rule.toMark = ValueMark(pair.value) } else { rule.fromMark = ValueMark(pair.value) }
             let isReminder = m["remind"] != nil && m["on"] == nil
             guard isReminder || rule.kind != nil else { continue }
             guard case .event(let trigger) = rule.kind, trigger.isStatusChange else {
@@ -338,7 +359,8 @@ extension RuleSetChecker {
 
     private mutating func checkWhere(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         guard let node = m["where"] else { return }
-        rule.whereNode = node
+        rule.whereMark = ValueMark(node)
+        rule.whereText = node.text
         if let tag = node.scalar?.tag, tag.hasPrefix("!"), tag.count > 1 {
             // `where: !client.head_office`: YAML took the `!…` for a tag.
             report(.error(
@@ -367,7 +389,6 @@ extension RuleSetChecker {
     /// event rules with a `delay` (else `filter-not-applicable`, docs/rule-language.md §12).
     private mutating func checkCancelIf(_ m: KeyedMapping, _ rule: inout CheckedRule) {
         guard let pair = m.pair("cancel_if"), !pair.value.isNull else { return }
-        rule.cancelIfNode = pair.value
         if m["remind"] != nil && m["on"] == nil {
             report(.error(
                 .filterNotApplicable,
@@ -413,13 +434,13 @@ extension RuleSetChecker {
                     continue
                 }
                 rule.channels.append(channel)
-                rule.channelNodes.append(item)
+                rule.channelRanges.append(item.range)
             }
         } else {
             rule.complete = false
         }
         if let node = m["fallback"], let text = string(node, for: "fallback") {
-            rule.fallbackNode = node
+            rule.fallbackRange = node.range
             if let channel = Channel(rawValue: text) {
                 if rule.channels.contains(channel) {
                     report(.wrongType("fallback '\(text)' is already one of the rule's channels", at: node.range))
@@ -441,7 +462,7 @@ extension RuleSetChecker {
             if let d = duration(node, key: "delay", positive: false) { rule.delay = d } else { rule.complete = false }
         }
         if let node = m["work_hours"], let text = string(node, for: "work_hours") {
-            rule.workHoursNode = node
+            rule.workHoursRange = node.range
             if let policy = WorkHoursPolicy(rawValue: text) {
                 rule.workHours = policy
             } else {
@@ -468,6 +489,18 @@ extension RuleSetChecker {
             }
             return d
         }
+    }
+}
+
+/// What findings after a rule's check need of one of its values: where it
+/// stands and whether it is an empty list.
+struct ValueMark {
+    var range: SourceRange
+    var isEmptyList: Bool
+
+    init(_ node: Node) {
+        range = node.range
+        isEmptyList = node.items?.isEmpty == true
     }
 }
 

@@ -24,7 +24,11 @@ struct RuleSetChecker {
     var locationSections: [Node] = []
     var regionSections: [Node] = []
     var templateSections: [Node] = []
-    var ruleSections: [Node] = []
+    /// The `rules` sections, a group per file.
+    var ruleSections: [RuleSections] = []
+    /// How many rules those sections hold (checked rules are large: their
+    /// array is allocated once, at this size).
+    var ruleCount = 0
 
     // Results of the phases.
     var schema = Schema()
@@ -47,8 +51,19 @@ struct RuleSetChecker {
 
     /// Adds the documents of one file, in declaration order. A file whose
     /// `herald` version is not 1 is reported and skipped as a whole.
-    mutating func add(_ file: ParsedFile) {
+    ///
+    /// With `reread` (which must parse the same bytes again), the file's
+    /// `rules` sections are not kept: they are read again when the rules are
+    /// checked, one file at a time, so a large rule set never has every
+    /// file's rules in memory at once (rules are most of a rule set's nodes,
+    /// and they can only be checked once every file's statuses, fields,
+    /// places and templates are known).
+    mutating func add(_ file: ParsedFile, reread: (@Sendable () -> ParsedFile)? = nil) {
         guard checkVersion(of: file) else { return }
+        var rules: [Node] = []
+        defer {
+            if !rules.isEmpty { ruleSections.append(reread.map { .reread($0) } ?? .nodes(rules)) }
+        }
         for document in file.documents {
             let root = document.root
             if root.isNull { continue }
@@ -69,7 +84,9 @@ struct RuleSetChecker {
                 case "locations": locationSections.append(pair.value)
                 case "regions": regionSections.append(pair.value)
                 case "templates": templateSections.append(pair.value)
-                case "rules": ruleSections.append(pair.value)
+                case "rules":
+                    rules.append(pair.value)
+                    ruleCount += pair.value.items?.count ?? 0
                 default:
                     report(.unknownKey(key.text, in: "the top level", known: Self.sectionKeys, at: pair.key.range))
                 }
@@ -116,7 +133,44 @@ struct RuleSetChecker {
             locations: locations.mapValues(\.place),
             regions: regions.mapValues(\.place),
             templates: templates.compactMapValues(\.model),
-            rules: rules.enumerated().compactMap { index, rule in rule.model(index: index) })
+            rules: models())
+    }
+}
+
+/// The `rules` sections of one file: its nodes, or a way to parse the file
+/// again for them.
+enum RuleSections {
+    case nodes([Node])
+    case reread(@Sendable () -> ParsedFile)
+
+    /// The sections, in declaration order. A file read again gives the same
+    /// documents as the first time; its parse findings were reported then.
+    var nodes: [Node] {
+        switch self {
+        case .nodes(let nodes):
+            return nodes
+        case .reread(let parse):
+            var nodes: [Node] = []
+            for document in parse().documents {
+                for pair in document.root.pairs ?? [] {
+                    guard let key = pair.key.scalar, !key.isNull, key.text == "rules" else { continue }
+                    nodes.append(pair.value)
+                }
+            }
+            return nodes
+        }
+    }
+}
+
+extension RuleSetChecker {
+    /// The model rules, numbered in declaration order.
+    fileprivate func models() -> [Rule] {
+        var models: [Rule] = []
+        models.reserveCapacity(rules.count)
+        for (index, rule) in rules.enumerated() {
+            if let model = rule.model(index: index) { models.append(model) }
+        }
+        return models
     }
 }
 

@@ -17,8 +17,8 @@ struct TemplatePart {
 
 /// A template as checked.
 struct CheckedTemplate {
-    /// The key naming the template.
-    var key: Node
+    /// Where the key naming the template stands.
+    var keyRange: SourceRange
     /// Whether the base has an SMS text (written, even if erroneous).
     var hasSMS = false
     /// Whether the base has an email part (written, even if erroneous).
@@ -45,10 +45,12 @@ extension RuleSetChecker {
                 if isFirst { templates[id] = checked }
             }
         }
+        // A checked template keeps its scalars, not its mapping: the trees can go.
+        templateSections = []
     }
 
     private mutating func template(_ id: String, node: Node, owner: Node) -> CheckedTemplate {
-        var checked = CheckedTemplate(key: owner)
+        var checked = CheckedTemplate(keyRange: owner.range)
         let context = "template '\(id)'"
         guard let mapping = keyed(node, known: Self.templateKeys, context: context) else { return checked }
         var valid = true

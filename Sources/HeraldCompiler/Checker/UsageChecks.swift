@@ -68,7 +68,7 @@ extension RuleSetChecker {
             checkDuplicate(index, signatures: &signatures)
         }
         for (id, template) in templates where !usedTemplates.contains(id) {
-            report(.warning(.unusedTemplate, "template '\(id)' is not used by any rule", at: template.key.range))
+            report(.warning(.unusedTemplate, "template '\(id)' is not used by any rule", at: template.keyRange))
         }
         var usedCalendars: Set<String> = []
         for place in locations.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
@@ -83,15 +83,15 @@ extension RuleSetChecker {
     private mutating func checkTemplateChannels(_ rule: CheckedRule, template: CheckedTemplate, id: String) {
         // A template with no part at all is reported once, at the template.
         guard template.hasSMS || template.hasEmail else { return }
-        var uses = zip(rule.channels, rule.channelNodes).map { ($0, $1, "channel") }
-        if let fallback = rule.fallback, let node = rule.fallbackNode { uses.append((fallback, node, "fallback channel")) }
-        for (channel, node, word) in uses {
+        var uses = zip(rule.channels, rule.channelRanges).map { ($0, $1, "channel") }
+        if let fallback = rule.fallback, let range = rule.fallbackRange { uses.append((fallback, range, "fallback channel")) }
+        for (channel, range, word) in uses {
             let has = channel == .sms ? template.hasSMS : template.hasEmail
             if !has {
                 report(.error(
                     .missingTemplateChannel,
                     "template '\(id)' has no \(channel.rawValue) part, needed by the \(word) \(channel.rawValue) of \(rule.context)",
-                    at: node.range))
+                    at: range))
             }
         }
     }
@@ -131,24 +131,24 @@ extension RuleSetChecker {
 
     /// `unreachable-rule`: filters that can never all hold.
     private mutating func checkReachable(_ rule: CheckedRule) {
-        func unreachable(_ why: String, at node: Node) {
-            report(.warning(.unreachableRule, "\(rule.context) can never fire: \(why)", at: node.range))
+        func unreachable(_ why: String, at mark: ValueMark) {
+            report(.warning(.unreachableRule, "\(rule.context) can never fire: \(why)", at: mark.range))
         }
-        for (key, node) in [("to", rule.toNode), ("from", rule.fromNode), ("locations", rule.locationsNode), ("regions", rule.regionsNode)] {
-            if let node, node.items?.isEmpty == true { unreachable("its '\(key)' list is empty", at: node) }
+        for (key, mark) in [("to", rule.toMark), ("from", rule.fromMark), ("locations", rule.locationsMark), ("regions", rule.regionsMark)] {
+            if let mark, mark.isEmptyList { unreachable("its '\(key)' list is empty", at: mark) }
         }
-        if let to = rule.to, let from = rule.from, to.count == 1, to == from, let node = rule.toNode {
-            unreachable("'to' and 'from' are both '\(to[0])', and an event that keeps its status is no change", at: node)
+        if let to = rule.to, let from = rule.from, to.count == 1, to == from, let mark = rule.toMark {
+            unreachable("'to' and 'from' are both '\(to[0])', and an event that keeps its status is no change", at: mark)
         }
-        if rule.condition == .literal(.bool(false)), let node = rule.whereNode {
-            unreachable("its 'where' is always false", at: node)
+        if rule.condition == .literal(.bool(false)), let mark = rule.whereMark {
+            unreachable("its 'where' is always false", at: mark)
         }
     }
 
     /// `missing-calendar`: `work_hours` where a location or region the rule can
     /// fire for has no calendar (docs/rule-language.md §5.3).
     private mutating func checkCalendarNeeded(_ rule: CheckedRule) {
-        guard rule.workHours != nil, let node = rule.workHoursNode else { return }
+        guard rule.workHours != nil, let range = rule.workHoursRange else { return }
         func lacking(_ ids: [String], in places: [String: CheckedPlace]) -> [String] {
             ids.filter { places[$0].map { !$0.hasCalendar } ?? false }
         }
@@ -172,7 +172,7 @@ extension RuleSetChecker {
         let names = missing.count == 1 ? "\(word) \(shown) has" : "\(word)s \(shown)\(more) have"
         report(.error(
             .missingCalendar,
-            "\(rule.context) uses 'work_hours', but \(names) no calendar", at: node.range))
+            "\(rule.context) uses 'work_hours', but \(names) no calendar", at: range))
     }
 
     /// `duplicate-notification`: an earlier rule sends on one of this rule's
@@ -205,7 +205,7 @@ extension RuleSetChecker {
     private func signature(of rule: CheckedRule, channel: Channel) -> RuleSignature? {
         guard rule.complete, rule.active, let kind = rule.kind else { return nil }
         let whereText = rule.condition == nil
-            ? rule.whereNode?.text?.split(whereSeparator: \.isWhitespace).joined(separator: " ") : nil
+            ? rule.whereText?.split(whereSeparator: \.isWhitespace).joined(separator: " ") : nil
         return RuleSignature(
             kind: kind, to: rule.to?.sorted(), from: rule.from?.sorted(), condition: rule.condition,
             whereText: whereText, locations: rule.locations?.sorted(), regions: rule.regions?.sorted(),

@@ -22,11 +22,13 @@ public struct DiagnosticReport: Sendable {
         self.fileCount = max(0, fileCount)
     }
 
-    /// Merges the results of compiling several rule sets into one report.
+    /// Merges the results of compiling several rule sets into one report,
+    /// with the lines of the files the diagnostics point into.
     public init(results: [CompilationResult]) {
         var lines: [String: [Substring]] = [:]
         for result in results {
-            for (path, file) in result.sources {
+            let cited = Set(result.diagnostics.map(\.range.file))
+            for (path, file) in result.sources where cited.contains(path) {
                 lines[path] = file.lines
             }
         }

@@ -116,7 +116,12 @@ public enum Compiler {
         var duplicateKeys: [DuplicateKey] = []
         for index in files.indices {
             let path = files[index].path
-            let parsed = YAMLParser.parse(files[index].contents, path: path)
+            // Rules are read twice, one at a time, and kept neither time:
+            // first counted, then checked once every definition is known.
+            var ruleCount = 0
+            let parsed = YAMLParser.parse(files[index].contents, path: path, streaming: "rules") { part in
+                if case .item = part { ruleCount += 1 }
+            }
             files[index].contents = Data()
             diagnostics += parsed.diagnostics
             duplicateKeys += parsed.duplicateKeys
@@ -124,7 +129,16 @@ public enum Compiler {
             var kept = parsed
             kept.documents = []
             sources[path] = kept
-            checker.add(parsed) { [kept] in kept.parsedAgain() }
+            // A parse stopped by an error keeps only the documents before it;
+            // so does the second reading of such a file.
+            let stopped = parsed.diagnostics.contains { $0.severity == .error }
+            checker.add(parsed, ruleCount: ruleCount) { handle in
+                if stopped {
+                    for document in kept.parsedAgain().documents { document.parts(under: "rules").forEach(handle) }
+                } else {
+                    kept.parsedAgain(streaming: "rules", keepingOthers: false, to: handle)
+                }
+            }
         }
         let ruleSet = checker.check()
         diagnostics += unreadProblems

@@ -50,29 +50,50 @@ struct YAMLProblem: Error {
     var contextMark: YAMLMark?
 }
 
-/// Owns a libyaml parser and the input buffer it reads; frees both on deinit.
+/// Owns a libyaml parser; frees it on deinit. libyaml reads the text through
+/// a read handler, a chunk at a time, from the array it was given (no copy
+/// of the whole file, which a large rule file would otherwise need twice).
 /// No libyaml pointer leaves this class.
 final class LibYAMLEventReader {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
-    private let input: UnsafeMutableBufferPointer<UInt8>
+    /// The text libyaml reads, and how much of it it has read.
+    private let bytes: [UInt8]
+    private var consumed = 0
     private let initialized: Bool
     private var finished = false
 
     /// Prepares to parse `bytes` (UTF-8 without BOM).
     init(bytes: [UInt8]) {
         parser = .allocate(capacity: 1)
-        input = .allocate(capacity: max(bytes.count, 1))
-        _ = input.initialize(from: bytes)
+        self.bytes = bytes
         initialized = yaml_parser_initialize(parser) == 1
-        if initialized, let base = input.baseAddress {
-            yaml_parser_set_input_string(parser, base, bytes.count)
+        if initialized {
+            // The parser is deleted in deinit, so the reader outlives every call.
+            yaml_parser_set_input(
+                parser,
+                { data, buffer, size, sizeRead in
+                    guard let data, let buffer, let sizeRead else { return 0 }
+                    let reader = Unmanaged<LibYAMLEventReader>.fromOpaque(data).takeUnretainedValue()
+                    sizeRead.pointee = reader.copyInput(into: buffer, size: size)
+                    return 1
+                }, Unmanaged.passUnretained(self).toOpaque())
         }
     }
 
     deinit {
         if initialized { yaml_parser_delete(parser) }
         parser.deallocate()
-        input.deallocate()
+    }
+
+    /// Copies the next chunk of the text into libyaml's buffer; 0 at the end.
+    private func copyInput(into buffer: UnsafeMutablePointer<UInt8>, size: Int) -> Int {
+        let count = min(size, bytes.count - consumed)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBufferPointer { source in
+            buffer.update(from: source.baseAddress! + consumed, count: count)
+        }
+        consumed += count
+        return count
     }
 
     /// The next event; nil after the stream end or an error.

@@ -178,6 +178,27 @@ public struct Document: Sendable, Hashable {
     }
 }
 
+extension Document {
+    /// The value under `key` in the root mapping, as a streaming parse
+    /// hands it over (`YAMLParser.parse(_:path:limits:streaming:to:)`): the
+    /// items of a sequence, else the whole value; nothing without the key.
+    public func parts(under key: String) -> [StreamedPart] {
+        guard let value = root[key] else { return [] }
+        if let items = value.items { return items.map { .item($0) } }
+        return [.value(value)]
+    }
+}
+
+/// A piece of the value under a document's top-level key, handed over by a
+/// streaming parse as soon as it is complete.
+public enum StreamedPart: Sendable {
+    /// An item of the sequence under the key.
+    case item(Node)
+    /// The whole value under the key, when it is not a sequence (null, a
+    /// scalar or a mapping).
+    case value(Node)
+}
+
 /// A key written twice in one mapping. The parser keeps the first pair and
 /// drops the later one; what the duplicate means is up to the reader (a
 /// `yaml-syntax` error in general, `duplicate-name` where the keys are names).
@@ -272,7 +293,27 @@ public struct ParsedFile: Sendable {
     /// kept no text: it is returned as it is.
     public func parsedAgain(limits: YAMLParser.Limits = YAMLParser.Limits()) -> ParsedFile {
         guard case .source(let table) = lineSource else { return self }
-        return YAMLParser.parse(valid: table.bytes, byteBase: table.byteBase, path: path, limits: limits)
+        return YAMLParser.parse(again: table, path: path, limits: limits)
+    }
+
+    /// The file parsed again as `parsedAgain(limits:)` does, the values under
+    /// the top-level `key` handed to `handle` as
+    /// `YAMLParser.parse(_:path:limits:streaming:to:)` does. Without
+    /// `keepingOthers`, the other top-level values are read (for their
+    /// anchors, which are built) but not kept: for a reader that wants only
+    /// what is handed over. A file that kept no text hands over what its
+    /// documents hold.
+    @discardableResult
+    public func parsedAgain(
+        limits: YAMLParser.Limits = YAMLParser.Limits(), streaming key: String, keepingOthers: Bool = true,
+        to handle: (StreamedPart) -> Void
+    ) -> ParsedFile {
+        guard case .source(let table) = lineSource else {
+            for document in documents { document.parts(under: key).forEach(handle) }
+            return self
+        }
+        return YAMLParser.parse(
+            again: table, path: path, limits: limits, streaming: key, keepingOthers: keepingOthers, to: handle)
     }
 
     /// Creates a parsed file whose lines are split from `source` when asked.

@@ -34,8 +34,12 @@ final class SourceText {
     let table: SourceTable
 
     /// Builds the tables. `bytes` must be valid UTF-8.
-    init(bytes: [UInt8], byteBase: Int) {
-        let table = SourceTable(bytes: bytes, byteBase: byteBase)
+    convenience init(bytes: [UInt8], byteBase: Int) {
+        self.init(table: SourceTable(bytes: bytes, byteBase: byteBase))
+    }
+
+    /// Uses tables built before (a file parsed again).
+    init(table: SourceTable) {
         self.table = table
         self.bytes = table.bytes
         self.byteBase = table.byteBase

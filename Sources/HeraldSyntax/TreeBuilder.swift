@@ -27,11 +27,27 @@ struct TreeBuilder {
     private var expandedNodes = 0
     /// Scalar bytes reached through aliases so far in the file.
     private var expandedBytes = 0
+    /// The top-level key whose values are handed to `sink` instead of kept
+    /// (`YAMLParser.parse(_:path:limits:streaming:to:)`).
+    private let streamKey: String?
+    private let sink: ((StreamedPart) -> Void)?
+    /// Whether the other top-level values are read but not kept (only what
+    /// an anchor names is built, for its aliases).
+    private let discardsOthers: Bool
+    /// Whether the current document's value under `streamKey` was streamed
+    /// item by item (else it is handed over whole when the root is done).
+    private var streamedInDocument = false
 
-    init(source: SourceText, path: String, limits: YAMLParser.Limits) {
+    init(
+        source: SourceText, path: String, limits: YAMLParser.Limits, streaming streamKey: String? = nil,
+        keepingOthers: Bool = true, to sink: ((StreamedPart) -> Void)? = nil
+    ) {
         self.source = source
         self.path = path
         self.limits = limits
+        self.streamKey = streamKey
+        self.sink = sink
+        self.discardsOthers = streamKey != nil && !keepingOthers
     }
 
     /// An anchored node, the number of nodes it stands for and the bytes of
@@ -53,6 +69,12 @@ struct TreeBuilder {
         /// libyaml column of the first key (mappings), the block indentation.
         var firstChildColumn: Int?
         var anchor: String?
+        /// Whether this is the sequence under `streamKey` in a document's
+        /// root mapping: its items go to the sink as each is complete.
+        var streams = false
+        /// Whether this collection is inside a top-level value that is read
+        /// but not kept: its children are counted, not stored.
+        var discards = false
         var items: [Node] = []
         var pairs: [Node.Pair] = []
         /// Pairs merged in by `<<`, with the index in `pairs` they stand at.
@@ -90,6 +112,7 @@ struct TreeBuilder {
             root = nil
             anchors.removeAll(keepingCapacity: true)
             stack.removeAll()
+            streamedInDocument = false
             return .proceed
         case .documentEnd:
             let node = root ?? Node(
@@ -110,6 +133,7 @@ struct TreeBuilder {
             copy.range = range
             return add(copy, count: anchored.count, bytes: anchored.bytes)
         case .scalar(let value, let style, let anchor, let tag):
+            if anchor == nil, stack.last?.discards == true { return skip(count: 1, bytes: value.utf8.count) }
             let node = scalarNode(value: value, style: style, anchor: anchor, tag: tag, event: event)
             let bytes = value.utf8.count
             if let anchor { anchors[anchor] = Anchored(node: node, count: 1, bytes: bytes) }
@@ -126,7 +150,8 @@ struct TreeBuilder {
                 Frame(
                     isMapping: isMapping, flow: flow, start: start, lastEnd: start,
                     startColumn: event.start.column, firstChildColumn: isMapping ? nil : event.start.column,
-                    anchor: anchor))
+                    anchor: anchor, streams: !isMapping && startsStreamedValue,
+                    discards: anchor == nil && (stack.last?.discards == true || startsDiscardedValue)))
             return .proceed
         case .sequenceEnd, .mappingEnd:
             guard let frame = stack.popLast() else { return .proceed }
@@ -141,8 +166,42 @@ struct TreeBuilder {
                 node = Node(kind: .sequence(Self.trimmed(frame.items)), range: range)
             }
             if let anchor = frame.anchor { anchors[anchor] = Anchored(node: node, count: frame.count, bytes: frame.bytes) }
+            if frame.streams { streamedInDocument = true }
+            if stack.isEmpty, let streamKey, !streamedInDocument, let sink {
+                // The value came whole (an alias, a merge key, a mapping or a scalar).
+                Document(root: node).parts(under: streamKey).forEach(sink)
+            }
             return add(node, count: frame.count, bytes: frame.bytes)
         }
+    }
+
+    /// Whether a collection starting now is the value of `streamKey` in the
+    /// document's root mapping (not of a duplicate key, which is dropped).
+    private var startsStreamedValue: Bool {
+        guard let streamKey, stack.count == 1, stack[0].isMapping, case .key(let key)? = stack[0].pendingKey else {
+            return false
+        }
+        return key.scalar?.text == streamKey
+    }
+
+    /// Whether a collection starting now is a top-level value that is read
+    /// but not kept: any but the value under `streamKey` or a merge key's.
+    private var startsDiscardedValue: Bool {
+        guard discardsOthers, stack.count == 1, stack[0].isMapping else { return false }
+        switch stack[0].pendingKey {
+        case .key(let key)?: return key.scalar?.text != streamKey
+        case .duplicate?: return true
+        case .merge?, nil: return false
+        }
+    }
+
+    /// Counts a child of a collection that discards its children.
+    private mutating func skip(count: Int, bytes: Int) -> Outcome {
+        let top = stack.count - 1
+        stack[top].count += count
+        stack[top].bytes += bytes
+        if stack[top].isMapping { stack[top].pendingKey = stack[top].pendingKey == nil ? .duplicate : nil }
+        return .proceed
     }
 
     /// Records a libyaml error.
@@ -392,10 +451,16 @@ struct TreeBuilder {
             root = node
             return .proceed
         }
+        if stack[top].discards { return skip(count: count, bytes: bytes) }
         stack[top].count += count
         stack[top].bytes += bytes
         if node.range.end > stack[top].lastEnd { stack[top].lastEnd = node.range.end }
         guard stack[top].isMapping else {
+            if stack[top].streams {
+                sink?(.item(node))
+                // An anchored list keeps its items for its aliases.
+                if stack[top].anchor == nil { return .proceed }
+            }
             stack[top].items.append(node)
             return .proceed
         }

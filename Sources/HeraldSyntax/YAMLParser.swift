@@ -37,6 +37,45 @@ public enum YAMLParser {
 
     /// Parses one file's bytes. `path` is the path reported in diagnostics.
     public static func parse(_ data: Data, path: String, limits: Limits = Limits()) -> ParsedFile {
+        read(data, path: path, limits: limits) { bytes, byteBase in
+            build(
+                source: SourceText(bytes: bytes, byteBase: byteBase), path: path, limits: limits, streaming: nil,
+                keepingOthers: true, to: nil)
+        }
+    }
+
+    /// Parses one file's bytes as `parse(_:path:limits:)` does, but hands the
+    /// value under the top-level `key` (a key of a document's root mapping)
+    /// to `handle` as it is read instead of keeping it: each item of a
+    /// sequence as soon as the item is complete, in source order, leaving the
+    /// sequence empty in the documents returned (an anchored sequence keeps
+    /// its items for its aliases); any other value (null, a scalar, a mapping,
+    /// or a value brought by an alias or a merge key) whole, when the root
+    /// mapping is complete, and kept.
+    ///
+    /// For readers of large files whose values under one key can be handled
+    /// one at a time: only one item's nodes are in memory at once. Anchors,
+    /// aliases, merge keys, duplicate keys, limits and diagnostics are as in
+    /// `parse`; a document cut short by an error has handed over the items
+    /// read before the error (`parse` drops such a document).
+    public static func parse(
+        _ data: Data, path: String, limits: Limits = Limits(), streaming key: String,
+        to handle: (StreamedPart) -> Void
+    ) -> ParsedFile {
+        withoutActuallyEscaping(handle) { handle in
+            read(data, path: path, limits: limits) { bytes, byteBase in
+                build(
+                    source: SourceText(bytes: bytes, byteBase: byteBase), path: path, limits: limits, streaming: key,
+                    keepingOthers: true, to: handle)
+            }
+        }
+    }
+
+    /// The size limit, a BOM and the UTF-8 check, then `parse` of the valid
+    /// bytes (without the BOM) and the number of bytes before them.
+    private static func read(
+        _ data: Data, path: String, limits: Limits, then parse: ([UInt8], Int) -> ParsedFile
+    ) -> ParsedFile {
         guard data.count <= limits.maxBytes else {
             let firstLine = data.prefix(4096).split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first
             return tooLarge(path: path, size: data.count, firstLine: firstLine ?? Data(), limits: limits)
@@ -56,14 +95,36 @@ public enum YAMLParser {
                 path: path, documents: [],
                 diagnostics: [.yamlSyntax(message, at: SourceRange(file: path, at: position))], lines: lines)
         }
-
-        return parse(valid: bytes, byteBase: byteBase, path: path, limits: limits)
+        return parse(bytes, byteBase)
     }
 
-    /// Parses bytes already read, checked as UTF-8 and stripped of a BOM.
-    static func parse(valid bytes: [UInt8], byteBase: Int, path: String, limits: Limits) -> ParsedFile {
-        let source = SourceText(bytes: bytes, byteBase: byteBase)
-        var builder = TreeBuilder(source: source, path: path, limits: limits)
+    /// Parses again the text of `table`, which an earlier parse built.
+    static func parse(again table: SourceTable, path: String, limits: Limits) -> ParsedFile {
+        build(source: SourceText(table: table), path: path, limits: limits, streaming: nil, keepingOthers: true, to: nil)
+    }
+
+    /// Parses again the text of `table`, streaming the values under `key`;
+    /// without `keepingOthers` the other top-level values are read but not kept.
+    static func parse(
+        again table: SourceTable, path: String, limits: Limits, streaming key: String, keepingOthers: Bool,
+        to handle: (StreamedPart) -> Void
+    ) -> ParsedFile {
+        withoutActuallyEscaping(handle) { handle in
+            build(
+                source: SourceText(table: table), path: path, limits: limits, streaming: key,
+                keepingOthers: keepingOthers, to: handle)
+        }
+    }
+
+    /// Reads libyaml's events into trees (streaming the values under `key`,
+    /// if given, to `handle`).
+    private static func build(
+        source: SourceText, path: String, limits: Limits, streaming key: String?, keepingOthers: Bool,
+        to handle: ((StreamedPart) -> Void)?
+    ) -> ParsedFile {
+        let bytes = source.bytes
+        var builder = TreeBuilder(
+            source: source, path: path, limits: limits, streaming: key, keepingOthers: keepingOthers, to: handle)
         let reader = LibYAMLEventReader(bytes: bytes)
         reading: while let step = reader.next() {
             switch step {

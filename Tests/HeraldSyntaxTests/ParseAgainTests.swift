@@ -80,4 +80,93 @@ struct ParseAgainTests {
         #expect(far.line == Int(UInt32.max) && far.offset == Int(UInt32.max))
         #expect(SourcePosition(line: 2, column: 1, offset: 9) < SourcePosition(line: 2, column: 4, offset: 0))
     }
+
+    /// What a streaming parse handed over, as `item:TEXT@line` / `value:KIND@line`.
+    private static func streamed(
+        _ text: String, keepingOthers: Bool = true
+    ) -> (parts: [String], file: ParsedFile) {
+        var parts: [String] = []
+        let record = { (part: StreamedPart) in
+            switch part {
+            case .item(let node): parts.append("item:\(node["id"]?.text ?? node.text ?? node.kindDescription)@\(node.range.start.line)")
+            case .value(let node): parts.append("value:\(node.text ?? node.kindDescription)@\(node.range.start.line)")
+            }
+        }
+        if keepingOthers {
+            let file = YAMLParser.parse(Data(text.utf8), path: "t.yaml", streaming: "rules", to: record)
+            return (parts, file)
+        }
+        let file = parse(text).parsedAgain(streaming: "rules", keepingOthers: false, to: record)
+        return (parts, file)
+    }
+
+    @Test("a streaming parse hands over each item of the top-level list as it is read, and does not keep it")
+    func streamsItems() {
+        let text = "a: 1\nrules:\n  - id: r1\n  - id: r2\n  - plain\nb: {rules: [nested]}\n"
+        let (parts, file) = Self.streamed(text)
+        #expect(parts == ["item:r1@3", "item:r2@4", "item:plain@5"])
+        #expect(file.documents.first?.root["rules"]?.items?.isEmpty == true)
+        #expect(file.documents.first?.root["b"]?["rules"]?.items?.count == 1)
+        #expect(file.diagnostics.isEmpty)
+    }
+
+    @Test("values that are not a list, or come from an alias or a merge key, are handed over whole; a duplicate key is not")
+    func wholeValues() {
+        #expect(Self.streamed("rules: ~\n").parts == ["value:~@1"])
+        #expect(Self.streamed("rules: {id: x}\n").parts == ["value:a mapping@1"])
+        #expect(Self.streamed("rules: text\n").parts == ["value:text@1"])
+        let alias = "--- \nx: &all\n  - id: a1\nrules: *all\n"
+        #expect(Self.streamed(alias).parts == ["item:a1@3"])
+        let merge = "base: &b\n  rules:\n    - id: m1\n<<: *b\n"
+        #expect(Self.streamed(merge).parts == ["item:m1@3"])
+        let duplicate = "rules:\n  - id: first\nrules:\n  - id: second\n"
+        let (parts, file) = Self.streamed(duplicate)
+        #expect(parts == ["item:first@2"])
+        #expect(file.duplicateKeys.map(\.key) == ["rules"])
+    }
+
+    @Test("an anchored list keeps its items for its aliases; anchors inside items still resolve later")
+    func anchors() {
+        let text = "rules: &r\n  - &one {id: a}\ncopy: *r\nsingle: *one\n"
+        let (parts, file) = Self.streamed(text)
+        #expect(parts == ["item:a@2"])
+        let root = file.documents.first?.root
+        #expect(root?["copy"]?.items?.count == 1)
+        #expect(root?["single"]?["id"]?.text == "a")
+    }
+
+    @Test("findings are those of a plain parse; a document cut short has handed over the items before the error")
+    func findings() {
+        let text = "rules:\n  - {id: a, id: b}\n  - id: ok\n  - id: [\n"
+        let (parts, file) = Self.streamed(text)
+        let plain = parse(text)
+        #expect(file.diagnostics == plain.diagnostics)
+        #expect(file.duplicateKeys == plain.duplicateKeys)
+        #expect(parts == ["item:a@2", "item:ok@3"])
+        #expect(plain.documents.isEmpty && file.documents.isEmpty)
+    }
+
+    @Test("without keepingOthers the other top-level values are read, not kept, and what their anchors name is still built")
+    func othersDiscarded() {
+        let text = """
+            templates:
+              &name ready: {sms: hi}
+              other: &body {sms: "x", email: {subject: s, body: b}}
+            rules:
+              - {id: r1, template: *name, extra: *body}
+            later: [1, 2, {k: v}]
+
+            """
+        let (parts, file) = Self.streamed(text, keepingOthers: false)
+        #expect(parts == ["item:r1@5"])
+        let root = file.documents.first?.root
+        #expect(root?["templates"]?.pairs?.isEmpty == true)
+        #expect(root?["later"]?.items?.isEmpty == true)
+        var items: [Node] = []
+        parse(text).parsedAgain(streaming: "rules", keepingOthers: false) { if case .item(let n) = $0 { items.append(n) } }
+        #expect(items.first?["template"]?.text == "ready")
+        #expect(items.first?["extra"]?["email"]?["subject"]?.text == "s")
+        let flat = { (nodes: [Node]) in nodes.flatMap(allNodes).map { "\($0.range) \($0.text ?? $0.kindDescription)" } }
+        #expect(flat(items) == flat(parse(text).documents.first?.root["rules"]?.items ?? []))
+    }
 }

@@ -83,33 +83,29 @@ extension RuleSetChecker {
         return "unknown channel '\(text)'" + (hint.isEmpty ? "; the channels are \(channelNames.joined(separator: " and "))" : hint)
     }
 
-    /// Checks every rule, in declaration order.
+    /// Checks every rule, in declaration order, as each file's reader hands
+    /// it over: no more than one rule's nodes at a time.
     mutating func checkRules() {
-        // One file's rule tree at a time: each group is dropped once read.
         rules.reserveCapacity(rules.count + ruleCount)
-        var groups = ruleSections
-        ruleSections = []
-        for index in groups.indices {
-            let sections = groups[index].nodes
-            groups[index] = .nodes([])
-            checkRuleSections(sections)
+        let readers = ruleReaders
+        ruleReaders = []
+        for read in readers {
+            read { part in checkRulePart(part) }
         }
     }
 
-    private mutating func checkRuleSections(_ sections: [Node]) {
-        for section in sections {
-            if section.isNull { continue }
-            guard let items = section.items else {
-                report(.wrongType("'rules' must be a list of rules, not \(describe(section))", at: section.range))
-                continue
+    /// One rule, or a `rules` value that is not a list.
+    private mutating func checkRulePart(_ part: StreamedPart) {
+        switch part {
+        case .value(let section):
+            if section.isNull { return }
+            report(.wrongType("'rules' must be a list of rules, not \(describe(section))", at: section.range))
+        case .item(let item):
+            guard item.pairs != nil else {
+                report(.wrongType("a rule must be a mapping, not \(describe(item))", at: item.range))
+                return
             }
-            for item in items {
-                guard item.pairs != nil else {
-                    report(.wrongType("a rule must be a mapping, not \(describe(item))", at: item.range))
-                    continue
-                }
-                rules.append(rule(item))
-            }
+            rules.append(rule(item))
         }
     }
 

@@ -24,10 +24,13 @@ struct RuleSetChecker {
     var locationSections: [Node] = []
     var regionSections: [Node] = []
     var templateSections: [Node] = []
-    /// The `rules` sections, a group per file.
-    var ruleSections: [RuleSections] = []
-    /// How many rules those sections hold (checked rules are large: their
-    /// array is allocated once, at this size).
+    /// Reads one file's `rules` again, handing each part to `handle` in
+    /// source order (`YAMLParser.parse(_:path:limits:streaming:to:)`).
+    typealias RuleReader = (_ handle: (StreamedPart) -> Void) -> Void
+    /// A reader for each file with `rules`, in declaration order.
+    var ruleReaders: [RuleReader] = []
+    /// How many rules the files hold (the checked rules' array is allocated
+    /// once, at this size).
     var ruleCount = 0
 
     // Results of the phases.
@@ -52,17 +55,19 @@ struct RuleSetChecker {
     /// Adds the documents of one file, in declaration order. A file whose
     /// `herald` version is not 1 is reported and skipped as a whole.
     ///
-    /// With `reread` (which must parse the same bytes again), the file's
-    /// `rules` sections are not kept: they are read again when the rules are
-    /// checked, one file at a time, so a large rule set never has every
-    /// file's rules in memory at once (rules are most of a rule set's nodes,
-    /// and they can only be checked once every file's statuses, fields,
-    /// places and templates are known).
-    mutating func add(_ file: ParsedFile, reread: (@Sendable () -> ParsedFile)? = nil) {
+    /// The file's `rules` are not read from its documents: `rules` reads them
+    /// when they are checked, one rule at a time (rules are most of a rule
+    /// set's nodes, and they can only be checked once every file's statuses,
+    /// fields, places and templates are known, so a large rule set never
+    /// has them all in memory). `ruleCount` is how many rules it holds.
+    mutating func add(_ file: ParsedFile, ruleCount: Int, rules: @escaping RuleReader) {
         guard checkVersion(of: file) else { return }
-        var rules: [Node] = []
+        var hasRules = false
         defer {
-            if !rules.isEmpty { ruleSections.append(reread.map { .reread($0) } ?? .nodes(rules)) }
+            if hasRules {
+                ruleReaders.append(rules)
+                self.ruleCount += ruleCount
+            }
         }
         for document in file.documents {
             let root = document.root
@@ -84,9 +89,7 @@ struct RuleSetChecker {
                 case "locations": locationSections.append(pair.value)
                 case "regions": regionSections.append(pair.value)
                 case "templates": templateSections.append(pair.value)
-                case "rules":
-                    rules.append(pair.value)
-                    ruleCount += pair.value.items?.count ?? 0
+                case "rules": hasRules = true
                 default:
                     report(.unknownKey(key.text, in: "the top level", known: Self.sectionKeys, at: pair.key.range))
                 }
@@ -134,31 +137,6 @@ struct RuleSetChecker {
             regions: regions.mapValues(\.place),
             templates: templates.compactMapValues(\.model),
             rules: models())
-    }
-}
-
-/// The `rules` sections of one file: its nodes, or a way to parse the file
-/// again for them.
-enum RuleSections {
-    case nodes([Node])
-    case reread(@Sendable () -> ParsedFile)
-
-    /// The sections, in declaration order. A file read again gives the same
-    /// documents as the first time; its parse findings were reported then.
-    var nodes: [Node] {
-        switch self {
-        case .nodes(let nodes):
-            return nodes
-        case .reread(let parse):
-            var nodes: [Node] = []
-            for document in parse().documents {
-                for pair in document.root.pairs ?? [] {
-                    guard let key = pair.key.scalar, !key.isNull, key.text == "rules" else { continue }
-                    nodes.append(pair.value)
-                }
-            }
-            return nodes
-        }
     }
 }
 

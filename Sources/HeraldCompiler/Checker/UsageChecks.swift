@@ -49,12 +49,43 @@ struct RuleSignature: Hashable {
     var workHours: WorkHoursPolicy?
 }
 
+/// The first rule of each signature, kept as the signature's hash and the
+/// rule's number: a signature is a dozen arrays and strings, and a 10,000-rule
+/// set has one per rule and channel. Equal hashes are confirmed by computing
+/// the earlier rule's signature again; different signatures with one hash
+/// are kept whole.
+struct SignatureIndex {
+    private var byHash: [Int: (rule: Int, channel: Channel)] = [:]
+    private var collided: [RuleSignature: Int] = [:]
+
+    mutating func reserveCapacity(_ count: Int) {
+        byHash.reserveCapacity(count)
+    }
+
+    /// The number of the first rule with `signature`; nil (and `index`
+    /// recorded as that first rule) when there is none. `signatureOf` gives
+    /// a recorded rule's signature on a channel.
+    mutating func first(
+        with signature: RuleSignature, else index: Int, signatureOf: (Int, Channel) -> RuleSignature?
+    ) -> Int? {
+        let hash = signature.hashValue
+        guard let candidate = byHash[hash] else {
+            byHash[hash] = (index, signature.channel)
+            return nil
+        }
+        if signatureOf(candidate.rule, candidate.channel) == signature { return candidate.rule }
+        if let first = collided[signature] { return first }
+        collided[signature] = index
+        return nil
+    }
+}
+
 /// Checks across rules and templates: template channels and paths, unused
 /// templates and calendars, duplicate and unreachable rules, missing calendars.
 extension RuleSetChecker {
     mutating func checkUsage() {
         var usedTemplates: Set<String> = []
-        var signatures: [RuleSignature: Int] = [:]
+        var signatures = SignatureIndex()
         signatures.reserveCapacity(rules.count * 2)
         for index in rules.indices {
             let rule = rules[index]
@@ -178,15 +209,14 @@ extension RuleSetChecker {
     /// `duplicate-notification`: an earlier rule sends on one of this rule's
     /// channels with the same trigger, filters and timing, so a client would
     /// get that message twice. Reported once per rule, for the first such channel.
-    private mutating func checkDuplicate(_ index: Int, signatures: inout [RuleSignature: Int]) {
+    private mutating func checkDuplicate(_ index: Int, signatures: inout SignatureIndex) {
         let rule = rules[index]
         var reported = false
         for channel in rule.channels {
             guard let signature = signature(of: rule, channel: channel) else { return }
-            guard let first = signatures[signature] else {
-                signatures[signature] = index
-                continue
-            }
+            let checked = rules
+            let earlierRule = signatures.first(with: signature, else: index) { self.signature(of: checked[$0], channel: $1) }
+            guard let first = earlierRule else { continue }
             guard !reported else { continue }
             reported = true
             let earlier = rules[first]

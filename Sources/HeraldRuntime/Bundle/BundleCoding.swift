@@ -504,8 +504,7 @@ struct BundleReader: ~Copyable {
 
     mutating func strings() throws(BundleDamage) -> [String] {
         let n = try count()
-        var list: [String] = []
-        list.reserveCapacity(n)
+        var list: [String] = .init(reserving: n)
         for _ in 0..<n { list.append(try string()) }
         return list
     }
@@ -526,8 +525,7 @@ struct BundleReader: ~Copyable {
         for _ in 0..<(try count()) {
             let e = try entity()
             let n = try count()
-            var fields: [String: FieldSpec] = [:]
-            fields.reserveCapacity(n)
+            var fields: [String: FieldSpec] = .init(reserving: n)
             for _ in 0..<n {
                 let name = try string()
                 guard fields.updateValue(try fieldSpec(), forKey: name) == nil else { throw damage("duplicate field") }
@@ -542,8 +540,7 @@ struct BundleReader: ~Copyable {
         }
         for regions in [false, true] {
             let n = try count()
-            var places: [String: Place] = [:]
-            places.reserveCapacity(n)
+            var places: [String: Place] = .init(reserving: n)
             for _ in 0..<n {
                 let id = try string()
                 guard places.updateValue(try place(), forKey: id) == nil else { throw damage("duplicate place") }
@@ -588,12 +585,10 @@ struct BundleReader: ~Copyable {
         let zone = try string()
         let days = try count()
         guard days == 7 else { throw damage("a calendar week of \(days) days") }
-        var week: [[MinuteSpan]] = []
-        week.reserveCapacity(7)
+        var week: [[MinuteSpan]] = .init(reserving: 7)
         for _ in 0..<7 {
             let n = try count()
-            var spans: [MinuteSpan] = []
-            spans.reserveCapacity(n)
+            var spans: [MinuteSpan] = .init(reserving: n)
             for _ in 0..<n {
                 let start = try int(0...1440)
                 spans.append(MinuteSpan(start: start, end: try int(0...1440)))
@@ -623,8 +618,7 @@ struct BundleReader: ~Copyable {
         let notifications = try bool()
         let replyTo: String? = try present() ? try string() : nil
         let n = try count()
-        var vars: [String: String] = [:]
-        vars.reserveCapacity(n)
+        var vars: [String: String] = .init(reserving: n)
         for _ in 0..<n {
             let key = try string()
             guard vars.updateValue(try string(), forKey: key) == nil else { throw damage("duplicate variable") }
@@ -644,8 +638,7 @@ struct BundleReader: ~Copyable {
         let id = try string()
         let base = try variant()
         let n = try count()
-        var locales: [String: TemplateVariant] = [:]
-        locales.reserveCapacity(n)
+        var locales: [String: TemplateVariant] = .init(reserving: n)
         for _ in 0..<n {
             let key = try string()
             guard locales.updateValue(try variant(), forKey: key) == nil else { throw damage("duplicate locale") }
@@ -673,8 +666,7 @@ struct BundleReader: ~Copyable {
     mutating func segments(depth: Int) throws(BundleDamage) -> [TemplateSegment] {
         guard depth < bundleMaximumNesting else { throw damage("a template nested too deeply") }
         let n = try count()
-        var list: [TemplateSegment] = []
-        list.reserveCapacity(n)
+        var list: [TemplateSegment] = .init(reserving: n)
         for _ in 0..<n {
             switch try code(below: 3) {
             case 0:
@@ -682,8 +674,7 @@ struct BundleReader: ~Copyable {
             case 1:
                 let p = try path()
                 let filterCount = try count()
-                var filters: [TemplateFilter] = []
-                filters.reserveCapacity(filterCount)
+                var filters: [TemplateFilter] = .init(reserving: filterCount)
                 for _ in 0..<filterCount { filters.append(try filter()) }
                 list.append(.value(p, filters: filters))
             default:
@@ -724,8 +715,7 @@ struct BundleReader: ~Copyable {
             return .path(try path())
         case 2:
             let n = try count()
-            var items: [RuleExpression] = []
-            items.reserveCapacity(n)
+            var items: [RuleExpression] = .init(reserving: n)
             for _ in 0..<n { items.append(try expression(depth: depth + 1)) }
             return .list(items)
         case 3:
@@ -743,8 +733,7 @@ struct BundleReader: ~Copyable {
         default:
             let f = BundleCodes.functions[try code(below: BundleCodes.functions.count)]
             let n = try count()
-            var arguments: [RuleExpression] = []
-            arguments.reserveCapacity(n)
+            var arguments: [RuleExpression] = .init(reserving: n)
             for _ in 0..<n { arguments.append(try expression(depth: depth + 1)) }
             return .call(f, arguments)
         }
@@ -773,8 +762,7 @@ struct BundleReader: ~Copyable {
         let locations: [String]? = try present() ? try strings() : nil
         let regions: [String]? = try present() ? try strings() : nil
         let channelCount = try count()
-        var channels: [Channel] = []
-        channels.reserveCapacity(channelCount)
+        var channels: [Channel] = .init(reserving: channelCount)
         for _ in 0..<channelCount { channels.append(try channel()) }
         let fallback: Channel? = try present() ? try channel() : nil
         let delay = try duration()
@@ -787,6 +775,27 @@ struct BundleReader: ~Copyable {
             locations: locations, regions: regions, channels: channels, fallback: fallback, delay: delay,
             workHours: workHours, template: template, active: active, cancelIf: cancelIf,
             conditionSource: conditionSource)
+    }
+}
+
+// MARK: Collections
+
+// Reserving room for no elements is not free: an empty collection shares
+// one empty buffer, and asking it for room makes a new one. A bundle holds
+// tens of thousands of empty lists (filters, locale variants).
+extension Array {
+    /// An empty array with room for `count` elements.
+    init(reserving count: Int) {
+        self.init()
+        if count > 0 { reserveCapacity(count) }
+    }
+}
+
+extension Dictionary {
+    /// An empty dictionary with room for `count` entries.
+    init(reserving count: Int) {
+        self.init()
+        if count > 0 { reserveCapacity(count) }
     }
 }
 

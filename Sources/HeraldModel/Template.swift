@@ -35,18 +35,80 @@ public enum TemplateSegment: Sendable, Hashable, Codable {
     case conditional(FieldPath, then: [TemplateSegment], else: [TemplateSegment])
 }
 
+/// Where the segments of template texts not decoded yet come from: a
+/// compiled bundle keeps each text's segments as bytes until the text is
+/// first used, so that loading 10,000 templates builds none of their
+/// segments (the runtime compiles a template on its first send anyway).
+public protocol TemplateSegmentStore: AnyObject, Sendable {
+    /// The segments stored at `position` (each call decodes them again:
+    /// readers keep what they need).
+    func segments(at position: Int) -> [TemplateSegment]
+}
+
 /// A compiled template text: the sequence of segments of one part
 /// (an SMS text, a subject, a body or an HTML body).
 public struct TemplateText: Sendable, Hashable, Codable {
     /// The source text, for messages and lint.
     public var source: String
-    /// The compiled segments.
-    public var segments: [TemplateSegment]
+    /// The compiled segments (decoded from their store on every read when
+    /// they come from one).
+    public var segments: [TemplateSegment] {
+        get {
+            guard let stored else { return decoded }
+            return stored.store.segments(at: stored.position)
+        }
+        set {
+            decoded = newValue
+            stored = nil
+        }
+    }
+
+    private var decoded: [TemplateSegment]
+    private var stored: (store: any TemplateSegmentStore, position: Int)?
 
     /// Creates a template text.
     public init(source: String, segments: [TemplateSegment]) {
         self.source = source
-        self.segments = segments
+        self.decoded = segments
+        self.stored = nil
+    }
+
+    /// Creates a template text whose segments stay in `store` until read.
+    public init(source: String, segmentsAt position: Int, in store: any TemplateSegmentStore) {
+        self.source = source
+        self.decoded = []
+        self.stored = (store, position)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case source
+        case segments
+    }
+
+    /// Reads the synthesized layout: `source` and `segments`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(source: try c.decode(String.self, forKey: .source), segments: try c.decode([TemplateSegment].self, forKey: .segments))
+    }
+
+    /// Writes the synthesized layout: `source` and `segments`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
+        try c.encode(segments, forKey: .segments)
+    }
+
+    /// Texts are equal when their sources and segments are, wherever the segments are kept.
+    public static func == (a: TemplateText, b: TemplateText) -> Bool {
+        guard a.source == b.source else { return false }
+        if let x = a.stored, let y = b.stored, x.store === y.store, x.position == y.position { return true }
+        return a.segments == b.segments
+    }
+
+    /// Hashes the source and the segments, as `==` compares them.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(segments)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCompiler
+import HeraldModel
 @testable import HeraldRuntime
 import HeraldTestSupport
 import Testing
@@ -158,6 +159,73 @@ struct BundleFormatTests {
             let garbage = (0..<(n * 7 % 300)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             check(Array(bytes[..<bodyStart]) + garbage, "random body \(n)")
         }
+    }
+
+    /// Every text of a template, base first, then the locales by key.
+    static func texts(_ t: Template) -> [TemplateText?] {
+        ([t.base] + t.locales.sorted { $0.key < $1.key }.map(\.value)).flatMap {
+            [$0.sms, $0.email?.subject, $0.email?.body, $0.email?.html]
+        }
+    }
+
+    @Test("template segments left in the bundle until read equal, hash and encode as the compiled ones")
+    func segmentsOnFirstUse() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for (name, ruleSet) in Self.ruleSets() {
+            let decoded = try RuleBundle.decode(RuleBundle.encode(ruleSet)).get()
+            #expect(!ruleSet.templates.isEmpty, "\(name)")
+            for (id, template) in ruleSet.templates {
+                let loaded = try #require(decoded.templates[id], "\(name) \(id)")
+                let pairs = zip(Self.texts(loaded), Self.texts(template))
+                for (a, b) in pairs {
+                    #expect(a?.segments == b?.segments, "\(name) \(id)")
+                    #expect(a?.hashValue == b?.hashValue, "\(name) \(id)")
+                    // Read twice, the same segments.
+                    #expect(a?.segments == a?.segments, "\(name) \(id)")
+                }
+                #expect(loaded.hashValue == template.hashValue, "\(name) \(id)")
+            }
+            #expect(try encoder.encode(decoded.templates) == encoder.encode(ruleSet.templates), "\(name)")
+        }
+    }
+
+    @Test("a text read from a bundle takes new segments when they are set")
+    func segmentsReplaced() throws {
+        let ruleSet = Self.ruleSets()[2].ruleSet
+        let decoded = try RuleBundle.decode(RuleBundle.encode(ruleSet)).get()
+        let texts = decoded.templates.values.compactMap { $0.base.sms ?? $0.base.email?.body }
+        let loaded = try #require(texts.first)
+        var text = loaded
+        text.segments = [.text("replaced")]
+        #expect(text.segments == [.text("replaced")])
+        #expect(text != loaded)
+        #expect(text.source == loaded.source)
+    }
+
+    /// A store that counts its reads, for `TemplateText`'s own behaviour.
+    final class CountingStore: TemplateSegmentStore, @unchecked Sendable {
+        var reads = 0
+        func segments(at position: Int) -> [TemplateSegment] {
+            reads += 1
+            return [.text("at \(position)")]
+        }
+    }
+
+    @Test("a stored text asks its store on every read, and equal positions compare equal without a read")
+    func storedText() {
+        let store = CountingStore()
+        let a = TemplateText(source: "s", segmentsAt: 4, in: store)
+        let b = TemplateText(source: "s", segmentsAt: 4, in: store)
+        #expect(store.reads == 0)
+        #expect(a == b)
+        #expect(store.reads == 0)
+        #expect(a.segments == [.text("at 4")])
+        #expect(a.segments == [.text("at 4")])
+        #expect(store.reads == 2)
+        #expect(a == TemplateText(source: "s", segments: [.text("at 4")]))
+        #expect(a != TemplateText(source: "s", segmentsAt: 5, in: store))
+        #expect(a != TemplateText(source: "t", segmentsAt: 4, in: store))
     }
 
     @Test("a condition nested deeper than the format allows is refused when writing")

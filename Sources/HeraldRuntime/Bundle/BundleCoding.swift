@@ -1,3 +1,4 @@
+import Foundation
 import HeraldModel
 
 #if canImport(Glibc)
@@ -406,10 +407,27 @@ struct BundleReader: ~Copyable {
     private var position: Int
     private var table: [String] = []
     private var paths: [FieldPath] = []
+    /// Where template texts leave their segments (nil: decode them now).
+    private var segmentStore: BundleSegmentStore?
+    /// The bundle holding these bytes and where they start in it, for `segmentStore`.
+    private let owner: (bundle: Data, bodyStart: Int)?
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    /// A reader of `bytes`; with an `owner` (the bundle they are in, and
+    /// where in it they start) template segments are checked now and
+    /// decoded on first use.
+    init(_ bytes: UnsafeRawBufferPointer, owner: (bundle: Data, bodyStart: Int)? = nil) {
         self.bytes = bytes
         self.position = 0
+        self.owner = owner
+    }
+
+    /// A reader of the segments at `position` of a body whose tables are read.
+    init(_ bytes: UnsafeRawBufferPointer, at position: Int, table: [String], paths: [FieldPath]) {
+        self.bytes = bytes
+        self.position = position
+        self.table = table
+        self.paths = paths
+        self.owner = nil
     }
 
     private func damage(_ reason: String) -> BundleDamage { BundleDamage(offset: position, reason: reason) }
@@ -436,6 +454,7 @@ struct BundleReader: ~Copyable {
     }
 
     /// A non-negative integer up to `limit`.
+    @inline(__always)
     mutating func varint(limit: Int = Int(Int32.max)) throws(BundleDamage) -> Int {
         let v = try unsigned()
         guard v <= UInt64(limit) else { throw damage("integer out of range") }
@@ -443,6 +462,7 @@ struct BundleReader: ~Copyable {
     }
 
     /// A count of items that take at least one byte each.
+    @inline(__always)
     mutating func count() throws(BundleDamage) -> Int {
         try varint(limit: bytes.count - position)
     }
@@ -454,6 +474,7 @@ struct BundleReader: ~Copyable {
         return Int(v)
     }
 
+    @inline(__always)
     mutating func bool() throws(BundleDamage) -> Bool {
         switch try byte() {
         case 0: return false
@@ -462,6 +483,7 @@ struct BundleReader: ~Copyable {
         }
     }
 
+    @inline(__always)
     mutating func code(below limit: Int) throws(BundleDamage) -> Int {
         let b = Int(try byte())
         guard b < limit else { throw damage("invalid code \(b)") }
@@ -494,8 +516,13 @@ struct BundleReader: ~Copyable {
         let pathCount = try count()
         paths.reserveCapacity(pathCount)
         for _ in 0..<pathCount { paths.append(FieldPath(try strings())) }
+        if let owner {
+            segmentStore = BundleSegmentStore(
+                bundle: owner.bundle, bodyStart: owner.bodyStart, bodyCount: bytes.count, table: table, paths: paths)
+        }
     }
 
+    @inline(__always)
     mutating func string() throws(BundleDamage) -> String {
         let i = try unsigned()
         guard i < UInt64(table.count) else { throw damage("string index out of range") }
@@ -504,12 +531,12 @@ struct BundleReader: ~Copyable {
 
     mutating func strings() throws(BundleDamage) -> [String] {
         let n = try count()
-        var list: [String] = []
-        list.reserveCapacity(n)
+        var list: [String] = .init(reserving: n)
         for _ in 0..<n { list.append(try string()) }
         return list
     }
 
+    @inline(__always)
     mutating func present() throws(BundleDamage) -> Bool { try bool() }
 
     mutating func entity() throws(BundleDamage) -> Entity { BundleCodes.entities[try code(below: BundleCodes.entities.count)] }
@@ -526,8 +553,7 @@ struct BundleReader: ~Copyable {
         for _ in 0..<(try count()) {
             let e = try entity()
             let n = try count()
-            var fields: [String: FieldSpec] = [:]
-            fields.reserveCapacity(n)
+            var fields: [String: FieldSpec] = .init(reserving: n)
             for _ in 0..<n {
                 let name = try string()
                 guard fields.updateValue(try fieldSpec(), forKey: name) == nil else { throw damage("duplicate field") }
@@ -542,8 +568,7 @@ struct BundleReader: ~Copyable {
         }
         for regions in [false, true] {
             let n = try count()
-            var places: [String: Place] = [:]
-            places.reserveCapacity(n)
+            var places: [String: Place] = .init(reserving: n)
             for _ in 0..<n {
                 let id = try string()
                 guard places.updateValue(try place(), forKey: id) == nil else { throw damage("duplicate place") }
@@ -588,12 +613,10 @@ struct BundleReader: ~Copyable {
         let zone = try string()
         let days = try count()
         guard days == 7 else { throw damage("a calendar week of \(days) days") }
-        var week: [[MinuteSpan]] = []
-        week.reserveCapacity(7)
+        var week: [[MinuteSpan]] = .init(reserving: 7)
         for _ in 0..<7 {
             let n = try count()
-            var spans: [MinuteSpan] = []
-            spans.reserveCapacity(n)
+            var spans: [MinuteSpan] = .init(reserving: n)
             for _ in 0..<n {
                 let start = try int(0...1440)
                 spans.append(MinuteSpan(start: start, end: try int(0...1440)))
@@ -623,8 +646,7 @@ struct BundleReader: ~Copyable {
         let notifications = try bool()
         let replyTo: String? = try present() ? try string() : nil
         let n = try count()
-        var vars: [String: String] = [:]
-        vars.reserveCapacity(n)
+        var vars: [String: String] = .init(reserving: n)
         for _ in 0..<n {
             let key = try string()
             guard vars.updateValue(try string(), forKey: key) == nil else { throw damage("duplicate variable") }
@@ -634,6 +656,7 @@ struct BundleReader: ~Copyable {
             vars: vars)
     }
 
+    @inline(__always)
     mutating func path() throws(BundleDamage) -> FieldPath {
         let i = try unsigned()
         guard i < UInt64(paths.count) else { throw damage("path index out of range") }
@@ -644,8 +667,7 @@ struct BundleReader: ~Copyable {
         let id = try string()
         let base = try variant()
         let n = try count()
-        var locales: [String: TemplateVariant] = [:]
-        locales.reserveCapacity(n)
+        var locales: [String: TemplateVariant] = .init(reserving: n)
         for _ in 0..<n {
             let key = try string()
             guard locales.updateValue(try variant(), forKey: key) == nil else { throw damage("duplicate locale") }
@@ -667,14 +689,60 @@ struct BundleReader: ~Copyable {
 
     mutating func text() throws(BundleDamage) -> TemplateText {
         let source = try string()
-        return TemplateText(source: source, segments: try segments(depth: 0))
+        guard let segmentStore else { return TemplateText(source: source, segments: try segments(depth: 0)) }
+        let start = position
+        try skipSegments(depth: 0)
+        return TemplateText(source: source, segmentsAt: start, in: segmentStore)
+    }
+
+    /// Checks segments as `segments(depth:)` reads them, building nothing:
+    /// what passes here, `segments(depth:)` reads without a damage.
+    mutating func skipSegments(depth: Int) throws(BundleDamage) {
+        guard depth < bundleMaximumNesting else { throw damage("a template nested too deeply") }
+        for _ in 0..<(try count()) {
+            switch try code(below: 3) {
+            case 0:
+                try skipString()
+            case 1:
+                try skipPath()
+                for _ in 0..<(try count()) { try skipFilter() }
+            default:
+                try skipPath()
+                try skipSegments(depth: depth + 1)
+                try skipSegments(depth: depth + 1)
+            }
+        }
+    }
+
+    /// Checks a filter as `filter()` reads it.
+    mutating func skipFilter() throws(BundleDamage) {
+        switch try code(below: 5) {
+        case 0:
+            switch try code(below: 3) {
+            case 0: try skipString()
+            case 1: try skipPath()
+            default: _ = try int(Int.min...Int.max)
+            }
+        case 1: try skipString()
+        case 2, 3: break
+        default: _ = try int(Int.min...Int.max)
+        }
+    }
+
+    @inline(__always)
+    mutating func skipString() throws(BundleDamage) {
+        guard try unsigned() < UInt64(table.count) else { throw damage("string index out of range") }
+    }
+
+    @inline(__always)
+    mutating func skipPath() throws(BundleDamage) {
+        guard try unsigned() < UInt64(paths.count) else { throw damage("path index out of range") }
     }
 
     mutating func segments(depth: Int) throws(BundleDamage) -> [TemplateSegment] {
         guard depth < bundleMaximumNesting else { throw damage("a template nested too deeply") }
         let n = try count()
-        var list: [TemplateSegment] = []
-        list.reserveCapacity(n)
+        var list: [TemplateSegment] = .init(reserving: n)
         for _ in 0..<n {
             switch try code(below: 3) {
             case 0:
@@ -682,8 +750,7 @@ struct BundleReader: ~Copyable {
             case 1:
                 let p = try path()
                 let filterCount = try count()
-                var filters: [TemplateFilter] = []
-                filters.reserveCapacity(filterCount)
+                var filters: [TemplateFilter] = .init(reserving: filterCount)
                 for _ in 0..<filterCount { filters.append(try filter()) }
                 list.append(.value(p, filters: filters))
             default:
@@ -724,8 +791,7 @@ struct BundleReader: ~Copyable {
             return .path(try path())
         case 2:
             let n = try count()
-            var items: [RuleExpression] = []
-            items.reserveCapacity(n)
+            var items: [RuleExpression] = .init(reserving: n)
             for _ in 0..<n { items.append(try expression(depth: depth + 1)) }
             return .list(items)
         case 3:
@@ -743,8 +809,7 @@ struct BundleReader: ~Copyable {
         default:
             let f = BundleCodes.functions[try code(below: BundleCodes.functions.count)]
             let n = try count()
-            var arguments: [RuleExpression] = []
-            arguments.reserveCapacity(n)
+            var arguments: [RuleExpression] = .init(reserving: n)
             for _ in 0..<n { arguments.append(try expression(depth: depth + 1)) }
             return .call(f, arguments)
         }
@@ -773,8 +838,7 @@ struct BundleReader: ~Copyable {
         let locations: [String]? = try present() ? try strings() : nil
         let regions: [String]? = try present() ? try strings() : nil
         let channelCount = try count()
-        var channels: [Channel] = []
-        channels.reserveCapacity(channelCount)
+        var channels: [Channel] = .init(reserving: channelCount)
         for _ in 0..<channelCount { channels.append(try channel()) }
         let fallback: Channel? = try present() ? try channel() : nil
         let delay = try duration()
@@ -787,6 +851,62 @@ struct BundleReader: ~Copyable {
             locations: locations, regions: regions, channels: channels, fallback: fallback, delay: delay,
             workHours: workHours, template: template, active: active, cancelIf: cancelIf,
             conditionSource: conditionSource)
+    }
+}
+
+// MARK: Segments read on first use
+
+/// The template segments of a loaded bundle, kept as its bytes: the reader
+/// checks them when loading (`skipSegments`), and a text decodes its own
+/// when first read, so loading builds no segments. Holds the bundle's
+/// `Data` (no copy) and the string and path tables.
+final class BundleSegmentStore: TemplateSegmentStore {
+    private let bundle: Data
+    /// Where the body starts in `bundle`'s bytes, and its length.
+    private let bodyStart: Int
+    private let bodyCount: Int
+    private let table: [String]
+    private let paths: [FieldPath]
+
+    init(bundle: Data, bodyStart: Int, bodyCount: Int, table: [String], paths: [FieldPath]) {
+        self.bundle = bundle
+        self.bodyStart = bodyStart
+        self.bodyCount = bodyCount
+        self.table = table
+        self.paths = paths
+    }
+
+    func segments(at position: Int) -> [TemplateSegment] {
+        bundle.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            let body = UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + bodyCount)])
+            var reader = BundleReader(body, at: position, table: table, paths: paths)
+            do throws(BundleDamage) {
+                return try reader.segments(depth: 0)
+            } catch {
+                preconditionFailure("template segments checked when the bundle was loaded: \(error.reason)")
+            }
+        }
+    }
+}
+
+// MARK: Collections
+
+// Reserving room for no elements is not free: an empty collection shares
+// one empty buffer, and asking it for room makes a new one. A bundle holds
+// tens of thousands of empty lists (filters, locale variants).
+extension Array {
+    /// An empty array with room for `count` elements.
+    init(reserving count: Int) {
+        self.init()
+        if count > 0 { reserveCapacity(count) }
+    }
+}
+
+extension Dictionary {
+    /// An empty dictionary with room for `count` entries.
+    init(reserving count: Int) {
+        self.init()
+        if count > 0 { reserveCapacity(count) }
     }
 }
 

@@ -112,12 +112,14 @@ public enum RuleBundle {
     /// Decodes a bundle, refusing other formats and Herald versions and
     /// damaged data (`LoadError`).
     public static func decode(_ data: Data) -> Result<RuleSet, LoadError> {
-        data.withUnsafeBytes { decode($0, verifyingChecksum: true) }
+        data.withUnsafeBytes { decode($0, verifyingChecksum: true, owner: data) }
     }
 
     /// Decodes the bundle in `bytes`. Without `verifyingChecksum` (tests of
     /// the reader's own checks only) a damaged body reaches the reader.
-    static func decode(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool) -> Result<RuleSet, LoadError> {
+    /// Template segments stay in `owner` (the data `bytes` point into) until
+    /// first used; without one they are copied out of `bytes`.
+    static func decode(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool, owner: Data? = nil) -> Result<RuleSet, LoadError> {
         guard bytes.count >= magic.count, bytes.prefix(magic.count).elementsEqual(magic) else {
             return .failure(.notABundle)
         }
@@ -145,7 +147,7 @@ public enum RuleBundle {
                         ? "truncated (\(body.count) of \(size) bytes)" : "\(UInt64(body.count) - size) bytes too many"))
         }
         if verifyingChecksum, bundleChecksum(body) != checksum { return .failure(.damaged("checksum mismatch")) }
-        var reader = BundleReader(body)
+        var reader = BundleReader(body, owner: (owner ?? Data(bytes), p))
         do {
             return .success(try reader.ruleSet())
         } catch {

@@ -43,11 +43,20 @@ struct PlaceFields: Sendable {
     }
 }
 
-/// Resolves field paths of expressions and templates to `FieldRef`s.
-struct FieldResolver: Sendable {
+/// Resolves field paths of expressions and templates to `FieldRef`s. A
+/// class: every template keeps the resolver for its first use, and copying
+/// a struct of dictionaries and arrays into each (and into every call of
+/// a `resolve` closure) cost more than building the graph's conditions.
+final class FieldResolver: Sendable {
     let layout: EventLayout
     let locationFields: PlaceFields
     let regionFields: PlaceFields
+
+    init(layout: EventLayout, locationFields: PlaceFields, regionFields: PlaceFields) {
+        self.layout = layout
+        self.locationFields = locationFields
+        self.regionFields = regionFields
+    }
 
     func resolve(_ path: FieldPath) -> FieldRef {
         let c = path.components

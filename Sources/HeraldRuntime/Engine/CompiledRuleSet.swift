@@ -63,8 +63,8 @@ final class CompiledRule: Sendable {
     var id: String { rule.id }
 
     init(
-        rule: Rule, kind: Kind, locationMask: FilterMask?, regionMask: FilterMask?, toMask: FilterMask?, fromMask: FilterMask?,
-        condition: CompiledExpression?, cancelIf: CompiledExpression? = nil, template: Int, keyPrefix: String
+        kind: Kind, locationMask: FilterMask?, regionMask: FilterMask?, toMask: FilterMask?, fromMask: FilterMask?,
+        condition: CompiledExpression?, cancelIf: CompiledExpression? = nil, template: Int, keyPrefix: String, rule: Rule
     ) {
         self.rule = rule
         self.kind = kind
@@ -135,14 +135,15 @@ final class CompiledTemplate: Sendable {
         }
     }
 
-    private let template: Template
-    private let resolver: FieldResolver
+    /// Where the template is: its place in the catalog, not a copy of it.
+    private let catalog: TemplateCatalog
+    private let position: [String: Template].Index
     /// The address of the `Variants`, retained, once compiled (0 before).
     private let compiled = Atomic<UInt>(0)
 
-    init(_ template: Template, resolver: FieldResolver) {
-        self.template = template
-        self.resolver = resolver
+    init(_ position: [String: Template].Index, in catalog: TemplateCatalog) {
+        self.catalog = catalog
+        self.position = position
     }
 
     deinit {
@@ -156,7 +157,7 @@ final class CompiledTemplate: Sendable {
         if let pointer = UnsafeRawPointer(bitPattern: compiled.load(ordering: .acquiring)) {
             return Unmanaged<Variants>.fromOpaque(pointer)
         }
-        let made = Variants(template, resolve: resolver.resolve)
+        let made = Variants(catalog.templates[position].value, resolve: catalog.resolver.resolve)
         let mine = UInt(bitPattern: Unmanaged.passRetained(made).toOpaque())
         let (stored, first) = compiled.compareExchange(expected: 0, desired: mine, ordering: .acquiringAndReleasing)
         if stored { return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: mine)!) }
@@ -181,6 +182,19 @@ final class CompiledTemplate: Sendable {
             }
             return body(variants.base)
         }
+    }
+}
+
+/// The rule set's templates and how their paths resolve, shared by every
+/// `CompiledTemplate`: each keeps its place in the dictionary, so loading
+/// copies no template (a copy retains each of its texts).
+final class TemplateCatalog: Sendable {
+    let templates: [String: Template]
+    let resolver: FieldResolver
+
+    init(templates: [String: Template], resolver: FieldResolver) {
+        self.templates = templates
+        self.resolver = resolver
     }
 }
 
@@ -301,18 +315,20 @@ public final class CompiledRuleSet: Sendable {
         }
         self.statusIndex = statusIndex
 
-        // Templates are found by number only (from their rules), so any
-        // order will do: the dictionary's, without sorting 10,000 names.
-        var templateIndex: [String: Int] = [:]
-        templateIndex.reserveCapacity(ruleSet.templates.count)
+        // Templates are found by number only, from their rules: each named
+        // template is numbered when a rule first names it (looked up by
+        // name once per rule; a template no rule names is never needed).
+        let catalog = TemplateCatalog(templates: ruleSet.templates, resolver: resolver)
+        var templateNumbers: [[String: Template].Index: Int] = .init(minimumCapacity: ruleSet.templates.count)
         var templates: [CompiledTemplate] = []
         templates.reserveCapacity(ruleSet.templates.count)
-        for (id, t) in ruleSet.templates {
-            templateIndex[id] = templates.count
-            let compiled = CompiledTemplate(t, resolver: resolver)
-            templates.append(compiled)
+        func templateNumber(_ name: String) -> Int {
+            guard let position = ruleSet.templates.index(forKey: name) else { return -1 }
+            if let number = templateNumbers[position] { return number }
+            templateNumbers[position] = templates.count
+            templates.append(CompiledTemplate(position, in: catalog))
+            return templates.count - 1
         }
-        self.templates = templates
 
         var rules: [CompiledRule] = []
         rules.reserveCapacity(ruleSet.rules.count)
@@ -322,7 +338,8 @@ public final class CompiledRuleSet: Sendable {
         // the rules themselves copies each one several times).
         let declared = ruleSet.rules
         var order = Array(declared.indices)
-        if zip(declared, declared.dropFirst()).contains(where: { $0.index > $1.index }) {
+        // By position: zipping the rules would copy each one twice.
+        if declared.indices.dropFirst().contains(where: { declared[$0 - 1].index > declared[$0].index }) {
             order.sort { (declared[$0].index, $0) < (declared[$1].index, $1) }
         }
         // Rules are compiled and indexed in one pass; each name list is
@@ -354,28 +371,30 @@ public final class CompiledRuleSet: Sendable {
                 statuses = statusEntity.flatMap { statusIndex[$0] } ?? [:]
                 statusCount = statusEntity.flatMap { ruleSet.schema.statuses[$0]?.count } ?? 0
             }
-            let locationNumbers = rule.locations.map { RuleIndex.Builder.indices($0, locationNames) }
-            let regionNumbers = rule.regions.map { RuleIndex.Builder.indices($0, regionNames) }
-            let toNumbers = rule.toStatuses.map { RuleIndex.Builder.indices($0, statuses) }
+            let locationNumbers = rule.locations.map { index.indices($0, locationNames) }
+            let regionNumbers = rule.regions.map { index.indices($0, regionNames) }
+            let toNumbers = rule.toStatuses.map { index.indices($0, statuses) }
             let number = rules.count
             ruleIndex[rule.id] = number
+            if rule.active {
+                index.add(
+                    rule: number, code: code, locations: locationNumbers, regions: regionNumbers,
+                    statuses: indexesStatus ? toNumbers : nil)
+            }
+            // The rule's last use, so that it moves into its compiled rule.
             rules.append(
                 CompiledRule(
-                    rule: rule, kind: kind,
+                    kind: kind,
                     locationMask: FilterMask(indices: locationNumbers, count: locations.count),
                     regionMask: FilterMask(indices: regionNumbers, count: regions.count),
                     toMask: FilterMask(indices: toNumbers, count: statusCount),
                     fromMask: FilterMask(rule.fromStatuses, statuses, count: statusCount),
                     condition: rule.condition.map { CompiledExpression($0, resolve: resolve) },
                     cancelIf: rule.cancelIf.map { CompiledExpression($0, resolve: resolve) },
-                    template: templateIndex[rule.template] ?? -1,
-                    keyPrefix: rule.id + "/"))
-            if rule.active {
-                index.add(
-                    rule: number, code: code, locations: locationNumbers, regions: regionNumbers,
-                    statuses: indexesStatus ? toNumbers : nil)
-            }
+                    template: templateNumber(rule.template),
+                    keyPrefix: rule.id + "/", rule: consume rule))
         }
+        self.templates = templates
         self.rules = rules
         self.ruleIndex = ruleIndex
         ruleRefs = .allocate(capacity: rules.count)

@@ -45,6 +45,9 @@ struct RuleIndex: Sendable {
         /// (bucket, rule) pairs in the order rules were added.
         private var entries: [(key: BucketKey, rule: Int32)] = []
         private var shapes: [UInt8]
+        /// `[i]` at index i, made once: most rules name one location and
+        /// one status, so thousands of rules share a few hundred arrays.
+        private var singles: [[Int32]] = []
 
         /// A builder for `codeCount` codes (triggers and reminder entities).
         init(codeCount: Int) {
@@ -53,8 +56,12 @@ struct RuleIndex: Sendable {
 
         /// The indices of `names` in `index`, sorted, without repeats;
         /// names not found are left out.
-        static func indices(_ names: [String], _ index: [String: Int]) -> [Int32] {
-            if names.count == 1 { return index[names[0]].map { [Int32($0)] } ?? [] }
+        mutating func indices(_ names: [String], _ index: [String: Int]) -> [Int32] {
+            if names.count == 1 {
+                guard let i = index[names[0]] else { return [] }
+                while singles.count <= i { singles.append([Int32(singles.count)]) }
+                return singles[i]
+            }
             return Array(Set(names.compactMap { index[$0].map(Int32.init) })).sorted()
         }
 

@@ -45,8 +45,10 @@ final class TemplateProgram: Sendable {
         var filters: [Filter] = []
         var literals: [Literal] = []
         var bytes: [UInt8] = []
-        ops.reserveCapacity(text.segments.count)
-        literals.reserveCapacity(text.segments.count)
+        // Read once: a bundle's texts decode their segments on every read.
+        let segments = text.segments
+        ops.reserveCapacity(segments.count)
+        literals.reserveCapacity(segments.count)
         bytes.reserveCapacity(text.source.utf8.count)
         var values = 0
         func emit(_ segments: [TemplateSegment]) {
@@ -91,7 +93,7 @@ final class TemplateProgram: Sendable {
                 }
             }
         }
-        emit(text.segments)
+        emit(segments)
         self.ops = ops
         self.filters = filters
         self.literals = literals

@@ -41,6 +41,8 @@ struct RuleSetChecker {
     var locationOrder: [String] = []
     var regions: [String: CheckedPlace] = [:]
     var templates: [String: CheckedTemplate] = [:]
+    /// The models of the templates without errors, by id.
+    var templateModels: [String: Template] = [:]
     var rules: [CheckedRule] = []
     /// Mappings of names, for reading duplicate keys as duplicate names.
     var namedMappings: [NamedMapping] = []
@@ -135,7 +137,7 @@ struct RuleSetChecker {
             calendars: calendars.compactMapValues(\.spec),
             locations: locations.mapValues(\.place),
             regions: regions.mapValues(\.place),
-            templates: templates.compactMapValues(\.model),
+            templates: templateModels,
             rules: models())
     }
 }
@@ -164,4 +166,7 @@ struct CheckerCaches {
     var reportedTemplateIssues: Set<TemplateIssueKey> = []
     /// `location.vars` available to rules without a `locations` filter.
     var allLocationVars: Set<String>?
+    /// Every field path and filter list of the templates, each kept once.
+    var paths: Set<FieldPath> = []
+    var filterLists: Set<[TemplateFilter]> = []
 }

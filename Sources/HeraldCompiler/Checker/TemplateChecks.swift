@@ -7,8 +7,6 @@ struct TemplatePart {
     var id: String
     /// The scalar node holding the text (positions of issues refer to it).
     var node: Node
-    /// The parsed text; nil when it has an error.
-    var parsed: TemplateText?
     /// Whether its paths and filters can be checked against a rule's scope:
     /// it is text and has no `template-syntax` error (an unknown filter
     /// leaves the rest of the text checkable).
@@ -25,8 +23,6 @@ struct CheckedTemplate {
     var hasEmail = false
     /// Every part, per channel, base and locale variants.
     var parts: [Channel: [TemplatePart]] = [:]
-    /// The template for the model; nil when any part had an error.
-    var model: Template?
 }
 
 /// Templates (docs/rule-language.md §4): their shape and the syntax of every part, used or not.
@@ -41,18 +37,24 @@ extension RuleSetChecker {
             for pair in namedEntries(section, context: "'templates'", kind: .template) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .template, at: pair.key.range)
-                let checked = template(id, node: pair.value, owner: pair.key)
-                if isFirst { templates[id] = checked }
+                let (checked, model) = template(id, node: pair.value, owner: pair.key)
+                if isFirst {
+                    templates[id] = checked
+                    // The model goes straight where the rule set takes it from, not into a
+                    // checked template that would be copied at the end.
+                    templateModels[id] = model
+                }
             }
         }
         // A checked template keeps its scalars, not its mapping: the trees can go.
         templateSections = []
     }
 
-    private mutating func template(_ id: String, node: Node, owner: Node) -> CheckedTemplate {
+    /// The template as checked, and its model when no part had an error.
+    private mutating func template(_ id: String, node: Node, owner: Node) -> (CheckedTemplate, Template?) {
         var checked = CheckedTemplate(keyRange: owner.range)
         let context = "template '\(id)'"
-        guard let mapping = keyed(node, known: Self.templateKeys, context: context) else { return checked }
+        guard let mapping = keyed(node, known: Self.templateKeys, context: context) else { return (checked, nil) }
         var valid = true
         checked.hasSMS = mapping["sms"] != nil
         checked.hasEmail = mapping["email"] != nil
@@ -85,8 +87,7 @@ extension RuleSetChecker {
                 if locales[locale] == nil { locales[locale] = v }
             }
         }
-        if valid { checked.model = Template(id: id, base: base, locales: locales) }
-        return checked
+        return (checked, valid ? Template(id: id, base: base, locales: locales) : nil)
     }
 
     /// The `sms` / `email` parts of the base or of a locale variant.
@@ -95,9 +96,9 @@ extension RuleSetChecker {
     ) -> TemplateVariant {
         var result = TemplateVariant()
         if let smsNode = mapping["sms"] {
-            let part = self.part(smsNode, id: "\(prefix)/sms", key: "sms")
+            let (part, parsed) = self.part(smsNode, id: "\(prefix)/sms", key: "sms")
             checked.parts[.sms, default: []].append(part)
-            if let parsed = part.parsed {
+            if let parsed {
                 result.sms = parsed
                 let segments = SMSSegments.count(TemplateSyntax.literalText(of: parsed))
                 if segments > 1 {
@@ -123,9 +124,9 @@ extension RuleSetChecker {
                     if key != "html" { valid = false }
                     continue
                 }
-                let part = self.part(node, id: "\(prefix)/email.\(key)", key: key)
+                let (part, parsed) = self.part(node, id: "\(prefix)/email.\(key)", key: key)
                 checked.parts[.email, default: []].append(part)
-                if let parsed = part.parsed { texts[key] = parsed } else { valid = false }
+                if let parsed { texts[key] = parsed } else { valid = false }
             }
             var attach = false
             if let a = email["attach_report"] {
@@ -138,10 +139,11 @@ extension RuleSetChecker {
         return result
     }
 
-    /// Parses one template text, reporting its syntax issues.
-    private mutating func part(_ node: Node, id: String, key: String) -> TemplatePart {
+    /// Parses one template text, reporting its syntax issues: the part, and
+    /// its text when it has no error.
+    private mutating func part(_ node: Node, id: String, key: String) -> (TemplatePart, TemplateText?) {
         guard let text = string(node, for: key) else {
-            return TemplatePart(id: id, node: node, parsed: nil, checkable: false)
+            return (TemplatePart(id: id, node: node, checkable: false), nil)
         }
         let (parsed, issues) = TemplateSyntax.parse(text)
         var failed = false
@@ -150,6 +152,27 @@ extension RuleSetChecker {
             if diagnostic.severity == .error { failed = true }
         }
         let checkable = !issues.contains { $0.code == .templateSyntax }
-        return TemplatePart(id: id, node: node, parsed: failed ? nil : parsed, checkable: checkable)
+        return (TemplatePart(id: id, node: node, checkable: checkable), failed ? nil : parsed.map { interned($0) })
+    }
+
+    /// `text` with each field path and filter list shared with the equal
+    /// ones of the texts checked before: thousands of templates name the same
+    /// few paths (`work_order.number`), and each is an array of its own.
+    private mutating func interned(_ text: TemplateText) -> TemplateText {
+        TemplateText(source: text.source, segments: text.segments.map { interned($0) })
+    }
+
+    private mutating func interned(_ segment: TemplateSegment) -> TemplateSegment {
+        switch segment {
+        case .text:
+            return segment
+        case .value(let path, let filters):
+            let shared = filters.isEmpty ? filters : caches.filterLists.insert(filters).memberAfterInsert
+            return .value(caches.paths.insert(path).memberAfterInsert, filters: shared)
+        case .conditional(let path, let then, let otherwise):
+            return .conditional(
+                caches.paths.insert(path).memberAfterInsert, then: then.map { interned($0) },
+                else: otherwise.map { interned($0) })
+        }
     }
 }

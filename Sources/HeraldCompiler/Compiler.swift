@@ -116,8 +116,8 @@ public enum Compiler {
         var duplicateKeys: [DuplicateKey] = []
         for index in files.indices {
             let path = files[index].path
-            // Rules are read twice, one at a time, and kept neither time:
-            // first counted, then checked once every definition is known.
+            // Rules are read twice, one at a time, and not kept: first
+            // counted, then checked once every definition is known.
             var ruleCount = 0
             let parsed = YAMLParser.parse(files[index].contents, path: path, streaming: "rules") { part in
                 if case .item = part { ruleCount += 1 }
@@ -129,8 +129,11 @@ public enum Compiler {
             var kept = parsed
             kept.documents = []
             sources[path] = kept
-            // A parse stopped by an error keeps only the documents before it;
-            // so does the second reading of such a file.
+            // A parse that stopped at an error keeps only the documents before
+            // it, and the second reading of such a file must give those rules
+            // only: a file with any parse error is read again whole (its
+            // trees in memory while its rules are checked; output is all
+            // that matters for a broken file).
             let stopped = parsed.diagnostics.contains { $0.severity == .error }
             checker.add(parsed, ruleCount: ruleCount) { handle in
                 if stopped {

@@ -41,7 +41,9 @@ public enum TemplateSegment: Sendable, Hashable, Codable {
 /// segments (the runtime compiles a template on its first send anyway).
 public protocol TemplateSegmentStore: AnyObject, Sendable {
     /// The segments stored at `position` (each call decodes them again:
-    /// readers keep what they need).
+    /// readers keep what they need). The same position must always give the
+    /// same segments: texts at one position of one store compare equal
+    /// without decoding.
     func segments(at position: Int) -> [TemplateSegment]
 }
 

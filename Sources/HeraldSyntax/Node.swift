@@ -287,7 +287,7 @@ public struct ParsedFile: Sendable {
     }
 
     /// The file parsed again from the text its parse kept: the same documents,
-    /// diagnostics and duplicate keys as the first time. For readers that drop
+    /// diagnostics and duplicate keys as the first time, given the same `limits`. For readers that drop
     /// the documents once read and need part of them again later (a compiler
     /// that checks one file's rules at a time). A file made with given lines
     /// kept no text: it is returned as it is.

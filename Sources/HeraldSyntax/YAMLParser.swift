@@ -56,7 +56,7 @@ public enum YAMLParser {
     /// For readers of large files whose values under one key can be handled
     /// one at a time: only one item's nodes are in memory at once. Anchors,
     /// aliases, merge keys, duplicate keys, limits and diagnostics are as in
-    /// `parse`; a document cut short by an error has handed over the items
+    /// `parse`; a document cut short by an error has handed over what was
     /// read before the error (`parse` drops such a document).
     public static func parse(
         _ data: Data, path: String, limits: Limits = Limits(), streaming key: String,

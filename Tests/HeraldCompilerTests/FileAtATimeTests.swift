@@ -113,4 +113,32 @@ struct FileAtATimeTests {
         #expect(fromDisk.diagnostics.count == 30, "\(dump(fromDisk))")
         #expect(fromDisk.diagnostics.allSatisfy { $0.code == .unknownStatus && $0.range.start.line == 3 })
     }
+
+    @Test("templates share equal paths and filters, but each keeps its own bytes (é as one scalar or as e and an accent)")
+    func sharedButOwnBytes() throws {
+        let composed = "Caf\u{E9}", decomposed = "Cafe\u{301}"
+        let text = { (word: String) in "{{client.name | default: \"\(word)\"}} {{work_order.number}}" }
+        let set = """
+            templates:
+              a: {sms: '\(text(composed))'}
+              b: {sms: '\(text(decomposed))'}
+              c: {sms: '\(text(composed))'}
+            rules:
+              - {id: ra, on: work_order.created, channel: sms, template: a}
+              - {id: rb, on: work_order.created, delay: 1m, channel: sms, template: b}
+              - {id: rc, on: work_order.created, delay: 2m, channel: sms, template: c}
+
+            """
+        let result = compile(set)
+        let templates = try #require(result.ruleSet?.templates, "\(dump(result))")
+        func word(_ id: String) -> [UInt8]? {
+            guard case .value(_, let filters)? = templates[id]?.base.sms?.segments.first,
+                  case .default(.string(let word))? = filters.first
+            else { return nil }
+            return Array(word.utf8)
+        }
+        #expect(word("a") == Array(composed.utf8))
+        #expect(word("b") == Array(decomposed.utf8))
+        #expect(word("c") == Array(composed.utf8))
+    }
 }

@@ -1,6 +1,6 @@
 import HeraldSyntax
 
-/// A rule as checked: what was understood, and the nodes later checks report at.
+/// A rule as checked: what was understood, and the ranges later checks report at.
 struct CheckedRule {
     /// The rule mapping's range.
     var range: SourceRange
@@ -84,7 +84,8 @@ extension RuleSetChecker {
     }
 
     /// Checks every rule, in declaration order, as each file's reader hands
-    /// it over: no more than one rule's nodes at a time.
+    /// it over: one rule's nodes at a time (a file with a parse error, or an
+    /// anchored list, is read whole).
     mutating func checkRules() {
         rules.reserveCapacity(rules.count + ruleCount)
         let readers = ruleReaders

@@ -166,7 +166,8 @@ struct CheckerCaches {
     var reportedTemplateIssues: Set<TemplateIssueKey> = []
     /// `location.vars` available to rules without a `locations` filter.
     var allLocationVars: Set<String>?
-    /// Every field path and filter list of the templates, each kept once.
+    /// The field paths of the templates, each kept once (ASCII only).
     var paths: Set<FieldPath> = []
+    /// The filter lists of the templates, each kept once (ASCII only).
     var filterLists: Set<[TemplateFilter]> = []
 }

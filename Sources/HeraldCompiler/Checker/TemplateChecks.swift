@@ -158,6 +158,9 @@ extension RuleSetChecker {
     /// `text` with each field path and filter list shared with the equal
     /// ones of the texts checked before: thousands of templates name the same
     /// few paths (`work_order.number`), and each is an array of its own.
+    /// Only ASCII ones are shared: `String` equality holds between different
+    /// bytes of the same characters (`é` as one scalar or two), and a
+    /// template must keep its own bytes.
     private mutating func interned(_ text: TemplateText) -> TemplateText {
         TemplateText(source: text.source, segments: text.segments.map { interned($0) })
     }
@@ -167,12 +170,30 @@ extension RuleSetChecker {
         case .text:
             return segment
         case .value(let path, let filters):
-            let shared = filters.isEmpty ? filters : caches.filterLists.insert(filters).memberAfterInsert
-            return .value(caches.paths.insert(path).memberAfterInsert, filters: shared)
+            let shared = filters.isEmpty || !isASCII(filters) ? filters : caches.filterLists.insert(filters).memberAfterInsert
+            return .value(interned(path), filters: shared)
         case .conditional(let path, let then, let otherwise):
-            return .conditional(
-                caches.paths.insert(path).memberAfterInsert, then: then.map { interned($0) },
-                else: otherwise.map { interned($0) })
+            return .conditional(interned(path), then: then.map { interned($0) }, else: otherwise.map { interned($0) })
+        }
+    }
+
+    private mutating func interned(_ path: FieldPath) -> FieldPath {
+        guard path.components.allSatisfy(isASCII) else { return path }
+        return caches.paths.insert(path).memberAfterInsert
+    }
+}
+
+private func isASCII(_ text: String) -> Bool {
+    text.utf8.allSatisfy { $0 < 0x80 }
+}
+
+/// Whether every text in the filters (literals and paths) is ASCII.
+private func isASCII(_ filters: [TemplateFilter]) -> Bool {
+    filters.allSatisfy { filter in
+        switch filter {
+        case .default(.string(let text)), .date(pattern: let text): isASCII(text)
+        case .default(.path(let path)): path.components.allSatisfy(isASCII)
+        case .default(.int), .upper, .lower, .truncate: true
         }
     }
 }

@@ -111,6 +111,13 @@ public enum RuleBundle {
 
     /// Decodes a bundle, refusing other formats and Herald versions and
     /// damaged data (`LoadError`).
+    ///
+    /// The rule set keeps `data` and decodes each template text's segments
+    /// from it when the text is first used (they are checked here, so a
+    /// damaged one is refused now). `data` must therefore own bytes that do
+    /// not change: not a no-copy view of memory freed later, nor a mapping
+    /// of a file that may be rewritten in place (read files into memory, as
+    /// Herald's own callers do).
     public static func decode(_ data: Data) -> Result<RuleSet, LoadError> {
         data.withUnsafeBytes { decode($0, verifyingChecksum: true, owner: data) }
     }

@@ -27,7 +27,9 @@ public enum TemplateRenderer {
     }
 
     /// Renders `text`. `lookup` returns a field's value or nil when absent;
-    /// `zone` is the event's effective zone for `date`.
+    /// `zone` is the event's effective zone for `date`. A text loaded from a
+    /// bundle decodes its segments on each call: to render one many times,
+    /// read `text.segments` once and use `render(_:into:escaping:zone:lookup:)`.
     public static func render(
         _ text: TemplateText, escaping: Escaping, zone: Zone, lookup: (FieldPath) -> Value?
     ) -> String {

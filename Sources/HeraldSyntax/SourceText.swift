@@ -136,9 +136,6 @@ final class SourceText {
             bytes: bytes, byteBase: byteBase, byte: byte, index: index,
             line: line + 1, column: index - lineStartIndex[line] + 1, yamlColumn: yamlColumn)
     }
-
-    /// The file's lines without terminators, as substrings of one string.
-    func lines() -> [Substring] { table.lines() }
 }
 
 /// The immutable tables of `SourceText` (bytes, line starts, checkpoints),

@@ -159,6 +159,6 @@ extension SourceText {
     /// Lines of text that is not valid UTF-8 (bad bytes shown as U+FFFD).
     static func lines(ofInvalidUTF8 bytes: [UInt8]) -> [Substring] {
         let repaired = Array(String(decoding: bytes, as: UTF8.self).utf8)
-        return SourceText(bytes: repaired, byteBase: 0).lines()
+        return SourceTable(bytes: repaired, byteBase: 0).lines()
     }
 }

@@ -58,6 +58,7 @@ struct SignatureIndex {
     private var byHash: [Int: (rule: Int, channel: Channel)] = [:]
     private var collided: [RuleSignature: Int] = [:]
 
+    /// Room for `count` signatures.
     mutating func reserveCapacity(_ count: Int) {
         byHash.reserveCapacity(count)
     }
@@ -214,8 +215,7 @@ extension RuleSetChecker {
         var reported = false
         for channel in rule.channels {
             guard let signature = signature(of: rule, channel: channel) else { return }
-            let checked = rules
-            let earlierRule = signatures.first(with: signature, else: index) { self.signature(of: checked[$0], channel: $1) }
+            let earlierRule = signatures.first(with: signature, else: index) { self.signature(of: rules[$0], channel: $1) }
             guard let first = earlierRule else { continue }
             guard !reported else { continue }
             reported = true

@@ -14,6 +14,31 @@ public enum Entity: String, Sendable, Hashable, Codable, CaseIterable {
     case location
     /// The client's region, from the rule set.
     case region
+
+    /// Hashes the case, not its raw value: `RawRepresentable`'s default
+    /// hashes the raw `String`, a second string hash for every look-up of
+    /// an entity-keyed table (`RuntimeState.reminders` once per event).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ordinal)
+    }
+
+    /// Compares cases (as the default does), without building raw values.
+    public static func == (a: Entity, b: Entity) -> Bool {
+        a.ordinal == b.ordinal
+    }
+
+    /// The case's position in declaration order.
+    private var ordinal: UInt8 {
+        switch self {
+        case .event: return 0
+        case .client: return 1
+        case .workOrder: return 2
+        case .lead: return 3
+        case .csr: return 4
+        case .location: return 5
+        case .region: return 6
+        }
+    }
 }
 
 /// The type of a field or expression value.

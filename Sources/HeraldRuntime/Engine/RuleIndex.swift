@@ -16,7 +16,7 @@ struct RuleIndex: Sendable {
 
     /// Per bucket, where its rule indices are in `numbers`: start and
     /// count (a value with nothing to reference-count, unlike an array).
-    let buckets: [BucketKey: (start: Int32, count: Int32)]
+    let buckets: BucketTable
     /// The rule indices (declaration order) of every bucket, one after another.
     let numbers: [Int32]
     /// Per code: which of the 8 bucket shapes (specific location, region,
@@ -89,7 +89,7 @@ struct RuleIndex: Sendable {
             }
             var numbers: [Int32] = []
             numbers.reserveCapacity(sorted.count)
-            var ranges: [BucketKey: (start: Int32, count: Int32)] = [:]
+            var ranges: [(key: BucketKey, start: Int32, count: Int32)] = []
             var i = 0
             while i < sorted.count {
                 let key = sorted[i].key
@@ -98,9 +98,69 @@ struct RuleIndex: Sendable {
                     numbers.append(sorted[i].rule)
                     i += 1
                 }
-                ranges[key] = (Int32(start), Int32(numbers.count - start))
+                ranges.append((key, Int32(start), Int32(numbers.count - start)))
             }
-            return RuleIndex(buckets: ranges, numbers: numbers, shapes: shapes)
+            return RuleIndex(buckets: BucketTable(ranges), numbers: numbers, shapes: shapes)
+        }
+    }
+}
+
+/// The buckets of a `RuleIndex` by key: open addressing over the four
+/// numbers packed in two words, hashed with two multiplications instead of
+/// `Hasher` (an event looks up several buckets per trigger; the keys come
+/// from the rule set, not from events, so a keyed hash buys nothing here).
+struct BucketTable: Sendable {
+    /// Per slot: the packed key (`empty` when free), start and count.
+    private var keys: [UInt64]
+    private var statuses: [UInt64]
+    private var ranges: [(start: Int32, count: Int32)]
+    private let mask: Int
+    private static let empty = UInt64.max
+
+    /// A table of `entries` (their keys distinct).
+    init(_ entries: [(key: RuleIndex.BucketKey, start: Int32, count: Int32)]) {
+        var size = 8
+        while size < entries.count * 2 { size *= 2 }
+        keys = [UInt64](repeating: BucketTable.empty, count: size)
+        statuses = [UInt64](repeating: 0, count: size)
+        ranges = [(Int32, Int32)](repeating: (0, 0), count: size)
+        mask = size - 1
+        for entry in entries {
+            let (a, b) = BucketTable.pack(entry.key)
+            var h = BucketTable.hash(a, b) & mask
+            while keys[h] != BucketTable.empty { h = (h + 1) & mask }
+            keys[h] = a
+            statuses[h] = b
+            ranges[h] = (entry.start, entry.count)
+        }
+    }
+
+    /// Code and location in one word, region and status in the other.
+    /// No key packs to `empty`: codes are small and non-negative.
+    @inline(__always)
+    private static func pack(_ key: RuleIndex.BucketKey) -> (UInt64, UInt64) {
+        (UInt64(UInt32(bitPattern: key.code)) << 32 | UInt64(UInt32(bitPattern: key.location)),
+            UInt64(UInt32(bitPattern: key.region)) << 32 | UInt64(UInt32(bitPattern: key.status)))
+    }
+
+    @inline(__always)
+    private static func hash(_ a: UInt64, _ b: UInt64) -> Int {
+        let x = (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F)
+        return Int(truncatingIfNeeded: x ^ (x >> 29))
+    }
+
+    /// Where the rule numbers of the bucket `key` are, if it has any.
+    @inline(__always)
+    subscript(key: RuleIndex.BucketKey) -> (start: Int32, count: Int32)? {
+        let (a, b) = BucketTable.pack(key)
+        var h = BucketTable.hash(a, b) & mask
+        return keys.withUnsafeBufferPointer { keys in
+            while true {
+                let k = keys[h]
+                if k == BucketTable.empty { return nil }
+                if k == a && statuses[h] == b { return ranges[h] }
+                h = (h &+ 1) & mask
+            }
         }
     }
 }

@@ -87,6 +87,11 @@ extension Runtime {
             context.checksPendingSends = !sends.isEmpty
         }
 
+        // The entity's reminder plans, looked up once: each reminder rule
+        // reads its own plan from here (see `EventContext.reminderPlans`).
+        let plans = state.reminders.isEmpty ? nil : state.reminders[reference]
+        context.reminderPlans = plans
+
         if explain {
             for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
             return
@@ -99,7 +104,7 @@ extension Runtime {
             c.candidates(code: info.code, location: locationIndex, region: regionIndex, status: status, into: &candidates)
         }
         c.candidates(code: info.entityCode, location: locationIndex, region: regionIndex, status: -1, into: &candidates)
-        if !state.reminders.isEmpty, let plans = state.reminders[reference] {
+        if let plans {
             var removed: [String] = []
             for ruleID in plans.keys {
                 if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) } else { removed.append(ruleID) }

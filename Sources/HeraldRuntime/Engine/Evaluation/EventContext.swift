@@ -25,6 +25,11 @@ final class EventContext {
     var plannedSends = 0
     /// Whether the entity has pending `cancel_if` sends this event must check.
     var checksPendingSends = false
+    /// The entity's reminder plans (by rule id) as the event found them,
+    /// looked up once per event. A rule reads its own plan from here: an
+    /// event applies each rule once, and only that rule changes its plan,
+    /// so the plan read is the one in the state.
+    var reminderPlans: [String: ReminderPlan]?
     /// The last instant written as `send_at`, its offset and wall time
     /// (the records of one event mostly share it).
     private var lastAt: Int64 = .min

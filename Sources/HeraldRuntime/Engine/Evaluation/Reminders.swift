@@ -34,7 +34,7 @@ extension Runtime {
             if explain { out.append(none(rule, context, rule.rule.active ? "trigger" : "inactive")) }
             return
         }
-        let existing = state.reminders[reference]?[rule.id]
+        let existing = context.reminderPlans?[rule.id]
 
         // The filters decide the cancel reason only when the event carries a
         // value and does not close the entity; --explain names a failing
@@ -70,8 +70,12 @@ extension Runtime {
             // already made stay planned, so their key is never sent twice.
             plan.sends.removeAll { $0.isPending(at: event.occurredAt) }
             if plan.sends.isEmpty {
-                state.reminders[reference]?[rule.id] = nil
-                if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+                // One look-up of the entity for both the plan and, when it
+                // was the last, the entity's entry.
+                if let i = state.reminders.index(forKey: reference) {
+                    state.reminders.values[i][rule.id] = nil
+                    if state.reminders.values[i].isEmpty { state.reminders.remove(at: i) }
+                }
             } else {
                 plan.value = nil
                 plan.valueNanoseconds = 0

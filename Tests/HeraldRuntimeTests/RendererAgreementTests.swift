@@ -121,6 +121,7 @@ struct RendererAgreementTests {
     func agreement() throws {
         var random = SeededGenerator(seed: 4_242)
         var compared = 0
+        var blank = 0
         for round in 0..<300 {
             let parts = (0..<4).map { _ in Self.template(&random) }
             let result = Compiler.compile(files: [
@@ -136,12 +137,28 @@ struct RendererAgreementTests {
             let records = Runtime(ruleSet: ruleSet).process(line: Self.event, lineNumber: 1, state: &state)
             let sms = try #require(records.first { $0.channel == .sms }, "round \(round): \(records.map(\.jsonLine))")
             let mail = try #require(records.first { $0.channel == .email }, "round \(round): \(records.map(\.jsonLine))")
-            #expect(sms.body == Self.reference(try #require(variant.sms), .none), "round \(round) sms: \(parts[0])")
-            #expect(mail.subject == Self.reference(email.subject, .subject), "round \(round) subject: \(parts[1])")
-            #expect(mail.body == Self.reference(email.body, .none), "round \(round) body: \(parts[2])")
+            // A part that renders blank is an `empty-message` skip (SPEC §8.2).
+            let smsBody = Self.reference(try #require(variant.sms), .none)
+            if SafeText.isBlank(smsBody) {
+                #expect(sms.reason == "empty-message", "round \(round) sms: \(parts[0])")
+                blank += 1
+            } else {
+                #expect(sms.body == smsBody, "round \(round) sms: \(parts[0])")
+                compared += 1
+            }
+            let subject = Self.reference(email.subject, .subject)
+            let body = Self.reference(email.body, .none)
+            if SafeText.isBlank(subject) || SafeText.isBlank(body) {
+                #expect(mail.reason == "empty-message", "round \(round) subject: \(parts[1]) body: \(parts[2])")
+                blank += 1
+                continue
+            }
+            #expect(mail.subject == subject, "round \(round) subject: \(parts[1])")
+            #expect(mail.body == body, "round \(round) body: \(parts[2])")
             #expect(mail.html == Self.reference(try #require(email.html), .html), "round \(round) html: \(parts[3])")
-            compared += 4
+            compared += 3
         }
-        #expect(compared == 1_200)
+        // Most parts render text; a few render blank and are skipped.
+        #expect(compared > 1_000 && blank > 0 && compared + blank * 3 >= 1_200)
     }
 }

@@ -143,14 +143,14 @@ struct RenderingTests {
     }
 
     @Test(
-        "a subject turns each run of line breaks into one space (with the text around the value)",
+        "a subject turns each line break (a CRLF is one) into one space (with the text around the value)",
         arguments: [
             ("Ecrã\npartido", "Ecrã partido pronta"),
             ("a\r\nb\rc\nd", "a b c d pronta"),
-            ("a\n\nb", "a b pronta"),
-            ("a\r\n\r\nb", "a b pronta"),
-            ("\r", "  pronta"),  // the break and the space after the value are not one run
-            ("a\u{2028}\u{85}b\u{1B}[0m", "a b[0m pronta"),
+            ("a\n\nb", "a  b pronta"),
+            ("a\r\n\r\nb", "a  b pronta"),
+            ("\r", "  pronta"),  // the break's space and the literal one
+            ("a\u{2028}\u{85}b\u{1B}[0m", "a  b[0m pronta"),
             ("sem quebras", "sem quebras pronta"),
         ])
     func subjectLineBreaks(value: String, expected: String) {

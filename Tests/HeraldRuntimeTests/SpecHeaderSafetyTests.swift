@@ -21,7 +21,7 @@ struct SpecHeaderSafetyTests {
     }
 
     @Test(
-        "every line separator in a subject value folds into one space; controls and bidi overrides are dropped",
+        "each line break or separator in a subject value becomes one space (a CRLF is one); controls and bidi overrides are dropped",
         arguments: [
             ("Maria\r\nBcc: x@y", "OS 1001 Maria Bcc: x@y"),
             ("Maria\nBcc", "OS 1001 Maria Bcc"),
@@ -31,7 +31,11 @@ struct SpecHeaderSafetyTests {
             ("Maria\u{2029}Bcc", "OS 1001 Maria Bcc"),
             ("Maria\u{0B}Bcc", "OS 1001 Maria Bcc"),
             ("Maria\u{0C}Bcc", "OS 1001 Maria Bcc"),
-            ("Maria\r\n\r\n\u{2028}Bcc", "OS 1001 Maria Bcc"),
+            ("Maria\r\n\r\n\u{2028}Bcc", "OS 1001 Maria   Bcc"),
+            ("a\n\nb", "OS 1001 a  b"),
+            ("a\r\rb", "OS 1001 a  b"),
+            ("a\n\rb", "OS 1001 a  b"),
+            ("a\r\n\r\nb", "OS 1001 a  b"),
             ("Ma\u{0}ri\u{1B}[31ma", "OS 1001 Mari[31ma"),
             ("Ma\u{7F}ria\u{9B}", "OS 1001 Maria"),
             ("\u{202E}airaM", "OS 1001 airaM"),
@@ -71,14 +75,19 @@ struct SpecHeaderSafetyTests {
     }
 
     @Test(
-        "the attachment file name keeps a safe subset of the work-order number",
+        "the attachment file name is work-order-NUMBER.pdf with a safe subset of the number, always ending in .pdf",
         arguments: [
             ("1001", "work-order-1001.pdf"),
             ("A-7", "work-order-A-7.pdf"),
             ("1\r\nBcc: x@y", "work-order-1-Bcc-x-y.pdf"),
             ("../../etc/passwd", "work-order-etc-passwd.pdf"),
-            ("..", "work-order-pdf"),
-            ("ção/Ω", "work-order-o-pdf"),
+            ("..", "work-order.pdf"),
+            ("ção/Ω", "work-order-o.pdf"),
+            ("abc-", "work-order-abc.pdf"),
+            ("1001 ", "work-order-1001.pdf"),
+            ("Ñ", "work-order.pdf"),
+            ("A_b.c-Ñ", "work-order-A_b.c.pdf"),
+            ("Nº 5", "work-order-N-5.pdf"),
             ("a\u{202E}fdp.exe", "work-order-a-fdp.exe.pdf"),
         ])
     func attachmentName(number: String, expected: String) throws {
@@ -90,6 +99,7 @@ struct SpecHeaderSafetyTests {
         let name = try #require(records.first?.attachments?.first?.filename)
         #expect(name == expected)
         #expect(!name.contains("/") && !name.contains(".."))
+        #expect(name.hasPrefix("work-order") && name.hasSuffix(".pdf"))
         #expect(SafeText.fileName(name) == name, "the service's rule leaves it as it is")
     }
 }

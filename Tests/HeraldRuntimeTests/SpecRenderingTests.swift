@@ -86,10 +86,10 @@ struct SpecRenderingTests {
     }
 
     @Test(
-        "in a subject each run of line breaks in a value becomes one space; body and html keep them",
+        "in a subject each line break in a value (CRLF, LF or CR) becomes one space; body and html keep them",
         arguments: [
-            ("a\r\nb", "a b"), ("a\nb", "a b"), ("a\rb", "a b"), ("a\r\n\r\nb", "a b"), ("a\n\rb", "a b"),
-            ("\nab\n", " ab "), ("a\r\r\nb", "a b"),
+            ("a\r\nb", "a b"), ("a\nb", "a b"), ("a\rb", "a b"), ("a\r\n\r\nb", "a  b"), ("a\n\rb", "a  b"),
+            ("\nab\n", " ab "), ("a\r\r\nb", "a  b"), ("a\n\nb", "a  b"), ("a\r\rb", "a  b"),
         ])
     func subjectFolding(value: String, folded: String) {
         let records = S.run(Self.escaping, [S.event("e1", workOrder: ["summary": value], client: ["name": "N"])])
@@ -138,14 +138,17 @@ struct SpecRenderingTests {
         #expect(sms == ["[][][][][][][re]", "[][][][Maria][Cliente][][re]"])
     }
 
+    static let pickup = "2026-04-09T15:00:00-03:00"
+
     @Test("{{#if}} is true for a present value (false only for a bool false or an absent value); {{else}} otherwise")
     func ifBlocks() {
         let records = S.run(
             Self.filters,
             [
-                S.event("e1", workOrder: ["summary": "x", "items": 0], client: ["vip": true]),
-                S.event("e2", client: ["vip": false]),
-                S.event("e3", workOrder: ["summary": NSNull(), "items": NSNull()]),
+                // A pickup time, so that the subject (only the date) is not blank.
+                S.event("e1", workOrder: ["summary": "x", "items": 0, "pickup_at": Self.pickup], client: ["vip": true]),
+                S.event("e2", workOrder: ["pickup_at": Self.pickup], client: ["vip": false]),
+                S.event("e3", workOrder: ["summary": NSNull(), "items": NSNull(), "pickup_at": Self.pickup]),
             ])
         let bodies = records.filter { $0.channel == .email }.map(\.body)
         #expect(bodies == ["VIP has items {{", "regular none  {{", "regular none  {{"])

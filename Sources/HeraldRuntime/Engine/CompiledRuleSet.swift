@@ -99,6 +99,11 @@ final class CompiledTemplate: Sendable {
         let subjectProgram: TemplateProgram?
         let bodyProgram: TemplateProgram?
         let htmlProgram: TemplateProgram?
+        /// Whether the SMS body, or the email's subject or body, can render
+        /// empty or only whitespace (`empty-message`): the part is missing,
+        /// or has no literal text outside `{{#if}}`.
+        let smsMayBeBlank: Bool
+        let emailMayBeBlank: Bool
 
         init(sms: TemplateText?, email: EmailTemplate?, resolve: (FieldPath) -> FieldRef) {
             self.sms = sms
@@ -111,6 +116,9 @@ final class CompiledTemplate: Sendable {
             subjectProgram = subject.map { TemplateProgram($0, resolve: resolve) }
             bodyProgram = body.map { TemplateProgram($0, resolve: resolve) }
             htmlProgram = html.map { TemplateProgram($0, resolve: resolve) }
+            smsMayBeBlank = smsProgram.map { !$0.alwaysHasText } ?? true
+            emailMayBeBlank =
+                !hasEmail || subjectProgram.map { !$0.alwaysHasText } ?? true || bodyProgram.map { !$0.alwaysHasText } ?? true
         }
 
         /// Every text of these parts.

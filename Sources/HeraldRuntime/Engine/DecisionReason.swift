@@ -26,6 +26,8 @@ public enum DecisionReason: String, Sendable, Hashable, CaseIterable, Codable {
     case invalidAddress = "invalid-address"
     /// The client has not accepted messages on the channel.
     case noConsent = "no-consent"
+    /// The rendered SMS body, email subject or email body is empty or only whitespace.
+    case emptyMessage = "empty-message"
     /// `work_hours: skip` and the send falls outside working hours.
     case outsideWorkHours = "outside-work-hours"
     /// A send with the same key is already planned or sent.

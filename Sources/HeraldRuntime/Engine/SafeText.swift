@@ -23,23 +23,56 @@ public enum SafeText {
         }
     }
 
-    /// Header text: each run of line breaks and separators (CR, LF, VT, FF,
-    /// NEL, U+2028, U+2029, tab) becomes one space; other control and
-    /// bidi-override characters are dropped.
+    /// Header text: each line break (CRLF, LF or CR, SPEC §4) and each
+    /// other separator (VT, FF, NEL, U+2028, U+2029, tab) becomes one
+    /// space, so `a\n\nb` is `a  b`; other control and bidi-override
+    /// characters are dropped.
     public static func header(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: isUnsafe) else { return s }
         var out = String.UnicodeScalarView()
-        var lastWasBreak = false
+        var afterCR = false
         for scalar in s.unicodeScalars {
+            defer { afterCR = scalar.value == 0x0D }
             if isBreak(scalar) {
-                if !lastWasBreak { out.append(" ") }
-                lastWasBreak = true
+                // The LF of a CRLF: its CR already gave the space.
+                if !(afterCR && scalar.value == 0x0A) { out.append(" ") }
                 continue
             }
-            lastWasBreak = false
             if !isUnsafe(scalar) { out.append(scalar) }
         }
         return String(out)
+    }
+
+    /// Whether a text is empty or only whitespace (Unicode `White_Space`):
+    /// a message that renders so is not sent (`empty-message`, SPEC §8.2).
+    public static func isBlank(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy(\.properties.isWhitespace)
+    }
+
+    /// Whether a text has a character that is neither whitespace nor one
+    /// `header(_:)` drops: such a text never renders blank, in any part.
+    static func hasVisibleText(_ s: String) -> Bool {
+        s.unicodeScalars.contains { !$0.properties.isWhitespace && !isUnsafe($0) }
+    }
+
+    /// `isBlank` of UTF-8 text (ASCII read byte by byte).
+    static func isBlank(utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        for (i, b) in utf8.enumerated() {
+            switch b {
+            case 0x09...0x0D, 0x20: continue
+            case 0x80...: return isBlank(String(decoding: UnsafeBufferPointer(rebasing: utf8[i...]), as: UTF8.self))
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The file name of a work order's report (SPEC §9):
+    /// `work-order-NUMBER.pdf`, with NUMBER made safe by `fileName` (so
+    /// `.pdf` always ends it); `work-order.pdf` when nothing of it is left.
+    public static func reportFileName(number: String) -> String {
+        let safe = safeName(number)
+        return safe.isEmpty ? "work-order.pdf" : "work-order-\(safe).pdf"
     }
 
     /// Whether UTF-8 text may hold a character `header(_:)` changes (a quick
@@ -56,6 +89,12 @@ public enum SafeText {
     /// trimmed from both ends; an empty result is `attachment`.
     /// `work-order-1\r\nBcc: x@y.pdf` → `work-order-1-Bcc-x-y.pdf`.
     public static func fileName(_ name: String) -> String {
+        let safe = safeName(name)
+        return safe.isEmpty ? "attachment" : safe
+    }
+
+    /// `fileName` without the fallback: empty when nothing is left.
+    private static func safeName(_ name: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(name.utf8.count)
         var lastDash = false
@@ -91,6 +130,6 @@ public enum SafeText {
         }
         while let first = collapsed.first, first == 0x2E || first == 0x2D { collapsed.removeFirst() }
         while let last = collapsed.last, last == 0x2E || last == 0x2D { collapsed.removeLast() }
-        return collapsed.isEmpty ? "attachment" : String(decoding: collapsed, as: UTF8.self)
+        return String(decoding: collapsed, as: UTF8.self)
     }
 }

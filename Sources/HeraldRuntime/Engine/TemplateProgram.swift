@@ -39,6 +39,11 @@ final class TemplateProgram: Sendable {
     let bytes: [UInt8]
     /// A capacity that usually holds the rendering.
     let estimatedCount: Int
+    /// Whether every rendering has a character other than whitespace: a
+    /// literal outside any `{{#if}}` has one. When false, whether the
+    /// rendering is empty or only whitespace (`empty-message`, SPEC §8.2)
+    /// depends on the values, and evaluation renders to find out.
+    let alwaysHasText: Bool
 
     init(_ text: TemplateText, resolve: (FieldPath) -> FieldRef) {
         var ops: [Op] = []
@@ -51,11 +56,13 @@ final class TemplateProgram: Sendable {
         literals.reserveCapacity(segments.count)
         bytes.reserveCapacity(text.source.utf8.count)
         var values = 0
-        func emit(_ segments: [TemplateSegment]) {
+        var alwaysHasText = false
+        func emit(_ segments: [TemplateSegment], top: Bool) {
             for segment in segments {
                 switch segment {
                 case .text(let literal):
                     guard !literal.isEmpty else { continue }
+                    if top && !alwaysHasText && SafeText.hasVisibleText(literal) { alwaysHasText = true }
                     let start = bytes.count
                     bytes.append(contentsOf: literal.utf8)
                     var count = SegmentCounter()
@@ -80,20 +87,21 @@ final class TemplateProgram: Sendable {
                 case .conditional(let path, let then, let otherwise):
                     let test = ops.count
                     ops.append(.jump(-1))  // patched below
-                    emit(then)
+                    emit(then, top: false)
                     if otherwise.isEmpty {
                         ops[test] = .unless(resolve(path), jump: Int32(ops.count))
                     } else {
                         let skip = ops.count
                         ops.append(.jump(-1))
                         ops[test] = .unless(resolve(path), jump: Int32(ops.count))
-                        emit(otherwise)
+                        emit(otherwise, top: false)
                         ops[skip] = .jump(Int32(ops.count))
                     }
                 }
             }
         }
-        emit(segments)
+        emit(segments, top: true)
+        self.alwaysHasText = alwaysHasText
         self.ops = ops
         self.filters = filters
         self.literals = literals

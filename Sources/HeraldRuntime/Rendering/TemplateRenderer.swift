@@ -21,8 +21,8 @@ public enum TemplateRenderer {
         case html
         /// A header (subject): the whole rendered text, values and the
         /// template's own text alike, goes through `SafeText.header` — each
-        /// run of line breaks and separators becomes one space, control and
-        /// bidi-override characters are dropped.
+        /// line break (a CRLF is one) and separator becomes one space,
+        /// control and bidi-override characters are dropped.
         case subject
     }
 

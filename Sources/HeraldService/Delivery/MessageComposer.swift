@@ -201,15 +201,16 @@ public struct MessageComposer: Sendable {
     /// control and bidi-override characters are dropped.
     static func headerText(_ s: String) -> String {
         var out = String.UnicodeScalarView()
-        var lastWasBreak = false
+        var afterCR = false
         for scalar in s.unicodeScalars {
+            defer { afterCR = scalar.value == 0x0D }
             switch scalar.value {
             case 0x0A, 0x0D, 0x0B, 0x0C, 0x85, 0x2028, 0x2029, 0x09:
-                if !lastWasBreak { out.append(" ") }
-                lastWasBreak = true
+                // One space per line break (a CRLF is one), as SafeText.header.
+                if !(afterCR && scalar.value == 0x0A) { out.append(" ") }
                 continue
             default:
-                lastWasBreak = false
+                break
             }
             if !isUnsafe(scalar) { out.append(scalar) }
         }

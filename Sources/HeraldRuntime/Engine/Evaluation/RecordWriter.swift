@@ -77,6 +77,45 @@ extension Runtime {
             key: rule.keyPrefix + entityID + (channel == .email ? "/email" : "/sms"))
     }
 
+    /// SPEC §8.2 check 2: why `channel`'s message would be empty or only
+    /// whitespace (the `empty-message` skip's message), or nil when it is
+    /// not. Renders only parts that can come out blank, into the event's
+    /// scratch buffer (which the send, if any, overwrites).
+    func blankMessage(_ rule: CompiledRule, _ context: EventContext, _ channel: Channel) -> String? {
+        let c = compiled
+        guard rule.template >= 0 && rule.template < c.templateRefs.count else {
+            return channel == .email ? "the email subject is empty" : "the SMS body is empty"
+        }
+        return c.templateRefs[rule.template]._withUnsafeGuaranteedRef { template in
+            template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts -> String? in
+                var counter = SegmentCounter()
+                func blank(_ program: TemplateProgram?, _ escaping: TemplateRenderer.Escaping) -> Bool {
+                    guard let program else { return true }
+                    if program.alwaysHasText { return false }
+                    context.scratch.removeAll()
+                    program.render(context, escaping: escaping, into: &context.scratch, count: false, counter: &counter)
+                    if escaping == .subject { Self.repairHeader(in: &context.scratch, from: 0) }
+                    return context.scratch.withBytes { SafeText.isBlank(utf8: $0) }
+                }
+                switch channel {
+                case .sms:
+                    guard parts.smsMayBeBlank, blank(parts.smsProgram, .none) else { return nil }
+                    return "the SMS body of template '\(rule.rule.template)' renders empty or only whitespace"
+                case .email:
+                    guard parts.emailMayBeBlank else { return nil }
+                    let email = parts.hasEmail ? parts : nil
+                    if blank(email?.subjectProgram, .subject) {
+                        return "the email subject of template '\(rule.rule.template)' renders empty or only whitespace"
+                    }
+                    if blank(email?.bodyProgram, .none) {
+                        return "the email body of template '\(rule.rule.template)' renders empty or only whitespace"
+                    }
+                    return nil
+                }
+            }
+        }
+    }
+
     /// Appends a `send` record to `out` (built in place: no copy of the record).
     func appendSend<Out: RecordOutput & ~Copyable>(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
@@ -112,7 +151,7 @@ extension Runtime {
         var attachments: [DecisionRecord.Attachment]?
         if channel == .email, parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
             let number = context.event.string(c.layout.workOrderNumber) ?? ""
-            attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.fileName("work-order-\(number).pdf"))]
+            attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.reportFileName(number: number))]
         }
         let fields = SendFields(
             event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,

@@ -230,7 +230,8 @@ struct SendPlan {
         toCancel.removeAll()
     }
 
-    /// Checks 2–4 for one channel, then its `send` or `skip`.
+    /// Checks 2–4 for one channel (deliverability, an empty message,
+    /// timing, duplicates), then its `send` or `skip`.
     mutating func plan<Out: RecordOutput & ~Copyable>(
         _ channel: Channel, _ rule: CompiledRule, _ context: EventContext, _ reference: EntityReference,
         subject: String, reminder: (field: String, value: Timestamp, before: RuleDuration)?,
@@ -255,6 +256,10 @@ struct SendPlan {
             address = a
         }
         anyDeliverable = true
+        if let message = runtime.blankMessage(rule, context, channel) {
+            out.append(runtime.skip(rule, context, channel, "empty-message", message))
+            return
+        }
         if timing == nil {
             if let reminder {
                 timing = runtime.reminderTiming(rule, reminder.field, reminder.value, reminder.before, context)

@@ -90,7 +90,7 @@ struct LintCommandTests {
         #expect(run.status == 1)
         #expect(
             run.stdout
-                == "::error file=rules/r.yaml,line=10,col=9,endLine=10,endColumn=25::unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'? [unknown-status]\n"
+                == "::error file=rules/r.yaml,line=10,col=9::unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'? [unknown-status]\n"
         )
     }
 
@@ -121,7 +121,7 @@ struct LintCommandTests {
         let dir = try TemporaryDirectory(files: ["Rules/r.yaml": misspelledStatus])
         let run = try Herald.run(["lint", "--format", "github"], in: dir)
         #expect(run.status == 1)
-        #expect(run.stdout.hasPrefix("::error file=Rules/r.yaml,line=10,col=9,"))
+        #expect(run.stdout.hasPrefix("::error file=Rules/r.yaml,line=10,col=9::"))
     }
 
     @Test(

@@ -419,12 +419,12 @@ struct SARIFFormatTests {
 
 @Suite("Lint output: GitHub annotations")
 struct GitHubFormatTests {
-    @Test("writes one ::error/::warning command per diagnostic with position properties")
+    @Test("writes one ::error/::warning command per diagnostic: file, line, col (SPEC §10.1)")
     func golden() {
         #expect(
             render(specReport, .github) == """
-                ::error file=Rules/a.yaml,line=10,col=9,endLine=10,endColumn=25::unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'? [unknown-status]
-                ::warning file=Rules/b.yaml,line=2,col=3,endLine=2,endColumn=6::template 'old' is not used by any rule [unused-template]
+                ::error file=Rules/a.yaml,line=10,col=9::unknown status 'ready_for_pikcup' of work_order; did you mean 'ready_for_pickup'? [unknown-status]
+                ::warning file=Rules/b.yaml,line=2,col=3::template 'old' is not used by any rule [unused-template]
 
                 """)
         #expect(render(DiagnosticReport(diagnostics: [], fileCount: 1), .github) == "")
@@ -441,7 +441,7 @@ struct GitHubFormatTests {
             fileCount: 1)
         #expect(
             render(report, .github)
-                == "::error file=Rules/a%2Cb%3Ac%25.yaml,line=3,col=1,endLine=3,endColumn=4::50%25 off:%0D%0Aline two, ação%0Anote [template-syntax]\n"
+                == "::error file=Rules/a%2Cb%3Ac%25.yaml,line=3,col=1::50%25 off:%0D%0Aline two, ação%0Anote [template-syntax]\n"
         )
     }
 }

@@ -128,14 +128,14 @@ extension RuleSetChecker {
         }
     }
 
-    /// Checks the parts the rule sends against its scope; each (part, scope)
-    /// once. A problem at one place of a template is reported once, for the
+    /// Checks every part of the template (SPEC §4: "every path is checked
+    /// against the schema of every trigger of every rule that uses the
+    /// template"), also those of channels the rule does not send, against
+    /// the rule's scope; each (part, scope) once. A problem at one place of a template is reported once, for the
     /// first rule whose scope shows it (a template shared by a `lead.*` and a
     /// `work_order.*` rule gets one diagnostic per wrong path, not one per
     /// trigger); errors name that rule, since the template does not.
     private mutating func checkTemplateParts(_ rule: CheckedRule, template: CheckedTemplate, scope: FieldScope) {
-        var channels = rule.channels
-        if let fallback = rule.fallback { channels.append(fallback) }
         let scopeKey = ScopeKey(scope)
         let scopeNumber: Int
         if let known = caches.scopeNumbers[scopeKey] {
@@ -144,7 +144,7 @@ extension RuleSetChecker {
             scopeNumber = caches.scopeNumbers.count
             caches.scopeNumbers[scopeKey] = scopeNumber
         }
-        for channel in channels {
+        for channel in [Channel.sms, .email] {
             for part in template.parts[channel] ?? [] where part.checkable {
                 let key = TemplateCheckKey(part: part.id, scope: scopeNumber)
                 guard caches.templateChecks.insert(key).inserted else { continue }

@@ -1,9 +1,10 @@
 import HeraldSyntax
 
 /// The `github` format: one GitHub Actions workflow command per diagnostic,
-/// `::error file=F,line=L,col=C,endLine=L2,endColumn=C2::MESSAGE [code]`
-/// (`::warning` for warnings), which GitHub shows as an annotation on the
-/// file. Property values escape `%`, CR, LF, `:` and `,`; the message
+/// `::error file=F,line=L,col=C::MESSAGE [code]` (`::warning` for
+/// warnings), exactly the pattern of SPEC §10.1, which GitHub shows as an
+/// annotation on the file. (GitHub would also take `endLine` and
+/// `endColumn`; they are left out so that the line has the spec's form.) Property values escape `%`, CR, LF, `:` and `,`; the message
 /// escapes `%`, CR and LF, as the runner's command parser expects.
 struct GitHubRenderer {
     func render(_ report: DiagnosticReport) -> String {
@@ -14,8 +15,6 @@ struct GitHubRenderer {
                 "file=\(Self.escapeProperty(diagnostic.range.file))",
                 "line=\(range.line)",
                 "col=\(range.column)",
-                "endLine=\(range.endLine)",
-                "endColumn=\(range.endColumn)",
             ]
             let message = ([diagnostic.message] + diagnostic.notes).joined(separator: "\n")
             out += "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::"

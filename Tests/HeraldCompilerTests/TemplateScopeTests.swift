@@ -45,3 +45,45 @@ struct TemplateScopeTests {
         #expect(result.diagnostics.contains { $0.code == .unusedTemplate })
     }
 }
+
+/// SPEC §11 `unreachable-rule` (its filters can never all hold): `where`
+/// read with `to` and `from`, for the plain forms `==`, `!=`, `in` and
+/// `not in` joined by `and`.
+@Suite("unreachable-rule: where against to and from")
+struct UnreachableWhereTests {
+    static func warnings(_ rule: String) -> [String] {
+        let yaml = basicSet + "rules:\n  - {id: r, channel: sms, template: both, \(rule)}\n"
+        return compile(yaml).diagnostics.filter { $0.code == .unreachableRule }.map(\.message)
+    }
+
+    @Test(
+        "filters that leave a field no value are unreachable-rule",
+        arguments: [
+            ("on: work_order.status_changed, to: ready_for_pickup, where: 'work_order.status == \"open\"'",
+             "rule 'r' can never fire: 'to' (ready_for_pickup) and 'where' together leave no value for work_order.status"),
+            ("on: work_order.status_changed, where: 'work_order.status == \"open\" and work_order.status == \"delivered\"'",
+             "rule 'r' can never fire: its 'where' leaves no value for work_order.status"),
+            ("on: work_order.status_changed, from: [open, in_repair], where: 'work_order.previous_status not in [\"open\", \"in_repair\"]'",
+             "rule 'r' can never fire: 'from' (open, in_repair) and 'where' together leave no value for work_order.previous_status"),
+            ("on: work_order.created, where: 'client.name == \"a\" and client.name != \"a\"'",
+             "rule 'r' can never fire: its 'where' leaves no value for client.name"),
+            ("on: work_order.created, where: 'work_order.number in [\"1\", \"2\"] and work_order.number == \"3\"'",
+             "rule 'r' can never fire: its 'where' leaves no value for work_order.number"),
+        ])
+    func contradictions(rule: String, message: String) {
+        #expect(Self.warnings(rule) == [message])
+    }
+
+    @Test(
+        "filters that can hold, or forms it does not read, are not reported",
+        arguments: [
+            "on: work_order.status_changed, to: ready_for_pickup, where: 'work_order.status == \"ready_for_pickup\"'",
+            "on: work_order.status_changed, to: [open, delivered], where: 'work_order.status != \"open\"'",
+            "on: work_order.status_changed, where: 'work_order.status == \"open\" or work_order.status == \"delivered\"'",
+            "on: work_order.created, where: 'client.name == \"a\" and client.email == \"b\"'",
+            "on: work_order.created, where: 'lower(client.name) == \"a\" and client.name == \"B\"'",
+        ])
+    func possible(rule: String) {
+        #expect(Self.warnings(rule) == [])
+    }
+}

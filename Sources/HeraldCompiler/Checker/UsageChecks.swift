@@ -163,7 +163,9 @@ extension RuleSetChecker {
 
     /// `unreachable-rule`: filters that can never all hold.
     private mutating func checkReachable(_ rule: CheckedRule) {
+        var reported = false
         func unreachable(_ why: String, at mark: ValueMark) {
+            reported = true
             report(.warning(.unreachableRule, "\(rule.context) can never fire: \(why)", at: mark.range))
         }
         for (key, mark) in [("to", rule.toMark), ("from", rule.fromMark), ("locations", rule.locationsMark), ("regions", rule.regionsMark)] {
@@ -174,7 +176,85 @@ extension RuleSetChecker {
         }
         if rule.condition == .literal(.bool(false)), let mark = rule.whereMark {
             unreachable("its 'where' is always false", at: mark)
+        } else if !reported, let why = Self.contradiction(rule), let mark = rule.whereMark {
+            unreachable(why, at: mark)
         }
+    }
+
+    /// Why the `where` of a rule, read with its `to` and `from`, can never
+    /// hold: a field that the top-level `and`s of `where` (`==`, `!=`, `in`,
+    /// `not in` against literals) and the status lists leave no value for.
+    /// Only these plain forms are read; anything else is taken as possible.
+    static func contradiction(_ rule: CheckedRule) -> String? {
+        guard let condition = rule.condition else { return nil }
+        /// Per path: the values still allowed (nil: any), the values excluded, and what said so.
+        var allowed: [FieldPath: Set<Literal>] = [:]
+        var excluded: [FieldPath: Set<Literal>] = [:]
+        var order: [FieldPath] = []
+        var sources: [FieldPath: [String]] = [:]
+        func note(_ path: FieldPath, _ source: String) {
+            if sources[path] == nil { order.append(path) }
+            sources[path, default: []].append(source)
+        }
+        func allow(_ path: FieldPath, _ values: Set<Literal>, _ source: String) {
+            allowed[path] = allowed[path].map { $0.intersection(values) } ?? values
+            note(path, source)
+        }
+        func exclude(_ path: FieldPath, _ values: Set<Literal>, _ source: String) {
+            excluded[path, default: []].formUnion(values)
+            note(path, source)
+        }
+        if case .event(let trigger)? = rule.kind, trigger.isStatusChange {
+            let entity = trigger.entity.rawValue
+            if let to = rule.to {
+                allow(FieldPath([entity, "status"]), Set(to.map { .string($0) }), "'to' (\(to.joined(separator: ", ")))")
+            }
+            if let from = rule.from {
+                allow(FieldPath([entity, "previous_status"]), Set(from.map { .string($0) }), "'from' (\(from.joined(separator: ", ")))")
+            }
+        }
+        func literals(_ e: RuleExpression) -> Set<Literal>? {
+            guard case .list(let items) = e else { return nil }
+            var out: Set<Literal> = []
+            for item in items {
+                guard case .literal(let l) = item else { return nil }
+                out.insert(l)
+            }
+            return out
+        }
+        func read(_ e: RuleExpression) {
+            switch e {
+            case .and(let a, let b):
+                read(a)
+                read(b)
+            case .compare(let op, let left, let right):
+                var path: FieldPath?
+                var other = right
+                if case .path(let p) = left { path = p } else if case .path(let p) = right, op == .equal || op == .notEqual {
+                    path = p
+                    other = left
+                }
+                guard let path else { return }
+                switch (op, other) {
+                case (.equal, .literal(let l)): allow(path, [l], "'where'")
+                case (.notEqual, .literal(let l)): exclude(path, [l], "'where'")
+                case (.isIn, _): if let set = literals(other) { allow(path, set, "'where'") }
+                case (.notIn, _): if let set = literals(other) { exclude(path, set, "'where'") }
+                default: return
+                }
+            default:
+                return
+            }
+        }
+        read(condition)
+        for path in order {
+            guard let values = allowed[path], values.subtracting(excluded[path] ?? []).isEmpty else { continue }
+            var said: [String] = []
+            for source in sources[path] ?? [] where !said.contains(source) { said.append(source) }
+            if said.count == 1 { return "its \(said[0]) leaves no value for \(path)" }
+            return "\(said.joined(separator: " and ")) together leave no value for \(path)"
+        }
+        return nil
     }
 
     /// `missing-calendar`: `work_hours` where a location or region the rule can

@@ -96,6 +96,15 @@ struct Eval: AsyncParsableCommand {
                 StandardStreams.printError("herald: error: cannot read '\(events)': \(String(cString: strerror(errno)))")
                 throw ExitCode(ExitStatus.usage)
             }
+            // A directory opens but cannot be read: a usage error like a
+            // missing file (exit 2), not an internal one. (A FIFO is fine:
+            // events may be streamed.)
+            var info = stat()
+            if fstat(input, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                close(input)
+                StandardStreams.printError("herald: error: cannot read '\(events)': it is a directory, not an NDJSON file")
+                throw ExitCode(ExitStatus.usage)
+            }
         }
         defer { if input != STDIN_FILENO { close(input) } }
 

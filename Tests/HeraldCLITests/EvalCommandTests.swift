@@ -191,6 +191,7 @@ struct EvalCommandTests {
             ["eval", "events.ndjson"],
             ["eval", "--rules", "missing", "events.ndjson"],
             ["eval", "--rules", "rules", "missing.ndjson"],
+            ["eval", "--rules", "rules", "rules"],  // a directory as the events file
             ["eval", "--rules", "rules", "events.ndjson", "--bogus"],
             ["eval", "--rules"],
         ])

@@ -58,6 +58,74 @@ struct SchedulerTests {
         #expect(t.sentIDs == b)
     }
 
+    @Test(
+        "a cancel that comes while the delivery is being sent ends it cancelled, never attempted again, unless that attempt sent it",
+        arguments: ServiceFixture.Backend.available, [false, true])
+    func cancelDuringAttempt(backend: ServiceFixture.Backend, attemptSends: Bool) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        // The reminder (1 d before) is due at once.
+        let soon = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 86_400 - 30))\""
+        let later = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 3 * 86_400))\""
+        let first = try await post(f, ServiceFixture.event("s1", "work_order.schedule_changed", at: now - 60, extra: soon))
+        // While the reminder is being sent, the visit moves: an event that
+        // happened before the reminder's send_at (so it was still pending)
+        // comes in with its cancel.
+        let sms = HookTransport { _ in
+            _ = try? await f.server.intake(
+                body: Array(ServiceFixture.event("s2", "work_order.schedule_changed", at: self.now - 45, extra: later).utf8),
+                ndjson: false)
+            return attemptSends ? .sent(providerID: "p-1") : .transient(reason: "timed out")
+        }
+        let s = scheduler(f, ScriptedTransport(), sms: ScriptedTransport())
+        let hooked = Scheduler(
+            store: f.store, transports: .init(email: ScriptedTransport(), sms: sms), retry: f.server.configuration.retry,
+            concurrency: 4, metrics: ServiceMetrics(), clock: ContinuousClock(), now: { [now] in now })
+        #expect(try await hooked.tick(now: now) == 1)
+        let d = try #require(try await f.store.delivery(id: first[0]))
+        if attemptSends {
+            #expect(d.status == .sent)
+        } else {
+            #expect(d.status == .cancelled)
+            #expect(d.reason == "rescheduled")
+        }
+        #expect(d.attempts?.map(\.outcome) == [attemptSends ? .sent : .transient])
+        // Never attempted again, whatever the time.
+        #expect(try await s.tick(now: now + 60) == 0)
+        #expect(try await f.store.delivery(id: first[0])?.attempts?.count == 1)
+    }
+
+    @Test("one slow attempt holds up neither the other attempts nor what falls due while it runs", arguments: ServiceFixture.Backend.available)
+    func slowAttempt(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let calls = Counter()
+        let sentAt = Stamps()
+        // The first attempt takes 3 s; every other one is immediate.
+        let t = HookTransport { d in
+            if calls.next() == 1 { try? await Task.sleep(for: .seconds(3)) }
+            sentAt.note(d.id)
+            return .sent(providerID: "p")
+        }
+        let first = try await post(f, ServiceFixture.event("e1", at: Date().timeIntervalSince1970 - 5))
+        let s = Scheduler(
+            store: f.store, transports: .init(email: t, sms: t), retry: f.server.configuration.retry, concurrency: 4,
+            metrics: ServiceMetrics(), clock: ContinuousClock(), idleWait: .milliseconds(50))
+        let started = Date()
+        let tick = Task { try await s.tick(now: Date().timeIntervalSince1970) }
+        try await Task.sleep(for: .milliseconds(300))
+        let second = try await post(f, ServiceFixture.event("e2", workOrder: "WO-2", at: Date().timeIntervalSince1970 - 1))
+        #expect(first.count == 2 && second.count == 2)
+        // The new deliveries go out while the slow one still runs.
+        while sentAt.count(second) < second.count, Date().timeIntervalSince(started) < 2.5 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(sentAt.count(second) == second.count)
+        #expect(Date().timeIntervalSince(started) < 2.8, "sent before the slow attempt ended")
+        #expect(try await tick.value == 4)
+        for id in first + second { #expect(try await f.store.delivery(id: id)?.status == .sent) }
+    }
+
     @Test("a transient failure is retried with backoff, then sent; every attempt is recorded", arguments: ServiceFixture.Backend.available)
     func retried(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)
@@ -168,4 +236,27 @@ extension ISO8601DateFormatter {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
     }()
+}
+
+/// A transport that answers with `body` (a test's hook).
+final class HookTransport: Transport, @unchecked Sendable {
+    let body: @Sendable (Delivery) async -> TransportOutcome
+    init(_ body: @escaping @Sendable (Delivery) async -> TransportOutcome) { self.body = body }
+    func send(_ delivery: Delivery) async -> TransportOutcome { await body(delivery) }
+    func wasDelivered(_ delivery: Delivery) async -> Bool? { nil }
+}
+
+/// A thread-safe call counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.withLock { n += 1; return n } }
+}
+
+/// When each delivery was sent.
+final class Stamps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var at: [String: Date] = [:]
+    func note(_ id: String) { lock.withLock { at[id] = Date() } }
+    func count(_ ids: [String]) -> Int { lock.withLock { ids.filter { at[$0] != nil }.count } }
 }

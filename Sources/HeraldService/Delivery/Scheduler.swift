@@ -109,29 +109,35 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             result.isRecovery = true
             results.append(result)
         }
-        try await store.finish(results)
+        let cancelled = try await store.finish(results)
+        for d in left where cancelled.contains(d.id) { metrics.delivery(d.channel, .cancelled) }
         logger.info("re-examined \(left.count) deliveries left sending")
     }
 
     /// Sends everything due at `now` (or at the scheduler's own clock, if
-    /// that is later); returns how many attempts were made.
+    /// that is later), and what falls due while its attempts run; returns
+    /// how many attempts were made.
     ///
-    /// At most `concurrency` attempts run at once. When half the slots are
-    /// free, more due deliveries are claimed, so one slow send (a report that
-    /// takes long to fetch, a slow SMTP server) never holds up the others;
-    /// outcomes are recorded in groups as they come in, at most 100 ms
-    /// after an attempt ends.
+    /// At most `concurrency` attempts run at once. Slots are refilled as
+    /// attempts end (once half are free) and every `idleWait` while any
+    /// attempt runs, by the clock of that moment: one slow send (a report
+    /// that takes long to fetch, a slow SMTP server) holds up neither the
+    /// others nor what falls due meanwhile. Outcomes are recorded in groups
+    /// as they come in, at most about 100 ms after an attempt ends; the
+    /// due gauge is refreshed on each wake.
     @discardableResult
     public func tick(now requested: Double) async throws -> Int {
-        let t = max(requested, now())
-        return try await withThrowingTaskGroup(of: (AttemptResult, Bool).self) { group in
+        let first = max(requested, now())
+        return try await withThrowingTaskGroup(of: SchedulerEvent.self) { group in
             var total = 0
             var inFlight = 0
             var exhausted = false
+            var waking = false
             var pending: [AttemptResult] = []
+            var channels: [String: Channel] = [:]
             var lastFlush = ContinuousClock.now
 
-            func refill() async throws {
+            func refill(at t: Double) async throws {
                 let free = concurrency - inFlight
                 // On SIGTERM the attempts in progress finish; no new ones start.
                 guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
@@ -142,30 +148,61 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                 let limit = free
                 let batch = try await store.claimDue(now: t, limit: limit)
                 if batch.count < limit { exhausted = true }
-                for d in batch { start(d) }
+                for d in batch { start(d, at: t) }
             }
-            func start(_ d: Delivery) {
+            func start(_ d: Delivery, at t: Double) {
                 metrics.delivery(d.channel, .sending)
                 inFlight += 1
                 total += 1
+                channels[d.id] = d.channel
                 let idempotent = transports.forChannel(d).sendsAreIdempotent
-                group.addTask { (await self.attempt(d, at: t), idempotent) }
+                group.addTask { .finished(await self.attempt(d, at: t), idempotent: idempotent) }
+            }
+            /// Wakes the loop after `idleWait` while attempts run.
+            func scheduleWake() {
+                guard !waking, inFlight > 0 else { return }
+                waking = true
+                group.addTask {
+                    try? await self.clock.sleep(for: self.idleWait)
+                    return .wake
+                }
+            }
+            func flush() async throws {
+                guard !pending.isEmpty else { return }
+                let cancelled = try await store.finish(pending)
+                // A cancel that came during the attempt ended the delivery.
+                for id in cancelled { if let channel = channels[id] { metrics.delivery(channel, .cancelled) } }
+                pending.removeAll(keepingCapacity: true)
+                lastFlush = .now
             }
 
-            try await refill()
-            while let (result, idempotent) = try await group.next() {
-                inFlight -= 1
-                pending.append(result)
-                // A message a crash could make go out twice is recorded at once.
-                let promptly = !idempotent && result.status == .sent
-                if promptly || pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
-                    try await store.finish(pending)
-                    pending.removeAll(keepingCapacity: true)
-                    lastFlush = .now
+            try await refill(at: first)
+            scheduleWake()
+            while let event = try await group.next() {
+                switch event {
+                case .finished(let result, let idempotent):
+                    inFlight -= 1
+                    pending.append(result)
+                    // A message a crash could make go out twice is recorded at once.
+                    let promptly = !idempotent && result.status == .sent
+                    if promptly || pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
+                        try await flush()
+                    }
+                    try await refill(at: max(first, now()))
+                    // Nothing runs and nothing more is due: stop waiting for the wake.
+                    if inFlight == 0 { group.cancelAll() }
+                case .wake:
+                    waking = false
+                    guard inFlight > 0 else { continue }
+                    try await flush()
+                    exhausted = false
+                    let t = max(first, now())
+                    try await refill(at: t)
+                    metrics.setDue(try await store.dueCount(now: t))
+                    scheduleWake()
                 }
-                try await refill()
             }
-            try await store.finish(pending)
+            try await flush()
             return total
         }
     }
@@ -220,4 +257,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
         let jittered = exponential > first ? Double.random(in: first...exponential) : first
         return max(jittered, retryAfter.map(seconds) ?? 0)
     }
+}
+
+/// What ends a wait of `Scheduler.tick(now:)`: an attempt, or its periodic wake.
+enum SchedulerEvent: Sendable {
+    case finished(AttemptResult, idempotent: Bool)
+    case wake
 }

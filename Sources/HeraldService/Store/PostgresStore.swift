@@ -124,6 +124,12 @@ public final class PostgresStore: HeraldStore {
                 PRIMARY KEY (entity_kind, entity_id));
             """
         ),
+        (
+            3,
+            // The reason of a `cancel` record that found the delivery
+            // `sending`: unless that attempt sends it, it ends `cancelled`.
+            "ALTER TABLE deliveries ADD COLUMN cancel_requested TEXT"
+        ),
     ]
 
     /// Creates or upgrades the tables (one instance at a time: an advisory lock).
@@ -320,6 +326,14 @@ public final class PostgresStore: HeraldStore {
                     FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
                     WHERE deliveries.key = c.key AND deliveries.status IN ('scheduled', 'retrying')
                     """, logger: logger)
+                // An attempt in progress cannot be called back: unless it
+                // sends the message, the delivery ends `cancelled` (`finish`).
+                try await conn.query(
+                    """
+                    UPDATE deliveries SET cancel_requested = c.reason, updated_at = \(now)
+                    FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
+                    WHERE deliveries.key = c.key AND deliveries.status = 'sending'
+                    """, logger: logger)
             }
             if !rejects.isEmpty {
                 var rows = BulkRows(columns: 6)
@@ -504,11 +518,25 @@ public final class PostgresStore: HeraldStore {
 
     /// See `HeraldStore.finish(_:)`. A result whose claim was taken over
     /// (another attempt number) changes nothing.
-    public func finish(_ results: [AttemptResult]) async throws {
-        guard !results.isEmpty else { return }
+    @discardableResult
+    public func finish(_ results: [AttemptResult]) async throws -> Set<String> {
+        guard !results.isEmpty else { return [] }
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { conn in
+        return try await client.withTransaction(logger: logger) { conn in
+            var cancelled: Set<String> = []
             for r in results {
+                if r.status != .sent {
+                    // A cancel came during the attempt: the delivery ends here.
+                    let ended = try await conn.query(
+                        """
+                        UPDATE deliveries SET status = 'cancelled', reason = cancel_requested, next_attempt_at = NULL,
+                            updated_at = \(r.finishedAt), claimed_by = NULL, lease_until = NULL
+                        WHERE id = \(r.deliveryID) AND status = 'sending' AND attempt_count = \(r.attempt)
+                            AND cancel_requested IS NOT NULL
+                        RETURNING id
+                        """, logger: logger)
+                    for try await _ in ended { cancelled.insert(r.deliveryID) }
+                }
                 let sent: Double? = r.status == .sent ? r.finishedAt : nil
                 let reason: String? = r.status == .sent ? nil : r.detail
                 let changed = try await conn.query(
@@ -522,13 +550,14 @@ public final class PostgresStore: HeraldStore {
                     """, logger: logger)
                 var rows = 0
                 for try await _ in changed { rows += 1 }
-                if r.isRecovery && rows == 0 { continue }
+                if r.isRecovery && rows == 0 && !cancelled.contains(r.deliveryID) { continue }
                 try await conn.query(
                     """
                     UPDATE attempts SET finished_at = \(r.finishedAt), outcome = \(r.outcome.rawValue), detail = \(r.detail)
                     WHERE delivery_id = \(r.deliveryID) AND number = \(r.attempt)
                     """, logger: logger)
             }
+            return cancelled
         }
     }
 

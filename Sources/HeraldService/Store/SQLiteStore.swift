@@ -92,6 +92,11 @@ public final class SQLiteStore: HeraldStore {
                         PRIMARY KEY (entity_kind, entity_id)) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("3: a cancel that comes while a delivery is being sent") { db in
+            // The reason of a `cancel` record that found the delivery
+            // `sending`: unless that attempt sends it, it ends `cancelled`.
+            try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN cancel_requested TEXT")
+        }
         return m
     }
 
@@ -181,6 +186,11 @@ public final class SQLiteStore: HeraldStore {
                         """
                 ).execute(arguments: [c.reason, now, c.key])
                 cancelled.append((c.channel, db.changesCount))
+                // An attempt in progress cannot be called back: unless it
+                // sends the message, the delivery ends `cancelled` (`finish`).
+                try db.cachedStatement(
+                    sql: "UPDATE deliveries SET cancel_requested = ?, updated_at = ? WHERE key = ? AND status = 'sending'"
+                ).execute(arguments: [c.reason, now, c.key])
             }
             for (index, d) in e.deliveries {
                 try insert(d, now: now, db: db)
@@ -309,10 +319,23 @@ public final class SQLiteStore: HeraldStore {
     }
 
     /// See `HeraldStore.finish(_:)`.
-    public func finish(_ results: [AttemptResult]) async throws {
-        guard !results.isEmpty else { return }
-        try await pool.write { db in
+    @discardableResult
+    public func finish(_ results: [AttemptResult]) async throws -> Set<String> {
+        guard !results.isEmpty else { return [] }
+        return try await pool.write { db in
+            var cancelled: Set<String> = []
             for r in results {
+                if r.status != .sent {
+                    // A cancel came during the attempt: the delivery ends here.
+                    try db.cachedStatement(
+                        sql: """
+                            UPDATE deliveries SET status = 'cancelled', reason = cancel_requested, next_attempt_at = NULL,
+                                updated_at = ?
+                            WHERE id = ? AND status = 'sending' AND attempt_count = ? AND cancel_requested IS NOT NULL
+                            """
+                    ).execute(arguments: [r.finishedAt, r.deliveryID, r.attempt])
+                    if db.changesCount > 0 { cancelled.insert(r.deliveryID) }
+                }
                 try db.cachedStatement(
                     sql: """
                         UPDATE deliveries SET status = ?, reason = ?, provider_id = COALESCE(?, provider_id),
@@ -324,11 +347,12 @@ public final class SQLiteStore: HeraldStore {
                     r.status.rawValue, r.status == .sent ? nil : r.detail, r.providerID, r.nextAttemptAt,
                     r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID, r.attempt,
                 ])
-                if r.isRecovery && db.changesCount == 0 { continue }
+                if r.isRecovery && db.changesCount == 0 && !cancelled.contains(r.deliveryID) { continue }
                 try db.cachedStatement(
                     sql: "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE delivery_id = ? AND number = ?"
                 ).execute(arguments: [r.finishedAt, r.outcome.rawValue, r.detail, r.deliveryID, r.attempt])
             }
+            return cancelled
         }
     }
 

@@ -17,8 +17,11 @@ public protocol HeraldStore: Sendable {
     /// started for each, and returns them.
     func claimDue(now: Double, limit: Int) async throws -> [Delivery]
 
-    /// Records how attempts ended.
-    func finish(_ results: [AttemptResult]) async throws
+    /// Records how attempts ended. A delivery whose key a `cancel` record
+    /// named while it was `sending` ends `cancelled` (with that record's
+    /// reason) unless its attempt sent it; returns the ids that did.
+    @discardableResult
+    func finish(_ results: [AttemptResult]) async throws -> Set<String>
 
     /// Deliveries left `sending` by a process that stopped: at start-up of
     /// a store only one process uses, all of them; otherwise those whose

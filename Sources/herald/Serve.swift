@@ -83,9 +83,28 @@ struct Serve: AsyncParsableCommand {
         }
         let listen = configuration.listen
         let storeURL = configuration.store
-        try await server.run(transports: transports) { port in
-            StandardStreams.printError(
-                "herald: serving on http://\(listen.host):\(port) (rules \(loaded.hash.prefix(12)), store \(storeURL))")
+        let started = StartFlag()
+        do {
+            try await server.run(transports: transports) { port in
+                started.set()
+                StandardStreams.printError(
+                    "herald: serving on http://\(listen.host):\(port) (rules \(loaded.hash.prefix(12)), store \(storeURL))")
+            }
+        } catch where !started.isSet {
+            // Before it listens: the address is taken, not on this host or
+            // not allowed, or the store cannot be reached or upgraded — a
+            // problem of the configuration or the machine (exit 1), not an
+            // internal error.
+            let text = "\(error)"
+            if text.hasPrefix("bind(") {
+                // NIO's text: `bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)`.
+                var reason = text.range(of: "): ").map { String(text[$0.upperBound...]) } ?? text
+                if let end = reason.firstIndex(of: ")") { reason = String(reason[..<end]) }
+                StandardStreams.printError("herald: error: cannot listen on \(listen): \(reason)")
+            } else {
+                StandardStreams.printError("herald: error: cannot start: \(text)")
+            }
+            throw ExitCode(ExitStatus.findings)
         }
     }
 
@@ -208,4 +227,12 @@ struct Resend: AsyncParsableCommand {
         StandardStreams.write("\(newID)\n")
         StandardStreams.printError("re-sending \(id) as \(newID) (scheduled now)")
     }
+}
+
+/// Whether the server got as far as listening (set once, from its callback).
+final class StartFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

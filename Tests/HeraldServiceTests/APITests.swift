@@ -251,6 +251,42 @@ struct APITests {
         }
     }
 
+    @Test("a timeline's id is percent-decoded: spaces, slashes and non-ASCII ids are reachable")
+    func timelineDecodesID() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            for (i, (id, path)) in [("WO 7", "WO%207"), ("A/B", "A%2FB"), ("ÖS-ü", "%C3%96S-%C3%BC"), ("WO-B1", "WO%2DB1")].enumerated() {
+                try await client.execute(
+                    uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
+                    body: ByteBuffer(string: ServiceFixture.event("p\(i)", workOrder: id)))
+                try await client.execute(uri: "/v1/work-orders/\(path)/timeline", method: .get, headers: ServiceFixture.auth) { r in
+                    #expect(r.status == .ok)
+                    let items = r.body.object["items"] as? [[String: Any]] ?? []
+                    #expect(items.first?["kind"] as? String == "event", "\(id)")
+                }
+            }
+        }
+    }
+
+    @Test("the auth scheme is matched in any case, followed by one or more spaces (RFC 9110 §11.1)")
+    func bearerScheme() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            for header in ["Bearer \(ServiceFixture.token)", "bearer \(ServiceFixture.token)", "BEARER  \(ServiceFixture.token)"] {
+                try await client.execute(uri: "/v1/rejects", method: .get, headers: [.authorization: header]) { r in
+                    #expect(r.status == .ok, "\(header)")
+                }
+            }
+            for header in ["Bearer", "Bearer ", "Bearer\(ServiceFixture.token)", "Basic \(ServiceFixture.token)", "Bearer x\(ServiceFixture.token)"] {
+                try await client.execute(uri: "/v1/rejects", method: .get, headers: [.authorization: header]) { r in
+                    #expect(r.status == .unauthorized, "\(header)")
+                }
+            }
+        }
+    }
+
     @Test("reload: 422 with diagnostics keeps the old rules; a clean one swaps them and changes the hash")
     func reload() async throws {
         let f = try ServiceFixture()

@@ -82,6 +82,23 @@ struct ConfigurationTests {
         #expect(r.diagnostics.allSatisfy { $0.range.file == "herald.yaml" && $0.range.start.line >= 1 })
     }
 
+    @Test(
+        "retry.first must be longer than 0s, and max_interval not shorter than first",
+        arguments: [
+            ("retry: {first: 0s}", 3, 16, "retry.first must be longer than 0s: it is the pause before the first retry"),
+            ("retry: {first: 1h, max_interval: 1s}", 3, 34, "retry.max_interval (1s) must not be shorter than retry.first (1h)"),
+            ("retry: {first: 2h}", 3, 16, "retry.max_interval (1h) must not be shorter than retry.first (2h)"),
+        ])
+    func retryBounds(line: String, row: Int, column: Int, message: String) {
+        let r = read("listen: 127.0.0.1:8080\nstore: sqlite:herald.sqlite\n" + line + "\n")
+        #expect(r.configuration == nil)
+        #expect(r.diagnostics.map(\.message) == [message])
+        #expect(r.diagnostics.first?.code.rawValue == "invalid-duration")
+        #expect(r.diagnostics.first?.range.start.line == row)
+        #expect(r.diagnostics.first?.range.start.column == column)
+        #expect(read("retry: {first: 1s, max_interval: 1s}\n").configuration != nil)
+    }
+
     @Test("YAML syntax errors are yaml-syntax diagnostics")
     func syntax() {
         let r = read("listen: [\n")

@@ -391,8 +391,10 @@ struct ConfigurationReader {
 
     mutating func readRetry(_ node: Node, into r: inout ServiceConfiguration.Retry) {
         guard let keys = mapping(node, "retry", known: ["first", "max_interval", "give_up_after"]) else { return }
+        var given: [String: Node] = [:]
         for (key, pair) in keys {
             guard let d = duration(pair.value, key) else { continue }
+            given[key] = pair.value
             switch key {
             case "first": r.first = d
             case "max_interval": r.maxInterval = d
@@ -400,6 +402,30 @@ struct ConfigurationReader {
             default: break
             }
         }
+        // A wait of nothing would retry at once, as fast as the provider
+        // answers; a cap below the first wait is a typo of one of them.
+        if let node = given["first"], r.first <= .zero {
+            diagnostics.append(
+                .error(.invalidDuration, "retry.first must be longer than 0s: it is the pause before the first retry", at: node.range))
+        } else if r.maxInterval < r.first, let node = given["max_interval"] ?? given["first"] {
+            diagnostics.append(
+                .error(
+                    .invalidDuration,
+                    "retry.max_interval (\(Self.text(r.maxInterval))) must not be shorter than retry.first (\(Self.text(r.first)))",
+                    at: node.range))
+        }
+    }
+
+    /// A duration as the configuration writes it (`90s` → `1m30s`).
+    static func text(_ d: Swift.Duration) -> String {
+        var rest = d.components.seconds
+        var out = ""
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        if rest > 0 || out.isEmpty { out += "\(rest)s" }
+        return out
     }
 
     // MARK: Values

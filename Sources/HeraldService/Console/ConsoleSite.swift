@@ -65,20 +65,20 @@ final class ConsoleSite: Sendable {
         }
         pages.get("/") { request, _ in try await self.page(request) { try await self.deliveriesPage(request, $0) } }
         pages.get("/deliveries/:id") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try API.pathParameter("id", context)
             return try await self.page(request) { try await self.deliveryPage(id, request, $0) }
         }
         pages.get("/deliveries/:id/html") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try API.pathParameter("id", context)
             return try await self.page(request) { _ in try await self.htmlPart(id) }
         }
         pages.post("/deliveries/:id/resend") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try API.pathParameter("id", context)
             return try await self.change(request) { session, _ in try await self.resend(id, session) }
         }
         for kind in EntityKind.all {
             pages.get("/\(kind.segment)/:id") { request, context in
-                let id = try context.parameters.require("id")
+                let id = try API.pathParameter("id", context)
                 return try await self.page(request) { try await self.timelinePage(kind, id, $0) }
             }
         }

@@ -64,6 +64,17 @@ enum API {
     }
 }
 
+extension API {
+    /// A path parameter, percent-decoded: the router matches the raw path,
+    /// so `/v1/work-orders/WO%207/timeline` names the work order `WO 7`
+    /// (and `A%2FB` the id `A/B`). Text that is not valid percent-encoding
+    /// is taken as it is.
+    static func pathParameter<Context: RequestContext>(_ name: String, _ context: Context) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+}
+
 /// Checks the bearer token on every route below it (docs/service.md "POST /v1/events": 401).
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
@@ -71,12 +82,22 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.equal(Array(header.dropFirst(7).utf8), token)
+        guard let header = request.headers[.authorization], let credentials = Self.bearerCredentials(header),
+            Self.equal(Array(credentials.utf8), token)
         else {
             throw APIError(status: .unauthorized, code: "unauthorized", message: "a valid 'Authorization: Bearer TOKEN' header is required")
         }
         return try await next(request, context)
+    }
+
+    /// The token of `Bearer TOKEN`: the scheme in any case (RFC 9110
+    /// §11.1), then one or more spaces.
+    static func bearerCredentials(_ header: String) -> Substring? {
+        let utf8 = header.utf8
+        guard utf8.count > 7, header.prefix(6).lowercased() == "bearer", utf8.dropFirst(6).first == UInt8(ascii: " ") else {
+            return nil
+        }
+        return header.dropFirst(6).drop { $0 == " " }
     }
 
     /// Compares without stopping at the first difference.
@@ -147,14 +168,14 @@ extension HeraldServer {
         v1.post("events") { request, _ in try await self.postEvents(request) }
         v1.get("deliveries") { request, _ in try await self.listDeliveries(request) }
         v1.get("deliveries/:id") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try API.pathParameter("id", context)
             guard let d = try await self.store.delivery(id: id) else {
                 throw APIError(status: .notFound, code: "not-found", message: "no delivery '\(id)'")
             }
             return API.json(.ok, API.encode(d))
         }
         v1.post("deliveries/:id/resend") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try API.pathParameter("id", context)
             switch try await self.store.resend(id: id, newID: DeliveryID.make(), now: Date().timeIntervalSince1970) {
             case .created(let d):
                 self.metrics.delivery(d.channel, .scheduled)
@@ -169,7 +190,7 @@ extension HeraldServer {
         }
         for (segment, entity) in [("work-orders", Entity.workOrder), ("leads", .lead), ("csrs", .csr)] {
             v1.get("\(segment)/:id/timeline") { _, context in
-                let id = try context.parameters.require("id")
+                let id = try API.pathParameter("id", context)
                 let items = try await self.store.timeline(EntityReference(entity: entity, id: id)) ?? []
                 return API.json(.ok, JSONValue.object(["items": .array(items.map { .object($0.json) })]).text)
             }

@@ -30,6 +30,8 @@ public final class HeraldServer: Sendable {
     let current: Mutex<IntakeEvaluator>
     let queue: CommitQueue
     let reloads = ReloadGate()
+    /// The requests in progress, which a shutdown lets finish.
+    let requests = RequestTracker()
     let logger: Logger
     /// The hash another instance published, when this one's files differ (shared stores).
     let rulesMismatch = Mutex<String?>(nil)
@@ -246,7 +248,9 @@ public final class HeraldServer: Sendable {
                 services: [
                     .init(service: app), .init(service: scheduler),
                     .init(service: HangupReloader(server: self)),
-                ] + (store.isShared ? [.init(service: RulesWatcher(server: self))] : []),
+                ] + (store.isShared ? [.init(service: RulesWatcher(server: self))] : [])
+                    // Last, so the first to stop: replies in progress are written before the server closes.
+                    + [.init(service: RequestDrain(tracker: requests))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -154,6 +154,7 @@ extension HeraldServer {
     /// The HTTP API of docs/service.md ("The HTTP API"), and the web console's pages under `/`.
     public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestTrackingMiddleware(tracker: requests))
         router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in await self.health() }
         router.get("/metrics") { _, _ in

@@ -207,6 +207,11 @@ struct APITests {
                 #expect(r.body.object["resend_of"] as? String == ids[0])
                 #expect(r.body.object["status"] as? String == "scheduled")
                 #expect(r.body.object["subject"] as? String == "Ordem de serviço 1 aberta")
+                // Scheduled now: send_at is the time of the re-send, in the original's offset (São Paulo).
+                let sendAt = r.body.object["send_at"] as? String ?? ""
+                #expect(sendAt.hasSuffix("-03:00"), "\(sendAt)")
+                let at = ISO8601DateFormatter().date(from: sendAt)?.timeIntervalSince1970 ?? 0
+                #expect(abs(at - Date().timeIntervalSince1970) < 5, "\(sendAt)")
             }
             try await client.execute(uri: "/v1/deliveries/none/resend", method: .post, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .notFound)

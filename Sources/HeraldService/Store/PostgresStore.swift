@@ -729,6 +729,8 @@ public final class PostgresStore: HeraldStore {
             copy.resendOf = id
             copy.dueAt = now
             copy.scheduledFor = now
+            // Scheduled now (SPEC §12.5): its send_at is the time of the re-send.
+            copy.sendAt = ServiceTime.rfc3339(now, offsetLike: old.sendAt)
             copy.status = .scheduled
             copy.reason = nil
             var batch = Batch(now: now)

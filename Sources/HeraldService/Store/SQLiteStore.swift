@@ -511,6 +511,8 @@ public final class SQLiteStore: HeraldStore {
             copy.resendOf = id
             copy.dueAt = now
             copy.scheduledFor = now
+            // Scheduled now (SPEC §12.5): its send_at is the time of the re-send.
+            copy.sendAt = ServiceTime.rfc3339(now, offsetLike: old.sendAt)
             copy.status = .scheduled
             try Self.insert(copy, now: now, db: db)
             return copy

@@ -377,6 +377,16 @@ enum ServiceTime {
         return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(ms, 3))Z"
     }
 
+    /// `t` (whole seconds) at the UTC offset `like` is written with (an
+    /// RFC 3339 time), so a re-sent delivery's `send_at` reads in its
+    /// original's zone; UTC when `like` does not parse.
+    static func rfc3339(_ t: Double, offsetLike like: String) -> String {
+        guard let original = RFC3339.parse(like) else { return rfc3339(t) }
+        let offset = Int(original.offset)
+        let whole = Int64(t.rounded(.down))
+        return RFC3339.format(local: LocalDateTime(secondsSince1970: whole &+ Int64(offset)), offset: offset)
+    }
+
     /// Parses an RFC 3339 query parameter.
     static func parse(_ s: String) -> Double? {
         guard let t = RFC3339.parse(s) else { return nil }

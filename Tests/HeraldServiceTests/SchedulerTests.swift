@@ -178,6 +178,19 @@ struct SchedulerTests {
         #expect(d.reason?.hasSuffix("connection refused") == true)
     }
 
+    @Test("an event received two days late still gets its retries: give_up_after counts from when the delivery was made", arguments: ServiceFixture.Backend.available)
+    func lateEventRetried(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: [.transient(reason: "502 bad gateway")])
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 2 * 86_400))
+        let s = scheduler(f, t, sms: ScriptedTransport())
+        try await s.tick(now: now)
+        #expect(try await f.store.delivery(id: ids[0])?.status == .retrying)
+        try await s.tick(now: now + 120)
+        #expect(try await f.store.delivery(id: ids[0])?.status == .sent)
+    }
+
     @Test("Retry-After is honoured when longer than the backoff", arguments: ServiceFixture.Backend.available)
     func retryAfter(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)

@@ -228,7 +228,11 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
         case .transient(let reason, let retryAfter):
             metrics.attempt(d.channel, "transient")
             let wait = Self.backoff(attempt: d.attemptCount, retry: retry, retryAfter: retryAfter)
-            let giveUp = d.scheduledFor + Self.seconds(retry.giveUpAfter)
+            // Counted from send_at, or from when the delivery was made if
+            // that is later: an event received late (back-filled) still
+            // gets its retries.
+            let made = ServiceTime.parse(d.createdAt) ?? d.scheduledFor
+            let giveUp = max(d.scheduledFor, made) + Self.seconds(retry.giveUpAfter)
             if t + wait > giveUp {
                 metrics.delivery(d.channel, .failed)
                 return AttemptResult(

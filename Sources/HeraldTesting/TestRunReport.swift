@@ -32,12 +32,13 @@ public struct TestRunReport: Sendable {
     /// The last line of the text output: `N passed, N failed`.
     public var summary: String { "\(passedCount) passed, \(failedCount) failed" }
 
-    /// The exit status of `herald test`: 2 when a test file is malformed (or
-    /// a path does not exist), else 1 when a test failed or its rule set does
-    /// not compile, else 0.
+    /// The exit status of `herald test` (SPEC §10: 2 is a usage error): 2
+    /// when a path given does not exist, else 1 when a test file is
+    /// malformed (a finding, like a rule file with errors), a test failed or
+    /// its rule set does not compile, else 0.
     public var exitStatus: Int32 {
-        if !malformedFiles.isEmpty || !problems.isEmpty { return 2 }
-        return failedCount > 0 ? 1 : 0
+        if !problems.isEmpty { return 2 }
+        return !malformedFiles.isEmpty || failedCount > 0 ? 1 : 0
     }
 }
 

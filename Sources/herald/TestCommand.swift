@@ -18,7 +18,7 @@ struct TestCommand: AsyncParsableCommand {
             the records produced with its 'expect' list. A 'rules:' path outside the test file's \
             repository (the nearest folder above it holding .git, else its own folder) is refused \
             unless it is below a PATH or an --allow-rules path. See docs/testing.md. Exit status: 0 all \
-            passed, 1 a test failed or a rule set has errors, 2 a test file is malformed or a usage \
+            passed, 1 a test failed, a rule set has errors or a test file is malformed, 2 a usage \
             error, 3 internal error.
             """
     )

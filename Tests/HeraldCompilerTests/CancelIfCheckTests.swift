@@ -30,7 +30,7 @@ struct CancelIfCheckTests {
     }
 
     @Test(
-        "cancel_if on a reminder or without delay is filter-not-applicable at the key",
+        "cancel_if on a reminder, without delay or with delay 0s is filter-not-applicable at the key",
         arguments: [
             (
                 """
@@ -50,6 +50,16 @@ struct CancelIfCheckTests {
                     channel: sms
                     template: sms-only
                 """, "'cancel_if' applies only to rules with a 'delay'"
+            ),
+            (
+                """
+                  - id: r
+                    on: work_order.status_changed
+                    delay: 0s
+                    cancel_if: work_order.status == "open"
+                    channel: sms
+                    template: sms-only
+                """, "'cancel_if' applies only to rules with a 'delay': rule 'r' has 'delay: 0s', sends at once"
             ),
         ])
     func notApplicable(rule: String, prefix: String) {

@@ -87,3 +87,23 @@ struct UnreachableWhereTests {
         #expect(Self.warnings(rule) == [])
     }
 }
+
+/// SPEC §4: a template has an `sms` text and/or an `email` part; `null` is neither.
+@Suite("Template parts written as null")
+struct NullTemplatePartTests {
+    @Test(
+        "sms: null, an empty sms: and email: null are wrong-type at the part, in the base and in a locale",
+        arguments: [
+            ("  e: {sms: null}\n", "4:12: error: 'sms' must be text, not null [wrong-type]"),
+            ("  e:\n    sms:\n", "5:5: error: 'sms' must be text, not null [wrong-type]"),
+            ("  e: {email: ~}\n", "4:14: error: 'email' must be a mapping of subject and body, not null [wrong-type]"),
+            ("  e:\n    sms: ok\n    locales:\n      pt: {sms: null}\n", "7:17: error: 'sms' must be text, not null [wrong-type]"),
+        ])
+    func nullParts(template: String, expected: String) {
+        let yaml = "herald: 1\nstatuses: {work_order: [open]}\ntemplates:\n" + template
+            + "rules:\n  - {id: r, on: work_order.created, channel: sms, template: e}\n"
+        let result = compile(yaml)
+        #expect(result.hasErrors)
+        #expect(result.diagnostics.map(goldenLine).contains("r.yaml:" + expected), "\(dump(result))")
+    }
+}

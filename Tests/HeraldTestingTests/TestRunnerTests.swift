@@ -249,7 +249,7 @@ struct TestRunnerTests {
         #expect(text.contains("has errors, so its tests cannot run"))
     }
 
-    @Test("a malformed test file exits 2, runs none of its tests, and the others still run")
+    @Test("a malformed test file exits 1, runs none of its tests, and the others still run")
     func malformedFile() throws {
         let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
@@ -257,7 +257,7 @@ struct TestRunnerTests {
             "b.test.yaml": "tests: [{name: b, events: [], expect: []}]\n",
         ])
         let report = runTests(in: dir)
-        #expect(report.exitStatus == 2)
+        #expect(report.exitStatus == 1)
         #expect(report.results.map(\.name) == ["b"])
         let text = TestReportFormatter().text(for: report)
         #expect(text.contains("\(dir.path("a.test.yaml")):4:5: error: unknown key 'expects' in a test; did you mean 'expect'? [unknown-key]"))
@@ -282,7 +282,7 @@ struct TestRunnerTests {
         #expect(problem.message.hasPrefix("invalid event: client.phone: expected a string"))
         #expect(problem.message.hasSuffix(#"; quote it to make it a string: "+5511999990000""#))
         #expect(problem.range.start.line == 6 && problem.range.start.column == 48)
-        #expect(report.exitStatus == 2)
+        #expect(report.exitStatus == 1)
     }
 
     @Test("an invalid event under a YAML anchor is reported once, at the anchor, however often it is reused")
@@ -332,7 +332,7 @@ struct TestRunnerTests {
         #expect(problem.code == .unreadableFile)
         #expect(problem.message.hasPrefix("no rule set at '\(dir.url.deletingLastPathComponent().path)/nowhere'"))
         #expect(problem.range.start.line == 1 && problem.range.start.column == 8)
-        #expect(report.exitStatus == 2)
+        #expect(report.exitStatus == 1)
     }
 
     @Test("a path that does not exist is reported and exits 2")

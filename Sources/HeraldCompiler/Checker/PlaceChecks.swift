@@ -164,7 +164,10 @@ extension RuleSetChecker {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .region, at: pair.key.range)
                 let place = place(id, kind: .region, node: pair.value, owner: pair.key)
-                if isFirst, let place { regions[id] = place }
+                if isFirst, let place {
+                    regions[id] = place
+                    regionOrder.append(id)
+                }
             }
         }
     }

@@ -403,6 +403,18 @@ extension RuleSetChecker {
             rule.complete = false
             return
         }
+        // `delay: 0s` is no delay either (a delay that did not parse is reported already).
+        if m["on"] != nil, m["remind"] == nil, rule.delay.isZero, let text = m["delay"]?.text,
+            case .success = DurationSyntax.parse(text)
+        {
+            report(.error(
+                .filterNotApplicable,
+                "'cancel_if' applies only to rules with a 'delay': \(rule.context) has 'delay: \(text)', sends at once, "
+                    + "so nothing is pending to cancel",
+                at: pair.key.range))
+            rule.complete = false
+            return
+        }
         guard let text = string(pair.value, for: "cancel_if") else {
             rule.complete = false
             return

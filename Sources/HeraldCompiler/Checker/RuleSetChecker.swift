@@ -39,6 +39,8 @@ struct RuleSetChecker {
     var locations: [String: CheckedPlace] = [:]
     /// Location ids in declaration order.
     var locationOrder: [String] = []
+    /// Region ids in declaration order.
+    var regionOrder: [String] = []
     var regions: [String: CheckedPlace] = [:]
     var templates: [String: CheckedTemplate] = [:]
     /// The models of the templates without errors, by id.

@@ -56,6 +56,7 @@ extension RuleSetChecker {
         let context = "template '\(id)'"
         guard let mapping = keyed(node, known: Self.templateKeys, context: context) else { return (checked, nil) }
         var valid = true
+        if !reportNullParts(mapping) { valid = false }
         checked.hasSMS = mapping["sms"] != nil
         checked.hasEmail = mapping["email"] != nil
         if !checked.hasSMS && !checked.hasEmail {
@@ -75,6 +76,7 @@ extension RuleSetChecker {
                     valid = false
                     continue
                 }
+                if !reportNullParts(localeMapping) { valid = false }
                 if localeMapping["sms"] == nil && localeMapping["email"] == nil {
                     valid = false
                     if !localeMapping.mentions("sms") && !localeMapping.mentions("email") {
@@ -88,6 +90,19 @@ extension RuleSetChecker {
             }
         }
         return (checked, valid ? Template(id: id, base: base, locales: locales) : nil)
+    }
+
+    /// `sms: null` (or an empty `sms:`) and `email: null` are not parts:
+    /// a template of them would send empty messages. Reports each (as a
+    /// wrong type) and returns whether there was none.
+    private mutating func reportNullParts(_ mapping: KeyedMapping) -> Bool {
+        var clean = true
+        for (key, expected) in [("sms", "text"), ("email", "a mapping of subject and body")] {
+            guard let pair = mapping.pair(key), pair.value.isNull else { continue }
+            report(.wrongType("'\(key)' must be \(expected), not null", at: pair.value.text == "" ? pair.key.range : pair.value.range))
+            clean = false
+        }
+        return clean
     }
 
     /// The `sms` / `email` parts of the base or of a locale variant.

@@ -275,7 +275,9 @@ extension RuleSetChecker {
             missing = regionsCover ? [] : withoutCalendar
             word = "location"
         } else {
-            missing = lacking(regionIDs, in: regions)
+            // Region-based: without a `regions` filter the rule fires for
+            // the clients of every region.
+            missing = lacking(rule.regions ?? regionOrder, in: regions)
             word = "region"
         }
         guard !missing.isEmpty else { return }

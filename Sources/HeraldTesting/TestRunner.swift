@@ -153,9 +153,9 @@ public struct TestRunner: Sendable {
     /// Why the rule set a test file names must not be read, or nil: it is
     /// not a regular file or directory (`rules: /dev/stdin`), or it lies
     /// outside the test file's repository — the nearest folder above the
-    /// test file holding `.git`, else the test file's own folder — and was
-    /// not allowed (`Options.allowedRuleSets`, the paths given to
-    /// `run(paths:)`). Links are followed before comparing, so a link cannot
+    /// test file holding `.git`, else the test file's own folder or the
+    /// current folder — and was not allowed (`Options.allowedRuleSets`,
+    /// the paths given to `run(paths:)`). Links are followed before comparing, so a link cannot
     /// lead a test out of its tree.
     func ruleSetProblem(_ file: TestFile) -> String? {
         let named = file.rulesRange == nil ? "its directory" : "'rules: \(file.rulesPath)'"
@@ -165,8 +165,13 @@ public struct TestRunner: Sendable {
         guard let target = Self.realPath(file.rulesPath) else { return nil }
         let folder = (file.path as NSString).deletingLastPathComponent
         let directory = Self.realPath(folder.isEmpty ? "." : folder) ?? folder
-        let root = Self.repositoryRoot(of: directory)
+        let repository = Self.repository(of: directory)
+        let root = repository ?? directory
         if Self.isInside(target, root) { return nil }
+        // Outside a repository the folder `herald test` runs in counts too:
+        // SPEC §10.4's own `rules: ../` from a tests folder, run as
+        // `herald test Rules/tests` in a folder that is not a git checkout.
+        if repository == nil, let here = Self.realPath("."), Self.isInside(target, here) { return nil }
         for allowed in options.allowedRuleSets {
             if let allowed = Self.realPath(allowed), Self.isInside(target, allowed) { return nil }
         }
@@ -174,13 +179,13 @@ public struct TestRunner: Sendable {
             + "give it on the command line (herald test --allow-rules \(file.rulesPath)) to use it"
     }
 
-    /// The nearest folder at or above `directory` that holds `.git`, else `directory`.
-    static func repositoryRoot(of directory: String) -> String {
+    /// The nearest folder at or above `directory` that holds `.git`, if any.
+    static func repository(of directory: String) -> String? {
         var current = directory
         while true {
             if FileManager.default.fileExists(atPath: current == "/" ? "/.git" : current + "/.git") { return current }
             let parent = (current as NSString).deletingLastPathComponent
-            if parent.isEmpty || parent == current { return directory }
+            if parent.isEmpty || parent == current { return nil }
             current = parent
         }
     }

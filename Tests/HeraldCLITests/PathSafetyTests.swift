@@ -126,4 +126,28 @@ struct PathSafetyTests {
             #expect(allowed.status == 0, "\(name): \(allowed.stdout)")
         }
     }
+
+    @Test("outside a git checkout, SPEC §10.4's rules: ../ works from the folder herald test runs in; farther out is refused")
+    func withoutRepository() throws {
+        let outside = try TemporaryDirectory(files: ["rules/r.yaml": rules])
+        let dir = try TemporaryDirectory(files: [
+            "Rules/r.yaml": rules,
+            "Rules/tests/up.test.yaml": test.replacingOccurrences(of: "RULES", with: "../"),
+            "Rules/tests/out.test.yaml": test.replacingOccurrences(of: "RULES", with: outside.url.appendingPathComponent("rules").path),
+        ])
+        // Only if no folder above the temporary one is a git checkout.
+        var folder = dir.url.resolvingSymlinksInPath()
+        while folder.path != "/" {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { return }
+            folder.deleteLastPathComponent()
+        }
+        let up = try runBounded(["test", "Rules/tests/up.test.yaml"], in: dir.url)
+        #expect(up.status == 0, "\(up.stdout)")
+        let out = try runBounded(["test", "Rules/tests/out.test.yaml"], in: dir.url)
+        #expect(out.status == 1, "\(out.stdout)")
+        #expect(out.stdout.contains("lies outside this test's tree"), "\(out.stdout)")
+        // Run from the tests folder itself, ../ leaves it.
+        let inside = try runBounded(["test", "up.test.yaml"], in: dir.url.appendingPathComponent("Rules/tests"))
+        #expect(inside.status == 1, "\(inside.stdout)")
+    }
 }

@@ -7,6 +7,9 @@ struct CheckedCalendar {
     var key: Node
     /// The calendar, nil when it had an error.
     var spec: CalendarSpec?
+    /// Its time zone, when that is valid (also when its hours are not, so
+    /// `zone-mismatch` is still reported beside them).
+    var timeZone: String?
 }
 
 /// A location or region as checked.
@@ -33,15 +36,16 @@ extension RuleSetChecker {
             for pair in namedEntries(section, context: "'calendars'", kind: .calendar) {
                 let id = pair.key.text ?? ""
                 let isFirst = define(id, kind: .calendar, at: pair.key.range)
-                let spec = calendar(id, node: pair.value, owner: pair.key)
-                if isFirst { calendars[id] = CheckedCalendar(key: pair.key, spec: spec) }
+                let (spec, zone) = calendar(id, node: pair.value, owner: pair.key)
+                if isFirst { calendars[id] = CheckedCalendar(key: pair.key, spec: spec, timeZone: zone) }
             }
         }
     }
 
-    private mutating func calendar(_ id: String, node: Node, owner: Node) -> CalendarSpec? {
+    /// The calendar, nil when it has an error, and its time zone when that is valid.
+    private mutating func calendar(_ id: String, node: Node, owner: Node) -> (CalendarSpec?, String?) {
         let context = "calendar '\(id)'"
-        guard let mapping = keyed(node, known: Self.calendarKeys, context: context) else { return nil }
+        guard let mapping = keyed(node, known: Self.calendarKeys, context: context) else { return (nil, nil) }
         var valid = true
         var zone: String?
         if let z = required("timezone", in: mapping, context: context, owner: owner) {
@@ -73,8 +77,8 @@ extension RuleSetChecker {
                 valid = false
             }
         }
-        guard valid, let zone else { return nil }
-        return CalendarSpec(id: id, timeZone: zone, week: week, closed: closed, closedEveryYear: closedEveryYear)
+        guard valid, let zone else { return (nil, zone) }
+        return (CalendarSpec(id: id, timeZone: zone, week: week, closed: closed, closedEveryYear: closedEveryYear), zone)
     }
 
     /// `hours`: day keys (a day named twice is `invalid-hours` at the later
@@ -189,7 +193,7 @@ extension RuleSetChecker {
             hasCalendar = true
             if definitions.contains(calendarID, kind: .calendar) {
                 place.calendar = calendarID
-                let calendarZone = calendars[calendarID]?.spec?.timeZone
+                let calendarZone = calendars[calendarID]?.timeZone
                 if mapping["timezone"] == nil {
                     place.timeZone = calendarZone
                 } else if let own = place.timeZone, let calendarZone, let z = mapping["timezone"], own != calendarZone {

@@ -107,3 +107,28 @@ struct NullTemplatePartTests {
         #expect(result.diagnostics.map(goldenLine).contains("r.yaml:" + expected), "\(dump(result))")
     }
 }
+
+/// SPEC §10.1 (every problem in one run), §11 `zone-mismatch`: a calendar
+/// whose hours have errors still has its zone compared.
+@Suite("zone-mismatch beside a calendar's hours errors")
+struct ZoneMismatchTests {
+    @Test(
+        "invalid-hours of any kind and zone-mismatch are both reported",
+        arguments: [
+            "{mon-fri: \"08:00-18:00\", tue: \"09:00-10:00\"}",  // a day named twice
+            "{mon: \"08:00-12:00, 11:00-13:00\"}",  // overlapping ranges
+            "{mon: \"10:00-09:00\"}",  // reversed
+        ])
+    func both(hours: String) {
+        let yaml = """
+            herald: 1
+            calendars:
+              cal: {timezone: Europe/Lisbon, hours: \(hours)}
+            locations:
+              lis: {timezone: Europe/Paris, calendar: cal}
+
+            """
+        let found = Set(compile(yaml).diagnostics.map(\.code.rawValue))
+        #expect(found.isSuperset(of: ["invalid-hours", "zone-mismatch"]), "\(found)")
+    }
+}

@@ -59,8 +59,32 @@ final class CompiledRule: Sendable {
     let template: Int
     /// `RULE/`, the start of every key of this rule.
     let keyPrefix: String
+    /// What its template's parts can do, learned at the first send
+    /// (`blankChecks`): 1 known, 2 an SMS can render blank, 4 an email can.
+    let blankParts = Atomic<UInt8>(0)
 
     var id: String { rule.id }
+
+    /// Whether a message of this rule on `channel` may render blank, so
+    /// that the `empty-message` check must render it: false for most rules
+    /// (literal text in every part), after one look at the template.
+    @inline(__always)
+    func mayRenderBlank(_ channel: Channel, in set: CompiledRuleSet) -> Bool {
+        var bits = blankParts.load(ordering: .relaxed)
+        if bits == 0 {
+            bits = 1
+            if template >= 0 && template < set.templateRefs.count {
+                set.templateRefs[template]._withUnsafeGuaranteedRef { t in
+                    if t.mayRenderBlank(.sms) { bits |= 2 }
+                    if t.mayRenderBlank(.email) { bits |= 4 }
+                }
+            } else {
+                bits |= 6
+            }
+            blankParts.store(bits, ordering: .relaxed)
+        }
+        return bits & (channel == .sms ? 2 : 4) != 0
+    }
 
     init(
         kind: Kind, locationMask: FilterMask?, regionMask: FilterMask?, toMask: FilterMask?, fromMask: FilterMask?,
@@ -131,6 +155,11 @@ final class CompiledTemplate: Sendable {
     final class Variants: Sendable {
         let base: Parts
         let locales: [String: Parts]
+        /// Whether some variant's SMS body, or email subject or body, can
+        /// render blank (`Parts.smsMayBeBlank`, `emailMayBeBlank`): when not,
+        /// evaluation skips the `empty-message` check without choosing a variant.
+        let smsMayBeBlank: Bool
+        let emailMayBeBlank: Bool
 
         init(_ template: Template, resolve: (FieldPath) -> FieldRef) {
             base = Parts(sms: template.base.sms, email: template.base.email, resolve: resolve)
@@ -140,6 +169,8 @@ final class CompiledTemplate: Sendable {
                     sms: variant.sms ?? template.base.sms, email: variant.email ?? template.base.email, resolve: resolve)
             }
             self.locales = locales
+            smsMayBeBlank = base.smsMayBeBlank || locales.values.contains { $0.smsMayBeBlank }
+            emailMayBeBlank = base.emailMayBeBlank || locales.values.contains { $0.emailMayBeBlank }
         }
     }
 
@@ -178,6 +209,13 @@ final class CompiledTemplate: Sendable {
     /// reference counting on the hot path). SPEC §4: the variant equal to
     /// the language, else its language part, else the base; `language` is
     /// asked only when the template has variants.
+    /// Whether a message of this template on `channel` can render blank
+    /// in some variant (`Variants.smsMayBeBlank`).
+    @inline(__always)
+    func mayRenderBlank(_ channel: Channel) -> Bool {
+        storedVariants._withUnsafeGuaranteedRef { channel == .sms ? $0.smsMayBeBlank : $0.emailMayBeBlank }
+    }
+
     @inline(__always)
     func withParts<R>(for language: () -> String?, _ body: (Parts) -> R) -> R {
         storedVariants._withUnsafeGuaranteedRef { variants in

@@ -87,7 +87,9 @@ extension Runtime {
             return channel == .email ? "the email subject is empty" : "the SMS body is empty"
         }
         return c.templateRefs[rule.template]._withUnsafeGuaranteedRef { template in
-            template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts -> String? in
+            // Most templates have literal text in every part: nothing to render.
+            guard template.mayRenderBlank(channel) else { return nil }
+            return template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts -> String? in
                 var counter = SegmentCounter()
                 func blank(_ program: TemplateProgram?, _ escaping: TemplateRenderer.Escaping) -> Bool {
                     guard let program else { return true }

@@ -256,7 +256,7 @@ struct SendPlan {
             address = a
         }
         anyDeliverable = true
-        if let message = runtime.blankMessage(rule, context, channel) {
+        if rule.mayRenderBlank(channel, in: runtime.compiled), let message = runtime.blankMessage(rule, context, channel) {
             out.append(runtime.skip(rule, context, channel, "empty-message", message))
             return
         }

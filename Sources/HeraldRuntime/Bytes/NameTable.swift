@@ -2,56 +2,61 @@
 /// through `Hasher` or building a `String`: an open-addressing table keyed
 /// by a cheap hash of the length and three bytes, then a word-wise compare.
 struct NameTable: Sendable {
-    /// Indices into the list (-1: empty slot); the size is a power of two.
-    private let slots: [Int16]
+    /// One slot of the open-addressing table: the name's index in the list
+    /// (-1: empty), and where its bytes are in `names`, read in one load.
+    private struct Slot {
+        var index: Int32 = -1
+        var start: Int32 = 0
+        var count: Int32 = 0
+    }
+
+    /// The slots; the size is a power of two.
+    private let slots: [Slot]
     private let mask: Int
-    /// All names, UTF-8, one after the other; `starts[i]..<starts[i + 1]` is name i.
+    /// All names, UTF-8, one after the other.
     private let names: [UInt8]
-    private let starts: [Int]
 
     /// A table of `list` (the first of equal names wins).
     init(_ list: [[UInt8]]) {
         var size = 16
         while size < list.count * 4 { size *= 2 }
-        var slots = [Int16](repeating: -1, count: size)
+        var slots = [Slot](repeating: Slot(), count: size)
         var names: [UInt8] = []
-        var starts: [Int] = []
         for (i, name) in list.enumerated() where i < Int(Int16.max) {
-            starts.append(names.count)
+            let start = names.count
             names += name
             var h = name.withUnsafeBufferPointer { NameTable.hash($0) } & (size - 1)
-            while slots[h] >= 0 { h = (h + 1) & (size - 1) }
-            slots[h] = Int16(i)
+            while slots[h].index >= 0 { h = (h + 1) & (size - 1) }
+            slots[h] = Slot(index: Int32(i), start: Int32(start), count: Int32(name.count))
         }
-        starts.append(names.count)
         self.slots = slots
         self.mask = size - 1
         self.names = names
-        self.starts = starts
     }
 
     /// A cheap hash of a name: its length and up to three of its bytes.
     @inline(__always)
     static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
         let n = name.count
-        guard n > 0 else { return 0 }
-        return n &* 31 &+ Int(name[0]) &* 7 &+ Int(name[n &- 1]) &* 131 &+ Int(name[n >> 1]) &* 17
+        guard n > 0, let p = name.baseAddress else { return 0 }
+        return n &* 31 &+ Int(p[0]) &* 7 &+ Int(p[n &- 1]) &* 131 &+ Int(p[n >> 1]) &* 17
     }
 
     /// The index of the name equal to `name`, if any (the first such).
     func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
         var h = NameTable.hash(name) & mask
+        let count = Int32(truncatingIfNeeded: name.count)
         return slots.withUnsafeBufferPointer { slots in
             names.withUnsafeBufferPointer { names in
+                guard let slotBase = slots.baseAddress else { return nil }
                 while true {
-                    let i = Int(slots[h])
-                    if i < 0 { return nil }
-                    let start = starts[i]
-                    if starts[i + 1] - start == name.count {
-                        guard let a = names.baseAddress, let b = name.baseAddress else { return i }  // both empty
-                        if NameTable.equal(a + start, b, count: name.count) { return i }
+                    let slot = slotBase[h]
+                    if slot.index < 0 { return nil }
+                    if slot.count == count {
+                        guard let a = names.baseAddress, let b = name.baseAddress else { return Int(slot.index) }  // both empty
+                        if NameTable.equal(a + Int(slot.start), b, count: name.count) { return Int(slot.index) }
                     }
-                    h = (h + 1) & mask
+                    h = (h &+ 1) & mask
                 }
             }
         }

@@ -1,0 +1,63 @@
+import Testing
+
+@testable import HeraldRuntime
+
+/// `NameTable`: exact byte lookups of event keys and common values, and the
+/// integer-keyed `BucketTable` of the rule index.
+@Suite("Name and bucket tables")
+struct NameTableTests {
+    static func lookup(_ table: NameTable, _ text: String) -> Int? {
+        Array(text.utf8).withUnsafeBufferPointer { table.index(of: $0) }
+    }
+
+    @Test("every name is found at its index; others, prefixes and longer texts are not; the first of equal names wins")
+    func names() {
+        var names = (0..<300).map { "field_\($0)" } + ["", "a", "ab", "abc", "abcd", "abcdefgh", "abcdefghi", "ção", "a"]
+        names += ["work_order", "work_orders", "work_ordeR"]
+        let table = NameTable(names.map { Array($0.utf8) })
+        for (i, name) in names.enumerated() {
+            #expect(Self.lookup(table, name) == names.firstIndex(of: name), "\(name) at \(i)")
+        }
+        for other in ["field_300", "field_", "abcdefg", "abcdefghij", "cao", "b", "work_orde", "Work_order"] {
+            #expect(Self.lookup(table, other) == nil, "\(other)")
+        }
+    }
+
+    @Test("names that hash alike (same length and sampled bytes) are told apart")
+    func collisions() {
+        // Same length, same first, middle and last byte: the same slot.
+        let names = ["a0x0b", "a1x1b", "a2x2b", "a3x3b"]
+        let table = NameTable(names.map { Array($0.utf8) })
+        for (i, name) in names.enumerated() { #expect(Self.lookup(table, name) == i) }
+        #expect(Self.lookup(table, "a4x4b") == nil)
+    }
+
+    @Test("an empty table finds nothing")
+    func empty() {
+        let table = NameTable([])
+        #expect(Self.lookup(table, "") == nil)
+        #expect(Self.lookup(table, "id") == nil)
+    }
+
+    @Test("bucket keys, -1 standing for any, are found exactly; absent keys are not")
+    func buckets() {
+        var entries: [(key: RuleIndex.BucketKey, start: Int32, count: Int32)] = []
+        var n: Int32 = 0
+        for code in Int32(0)..<5 {
+            for location in Int32(-1)..<40 {
+                for status in [Int32(-1), 0, 3] {
+                    entries.append((RuleIndex.BucketKey(code: code, location: location, region: -1, status: status), n, 1))
+                    n += 1
+                }
+            }
+        }
+        let table = BucketTable(entries)
+        for entry in entries {
+            #expect(table[entry.key]?.start == entry.start)
+        }
+        #expect(table[RuleIndex.BucketKey(code: 0, location: 0, region: 0, status: -1)] == nil)
+        #expect(table[RuleIndex.BucketKey(code: 5, location: -1, region: -1, status: -1)] == nil)
+        #expect(table[RuleIndex.BucketKey(code: 0, location: 40, region: -1, status: 0)] == nil)
+        #expect(BucketTable([])[RuleIndex.BucketKey(code: 0, location: -1, region: -1, status: -1)] == nil)
+    }
+}

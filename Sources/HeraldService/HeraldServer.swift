@@ -245,12 +245,14 @@ public final class HeraldServer: Sendable {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
+                // A group stops its services last to first: the rule
+                // watchers, then the scheduler (no new sends; those in
+                // progress finish), then the drain (replies in progress
+                // are written), then the HTTP server.
                 services: [
-                    .init(service: app), .init(service: scheduler),
+                    .init(service: app), .init(service: RequestDrain(tracker: requests)), .init(service: scheduler),
                     .init(service: HangupReloader(server: self)),
-                ] + (store.isShared ? [.init(service: RulesWatcher(server: self))] : [])
-                    // Last, so the first to stop: replies in progress are written before the server closes.
-                    + [.init(service: RequestDrain(tracker: requests))],
+                ] + (store.isShared ? [.init(service: RulesWatcher(server: self))] : []),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -153,8 +153,8 @@ public struct TestRunner: Sendable {
     /// Why the rule set a test file names must not be read, or nil: it is
     /// not a regular file or directory (`rules: /dev/stdin`), or it lies
     /// outside the test file's repository — the nearest folder above the
-    /// test file holding `.git`, else the test file's own folder or the
-    /// current folder — and was not allowed (`Options.allowedRuleSets`,
+    /// test file holding `.git`, else the test file's own folder or, for a
+    /// test file inside it, the current folder — and was not allowed (`Options.allowedRuleSets`,
     /// the paths given to `run(paths:)`). Links are followed before comparing, so a link cannot
     /// lead a test out of its tree.
     func ruleSetProblem(_ file: TestFile) -> String? {
@@ -171,7 +171,11 @@ public struct TestRunner: Sendable {
         // Outside a repository the folder `herald test` runs in counts too:
         // SPEC §10.4's own `rules: ../` from a tests folder, run as
         // `herald test Rules/tests` in a folder that is not a git checkout.
-        if repository == nil, let here = Self.realPath("."), Self.isInside(target, here) { return nil }
+        // (Only for a test file inside that folder: run from `/` or `$HOME`,
+        // a test elsewhere does not get to read all of it.)
+        if repository == nil, let here = Self.realPath("."), Self.isInside(directory, here), Self.isInside(target, here) {
+            return nil
+        }
         for allowed in options.allowedRuleSets {
             if let allowed = Self.realPath(allowed), Self.isInside(target, allowed) { return nil }
         }

@@ -16,7 +16,8 @@ struct TestCommand: AsyncParsableCommand {
             (default: Rules). Every test feeds its events to a fresh runtime on the rule set its \
             file names ('rules:', relative to the file; default: the file's directory) and compares \
             the records produced with its 'expect' list. A 'rules:' path outside the test file's \
-            repository (the nearest folder above it holding .git, else its own folder) is refused \
+            repository (the nearest folder above it holding .git, else its own folder or, when it lies \
+            in it, the folder herald test runs in) is refused \
             unless it is below a PATH or an --allow-rules path. See docs/testing.md. Exit status: 0 all \
             passed, 1 a test failed, a rule set has errors or a test file is malformed, 2 a usage \
             error, 3 internal error.

@@ -149,5 +149,12 @@ struct PathSafetyTests {
         // Run from the tests folder itself, ../ leaves it.
         let inside = try runBounded(["test", "up.test.yaml"], in: dir.url.appendingPathComponent("Rules/tests"))
         #expect(inside.status == 1, "\(inside.stdout)")
+        // A test file outside the current folder does not get the current folder.
+        let elsewhere = try TemporaryDirectory(files: [
+            "tests/far.test.yaml": test.replacingOccurrences(of: "RULES", with: dir.url.appendingPathComponent("Rules").path)
+        ])
+        let far = try runBounded(["test", elsewhere.url.appendingPathComponent("tests/far.test.yaml").path], in: dir.url)
+        #expect(far.status == 1, "\(far.stdout)")
+        #expect(far.stdout.contains("lies outside this test's tree"), "\(far.stdout)")
     }
 }

@@ -71,6 +71,19 @@ struct CancelIfCheckTests {
         #expect(result.ruleSet == nil)
     }
 
+    @Test("a delay that is not valid is reported once, as invalid-duration, not again by cancel_if")
+    func invalidDelay() {
+        let result = compile(Self.rules("""
+              - id: r
+                on: work_order.status_changed
+                delay: -1h
+                cancel_if: work_order.status == "open"
+                channel: sms
+                template: sms-only
+            """))
+        #expect(errorCodes(result) == ["invalid-duration"], "\(dump(result))")
+    }
+
     @Test("cancel_if is typed against the trigger: unknown fields, unknown statuses, non-bool")
     func typed() {
         let result = compile(

@@ -106,6 +106,19 @@ struct NullTemplatePartTests {
         #expect(result.hasErrors)
         #expect(result.diagnostics.map(goldenLine).contains("r.yaml:" + expected), "\(dump(result))")
     }
+
+    @Test("beside a real part a null one is just absent: email: null next to sms, a locale's sms: null next to its email")
+    func nullBesideAPart() {
+        for template in [
+            "  e: {sms: ok, email: null}\n",
+            "  e:\n    sms: ok\n    locales:\n      pt: {sms: null, email: {subject: s, body: b}}\n",
+        ] {
+            let yaml = "herald: 1\nstatuses: {work_order: [open]}\ntemplates:\n" + template
+                + "rules:\n  - {id: r, on: work_order.created, channel: sms, template: e}\n"
+            let result = compile(yaml)
+            #expect(!result.hasErrors, "\(dump(result))")
+        }
+    }
 }
 
 /// SPEC §10.1 (every problem in one run), §11 `zone-mismatch`: a calendar

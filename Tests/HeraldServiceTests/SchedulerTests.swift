@@ -1,5 +1,7 @@
 import Foundation
+import HeraldRuntime
 import HeraldService
+import ServiceLifecycle
 import Testing
 
 /// The scheduler driven by `tick(now:)`: the test decides what time it is.
@@ -124,6 +126,32 @@ struct SchedulerTests {
         #expect(Date().timeIntervalSince(started) < 2.8, "sent before the slow attempt ended")
         #expect(try await tick.value == 4)
         for id in first + second { #expect(try await f.store.delivery(id: id)?.status == .sent) }
+    }
+
+    @Test("a store error while attempts run stops the claiming, not the attempts: their outcomes are recorded once the store answers", arguments: ServiceFixture.Backend.available)
+    func storeErrorDuringAttempts(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 60))
+        let store = FlakyStore(f.store)
+        let calls = Counter()
+        // The first attempt is slow; while it runs, recording the other one fails twice.
+        let t = HookTransport { _ in
+            if calls.next() == 1 { try? await Task.sleep(for: .milliseconds(600)) }
+            return .sent(providerID: "p")
+        }
+        store.failFinishes(2)
+        let s = Scheduler(
+            store: store, transports: .init(email: t, sms: t), retry: f.server.configuration.retry, concurrency: 4,
+            metrics: ServiceMetrics(), clock: ContinuousClock(), now: { [now] in now }, idleWait: .milliseconds(50))
+        // The error is reported once both outcomes are recorded.
+        await #expect(throws: (any Error).self) { try await s.tick(now: now) }
+        for id in ids {
+            let d = try #require(try await f.store.delivery(id: id))
+            #expect(d.status == .sent, "\(id)")
+            #expect(d.attempts?.map(\.outcome) == [.sent])
+        }
+        #expect(calls.next() == 3, "each delivery attempted once")
     }
 
     @Test("a transient failure is retried with backoff, then sent; every attempt is recorded", arguments: ServiceFixture.Backend.available)
@@ -272,4 +300,58 @@ final class Stamps: @unchecked Sendable {
     private var at: [String: Date] = [:]
     func note(_ id: String) { lock.withLock { at[id] = Date() } }
     func count(_ ids: [String]) -> Int { lock.withLock { ids.filter { at[$0] != nil }.count } }
+}
+
+/// A store that fails `finish` a given number of times, else does what the real one does.
+final class FlakyStore: HeraldStore, @unchecked Sendable {
+    let base: any HeraldStore
+    private let lock = NSLock()
+    private var finishFailures = 0
+
+    struct Failure: Error {}
+
+    init(_ base: any HeraldStore) { self.base = base }
+
+    func failFinishes(_ n: Int) { lock.withLock { finishFailures = n } }
+
+    func finish(_ results: [AttemptResult]) async throws -> Set<String> {
+        let fail = lock.withLock { () -> Bool in
+            guard finishFailures > 0 else { return false }
+            finishFailures -= 1
+            return true
+        }
+        if fail { throw Failure() }
+        return try await base.finish(results)
+    }
+
+    func commit(_ requests: [[PreparedLine]], evaluator: IntakeEvaluator, now: Double) async throws -> [[LineResult]] {
+        try await base.commit(requests, evaluator: evaluator, now: now)
+    }
+    func claimDue(now: Double, limit: Int) async throws -> [Delivery] { try await base.claimDue(now: now, limit: limit) }
+    func interruptedDeliveries(now: Double, startup: Bool) async throws -> [Delivery] {
+        try await base.interruptedDeliveries(now: now, startup: startup)
+    }
+    func nextDueTime() async throws -> Double? { try await base.nextDueTime() }
+    func dueCount(now: Double) async throws -> Int { try await base.dueCount(now: now) }
+    func delivery(id: String) async throws -> Delivery? { try await base.delivery(id: id) }
+    func deliveries(_ query: DeliveryQuery) async throws -> Page<Delivery> { try await base.deliveries(query) }
+    func resend(id: String, newID: String, now: Double) async throws -> ResendResult {
+        try await base.resend(id: id, newID: newID, now: now)
+    }
+    func timeline(_ entity: EntityReference) async throws -> [TimelineItem]? { try await base.timeline(entity) }
+    func rejects(_ query: RejectQuery) async throws -> Page<RejectedEvent> { try await base.rejects(query) }
+    func deliveryCounts(_ query: DeliveryQuery) async throws -> [Delivery.Status: Int] { try await base.deliveryCounts(query) }
+    func deliveriesPerHour(since: Double, until: Double) async throws -> [HourlyDeliveryCount] {
+        try await base.deliveriesPerHour(since: since, until: until)
+    }
+    func stateSnapshot(eventID: String, entity: EntityReference) async throws -> EntityStateSnapshot {
+        try await base.stateSnapshot(eventID: eventID, entity: entity)
+    }
+    func ping() async throws { try await base.ping() }
+    func metadata(_ key: String) async throws -> String? { try await base.metadata(key) }
+    func setMetadata(_ key: String, _ value: String) async throws { try await base.setMetadata(key, value) }
+    func prune(before: Double) async throws -> Int { try await base.prune(before: before) }
+    var isShared: Bool { base.isShared }
+    var backgroundService: (any Service)? { base.backgroundService }
+    func migrate() async throws { try await base.migrate() }
 }

@@ -405,7 +405,7 @@ extension RuleSetChecker {
         }
         // `delay: 0s` is no delay either (a delay that did not parse is reported already).
         if m["on"] != nil, m["remind"] == nil, rule.delay.isZero, let text = m["delay"]?.text,
-            case .success = DurationSyntax.parse(text)
+            case .success(let d) = DurationSyntax.parse(text), d.isZero
         {
             report(.error(
                 .filterNotApplicable,

@@ -92,10 +92,13 @@ extension RuleSetChecker {
         return (checked, valid ? Template(id: id, base: base, locales: locales) : nil)
     }
 
-    /// `sms: null` (or an empty `sms:`) and `email: null` are not parts:
-    /// a template of them would send empty messages. Reports each (as a
-    /// wrong type) and returns whether there was none.
+    /// `sms: null` (or an empty `sms:`) and `email: null` are not parts.
+    /// Beside a real part a null one is simply absent (a locale then uses
+    /// the base's); when no part is left, each null one is reported as a
+    /// wrong type (the template would send empty messages). Returns whether
+    /// nothing was reported.
     private mutating func reportNullParts(_ mapping: KeyedMapping) -> Bool {
+        guard mapping["sms"] == nil && mapping["email"] == nil else { return true }
         var clean = true
         for (key, expected) in [("sms", "text"), ("email", "a mapping of subject and body")] {
             guard let pair = mapping.pair(key), pair.value.isNull else { continue }

@@ -213,6 +213,8 @@ extension RuleSetChecker {
                 allow(FieldPath([entity, "previous_status"]), Set(from.map { .string($0) }), "'from' (\(from.joined(separator: ", ")))")
             }
         }
+        // (A datetime field cannot be compared with a text literal — that is
+        // a type-mismatch — so literals compare as the runtime compares them.)
         func literals(_ e: RuleExpression) -> Set<Literal>? {
             guard case .list(let items) = e else { return nil }
             var out: Set<Literal> = []

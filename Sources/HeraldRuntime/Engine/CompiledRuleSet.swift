@@ -205,10 +205,6 @@ final class CompiledTemplate: Sendable {
         return Unmanaged<Variants>.fromOpaque(UnsafeRawPointer(bitPattern: first)!)
     }
 
-    /// Calls `body` with the parts for the client's language, borrowed (no
-    /// reference counting on the hot path). SPEC §4: the variant equal to
-    /// the language, else its language part, else the base; `language` is
-    /// asked only when the template has variants.
     /// Whether a message of this template on `channel` can render blank
     /// in some variant (`Variants.smsMayBeBlank`).
     @inline(__always)
@@ -216,6 +212,10 @@ final class CompiledTemplate: Sendable {
         storedVariants._withUnsafeGuaranteedRef { channel == .sms ? $0.smsMayBeBlank : $0.emailMayBeBlank }
     }
 
+    /// Calls `body` with the parts for the client's language, borrowed (no
+    /// reference counting on the hot path). SPEC §4: the variant equal to
+    /// the language, else its language part, else the base; `language` is
+    /// asked only when the template has variants.
     @inline(__always)
     func withParts<R>(for language: () -> String?, _ body: (Parts) -> R) -> R {
         storedVariants._withUnsafeGuaranteedRef { variants in

@@ -2,6 +2,7 @@ public import Foundation
 import HeraldCompiler
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Sends due deliveries (docs/service.md "Deliveries and their statuses"): claims what is due by the service's
 /// clock, hands it to the channel's transport with a concurrency limit,
@@ -22,6 +23,8 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     let idleWait: Swift.Duration
     let retention: Swift.Duration?
     let logger: Logger
+    /// When lease recovery and pruning last ran (`housekeeping(at:)`).
+    private let chores = Mutex<(recovery: Double, prune: Double)>((recovery: 0, prune: -.infinity))
 
     /// The transport of each channel.
     public struct Transports: Sendable {
@@ -61,15 +64,10 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     /// Runs until graceful shutdown; an attempt in progress is finished and recorded first.
     public func run() async throws {
         try await recoverInterrupted(startup: true)
-        var lastPrune = -Double.infinity
-        var lastRecovery = now()
+        chores.withLock { $0.recovery = now() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let t = now()
-            if t - lastRecovery > 10 {
-                // Claims whose lease ran out: an instance that died (shared stores).
-                lastRecovery = t
-                do { try await recoverInterrupted(startup: false) } catch { logger.error("recovery: \(error)") }
-            }
+            await housekeeping(at: t)
             var sent = 0
             do {
                 sent = try await tick(now: t)
@@ -77,11 +75,26 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             } catch {
                 logger.error("scheduler: \(error)")
             }
-            if let retention, t - lastPrune > 3600 {
-                lastPrune = t
-                _ = try? await store.prune(before: t - Double(retention.components.seconds))
-            }
             if sent == 0 { try? await clock.sleep(for: idleWait) }
+        }
+    }
+
+    /// Every 10 s, claims whose lease ran out (an instance that died, shared
+    /// stores); every hour, pruning past `retention`. Called between ticks
+    /// and from a tick's wakes, since under steady load a tick goes on.
+    func housekeeping(at t: Double) async {
+        let (recover, prune) = chores.withLock { c -> (Bool, Bool) in
+            let recover = t - c.recovery > 10
+            let prune = retention != nil && t - c.prune > 3600
+            if recover { c.recovery = t }
+            if prune { c.prune = t }
+            return (recover, prune)
+        }
+        if recover {
+            do { try await recoverInterrupted(startup: false) } catch { logger.error("recovery: \(error)") }
+        }
+        if prune, let retention {
+            _ = try? await store.prune(before: t - Double(retention.components.seconds))
         }
     }
 
@@ -99,18 +112,17 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                 result = AttemptResult(
                     deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
                     detail: "found delivered after a restart", finishedAt: t)
-                metrics.delivery(d.channel, .sent)
             } else {
                 result = AttemptResult(
                     deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .interrupted,
                     detail: "the service stopped during this attempt", nextAttemptAt: t, finishedAt: t)
-                metrics.delivery(d.channel, .retrying)
             }
             result.isRecovery = true
             results.append(result)
         }
         let cancelled = try await store.finish(results)
-        for d in left where cancelled.contains(d.id) { metrics.delivery(d.channel, .cancelled) }
+        // Counted once recorded: a cancel that came during the attempt ended the delivery.
+        for (d, r) in zip(left, results) { metrics.delivery(d.channel, cancelled.contains(d.id) ? .cancelled : r.status) }
         logger.info("re-examined \(left.count) deliveries left sending")
     }
 
@@ -122,9 +134,15 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
     /// attempts end (once half are free) and every `idleWait` while any
     /// attempt runs, by the clock of that moment: one slow send (a report
     /// that takes long to fetch, a slow SMTP server) holds up neither the
-    /// others nor what falls due meanwhile. Outcomes are recorded in groups
-    /// as they come in, at most about 100 ms after an attempt ends; the
-    /// due gauge is refreshed on each wake.
+    /// others nor what falls due meanwhile. Each wake also records finished
+    /// outcomes, refreshes the due gauge and does the `housekeeping(at:)`
+    /// that is due. Outcomes are recorded in groups as they come in, within
+    /// about 100 ms of an attempt's end or at the next wake.
+    ///
+    /// A store error while attempts run stops the claiming, never the
+    /// attempts: their outcomes are recorded at the end (tried three times),
+    /// and only then is the error thrown; the deliveries stay `sending`
+    /// (re-examined at the next start) only if the store stays down.
     @discardableResult
     public func tick(now requested: Double) async throws -> Int {
         let first = max(requested, now())
@@ -133,22 +151,28 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             var inFlight = 0
             var exhausted = false
             var waking = false
+            var storeError: (any Error)?
             var pending: [AttemptResult] = []
+            /// The channel of each attempt not yet recorded (for the metrics).
             var channels: [String: Channel] = [:]
             var lastFlush = ContinuousClock.now
 
-            func refill(at t: Double) async throws {
+            func refill(at t: Double) async {
                 let free = concurrency - inFlight
                 // On SIGTERM the attempts in progress finish; no new ones start.
-                guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                guard storeError == nil, !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
                 guard !exhausted, free > 0, free * 2 >= concurrency || inFlight == 0 else { return }
                 // Claim no more than the free slots: a claimed delivery is
                 // sent at once, never left waiting while its lease runs
                 // (another instance would take it over and send it again).
-                let limit = free
-                let batch = try await store.claimDue(now: t, limit: limit)
-                if batch.count < limit { exhausted = true }
-                for d in batch { start(d, at: t) }
+                do {
+                    let batch = try await store.claimDue(now: t, limit: free)
+                    if batch.count < free { exhausted = true }
+                    for d in batch { start(d, at: t) }
+                } catch {
+                    logger.error("scheduler: claiming due deliveries: \(error)")
+                    storeError = error
+                }
             }
             func start(_ d: Delivery, at t: Double) {
                 metrics.delivery(d.channel, .sending)
@@ -158,25 +182,40 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                 let idempotent = transports.forChannel(d).sendsAreIdempotent
                 group.addTask { .finished(await self.attempt(d, at: t), idempotent: idempotent) }
             }
-            /// Wakes the loop after `idleWait` while attempts run.
+            /// Wakes the loop after `idleWait` while attempts run (at once
+            /// when cancelled; then no further wake is set).
             func scheduleWake() {
-                guard !waking, inFlight > 0 else { return }
+                guard !waking, inFlight > 0, !Task.isCancelled else { return }
                 waking = true
                 group.addTask {
                     try? await self.clock.sleep(for: self.idleWait)
                     return .wake
                 }
             }
-            func flush() async throws {
+            /// Records the finished outcomes; on a store error keeps them for later.
+            func flush() async {
                 guard !pending.isEmpty else { return }
-                let cancelled = try await store.finish(pending)
-                // A cancel that came during the attempt ended the delivery.
-                for id in cancelled { if let channel = channels[id] { metrics.delivery(channel, .cancelled) } }
-                pending.removeAll(keepingCapacity: true)
+                do {
+                    let cancelled = try await store.finish(pending)
+                    countRecorded(cancelled)
+                } catch {
+                    logger.error("scheduler: recording outcomes: \(error)")
+                    storeError = error
+                }
                 lastFlush = .now
             }
+            /// The metrics of the recorded outcomes (a cancel that came
+            /// during an attempt ended its delivery `cancelled`).
+            func countRecorded(_ cancelled: Set<String>) {
+                for r in pending {
+                    if let channel = channels.removeValue(forKey: r.deliveryID) {
+                        metrics.delivery(channel, cancelled.contains(r.deliveryID) ? .cancelled : r.status)
+                    }
+                }
+                pending.removeAll(keepingCapacity: true)
+            }
 
-            try await refill(at: first)
+            await refill(at: first)
             scheduleWake()
             while let event = try await group.next() {
                 switch event {
@@ -185,43 +224,58 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
                     pending.append(result)
                     // A message a crash could make go out twice is recorded at once.
                     let promptly = !idempotent && result.status == .sent
-                    if promptly || pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100) {
-                        try await flush()
+                    if storeError == nil,
+                        promptly || pending.count >= max(32, concurrency) || ContinuousClock.now - lastFlush > .milliseconds(100)
+                    {
+                        await flush()
                     }
-                    try await refill(at: max(first, now()))
+                    await refill(at: max(first, now()))
                     // Nothing runs and nothing more is due: stop waiting for the wake.
                     if inFlight == 0 { group.cancelAll() }
                 case .wake:
                     waking = false
-                    guard inFlight > 0 else { continue }
-                    try await flush()
-                    exhausted = false
+                    guard inFlight > 0, !Task.isCancelled else { continue }
                     let t = max(first, now())
-                    try await refill(at: t)
-                    metrics.setDue(try await store.dueCount(now: t))
+                    if storeError == nil {
+                        await flush()
+                        exhausted = false
+                        await refill(at: t)
+                        if let due = try? await store.dueCount(now: t) { metrics.setDue(due) }
+                    }
+                    await housekeeping(at: t)
                     scheduleWake()
                 }
             }
-            try await flush()
+            // The last outcomes, tried again if the store failed (it may be back).
+            var tries = 0
+            while !pending.isEmpty {
+                do {
+                    countRecorded(try await store.finish(pending))
+                } catch {
+                    tries += 1
+                    if tries >= 3 { throw error }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            if let storeError { throw storeError }
             return total
         }
     }
 
-    /// One attempt, and what it means for the delivery's status.
+    /// One attempt, and what it means for the delivery's status (the
+    /// status is counted in the metrics once the store has recorded it).
     func attempt(_ d: Delivery, at started: Double) async -> AttemptResult {
         let outcome = await transports.forChannel(d).send(d)
         let t = max(started, now())
         switch outcome {
         case .sent(let provider):
             metrics.attempt(d.channel, "sent")
-            metrics.delivery(d.channel, .sent)
             metrics.sent(delay: t - d.scheduledFor)
             return AttemptResult(
                 deliveryID: d.id, attempt: d.attemptCount, status: .sent, outcome: .sent,
                 detail: provider.map { "accepted as \($0)" } ?? "accepted", providerID: provider, finishedAt: t)
         case .permanent(let reason):
             metrics.attempt(d.channel, "permanent")
-            metrics.delivery(d.channel, .failed)
             return AttemptResult(
                 deliveryID: d.id, attempt: d.attemptCount, status: .failed, outcome: .permanent, detail: reason,
                 finishedAt: t)
@@ -234,13 +288,11 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             let made = ServiceTime.parse(d.createdAt) ?? d.scheduledFor
             let giveUp = max(d.scheduledFor, made) + Self.seconds(retry.giveUpAfter)
             if t + wait > giveUp {
-                metrics.delivery(d.channel, .failed)
                 return AttemptResult(
                     deliveryID: d.id, attempt: d.attemptCount, status: .failed, outcome: .transient,
                     detail: "gave up after \(d.attemptCount) attempt\(d.attemptCount == 1 ? "" : "s"): \(reason)",
                     finishedAt: t)
             }
-            metrics.delivery(d.channel, .retrying)
             return AttemptResult(
                 deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .transient, detail: reason,
                 nextAttemptAt: t + wait, finishedAt: t)

@@ -13,9 +13,30 @@ final class RequestTracker: Sendable {
     /// How many requests are in progress.
     var count: Int { inFlight.withLock { $0 } }
 
-    func enter() { inFlight.withLock { $0 += 1 } }
+    /// Counts a request in until the returned token says it is done (or
+    /// is released, whichever comes first: a reply whose head could not be
+    /// written never runs its body).
+    func enter() -> Token {
+        inFlight.withLock { $0 += 1 }
+        return Token(tracker: self)
+    }
 
-    func leave() { inFlight.withLock { $0 -= 1 } }
+    fileprivate func leave() { inFlight.withLock { $0 -= 1 } }
+
+    /// One request's place in the count, given back once.
+    final class Token: Sendable {
+        private let tracker: RequestTracker
+        private let done = Atomic(false)
+
+        fileprivate init(tracker: RequestTracker) { self.tracker = tracker }
+
+        /// The request's reply is written (or failed).
+        func finish() {
+            if !done.exchange(true, ordering: .relaxed) { tracker.leave() }
+        }
+
+        deinit { finish() }
+    }
 
     /// Waits until no request is in progress, or `limit` has passed.
     func waitUntilIdle(limit: Duration) async {
@@ -33,30 +54,28 @@ struct RequestTrackingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        tracker.enter()
+        let token = tracker.enter()
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
             // The router writes the error's reply: a few bytes.
-            tracker.leave()
+            token.finish()
             throw error
         }
-        // A HEAD reply is written without its body.
-        if request.method == .head {
-            tracker.leave()
+        // A HEAD reply is written without its body; a small one goes out
+        // in one write, which the drain's pause covers (and Hummingbird's
+        // one-buffer path stays).
+        if request.method == .head || (response.body.contentLength ?? .max) <= 65_536 {
+            token.finish()
             return response
         }
+        // Done once the body is written; if it never is (the client went
+        // away before the head), the token's release gives the place back.
         let body = response.body
-        let tracker = self.tracker
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            do {
-                try await body.write(writer)
-                tracker.leave()
-            } catch {
-                tracker.leave()
-                throw error
-            }
+            defer { token.finish() }
+            try await body.write(writer)
         }
         return response
     }

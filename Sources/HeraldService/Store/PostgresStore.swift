@@ -320,19 +320,24 @@ public final class PostgresStore: HeraldStore {
         func write(_ conn: PostgresConnection, logger: Logger) async throws {
             if !cancelOrder.isEmpty {
                 // Only rows older than this batch exist in the table yet.
+                // First the deliveries being sent (their attempt cannot be
+                // called back: unless it sends the message, `finish` ends
+                // them `cancelled`), then the waiting ones. In this order a
+                // concurrent `finish` either sees `cancel_requested` (it
+                // waits for this row lock, then reads the row again) or has
+                // already made the delivery `retrying`, which the second
+                // statement cancels.
+                try await conn.query(
+                    """
+                    UPDATE deliveries SET cancel_requested = COALESCE(deliveries.cancel_requested, c.reason), updated_at = \(now)
+                    FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
+                    WHERE deliveries.key = c.key AND deliveries.status = 'sending'
+                    """, logger: logger)
                 try await conn.query(
                     """
                     UPDATE deliveries SET status = 'cancelled', reason = c.reason, updated_at = \(now)
                     FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
                     WHERE deliveries.key = c.key AND deliveries.status IN ('scheduled', 'retrying')
-                    """, logger: logger)
-                // An attempt in progress cannot be called back: unless it
-                // sends the message, the delivery ends `cancelled` (`finish`).
-                try await conn.query(
-                    """
-                    UPDATE deliveries SET cancel_requested = c.reason, updated_at = \(now)
-                    FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
-                    WHERE deliveries.key = c.key AND deliveries.status = 'sending'
                     """, logger: logger)
             }
             if !rejects.isEmpty {
@@ -525,32 +530,35 @@ public final class PostgresStore: HeraldStore {
         return try await client.withTransaction(logger: logger) { conn in
             var cancelled: Set<String> = []
             for r in results {
-                if r.status != .sent {
-                    // A cancel came during the attempt: the delivery ends here.
-                    let ended = try await conn.query(
-                        """
-                        UPDATE deliveries SET status = 'cancelled', reason = cancel_requested, next_attempt_at = NULL,
-                            updated_at = \(r.finishedAt), claimed_by = NULL, lease_until = NULL
-                        WHERE id = \(r.deliveryID) AND status = 'sending' AND attempt_count = \(r.attempt)
-                            AND cancel_requested IS NOT NULL
-                        RETURNING id
-                        """, logger: logger)
-                    for try await _ in ended { cancelled.insert(r.deliveryID) }
-                }
                 let sent: Double? = r.status == .sent ? r.finishedAt : nil
                 let reason: String? = r.status == .sent ? nil : r.detail
+                // One statement: a cancel that came during the attempt
+                // (`cancel_requested`, read under the row's lock) ends the
+                // delivery `cancelled` unless the attempt sent it.
+                let ends = r.status != .sent
                 let changed = try await conn.query(
                     """
-                    UPDATE deliveries SET status = \(r.status.rawValue), reason = \(reason),
-                        provider_id = COALESCE(\(r.providerID), provider_id), next_attempt_at = \(r.nextAttemptAt),
-                        due_at = COALESCE(\(r.nextAttemptAt), due_at), sent_at = COALESCE(\(sent), sent_at),
+                    UPDATE deliveries SET
+                        status = CASE WHEN \(ends)::boolean AND cancel_requested IS NOT NULL THEN 'cancelled'
+                            ELSE \(r.status.rawValue)::text END,
+                        reason = CASE WHEN \(ends)::boolean AND cancel_requested IS NOT NULL THEN cancel_requested
+                            ELSE \(reason)::text END,
+                        provider_id = COALESCE(\(r.providerID)::text, provider_id),
+                        next_attempt_at = CASE WHEN \(ends)::boolean AND cancel_requested IS NOT NULL THEN NULL
+                            ELSE \(r.nextAttemptAt)::double precision END,
+                        due_at = CASE WHEN \(ends)::boolean AND cancel_requested IS NOT NULL THEN due_at
+                            ELSE COALESCE(\(r.nextAttemptAt)::double precision, due_at) END,
+                        sent_at = COALESCE(\(sent)::double precision, sent_at),
                         updated_at = \(r.finishedAt), claimed_by = NULL, lease_until = NULL
                     WHERE id = \(r.deliveryID) AND status = 'sending' AND attempt_count = \(r.attempt)
-                    RETURNING id
+                    RETURNING status
                     """, logger: logger)
                 var rows = 0
-                for try await _ in changed { rows += 1 }
-                if r.isRecovery && rows == 0 && !cancelled.contains(r.deliveryID) { continue }
+                for try await status in changed.decode(String.self) {
+                    rows += 1
+                    if status == "cancelled" { cancelled.insert(r.deliveryID) }
+                }
+                if r.isRecovery && rows == 0 { continue }
                 try await conn.query(
                     """
                     UPDATE attempts SET finished_at = \(r.finishedAt), outcome = \(r.outcome.rawValue), detail = \(r.detail)

@@ -189,7 +189,10 @@ public final class SQLiteStore: HeraldStore {
                 // An attempt in progress cannot be called back: unless it
                 // sends the message, the delivery ends `cancelled` (`finish`).
                 try db.cachedStatement(
-                    sql: "UPDATE deliveries SET cancel_requested = ?, updated_at = ? WHERE key = ? AND status = 'sending'"
+                    sql: """
+                        UPDATE deliveries SET cancel_requested = COALESCE(cancel_requested, ?), updated_at = ?
+                        WHERE key = ? AND status = 'sending'
+                        """
                 ).execute(arguments: [c.reason, now, c.key])
             }
             for (index, d) in e.deliveries {
@@ -325,29 +328,29 @@ public final class SQLiteStore: HeraldStore {
         return try await pool.write { db in
             var cancelled: Set<String> = []
             for r in results {
-                if r.status != .sent {
-                    // A cancel came during the attempt: the delivery ends here.
-                    try db.cachedStatement(
+                // One statement: a cancel that came during the attempt
+                // (`cancel_requested`) ends the delivery `cancelled` unless
+                // the attempt sent it.
+                let ends = r.status != .sent
+                let statuses = try String.fetchAll(
+                    db.cachedStatement(
                         sql: """
-                            UPDATE deliveries SET status = 'cancelled', reason = cancel_requested, next_attempt_at = NULL,
-                                updated_at = ?
-                            WHERE id = ? AND status = 'sending' AND attempt_count = ? AND cancel_requested IS NOT NULL
-                            """
-                    ).execute(arguments: [r.finishedAt, r.deliveryID, r.attempt])
-                    if db.changesCount > 0 { cancelled.insert(r.deliveryID) }
-                }
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE deliveries SET status = ?, reason = ?, provider_id = COALESCE(?, provider_id),
-                            next_attempt_at = ?, due_at = COALESCE(?, due_at),
-                            sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
-                        WHERE id = ? AND status = 'sending' AND attempt_count = ?
-                        """
-                ).execute(arguments: [
-                    r.status.rawValue, r.status == .sent ? nil : r.detail, r.providerID, r.nextAttemptAt,
-                    r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID, r.attempt,
-                ])
-                if r.isRecovery && db.changesCount == 0 && !cancelled.contains(r.deliveryID) { continue }
+                            UPDATE deliveries SET
+                                status = CASE WHEN ? AND cancel_requested IS NOT NULL THEN 'cancelled' ELSE ? END,
+                                reason = CASE WHEN ? AND cancel_requested IS NOT NULL THEN cancel_requested ELSE ? END,
+                                provider_id = COALESCE(?, provider_id),
+                                next_attempt_at = CASE WHEN ? AND cancel_requested IS NOT NULL THEN NULL ELSE ? END,
+                                due_at = CASE WHEN ? AND cancel_requested IS NOT NULL THEN due_at ELSE COALESCE(?, due_at) END,
+                                sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
+                            WHERE id = ? AND status = 'sending' AND attempt_count = ?
+                            RETURNING status
+                            """),
+                    arguments: [
+                        ends, r.status.rawValue, ends, r.status == .sent ? nil : r.detail, r.providerID, ends, r.nextAttemptAt,
+                        ends, r.nextAttemptAt, r.status.rawValue, r.finishedAt, r.finishedAt, r.deliveryID, r.attempt,
+                    ])
+                if statuses.contains("cancelled") { cancelled.insert(r.deliveryID) }
+                if r.isRecovery && statuses.isEmpty { continue }
                 try db.cachedStatement(
                     sql: "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE delivery_id = ? AND number = ?"
                 ).execute(arguments: [r.finishedAt, r.outcome.rawValue, r.detail, r.deliveryID, r.attempt])

@@ -131,7 +131,8 @@ extension RuleSetChecker {
     /// Checks every part of the template (SPEC §4: "every path is checked
     /// against the schema of every trigger of every rule that uses the
     /// template"), also those of channels the rule does not send, against
-    /// the rule's scope; each (part, scope) once. A problem at one place of a template is reported once, for the
+    /// the rule's scope; each (part, scope) once. A problem at one place of
+    /// a template is reported once, for the
     /// first rule whose scope shows it (a template shared by a `lead.*` and a
     /// `work_order.*` rule gets one diagnostic per wrong path, not one per
     /// trigger); errors name that rule, since the template does not.
@@ -213,8 +214,7 @@ extension RuleSetChecker {
                 allow(FieldPath([entity, "previous_status"]), Set(from.map { .string($0) }), "'from' (\(from.joined(separator: ", ")))")
             }
         }
-        // (A datetime field cannot be compared with a text literal — that is
-        // a type-mismatch — so literals compare as the runtime compares them.)
+        /// The literals of a list literal, nil when an item is not one.
         func literals(_ e: RuleExpression) -> Set<Literal>? {
             guard case .list(let items) = e else { return nil }
             var out: Set<Literal> = []

@@ -60,7 +60,7 @@ final class CompiledRule: Sendable {
     /// `RULE/`, the start of every key of this rule.
     let keyPrefix: String
     /// What its template's parts can do, learned at the first send
-    /// (`blankChecks`): 1 known, 2 an SMS can render blank, 4 an email can.
+    /// (`mayRenderBlank(_:in:)`): 1 known, 2 an SMS can render blank, 4 an email can.
     let blankParts = Atomic<UInt8>(0)
 
     var id: String { rule.id }

@@ -1,5 +1,6 @@
 public import Foundation
 import HeraldModel
+import HeraldRuntime
 
 /// An email address with an optional display name, as in `From:`.
 public struct MailAddress: Sendable, Hashable {
@@ -189,33 +190,14 @@ public struct MessageComposer: Sendable {
     // MARK: Encodings
 
     /// A character that must not reach a header: controls, line and
-    /// paragraph separators, bidi overrides and isolates.
-    static func isUnsafe(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0..<0x20, 0x7F..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
-        default: return false
-        }
-    }
+    /// paragraph separators, bidi overrides and isolates (`SafeText.isUnsafe`,
+    /// the rule the records follow).
+    static func isUnsafe(_ s: Unicode.Scalar) -> Bool { SafeText.isUnsafe(s) }
 
-    /// Header text: every line break or separator becomes one space, other
-    /// control and bidi-override characters are dropped.
-    static func headerText(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        var afterCR = false
-        for scalar in s.unicodeScalars {
-            defer { afterCR = scalar.value == 0x0D }
-            switch scalar.value {
-            case 0x0A, 0x0D, 0x0B, 0x0C, 0x85, 0x2028, 0x2029, 0x09:
-                // One space per line break (a CRLF is one), as SafeText.header.
-                if !(afterCR && scalar.value == 0x0A) { out.append(" ") }
-                continue
-            default:
-                break
-            }
-            if !isUnsafe(scalar) { out.append(scalar) }
-        }
-        return String(out)
-    }
+    /// Header text: each line break (a CRLF is one) or separator becomes one
+    /// space, other control and bidi-override characters are dropped —
+    /// `SafeText.header`, so a record's subject is what is sent.
+    static func headerText(_ s: String) -> String { SafeText.header(s) }
 
     /// A delivery id as it may stand in a header or file name.
     static func safeID(_ id: String) -> String {

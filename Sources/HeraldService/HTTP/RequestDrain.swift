@@ -81,12 +81,13 @@ struct RequestTrackingMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The first service to stop on SIGINT/SIGTERM (the last in the group's
-/// list; a service group stops its services in reverse order): it waits
-/// until the requests in progress have written their replies, then a
-/// moment for the connection to pass their last bytes on, before the HTTP
-/// server closes its connections. (The server closes a connection as soon
-/// as a reply's last part is queued, which could cut a long reply short.)
+/// On SIGINT/SIGTERM, stopped just before the HTTP server (it stands right
+/// after it in the group's list; a service group stops its services in
+/// reverse order, so the scheduler has stopped already): waits until the
+/// requests in progress have written their replies, then a moment for the
+/// connection to pass their last bytes on, before the server closes its
+/// connections. (The server closes a connection as soon as a reply's last
+/// part is queued, which could cut a long reply short.)
 struct RequestDrain: Service {
     let tracker: RequestTracker
     /// The longest wait for requests still coming in.

@@ -79,17 +79,17 @@ extension Runtime {
 
     /// SPEC §8.2 check 2: why `channel`'s message would be empty or only
     /// whitespace (the `empty-message` skip's message), or nil when it is
-    /// not. Renders only parts that can come out blank, into the event's
-    /// scratch buffer (which the send, if any, overwrites).
+    /// not. Asked only when `CompiledRule.mayRenderBlank(_:in:)` says the
+    /// rule's template can; renders only the parts of the client's variant
+    /// that can come out blank, into the event's scratch buffer (which the
+    /// send, if any, overwrites).
     func blankMessage(_ rule: CompiledRule, _ context: EventContext, _ channel: Channel) -> String? {
         let c = compiled
         guard rule.template >= 0 && rule.template < c.templateRefs.count else {
             return channel == .email ? "the email subject is empty" : "the SMS body is empty"
         }
         return c.templateRefs[rule.template]._withUnsafeGuaranteedRef { template in
-            // Most templates have literal text in every part: nothing to render.
-            guard template.mayRenderBlank(channel) else { return nil }
-            return template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts -> String? in
+            template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts -> String? in
                 var counter = SegmentCounter()
                 func blank(_ program: TemplateProgram?, _ escaping: TemplateRenderer.Escaping) -> Bool {
                     guard let program else { return true }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 import HeraldCompiler
 public import HeraldRuntime
@@ -105,12 +105,13 @@ public final class SQLiteStore: HeraldStore {
     /// See `HeraldStore.commit(_:evaluator:now:)`.
     public func commit(_ requests: [[PreparedLine]], evaluator: IntakeEvaluator, now: Double) async throws -> [[LineResult]] {
         try await pool.write { db in
+            var intake = try Intake(db: db, evaluator: evaluator, now: now)
             var results: [[LineResult]] = []
             results.reserveCapacity(requests.count)
             for lines in requests {
                 var out: [LineResult] = []
                 out.reserveCapacity(lines.count)
-                for line in lines { out.append(try Self.commit(line, evaluator: evaluator, now: now, db: db)) }
+                for line in lines { out.append(try intake.commit(line)) }
                 results.append(out)
             }
             return results
@@ -123,97 +124,160 @@ public final class SQLiteStore: HeraldStore {
         return e
     }()
 
-    private static func commit(_ line: PreparedLine, evaluator: IntakeEvaluator, now: Double, db: Database) throws -> LineResult {
-        switch line.content {
-        case .blank:
-            return LineResult(records: [], deliveryIDs: [:], outcome: .blank)
-        case .rejected(let record):
-            try keepReject(record, raw: line.raw, now: now, db: db)
-            return LineResult(records: [record], deliveryIDs: [:], outcome: .rejected)
-        case .event(let event, let entity):
-            let processed = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM processed_events WHERE id = ?"), arguments: [event.id]) ?? false
+    /// The statements of one intake transaction, prepared once and bound
+    /// through SQLite's C API (`SQLiteRows`).
+    private struct Intake {
+        let db: Database
+        let evaluator: IntakeEvaluator
+        let now: Double
+        var markProcessed: SQLiteRows
+        var unmarkProcessed: SQLiteRows
+        var selectPending: SQLiteRows
+        var selectPlans: SQLiteRows
+        var insertEvent: SQLiteRows
+        var cancelWaiting: SQLiteRows
+        var cancelSending: SQLiteRows
+        var insertDelivery: SQLiteRows
+        var insertDecision: SQLiteRows
+
+        init(db: Database, evaluator: IntakeEvaluator, now: Double) throws {
+            self.db = db
+            self.evaluator = evaluator
+            self.now = now
+            // The processed-id check and its mark are one statement: a row
+            // inserted means the id is new (it is taken back if the event is
+            // then rejected).
+            markProcessed = try SQLiteRows(db, "INSERT OR IGNORE INTO processed_events (id, received_at) VALUES (?, ?)")
+            unmarkProcessed = try SQLiteRows(db, "DELETE FROM processed_events WHERE id = ?")
+            selectPending = try SQLiteRows(db, "SELECT sends FROM pending_sends WHERE entity_kind = ? AND entity_id = ?")
+            selectPlans = try SQLiteRows(db, "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?")
+            insertEvent = try SQLiteRows(
+                db,
+                """
+                INSERT INTO events (id, type, entity_kind, entity_id, client_id, location, occurred_at, received_at,
+                    status, previous_status, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            cancelWaiting = try SQLiteRows(
+                db,
+                """
+                UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?
+                WHERE key = ? AND status IN ('scheduled', 'retrying')
+                """)
+            // An attempt in progress cannot be called back: unless it sends
+            // the message, the delivery ends `cancelled` (`finish`).
+            cancelSending = try SQLiteRows(
+                db,
+                """
+                UPDATE deliveries SET cancel_requested = COALESCE(cancel_requested, ?), updated_at = ?
+                WHERE key = ? AND status = 'sending'
+                """)
+            insertDelivery = try SQLiteRows(db, SQLiteStore.insertDeliverySQL)
+            insertDecision = try SQLiteRows(
+                db,
+                """
+                INSERT INTO decisions (event_seq, position, decision, rule, reason, channel, key, delivery_id, record)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        }
+
+        mutating func commit(_ line: PreparedLine) throws -> LineResult {
+            switch line.content {
+            case .blank:
+                return LineResult(records: [], deliveryIDs: [:], outcome: .blank)
+            case .rejected(let record):
+                try SQLiteStore.keepReject(record, raw: line.raw, now: now, db: db)
+                return LineResult(records: [record], deliveryIDs: [:], outcome: .rejected)
+            case .event(let event, let entity):
+                return try commit(event, entity: entity, line: line)
+            }
+        }
+
+        private mutating func commit(_ event: ParsedEvent, entity: EntityReference, line: PreparedLine) throws -> LineResult {
+            markProcessed.bind(event.id)
+            markProcessed.bind(now)
+            try markProcessed.execute()
+            let processed = db.changesCount == 0
             var plans: [String: ReminderPlan] = [:]
             var pending: [PendingSend] = []
             if !processed {
-                if let text = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT sends FROM pending_sends WHERE entity_kind = ? AND entity_id = ?"),
-                    arguments: [entity.entity.rawValue, entity.id])
-                {
-                    pending = try JSONDecoder().decode([PendingSend].self, from: Data(text.utf8))
-                }
-                let rows = try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?"),
-                    arguments: [entity.entity.rawValue, entity.id])
-                for row in rows {
-                    let rule: String = row["rule"]
-                    let text: String = row["plan"]
+                selectPending.bind(entity.entity.rawValue)
+                selectPending.bind(entity.id)
+                let text = try selectPending.next() ? selectPending.text(0) : nil
+                selectPending.reset()
+                if let text { pending = try JSONDecoder().decode([PendingSend].self, from: Data(text.utf8)) }
+                selectPlans.bind(entity.entity.rawValue)
+                selectPlans.bind(entity.id)
+                defer { selectPlans.reset() }
+                while try selectPlans.next() {
+                    guard let rule = selectPlans.text(0), let text = selectPlans.text(1) else { continue }
                     plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(text.utf8))
                 }
             }
+            let now = self.now
             let e = evaluator.evaluate(
                 event, entity: entity, raw: line.raw, lineNumber: line.lineNumber, alreadyProcessed: processed,
                 plans: plans, pending: pending, createdAt: now, newID: { DeliveryID.make(now: now) })
+            if e.outcome != .processed || e.event == nil, !processed {
+                unmarkProcessed.bind(event.id)
+                try unmarkProcessed.execute()
+            }
             switch e.outcome {
             case .duplicate, .blank:
                 return LineResult(records: e.records, deliveryIDs: [:], outcome: .duplicate)
             case .rejected:
-                try keepReject(e.records[0], raw: line.raw, now: now, db: db)
+                try SQLiteStore.keepReject(e.records[0], raw: line.raw, now: now, db: db)
                 return LineResult(records: e.records, deliveryIDs: [:], outcome: .rejected)
             case .processed:
                 break
             }
             guard let stored = e.event else { return LineResult(records: e.records, deliveryIDs: [:], outcome: .processed) }
-            try db.cachedStatement(sql: "INSERT INTO processed_events (id, received_at) VALUES (?, ?)")
-                .execute(arguments: [stored.id, now])
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (id, type, entity_kind, entity_id, client_id, location, occurred_at, received_at,
-                        status, previous_status, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                stored.id, stored.type, stored.entity.entity.rawValue, stored.entity.id, stored.client, stored.location,
-                stored.occurredAt, now, stored.status, stored.previousStatus, Data(stored.raw),
-            ])
+            insertEvent.bind(stored.id)
+            insertEvent.bind(stored.type)
+            insertEvent.bind(stored.entity.entity.rawValue)
+            insertEvent.bind(stored.entity.id)
+            insertEvent.bind(stored.client)
+            insertEvent.bind(stored.location)
+            insertEvent.bind(stored.occurredAt)
+            insertEvent.bind(now)
+            insertEvent.bind(stored.status)
+            insertEvent.bind(stored.previousStatus)
+            insertEvent.bindBlob(stored.raw)
+            try insertEvent.execute()
             let seq = db.lastInsertedRowID
             var ids: [Int: String] = [:]
             var cancelled: [(Channel, Int)] = []
             for c in e.cancels {
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?
-                        WHERE key = ? AND status IN ('scheduled', 'retrying')
-                        """
-                ).execute(arguments: [c.reason, now, c.key])
+                cancelWaiting.bind(c.reason)
+                cancelWaiting.bind(now)
+                cancelWaiting.bind(c.key)
+                try cancelWaiting.execute()
                 cancelled.append((c.channel, db.changesCount))
-                // An attempt in progress cannot be called back: unless it
-                // sends the message, the delivery ends `cancelled` (`finish`).
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE deliveries SET cancel_requested = COALESCE(cancel_requested, ?), updated_at = ?
-                        WHERE key = ? AND status = 'sending'
-                        """
-                ).execute(arguments: [c.reason, now, c.key])
+                cancelSending.bind(c.reason)
+                cancelSending.bind(now)
+                cancelSending.bind(c.key)
+                try cancelSending.execute()
             }
             for (index, d) in e.deliveries {
-                try insert(d, now: now, db: db)
+                try SQLiteStore.bindDelivery(d, now: now, into: &insertDelivery)
+                try insertDelivery.execute()
                 ids[index] = d.id
             }
-            let insertDecision = try db.cachedStatement(
-                sql: """
-                    INSERT INTO decisions (event_seq, position, decision, rule, reason, channel, key, delivery_id, record)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
             var reply: [UInt8] = []
             reply.reserveCapacity(e.records.count * 300)
             for (i, r) in e.records.enumerated() {
                 let start = reply.count
                 LineResult.appendJSON(r, delivery: ids[i], to: &reply)
-                let json = String(decoding: reply[start...], as: UTF8.self)
+                insertDecision.bind(seq)
+                insertDecision.bind(i)
+                insertDecision.bind(r.decision.rawValue)
+                insertDecision.bind(r.rule)
+                insertDecision.bind(r.reason)
+                insertDecision.bind(r.channel?.rawValue)
+                insertDecision.bind(r.key)
+                insertDecision.bind(ids[i])
+                insertDecision.bindText(reply[start...])
+                try insertDecision.execute()
                 reply.append(UInt8(ascii: "\n"))
-                try insertDecision.execute(arguments: [
-                    seq, i, r.decision.rawValue, r.rule, r.reason, r.channel?.rawValue, r.key, ids[i], json,
-                ])
             }
             if plans != e.plans {
                 try db.cachedStatement(sql: "DELETE FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?")
@@ -221,7 +285,7 @@ public final class SQLiteStore: HeraldStore {
                 let insertPlan = try db.cachedStatement(
                     sql: "INSERT INTO reminder_plans (entity_kind, entity_id, rule, plan) VALUES (?, ?, ?, ?)")
                 for (rule, plan) in e.plans {
-                    let text = String(decoding: try encoder.encode(plan), as: UTF8.self)
+                    let text = String(decoding: try SQLiteStore.encoder.encode(plan), as: UTF8.self)
                     try insertPlan.execute(arguments: [entity.entity.rawValue, entity.id, rule, text])
                 }
             }
@@ -229,7 +293,7 @@ public final class SQLiteStore: HeraldStore {
                 try db.cachedStatement(sql: "DELETE FROM pending_sends WHERE entity_kind = ? AND entity_id = ?")
                     .execute(arguments: [entity.entity.rawValue, entity.id])
                 if !e.pending.isEmpty {
-                    let text = String(decoding: try encoder.encode(e.pending), as: UTF8.self)
+                    let text = String(decoding: try SQLiteStore.encoder.encode(e.pending), as: UTF8.self)
                     try db.cachedStatement(sql: "INSERT INTO pending_sends (entity_kind, entity_id, sends) VALUES (?, ?, ?)")
                         .execute(arguments: [entity.entity.rawValue, entity.id, text])
                 }
@@ -242,26 +306,57 @@ public final class SQLiteStore: HeraldStore {
     }
 
     private static func keepReject(_ record: DecisionRecord, raw: [UInt8], now: Double, db: Database) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO rejects (received_at, reason, message, event_id, line, raw) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [now, record.reason ?? "invalid-event", record.message, record.event, record.line, Data(raw)])
+        var insert = try SQLiteRows(
+            db, "INSERT INTO rejects (received_at, reason, message, event_id, line, raw) VALUES (?, ?, ?, ?, ?, ?)")
+        insert.bind(now)
+        insert.bind(record.reason ?? "invalid-event")
+        insert.bind(record.message)
+        insert.bind(record.event)
+        insert.bind(record.line)
+        insert.bindBlob(raw)
+        try insert.execute()
+    }
+
+    static let insertDeliverySQL = """
+        INSERT INTO deliveries (id, key, rule, event_id, channel, recipient, send_at, scheduled_for, due_at, status,
+            created_at, updated_at, resend_of, work_order, lead, csr, client, location, subject, body, html,
+            reply_to, attachments, segments, late)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Binds a new delivery's row to `insertDeliverySQL`.
+    private static func bindDelivery(_ d: Delivery, now: Double, into s: inout SQLiteRows) throws {
+        let attachments = try d.attachments.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        s.bind(d.id)
+        s.bind(d.key)
+        s.bind(d.rule)
+        s.bind(d.event)
+        s.bind(d.channel.rawValue)
+        s.bind(d.to)
+        s.bind(d.sendAt)
+        s.bind(d.scheduledFor)
+        s.bind(d.dueAt)
+        s.bind(now)
+        s.bind(now)
+        s.bind(d.resendOf)
+        s.bind(d.workOrder)
+        s.bind(d.lead)
+        s.bind(d.csr)
+        s.bind(d.client)
+        s.bind(d.location)
+        s.bind(d.subject)
+        s.bind(d.body)
+        s.bind(d.html)
+        s.bind(d.replyTo)
+        s.bind(attachments)
+        s.bind(d.segments)
+        s.bind(d.late)
     }
 
     private static func insert(_ d: Delivery, now: Double, db: Database) throws {
-        let attachments = try d.attachments.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO deliveries (id, key, rule, event_id, channel, recipient, send_at, scheduled_for, due_at, status,
-                    created_at, updated_at, resend_of, work_order, lead, csr, client, location, subject, body, html,
-                    reply_to, attachments, segments, late)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            d.id, d.key, d.rule, d.event, d.channel.rawValue, d.to, d.sendAt, d.scheduledFor, d.dueAt, now, now,
-            d.resendOf,
-            d.workOrder, d.lead, d.csr, d.client, d.location, d.subject, d.body, d.html, d.replyTo, attachments,
-            d.segments, d.late,
-        ])
+        var insert = try SQLiteRows(db, insertDeliverySQL)
+        try bindDelivery(d, now: now, into: &insert)
+        try insert.execute()
     }
 
     // MARK: Scheduling

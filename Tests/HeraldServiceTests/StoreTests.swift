@@ -97,10 +97,10 @@ struct StoreTests {
 
         """
 
-    static func lead(_ id: String, status: String, previous: String, at: Double) -> String {
+    static func lead(_ id: String, status: String, previous: String, at: Double, lead: String = "L-1") -> String {
         """
         {"id":"\(id)","type":"lead.status_changed","occurred_at":"\(ServiceFixture.iso(at))","location":"centro",\
-        "lead":{"id":"L-1","name":"Lead","status":"\(status)","previous_status":"\(previous)"},\
+        "lead":{"id":"\(lead)","name":"Lead","status":"\(status)","previous_status":"\(previous)"},\
         "client":{"id":"C-1","name":"Maria","email":"maria@example.com","accepts_email":true}}
         """
     }
@@ -122,6 +122,66 @@ struct StoreTests {
         let d = try #require(try await f.store.delivery(id: id))
         #expect(d.status == .cancelled)
         #expect(d.reason == "cancel-if")
+    }
+
+    @Test("an event evaluated ahead of its transaction is evaluated again there when its entity's state changed meanwhile", arguments: ServiceFixture.Backend.available)
+    func staleSpeculation(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend, rules: Self.quoteRules)
+        defer { f.remove() }
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
+        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let now = Date().timeIntervalSince1970
+        func records(_ results: [[LineResult]]) -> [DecisionRecord] { results.flatMap { $0.flatMap(\.records) } }
+
+        // Requests of other leads' events around the one that matters, as
+        // many as a request needs to be evaluated ahead.
+        func request(_ event: String, _ tag: String) -> [UInt8] {
+            let others = (2...20).map { Self.lead("\(tag)-\($0)", status: "won", previous: "new", at: now - 90, lead: "L-\($0)") }
+            return Array(([event] + others).joined(separator: "\n").utf8)
+        }
+        // Evaluated ahead while L-1 has nothing pending: nothing to cancel.
+        let won = await f.store.speculate(
+            evaluator.prepare(body: request(Self.lead("q2", status: "won", previous: "quoted", at: now - 30), "a"), ndjson: true),
+            evaluator: evaluator)
+        #expect(won.allSatisfy { $0.speculation != nil } || backend == .postgres)
+        // Evaluated ahead, then committed by another request first.
+        let quoted = request(Self.lead("q1", status: "quoted", previous: "new", at: now - 60), "b")
+        let early = await f.store.speculate(evaluator.prepare(body: quoted, ndjson: true), evaluator: evaluator)
+        let first = records(try await f.store.commit([evaluator.prepare(body: quoted, ndjson: true)], evaluator: evaluator, now: now))
+        #expect(first.map(\.decision) == [.send])
+
+        // The follow-up is pending now: the stale evaluation is not used.
+        let second = records(try await f.store.commit([won], evaluator: evaluator, now: now))
+        #expect(second.map(\.decision) == [.cancel])
+        #expect(second.first?.reason == "cancel-if")
+        let again = records(try await f.store.commit([early], evaluator: evaluator, now: now))
+        #expect(again.map(\.reason) == Array(repeating: "duplicate-event", count: 20))
+        var q = DeliveryQuery()
+        q.limit = 100
+        #expect(try await f.store.deliveries(q).items.map(\.status) == [.cancelled])
+    }
+
+    @Test("an event evaluated ahead gives the records and rows it would have given in its transaction", arguments: ServiceFixture.Backend.available)
+    func speculationSame(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
+        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let now = Date().timeIntervalSince1970
+        let body = Array((1...20).map { ServiceFixture.event("e\($0)", workOrder: "WO-\($0 % 3)") }.joined(separator: "\n").utf8)
+        let ahead = await f.store.speculate(evaluator.prepare(body: body, ndjson: true), evaluator: evaluator)
+        let results = try await f.store.commit([ahead], evaluator: evaluator, now: now)[0]
+        // The same events in a fresh store, evaluated in the transaction only.
+        let g = try await ServiceFixture.make(backend)
+        defer { g.remove() }
+        let plain = try await g.store.commit([evaluator.prepare(body: body, ndjson: true)], evaluator: evaluator, now: now)[0]
+        #expect(results.map(\.records) == plain.map(\.records))
+        #expect(results.map(\.outcome) == plain.map(\.outcome))
+        var q = DeliveryQuery()
+        q.limit = 100
+        let a = try await f.store.deliveries(q).items, b = try await g.store.deliveries(q).items
+        #expect(a.count == b.count && a.count > 0)
+        #expect(a.map(\.key) == b.map(\.key))
     }
 
     @Test("a stale re-examination of an interrupted attempt changes nothing once a newer attempt ran", arguments: ServiceFixture.Backend.available)

@@ -22,6 +22,73 @@ public struct PreparedLine: Sendable {
     public var raw: [UInt8]
     /// 1-based line number for NDJSON bodies, nil for a single JSON event.
     public var lineNumber: Int?
+    /// The event evaluated ahead of the transaction (`HeraldStore.speculate`).
+    public var speculation: Speculation? = nil
+}
+
+/// An event's evaluation made before its transaction, with the state it was
+/// made from: valid in the transaction if that state is still the same there
+/// (`evaluate` is a function of the event and this state alone).
+public struct Speculation: Sendable {
+    /// The rule set that evaluated it.
+    public var rulesHash: String
+    /// The entity's state as the store holds it (its rows' text).
+    public var state: EntityStateRows
+    /// The state decoded: the pending sends and reminder plans before the event.
+    public var pending: [PendingSend]
+    /// The reminder plans before the event.
+    public var plans: [String: ReminderPlan]
+    /// What `IntakeEvaluator.evaluate` gave from that state.
+    public var evaluation: EventEvaluation
+
+    /// Creates a speculation.
+    public init(
+        rulesHash: String, state: EntityStateRows, pending: [PendingSend], plans: [String: ReminderPlan],
+        evaluation: EventEvaluation
+    ) {
+        self.rulesHash = rulesHash
+        self.state = state
+        self.pending = pending
+        self.plans = plans
+        self.evaluation = evaluation
+    }
+}
+
+/// An entity's slice of the runtime state as a store keeps it: whether the
+/// event id was processed, and the JSON text of the pending `cancel_if`
+/// sends and of each reminder plan (by rule, in rule order). Equal rows mean
+/// an equal state, without decoding them.
+public struct EntityStateRows: Sendable, Equatable {
+    /// Whether the event id was processed.
+    public var processed: Bool
+    /// The pending sends' JSON, if any.
+    public var pending: String?
+    /// Each reminder plan's rule and JSON, in rule order.
+    public var plans: [Plan]
+
+    /// One reminder plan's row.
+    public struct Plan: Sendable, Equatable {
+        /// The rule.
+        public var rule: String
+        /// The plan's JSON.
+        public var json: String
+    }
+
+    /// Creates the rows of a state.
+    public init(processed: Bool, pending: String?, plans: [Plan]) {
+        self.processed = processed
+        self.pending = pending
+        self.plans = plans
+    }
+
+    /// The decoded pending sends and reminder plans.
+    public func decoded() throws -> (pending: [PendingSend], plans: [String: ReminderPlan]) {
+        let decoder = JSONDecoder()
+        let pending = try self.pending.map { try decoder.decode([PendingSend].self, from: Data($0.utf8)) } ?? []
+        var plans: [String: ReminderPlan] = [:]
+        for p in self.plans { plans[p.rule] = try decoder.decode(ReminderPlan.self, from: Data(p.json.utf8)) }
+        return (pending, plans)
+    }
 }
 
 /// What one line gave: its records (with delivery ids for sends) and how
@@ -200,6 +267,9 @@ public struct IntakeEvaluator: Sendable {
             return nil
         }
         let now = ServiceTime.rfc3339(createdAt)
+        // The ids a delivery is filed under, read once per event.
+        let workOrder = text("work_order", "id"), lead = text("lead", "id"), csr = text("csr", "id")
+        let client = text("client", "id")
         var deliveries: [(Int, Delivery)] = []
         var cancels: [(String, String, Channel)] = []
         for (i, r) in records.enumerated() {
@@ -214,8 +284,7 @@ public struct IntakeEvaluator: Sendable {
                             id: newID(), key: key, rule: rule, event: event.id, channel: channel, to: to,
                             sendAt: r.sendAt ?? "", dueAt: due, scheduledFor: due, status: .scheduled, reason: nil, providerID: nil,
                             attemptCount: 0, nextAttemptAt: nil, createdAt: now, updatedAt: now, sentAt: nil,
-                            resendOf: nil, workOrder: text("work_order", "id"), lead: text("lead", "id"),
-                            csr: text("csr", "id"), client: text("client", "id"), location: event.location,
+                            resendOf: nil, workOrder: workOrder, lead: lead, csr: csr, client: client, location: event.location,
                             subject: r.subject, body: r.body, html: r.html, replyTo: r.replyTo,
                             attachments: r.attachments, segments: r.segments, late: r.late, attempts: nil)
                     ))
@@ -225,7 +294,7 @@ public struct IntakeEvaluator: Sendable {
             }
         }
         let stored = StoredEvent(
-            id: event.id, type: event.trigger.rawValue, entity: entity, client: text("client", "id"),
+            id: event.id, type: event.trigger.rawValue, entity: entity, client: client,
             location: event.location, occurredAt: RFC3339.format(event.occurredAt.seconds, nanoseconds: event.occurredAt.nanoseconds, in: .utc),
             status: text(entity.entity.rawValue, "status"), previousStatus: text(entity.entity.rawValue, "previous_status"),
             raw: raw)

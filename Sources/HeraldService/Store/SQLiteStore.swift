@@ -14,14 +14,18 @@ public final class SQLiteStore: HeraldStore {
 
     /// One process: the rules hash is not watched.
     public var isShared: Bool { false }
-    /// Nothing runs beside it.
-    public var backgroundService: (any Service)? { nil }
+    /// Copies the write-ahead log into the database file on its own
+    /// connection, beside the intake (`Checkpointer`).
+    public var backgroundService: (any Service)? { Checkpointer(path: path, interval: .milliseconds(100)) }
     /// Migrations run when the store is opened.
     public func migrate() async throws {}
+
+    let path: String
 
     /// Opens (creating and migrating when needed) the store at `path`.
     public init(path: String, lease: Swift.Duration = .seconds(60)) throws {
         self.lease = Double(lease.components.seconds)
+        self.path = path
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -30,6 +34,11 @@ public final class SQLiteStore: HeraldStore {
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // The `Checkpointer` copies the log into the database while the
+            // intake writes. SQLite's own checkpoint, run by the committing
+            // connection, is the fallback when the log grows past 64 MiB
+            // (the checkpointer is not running, or cannot keep up).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
@@ -97,6 +106,19 @@ public final class SQLiteStore: HeraldStore {
             // `sending`: unless that attempt sends it, it ends `cancelled`.
             try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN cancel_requested TEXT")
         }
+        m.registerMigration("4: the per-entity indexes of deliveries leave out rows without that entity") { db in
+            // A delivery belongs to a work order or a lead or a CSR, rarely
+            // more: rows without the id cost an index entry each and were
+            // never looked up (`lead = ?` implies `lead IS NOT NULL`, so the
+            // queries use the partial indexes).
+            for column in ["work_order", "lead", "csr", "client"] {
+                try db.execute(
+                    sql: """
+                        DROP INDEX deliveries_\(column);
+                        CREATE INDEX deliveries_\(column) ON deliveries(\(column), seq) WHERE \(column) IS NOT NULL;
+                        """)
+            }
+        }
         return m
     }
 
@@ -132,8 +154,7 @@ public final class SQLiteStore: HeraldStore {
         let now: Double
         var markProcessed: SQLiteRows
         var unmarkProcessed: SQLiteRows
-        var selectPending: SQLiteRows
-        var selectPlans: SQLiteRows
+        var reads: StateReads
         var insertEvent: SQLiteRows
         var cancelWaiting: SQLiteRows
         var cancelSending: SQLiteRows
@@ -149,8 +170,7 @@ public final class SQLiteStore: HeraldStore {
             // then rejected).
             markProcessed = try SQLiteRows(db, "INSERT OR IGNORE INTO processed_events (id, received_at) VALUES (?, ?)")
             unmarkProcessed = try SQLiteRows(db, "DELETE FROM processed_events WHERE id = ?")
-            selectPending = try SQLiteRows(db, "SELECT sends FROM pending_sends WHERE entity_kind = ? AND entity_id = ?")
-            selectPlans = try SQLiteRows(db, "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?")
+            reads = try StateReads(db)
             insertEvent = try SQLiteRows(
                 db,
                 """
@@ -197,26 +217,19 @@ public final class SQLiteStore: HeraldStore {
             markProcessed.bind(now)
             try markProcessed.execute()
             let processed = db.changesCount == 0
-            var plans: [String: ReminderPlan] = [:]
-            var pending: [PendingSend] = []
-            if !processed {
-                selectPending.bind(entity.entity.rawValue)
-                selectPending.bind(entity.id)
-                let text = try selectPending.next() ? selectPending.text(0) : nil
-                selectPending.reset()
-                if let text { pending = try JSONDecoder().decode([PendingSend].self, from: Data(text.utf8)) }
-                selectPlans.bind(entity.entity.rawValue)
-                selectPlans.bind(entity.id)
-                defer { selectPlans.reset() }
-                while try selectPlans.next() {
-                    guard let rule = selectPlans.text(0), let text = selectPlans.text(1) else { continue }
-                    plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(text.utf8))
-                }
-            }
+            let state = try reads.rows(of: entity, processed: processed)
             let now = self.now
-            let e = evaluator.evaluate(
-                event, entity: entity, raw: line.raw, lineNumber: line.lineNumber, alreadyProcessed: processed,
-                plans: plans, pending: pending, createdAt: now, newID: { DeliveryID.make(now: now) })
+            let e: EventEvaluation
+            let plans: [String: ReminderPlan]
+            let pending: [PendingSend]
+            if let s = line.speculation, s.rulesHash == evaluator.rulesHash, s.state == state {
+                (e, plans, pending) = (s.evaluation, s.plans, s.pending)
+            } else {
+                (pending, plans) = try state.decoded()
+                e = evaluator.evaluate(
+                    event, entity: entity, raw: line.raw, lineNumber: line.lineNumber, alreadyProcessed: processed,
+                    plans: plans, pending: pending, createdAt: now, newID: { DeliveryID.make(now: now) })
+            }
             if e.outcome != .processed || e.event == nil, !processed {
                 unmarkProcessed.bind(event.id)
                 try unmarkProcessed.execute()
@@ -302,6 +315,80 @@ public final class SQLiteStore: HeraldStore {
             result.cancelled = cancelled
             result.ndjson = reply
             return result
+        }
+    }
+
+    /// See `HeraldStore.speculate(_:evaluator:)`: the state is read in one
+    /// read transaction (the same reads as the intake's), then each event is
+    /// evaluated outside it, beside the transaction being written.
+    public func speculate(_ lines: [PreparedLine], evaluator: IntakeEvaluator) async -> [PreparedLine] {
+        // A request of a few events gains less than its own read transaction
+        // costs (single events are grouped in the writer's transaction).
+        guard lines.count >= Self.speculationMinimum else { return lines }
+        guard let states = try? await pool.read({ db -> [EntityStateRows?] in
+            var reads = try StateReads(db)
+            return try lines.map { line in
+                guard case .event(let event, let entity) = line.content else { return nil }
+                return try reads.rows(of: entity, processed: reads.isProcessed(event.id))
+            }
+        }) else { return lines }
+        let now = ServiceTime.now()
+        var out = lines
+        for (i, state) in states.enumerated() {
+            guard let state, case .event(let event, let entity) = lines[i].content,
+                let (pending, plans) = try? state.decoded()
+            else { continue }
+            let e = evaluator.evaluate(
+                event, entity: entity, raw: lines[i].raw, lineNumber: lines[i].lineNumber,
+                alreadyProcessed: state.processed, plans: plans, pending: pending, createdAt: now,
+                newID: { DeliveryID.make(now: now) })
+            out[i].speculation = Speculation(
+                rulesHash: evaluator.rulesHash, state: state, pending: pending, plans: plans, evaluation: e)
+        }
+        return out
+    }
+
+    /// The fewest lines of a request that `speculate` evaluates ahead.
+    static let speculationMinimum = 16
+
+    /// Reads an entity's slice of the state (`EntityStateRows`), the same
+    /// way in the intake's transaction and ahead of it.
+    private struct StateReads {
+        var selectProcessed: SQLiteRows
+        var selectPending: SQLiteRows
+        var selectPlans: SQLiteRows
+
+        init(_ db: Database) throws {
+            selectProcessed = try SQLiteRows(db, "SELECT 1 FROM processed_events WHERE id = ?")
+            selectPending = try SQLiteRows(db, "SELECT sends FROM pending_sends WHERE entity_kind = ? AND entity_id = ?")
+            selectPlans = try SQLiteRows(
+                db, "SELECT rule, plan FROM reminder_plans WHERE entity_kind = ? AND entity_id = ? ORDER BY rule")
+        }
+
+        /// Whether the event id was processed.
+        mutating func isProcessed(_ id: String) throws -> Bool {
+            selectProcessed.bind(id)
+            defer { selectProcessed.reset() }
+            return try selectProcessed.next()
+        }
+
+        /// The entity's rows; only `processed` for an event already
+        /// processed (its evaluation reads nothing else).
+        mutating func rows(of entity: EntityReference, processed: Bool) throws -> EntityStateRows {
+            guard !processed else { return EntityStateRows(processed: true, pending: nil, plans: []) }
+            selectPending.bind(entity.entity.rawValue)
+            selectPending.bind(entity.id)
+            let pending = try selectPending.next() ? selectPending.text(0) : nil
+            selectPending.reset()
+            selectPlans.bind(entity.entity.rawValue)
+            selectPlans.bind(entity.id)
+            defer { selectPlans.reset() }
+            var plans: [EntityStateRows.Plan] = []
+            while try selectPlans.next() {
+                guard let rule = selectPlans.text(0), let json = selectPlans.text(1) else { continue }
+                plans.append(EntityStateRows.Plan(rule: rule, json: json))
+            }
+            return EntityStateRows(processed: false, pending: pending, plans: plans)
         }
     }
 
@@ -777,6 +864,34 @@ public final class SQLiteStore: HeraldStore {
             let kept = before - (ServiceTime.now() - before)
             try db.execute(sql: "DELETE FROM processed_events WHERE received_at < ?", arguments: [kept])
             return n
+        }
+    }
+}
+
+/// Copies an SQLite store's write-ahead log into its database file, every
+/// `interval`, on a connection of its own.
+///
+/// SQLite checkpoints in the connection that commits, so the intake's
+/// writer would stop taking events while pages are copied and the file is
+/// synced. A passive checkpoint on another connection never blocks the
+/// writer or readers; it copies what no reader still needs, and the next
+/// transaction starts the log over once all of it is copied.
+struct Checkpointer: Service {
+    let path: String
+    let interval: Duration
+
+    func run() async throws {
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        config.busyMode = .timeout(10)
+        let connection = try DatabaseQueue(path: path, configuration: config)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            // A failed checkpoint is retried on the next turn; the writer's
+            // own checkpoint bounds the log meanwhile.
+            try? await connection.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
         }
     }
 }

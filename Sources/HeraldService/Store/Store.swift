@@ -84,4 +84,16 @@ public protocol HeraldStore: Sendable {
 
     /// Creates or upgrades the store's tables.
     func migrate() async throws
+
+    /// Evaluates the events of `lines` ahead of `commit`, each against the
+    /// state its entity has now, so that the transaction need not: `commit`
+    /// uses a line's `speculation` only when the state it reads in the
+    /// transaction is the same, and evaluates again otherwise. A store whose
+    /// transactions do not gain from it returns `lines` unchanged.
+    func speculate(_ lines: [PreparedLine], evaluator: IntakeEvaluator) async -> [PreparedLine]
+}
+
+extension HeraldStore {
+    /// No speculation: `commit` evaluates every event.
+    public func speculate(_ lines: [PreparedLine], evaluator: IntakeEvaluator) async -> [PreparedLine] { lines }
 }

@@ -22,8 +22,9 @@ public struct PreparedLine: Sendable {
     public var raw: [UInt8]
     /// 1-based line number for NDJSON bodies, nil for a single JSON event.
     public var lineNumber: Int?
-    /// The event evaluated ahead of the transaction (`HeraldStore.speculate`).
-    public var speculation: Speculation? = nil
+    /// The event evaluated ahead of the transaction (`HeraldStore.speculate`);
+    /// set only by the stores, which trust it when the state matches.
+    public internal(set) var speculation: Speculation? = nil
 }
 
 /// An event's evaluation made before its transaction, with the state it was
@@ -42,7 +43,7 @@ public struct Speculation: Sendable {
     public var evaluation: EventEvaluation
 
     /// Creates a speculation.
-    public init(
+    init(
         rulesHash: String, state: EntityStateRows, pending: [PendingSend], plans: [String: ReminderPlan],
         evaluation: EventEvaluation
     ) {

@@ -17,6 +17,9 @@ struct SQLiteRows {
     private let handle: OpaquePointer
     private let connection: OpaquePointer?
     private var position: Int32 = 0
+    /// The first binding SQLite refused (`SQLITE_TOOBIG`, `SQLITE_RANGE`),
+    /// reported by the next `execute()` or `next()`.
+    private var refused: Int32 = SQLITE_OK
 
     /// Prepares (or takes from GRDB's cache) the statement `sql` of `db`.
     init(_ db: Database, _ sql: String) throws {
@@ -34,7 +37,7 @@ struct SQLiteRows {
     mutating func bind(_ value: String?) {
         position += 1
         guard var value else {
-            sqlite3_bind_null(handle, position)
+            check(sqlite3_bind_null(handle, position))
             return
         }
         value.withUTF8 { bytes in
@@ -51,33 +54,52 @@ struct SQLiteRows {
     }
 
     /// Binds text at `position`; an empty string stays text, not NULL.
-    private func bindText(_ c: UnsafeBufferPointer<CChar>) {
+    private mutating func bindText(_ c: UnsafeBufferPointer<CChar>) {
+        guard c.count <= Int(Int32.max) else { return check(SQLITE_TOOBIG) }
         if let base = c.baseAddress, c.count > 0 {
-            sqlite3_bind_text(handle, position, base, Int32(c.count), Self.transient)
+            check(sqlite3_bind_text(handle, position, base, Int32(c.count), Self.transient))
         } else {
-            sqlite3_bind_text(handle, position, "", 0, Self.transient)
+            check(sqlite3_bind_text(handle, position, "", 0, Self.transient))
+        }
+    }
+
+    private mutating func check(_ code: Int32) {
+        if code != SQLITE_OK && refused == SQLITE_OK { refused = code }
+    }
+
+    /// A refused binding, or a row bound with too few or too many values,
+    /// is an error before SQLite runs the statement.
+    private mutating func checkBindings() throws {
+        let expected = sqlite3_bind_parameter_count(handle)
+        guard refused == SQLITE_OK, position == expected else {
+            let code = refused == SQLITE_OK ? SQLITE_RANGE : refused
+            reset()
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: "\(position) values bound to \(expected) parameters", sql: statement.sql)
         }
     }
 
     /// Binds the next value: a blob.
     mutating func bindBlob(_ bytes: [UInt8]) {
         position += 1
+        guard bytes.count <= Int(Int32.max) else { return check(SQLITE_TOOBIG) }
         bytes.withUnsafeBytes { b in
             // A zero-length blob, not NULL, for an empty array.
-            _ = sqlite3_bind_blob(handle, position, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), Self.transient)
+            check(sqlite3_bind_blob(handle, position, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), Self.transient))
         }
     }
 
     /// Binds the next value: a real number.
     mutating func bind(_ value: Double) {
         position += 1
-        sqlite3_bind_double(handle, position, value)
+        check(sqlite3_bind_double(handle, position, value))
     }
 
     /// Binds the next value: an integer, or NULL for nil.
     mutating func bind(_ value: Int64?) {
         position += 1
-        if let value { sqlite3_bind_int64(handle, position, value) } else { sqlite3_bind_null(handle, position) }
+        check(value.map { sqlite3_bind_int64(handle, position, $0) } ?? sqlite3_bind_null(handle, position))
     }
 
     /// Binds the next value: an integer, or NULL for nil.
@@ -88,6 +110,7 @@ struct SQLiteRows {
 
     /// Runs a statement that returns no rows, then makes it ready for the next.
     mutating func execute() throws {
+        try checkBindings()
         let code = sqlite3_step(handle)
         defer { reset() }
         guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
@@ -96,6 +119,7 @@ struct SQLiteRows {
     /// Steps a query: true while it has a row (read it with `text(_:)`);
     /// `reset()` when done.
     mutating func next() throws -> Bool {
+        if sqlite3_stmt_busy(handle) == 0 { try checkBindings() }
         let code = sqlite3_step(handle)
         if code == SQLITE_ROW { return true }
         if code == SQLITE_DONE { return false }
@@ -115,6 +139,7 @@ struct SQLiteRows {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         position = 0
+        refused = SQLITE_OK
     }
 
     private func error(_ code: Int32) -> DatabaseError {

@@ -39,6 +39,8 @@ public final class SQLiteStore: HeraldStore {
             // connection, is the fallback when the log grows past 64 MiB
             // (the checkpointer is not running, or cannot keep up).
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            // The log file is cut back to 64 MiB when it starts over.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         config.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: config)
@@ -884,7 +886,8 @@ struct Checkpointer: Service {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         config.busyMode = .timeout(10)
-        let connection = try DatabaseQueue(path: path, configuration: config)
+        // Without its connection the writer's own checkpoints do the work.
+        guard let connection = try? DatabaseQueue(path: path, configuration: config) else { return }
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             // A failed checkpoint is retried on the next turn; the writer's

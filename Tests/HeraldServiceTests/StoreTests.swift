@@ -184,6 +184,92 @@ struct StoreTests {
         #expect(a.map(\.key) == b.map(\.key))
     }
 
+    static let pipelineRules = ServiceFixture.rules + """
+          - id: ready-nudge
+            on: work_order.status_changed
+            to: ready_for_pickup
+            delay: 2d
+            cancel_if: work_order.status != "ready_for_pickup"
+            channel: sms
+            template: followup
+
+        """
+
+    @Test("requests evaluated ahead while the one before them is still uncommitted give the records of one evaluation in order", arguments: ServiceFixture.Backend.available)
+    func pipelined(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend, rules: Self.pipelineRules)
+        defer { f.remove() }
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
+        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let start = Date().timeIntervalSince1970 - 3_600
+        // Five work orders through their life, interleaved, with moved
+        // visits, a status that cancels the nudge, and re-posted ids.
+        var rng = SystemRandomNumberGenerator()
+        var lines: [String] = []
+        var status = [String](repeating: "open", count: 5)
+        for n in 0..<300 {
+            let wo = Int.random(in: 0..<5, using: &rng)
+            let at = ServiceFixture.iso(start + Double(n))
+            let visit = ServiceFixture.iso(start + Double(86_400 * Int.random(in: 2...4, using: &rng)))
+            var type = ["work_order.schedule_changed", "work_order.status_changed", "work_order.closed", "work_order.created"]
+                .randomElement(using: &rng)!
+            var previous = ""
+            if type == "work_order.status_changed" {
+                let next = ["in_repair", "ready_for_pickup", "delivered"].randomElement(using: &rng)!
+                previous = ",\"previous_status\":\"\(status[wo])\""
+                status[wo] = next
+            }
+            if n > 10, Int.random(in: 0..<10, using: &rng) == 0 {
+                lines.append(lines[Int.random(in: 0..<lines.count, using: &rng)])  // a re-posted event
+                continue
+            }
+            if type == "work_order.closed" && status[wo] != "delivered" { type = "work_order.schedule_changed" }
+            lines.append(
+                """
+                {"id":"p\(n)","type":"\(type)","occurred_at":"\(at)","location":"centro",\
+                "work_order":{"id":"WO-\(wo)","number":"\(wo)","status":"\(status[wo])"\(previous),"scheduled_for":"\(visit)"},\
+                "client":{"id":"C-1","name":"Maria","email":"maria@example.com","phone":"+5511999990000",\
+                "accepts_email":true,"accepts_sms":true}}
+                """)
+        }
+        // Requests of 16 to 40 lines; each one is evaluated ahead before
+        // the previous one is committed.
+        var requests: [[PreparedLine]] = []
+        var i = 0
+        while i < lines.count {
+            let n = min(Int.random(in: 16...40, using: &rng), lines.count - i)
+            requests.append(evaluator.prepare(body: Array(lines[i..<(i + n)].joined(separator: "\n").utf8), ndjson: true))
+            i += n
+        }
+        var got: [DecisionRecord] = []
+        var ahead = await f.store.speculate(requests[0], evaluator: evaluator)
+        for k in requests.indices {
+            let next = k + 1 < requests.count ? await f.store.speculate(requests[k + 1], evaluator: evaluator) : []
+            let results = try await f.store.commit([ahead], evaluator: evaluator, now: Date().timeIntervalSince1970)
+            got += results[0].flatMap(\.records)
+            ahead = next
+        }
+        // The same events through one runtime and one state, in order.
+        var state = RuntimeState()
+        var expected: [DecisionRecord] = []
+        for (n, line) in lines.enumerated() {
+            guard case .event(let event) = loaded.runtime.parse(line: Array(line.utf8), lineNumber: n + 1) else {
+                Issue.record("line \(n + 1) does not parse")
+                return
+            }
+            expected += loaded.runtime.process(event: event, state: &state)
+        }
+        #expect(got.count == expected.count)
+        for (a, b) in zip(got, expected) where a != b {
+            // Duplicates: the runtime's records carry no line; the service's reject of a
+            // re-posted event has its line in the request.
+            var a = a
+            a.line = b.line
+            #expect(a == b)
+        }
+        #expect(Set(expected.map(\.decision)).isSuperset(of: [.send, .cancel, .reject]))
+    }
+
     @Test("a stale re-examination of an interrupted attempt changes nothing once a newer attempt ran", arguments: ServiceFixture.Backend.available)
     func staleRecovery(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)

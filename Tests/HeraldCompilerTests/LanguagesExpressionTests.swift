@@ -83,7 +83,7 @@ struct LanguagesExpressionTests {
             ("lead.status in [\"won\", \"lots\"]", ExpectedLocalIssue("unknown-status", 23, 29, "unknown status 'lots' of lead; did you mean 'lost'?")),
             ("lead.status not in ['x']", ExpectedLocalIssue("unknown-status", 20, 23, "unknown status 'x' of lead")),
             ("contains([\"wonn\"], lead.status)", ExpectedLocalIssue("unknown-status", 10, 16, "'wonn'")),
-            ("lead.status < \"wonn\"", ExpectedLocalIssue("unknown-status", 14, 20, "'wonn'")),
+            ("lead.status != \"wonn\"", ExpectedLocalIssue("unknown-status", 15, 21, "'wonn'")),
             // unknown-field at the path, with the scope's message
             ("client.vipp", ExpectedLocalIssue("unknown-field", 0, 11, "did you mean 'client.vip'?")),
             ("work_order.number == \"1\"", ExpectedLocalIssue("unknown-field", 0, 17, "work_order.number")),
@@ -174,6 +174,34 @@ struct LanguagesExpressionTests {
         let (_, issues) = ExpressionSyntax.check("work_order.number == 3", scope: LanguageFixtures.workOrder)
         #expect(issues.count == 1)
         #expect(ExpectedLocalIssue("type-mismatch", 0, 22, "work_order.number (string)").matches(issues[0]), "\(issues)")
+    }
+
+    @Test(
+        "statuses and enum values cannot be ordered: type-mismatch over the comparison, pointing to 'in'",
+        arguments: [
+            "work_order.status < \"ready_for_pickup\"", "\"open\" >= work_order.status",
+            "work_order.priority > \"low\"", "work_order.status <= work_order.previous_status",
+        ])
+    func unorderedStatus(text: String) {
+        let (expression, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.workOrder)
+        #expect(expression == nil)
+        #expect(issues.count == 1, "\(issues)")
+        #expect(ExpectedLocalIssue("type-mismatch", 0, text.unicodeScalars.count, "have no order").matches(issues[0]), "\(issues)")
+    }
+
+    @Test("an unknown status in an ordering is reported too")
+    func unorderedUnknownStatus() {
+        let (_, issues) = ExpressionSyntax.check("work_order.status > \"redy\"", scope: LanguageFixtures.workOrder)
+        #expect(issues.map(\.code.rawValue) == ["unknown-status", "type-mismatch"], "\(issues)")
+    }
+
+    @Test("text, numbers and datetimes can still be ordered", arguments: [
+        "work_order.number < \"5\"", "lower(client.name) >= \"m\"", "work_order.scheduled_for > event.occurred_at",
+    ])
+    func orderedText(text: String) {
+        let (expression, issues) = ExpressionSyntax.check(text, scope: LanguageFixtures.workOrder)
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(expression != nil)
     }
 
     @Test(

@@ -671,6 +671,20 @@ struct ExpressionChecker {
         case (.unknown, _), (_, .unknown), (.number, .number), (.datetime, .datetime):
             return
         default:
+            // Statuses and enum values have no order (their names' order is
+            // not the workflow's): `in [...]` says which ones are meant.
+            for (node, type) in [(a, ta), (b, tb)] {
+                switch type {
+                case .status, .enumeration:
+                    // A literal that is no value of it is reported as well.
+                    if ta.isTextual && tb.isTextual { checkRelated(a, ta, b, tb, mismatchFrom: whole.from, to: whole.to) }
+                    mismatch(
+                        "cannot order \(operand(node, type)) with '\(op.rawValue)': statuses and enum values have no order; list the ones you mean with 'in [...]'",
+                        whole.from, whole.to)
+                    return
+                default: break
+                }
+            }
             if ta.isTextual && tb.isTextual {
                 checkRelated(a, ta, b, tb, mismatchFrom: whole.from, to: whole.to)
                 return

@@ -80,6 +80,26 @@ struct MessageComposerTests {
         #expect(parsed?.replacingOccurrences(of: " ", with: "") == subject.replacingOccurrences(of: " ", with: ""))
     }
 
+    @Test("an ASCII word too long to fold is sent as encoded words: every line within 78 characters")
+    func longWord() throws {
+        let word = String(repeating: "A1", count: 600)
+        let subject = "OS \(word) pronta"
+        let raw = try MessageComposer().compose(
+            MessageComposer.Message(
+                id: "01abc", from: MailAddress.parse("\(String(repeating: "x", count: 200)) <no-reply@acme.example>")!,
+                to: "maria@example.com", replyTo: nil, subject: subject, body: "b", html: nil, attachments: [], date: date))
+        let text = String(decoding: raw, as: UTF8.self)
+        let long = text.split(separator: "\r\n").filter { $0.utf8.count > 78 }
+        #expect(long.isEmpty, "\(long.map(\.count))")
+        let parsed = try python(text)
+        #expect((parsed["subject"] as? String)?.replacingOccurrences(of: " ", with: "") == subject.replacingOccurrences(of: " ", with: ""))
+        // Python keeps the space between encoded words of a display name (RFC 2047 §6.2 drops it).
+        #expect((parsed["from_name"] as? String)?.replacingOccurrences(of: " ", with: "") == String(repeating: "x", count: 200))
+        #expect(parsed["defects"] as? Int == 0)
+        // Words that fold stay readable as they are.
+        #expect(try compose(subject: "Ordem de servico 1001 aberta").contains("Subject: Ordem de servico 1001 aberta\r\n"))
+    }
+
     @Test("no header injection: line separators fold, control and bidi characters drop")
     func injection() throws {
         let raw = try compose(subject: "Hi\r\nBcc: evil@x.y\u{2028}next\u{202E}rev\u{0}")

@@ -230,13 +230,27 @@ public struct MessageComposer: Sendable {
     static func encode(address: MailAddress) -> String {
         guard let name = address.name.map(headerText), !name.isEmpty else { return address.address }
         let plain = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)) }
+            && isPlainHeaderText(name)
         return (plain ? name : encodedWords(name)) + " <\(address.address)>"
     }
 
-    /// RFC 2047 `=?utf-8?B?…?=` words when `s` is not plain ASCII; each word
-    /// at most 60 characters and never splitting a character.
+    /// The longest word a header keeps as it is: folding happens only at
+    /// spaces, so a longer one would make a line longer than 78 characters
+    /// (RFC 5322 §2.1.1 allows 998 at most); it is sent as encoded words.
+    static let longestPlainWord = 60
+
+    /// Whether `s` can stand in a header as it is: printable ASCII, no
+    /// encoded-word marker, no word longer than `longestPlainWord`.
+    static func isPlainHeaderText(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !s.contains("=?")
+            && !s.split(separator: " ").contains { $0.utf8.count > longestPlainWord }
+    }
+
+    /// RFC 2047 `=?utf-8?B?…?=` words when `s` is not plain ASCII or has a
+    /// word too long to fold; each word at most 60 characters and never
+    /// splitting a character.
     static func encodedWords(_ s: String) -> String {
-        if s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !s.contains("=?") { return s }
+        if isPlainHeaderText(s) { return s }
         var words: [String] = []
         var chunk: [UInt8] = []
         // 36 bytes make 48 base64 characters: a 60-character word, which

@@ -205,6 +205,35 @@ struct RenderingDatePatternTests {
     }
 
     @Test(
+        "the other fields of Unicode TR 35: era, ISO weeks, quarters, day periods, GMT formats, zone ids",
+        arguments: [
+            ("G GGGG GGGGG", "AD Anno Domini A"), ("u r U", "2026 2026 2026"),
+            ("YYYY-'W'ww-e", "2026-W15-2"), ("w W F", "15 2 1"), ("eeee ccc c", "Tuesday Tue 2"),
+            ("Q QQ QQQ QQQQ q", "2 02 Q2 2nd quarter 2"), ("A", "47109000"), ("g", "61137"),
+            ("b B bbbbb", "PM in the afternoon p"),
+            ("O OOOO z zzzz", "GMT-3 GMT-03:00 GMT-3 GMT-03:00"),
+            ("v vvvv", "Sao Paulo Time Sao Paulo Time"), ("V VV VVV VVVV", "unk America/Sao_Paulo Sao Paulo Sao Paulo Time"),
+            ("jJC", "jJC"),
+        ])
+    func tr35Fields(pattern: String, expected: String) {
+        let zone = Zone(identifier: "America/Sao_Paulo") ?? .utc
+        #expect(DatePattern.format(Self.afternoon, in: zone, pattern: pattern) == expected)
+    }
+
+    @Test(
+        "ISO weeks across the year's edges, and zones without a city",
+        arguments: [
+            ("2027-01-01T12:00:00Z", "YYYY-'W'ww W", "2026-W53 0"), ("2024-12-30T12:00:00Z", "YYYY-'W'ww e", "2025-W01 1"),
+            ("2026-01-04T12:00:00Z", "YYYY ww", "2026 01"), ("2026-12-31T12:00:00Z", "YYYY ww", "2026 53"),
+            ("2026-04-07T12:00:00Z", "v O VVV VVVV B", "GMT GMT Unknown City GMT noon"),
+            ("2026-04-07T00:00:00Z", "b B", "midnight midnight"),
+        ])
+    func isoWeeks(instant: String, pattern: String, expected: String) throws {
+        let t = try #require(RFC3339.parse(Substring(instant)))
+        #expect(DatePattern.format(t, in: .utc, pattern: pattern) == expected)
+    }
+
+    @Test(
         "midnight on 12- and 24-hour clocks",
         arguments: [
             ("h a", "12 AM"), ("K", "0"), ("H", "0"), ("HH", "00"), ("k", "24"),

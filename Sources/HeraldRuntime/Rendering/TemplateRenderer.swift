@@ -210,10 +210,20 @@ public enum TemplateRenderer {
 /// `D` (day of year), `E` (`E`–`EEE` = `Tue`, `EEEE` = `Tuesday`, `EEEEE` = `T`),
 /// `a` (`AM`/`PM`), `H` (0–23), `h` (1–12), `k` (1–24), `K` (0–11), `m`, `s`,
 /// `S` (fraction of a second, truncated to the count: `SSS` = milliseconds), `Z` (`-0300`; `ZZZZ` = `GMT-03:00`; `ZZZZZ` =
-/// `-03:00`), `X`/`x` (`-03`, `-0300`, `-03:00`; `X` writes `Z` for UTC).
-/// Numeric fields are zero-padded to the count. Text in `'…'` is literal, `''`
-/// is a quote; other characters, including unsupported letters, are literal.
-/// Names are English: locales are the engine's concern.
+/// `-03:00`), `X`/`x` (`-03`, `-0300`, `-03:00`; `X` writes `Z` for UTC),
+/// `G` (`AD`; `GGGG` = `Anno Domini`), `u`/`r`/`U` (the year, never cut),
+/// `Y`/`w` (ISO 8601 week-year and week: Monday first, week 1 holds the first
+/// Thursday), `W` (week of the month, same rule), `F` (`d` ÷ 7, rounded up),
+/// `g` (modified Julian day), `Q`/`q` (`2`, `Q2`, `2nd quarter`), `e`/`c` (day
+/// of the week: `1` for Monday, or names as `E`), `A` (milliseconds of the day),
+/// `b`/`B` (`AM`/`noon`/`midnight`; `in the morning` …), `O` (`GMT-3`; `OOOO` =
+/// `GMT-03:00`), `z` (as `O`: Herald has no zone names, and TR 35 falls back
+/// to the GMT format), `V` (`VV` = the zone id, `VVV` = its city, `VVVV` =
+/// `Sao Paulo Time`), `v` (as `VVVV`, TR 35's fallback; `GMT-3` for a zone
+/// without a city). Numeric fields are zero-padded to the count. Text in
+/// `'…'` is literal, `''` is a quote; other characters, and letters that are no
+/// pattern field (`j`, `J`, `C` are skeleton-only), are literal. Names are
+/// English: locales are the engine's concern.
 public enum DatePattern {
     /// Formats `instant` (whole seconds: `S` prints zeros) in `zone` by `pattern`.
     public static func format(_ instant: Int64, in zone: Zone, pattern: String) -> String {
@@ -231,15 +241,16 @@ public enum DatePattern {
         let fraction = Int(min(max(nanoseconds, 0), 999_999_999))
         var out: [UInt8] = []
         out.reserveCapacity(pattern.utf8.count + 16)
-        if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, fraction, $0, into: &out) }) == nil {
-            Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, fraction, $0, into: &out) }
+        let zoneID = zone.identifier
+        if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, fraction, zoneID, $0, into: &out) }) == nil {
+            Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, fraction, zoneID, $0, into: &out) }
         }
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Writes `local` (with `nanoseconds` for `S`) by the pattern bytes `p`.
     private static func format(
-        _ local: LocalDateTime, _ offset: Int, _ nanoseconds: Int, _ p: UnsafeBufferPointer<UInt8>,
+        _ local: LocalDateTime, _ offset: Int, _ nanoseconds: Int, _ zoneID: String, _ p: UnsafeBufferPointer<UInt8>,
         into out: inout [UInt8]
     ) {
         var i = 0
@@ -274,7 +285,7 @@ public enum DatePattern {
             }
             var count = 1
             while i + count < p.count, p[i + count] == c { count += 1 }
-            appendField(c, count: count, local: local, nanoseconds: nanoseconds, offset: offset, to: &out)
+            appendField(c, count: count, local: local, nanoseconds: nanoseconds, offset: offset, zoneID: zoneID, to: &out)
             i += count
         }
     }
@@ -286,12 +297,105 @@ public enum DatePattern {
     private static let weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
     private static func appendField(
-        _ letter: UInt8, count: Int, local: LocalDateTime, nanoseconds: Int, offset: Int, to out: inout [UInt8]
+        _ letter: UInt8, count: Int, local: LocalDateTime, nanoseconds: Int, offset: Int, zoneID: String,
+        to out: inout [UInt8]
     ) {
         let date = local.date
         let hour = local.secondOfDay / 3600
         switch letter {
-        case UInt8(ascii: "y"):
+        case UInt8(ascii: "G"):
+            let ad = date.year > 0
+            switch count {
+            case 1, 2, 3: out.append(contentsOf: (ad ? "AD" : "BC").utf8)
+            case 4: out.append(contentsOf: (ad ? "Anno Domini" : "Before Christ").utf8)
+            default: out.append(ad ? UInt8(ascii: "A") : UInt8(ascii: "B"))
+            }
+        case UInt8(ascii: "u"), UInt8(ascii: "r"):
+            // The extended (`u`) and related Gregorian (`r`) year: never
+            // shortened, signed.
+            if date.year < 0 { out.append(0x2D) }
+            appendNumber(abs(date.year), width: count, to: &out)
+        case UInt8(ascii: "Y"):
+            let (weekYear, _) = isoWeek(of: date)
+            if count == 2 {
+                appendNumber(abs(weekYear) % 100, width: 2, to: &out)
+            } else {
+                if weekYear < 0 { out.append(0x2D) }
+                appendNumber(abs(weekYear), width: count, to: &out)
+            }
+        case UInt8(ascii: "w"):
+            appendNumber(isoWeek(of: date).week, width: count, to: &out)
+        case UInt8(ascii: "W"):
+            // Weeks of the month as ISO 8601 counts them: Monday first, the
+            // first week the one with four days or more in the month (0 before it).
+            let first = LocalDateTime.weekday(of: LocalDate(year: date.year, month: date.month, day: 1))
+            appendNumber((date.day - 1 + first) / 7 + (first <= 3 ? 1 : 0), width: count, to: &out)
+        case UInt8(ascii: "F"):
+            appendNumber((date.day - 1) / 7 + 1, width: count, to: &out)
+        case UInt8(ascii: "g"):
+            appendNumber(date.daysSince1970 + 40_587, width: count, to: &out)
+        case UInt8(ascii: "Q"), UInt8(ascii: "q"):
+            let quarter = (date.month - 1) / 3 + 1
+            switch count {
+            case 1, 2: appendNumber(quarter, width: count, to: &out)
+            case 3: out.append(contentsOf: "Q\(quarter)".utf8)
+            case 4: out.append(contentsOf: (["1st", "2nd", "3rd", "4th"][quarter - 1] + " quarter").utf8)
+            default: appendNumber(quarter, width: 1, to: &out)
+            }
+        case UInt8(ascii: "e"), UInt8(ascii: "c"):
+            // The local day of the week: a number (Monday 1, as ISO 8601)
+            // for one or two letters, else a name as `E`.
+            let weekday = LocalDateTime.weekday(of: date)
+            if count <= 2 {
+                appendNumber(weekday + 1, width: count, to: &out)
+            } else {
+                appendField(UInt8(ascii: "E"), count: count, local: local, nanoseconds: nanoseconds, offset: offset, zoneID: zoneID, to: &out)
+            }
+        case UInt8(ascii: "A"):
+            appendNumber(local.secondOfDay * 1000 + nanoseconds / 1_000_000, width: count, to: &out)
+        case UInt8(ascii: "b"), UInt8(ascii: "B"):
+            let exact = local.secondOfDay % 3600 == 0 && nanoseconds == 0
+            let short = count >= 5
+            if exact && hour == 12 {
+                out.append(contentsOf: (short ? "n" : "noon").utf8)
+            } else if exact && hour == 0 {
+                out.append(contentsOf: (short ? "mi" : "midnight").utf8)
+            } else if letter == UInt8(ascii: "b") {
+                out.append(contentsOf: (hour < 12 ? (short ? "a" : "AM") : (short ? "p" : "PM")).utf8)
+            } else {
+                let period =
+                    hour >= 6 && hour < 12 ? "in the morning"
+                    : hour >= 12 && hour < 18 ? "in the afternoon" : hour >= 18 && hour < 21 ? "in the evening" : "at night"
+                out.append(contentsOf: period.utf8)
+            }
+        case UInt8(ascii: "O"), UInt8(ascii: "z"):
+            // Zone names are not in Herald's data: `z` falls back to the
+            // localized GMT format, as Unicode TR 35 says.
+            appendGMT(offset, long: count >= 4, to: &out)
+        case UInt8(ascii: "v"):
+            // No generic zone names either: TR 35's fallback is the generic
+            // location format (`VVVV`), then the short GMT format.
+            if let city = exemplarCity(zoneID) {
+                out.append(contentsOf: city.utf8)
+                out.append(contentsOf: " Time".utf8)
+            } else {
+                appendGMT(offset, long: false, to: &out)
+            }
+        case UInt8(ascii: "V"):
+            let city = exemplarCity(zoneID)
+            switch count {
+            case 1: out.append(contentsOf: "unk".utf8)
+            case 2: out.append(contentsOf: zoneID.utf8)
+            case 3: out.append(contentsOf: (city ?? "Unknown City").utf8)
+            default:
+                if let city {
+                    out.append(contentsOf: city.utf8)
+                    out.append(contentsOf: " Time".utf8)
+                } else {
+                    appendGMT(offset, long: true, to: &out)
+                }
+            }
+        case UInt8(ascii: "U"), UInt8(ascii: "y"):
             if count == 2 {
                 appendNumber(abs(date.year) % 100, width: 2, to: &out)
             } else {
@@ -369,6 +473,43 @@ public enum DatePattern {
     }
 
     private enum MinutesStyle { case always, whenNonZero }
+
+    /// `GMT`, then the offset: `GMT-3`, `GMT+5:30` (short) or `GMT-03:00` (long); `GMT` alone for UTC.
+    private static func appendGMT(_ offset: Int, long: Bool, to out: inout [UInt8]) {
+        out.append(contentsOf: "GMT".utf8)
+        guard offset != 0 else { return }
+        if long { return appendOffset(offset, colon: true, minutes: .always, to: &out) }
+        out.append(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        let magnitude = abs(offset) / 60
+        appendNumber(magnitude / 60, width: 1, to: &out)
+        if magnitude % 60 != 0 {
+            out.append(UInt8(ascii: ":"))
+            appendNumber(magnitude % 60, width: 2, to: &out)
+        }
+    }
+
+    /// The city a zone is named after (`America/Sao_Paulo` → `Sao Paulo`);
+    /// nil for zones that name none (`UTC`, `Etc/GMT+3`).
+    private static func exemplarCity(_ identifier: String) -> String? {
+        let parts = identifier.split(separator: "/")
+        guard parts.count >= 2, parts[0] != "Etc", let last = parts.last else { return nil }
+        return String(last.map { $0 == "_" ? " " : $0 })
+    }
+
+    /// The ISO 8601 week of `date` (Monday first; week 1 holds the year's
+    /// first Thursday) and the year that week belongs to.
+    private static func isoWeek(of date: LocalDate) -> (year: Int, week: Int) {
+        func weeks(in year: Int) -> Int {
+            let jan1 = LocalDateTime.weekday(of: LocalDate(year: year, month: 1, day: 1))
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+            return jan1 == 3 || (leap && jan1 == 2) ? 53 : 52
+        }
+        let ordinal = date.daysSince1970 - LocalDate(year: date.year, month: 1, day: 1).daysSince1970 + 1
+        let week = (ordinal - (LocalDateTime.weekday(of: date) + 1) + 10) / 7
+        if week < 1 { return (date.year - 1, weeks(in: date.year - 1)) }
+        if week > weeks(in: date.year) { return (date.year + 1, 1) }
+        return (date.year, week)
+    }
 
     private static func appendOffset(_ offset: Int, colon: Bool, minutes: MinutesStyle, to out: inout [UInt8]) {
         out.append(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))

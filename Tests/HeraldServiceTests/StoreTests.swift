@@ -184,6 +184,28 @@ struct StoreTests {
         #expect(a.map(\.key) == b.map(\.key))
     }
 
+    @Test("CRLF lines are read as herald eval reads them: the same reject message, raw kept without the CR")
+    func crlf() throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
+        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let bad = "{\"id\":\"cz-bad\""
+        let lines = evaluator.prepare(body: Array((ServiceFixture.event("ok") + "\r\n" + bad + "\r\n").utf8), ndjson: true)
+        #expect(lines.count == 2)
+        guard case .rejected(let record) = lines[1].content,
+            case .rejected(let expected) = loaded.runtime.parse(line: Array((bad + "\r").utf8), lineNumber: 2)
+        else {
+            Issue.record("line 2 is not a reject")
+            return
+        }
+        #expect(record.message == expected.message)
+        #expect(record.message?.contains("byte 16") == true, "\(record.message ?? "")")
+        #expect(lines[1].raw == Array(bad.utf8))
+        guard case .event = lines[0].content else { Issue.record("line 1 is not an event"); return }
+        #expect(lines[0].raw.last == UInt8(ascii: "}"))
+    }
+
     static let pipelineRules = ServiceFixture.rules + """
           - id: ready-nudge
             on: work_order.status_changed

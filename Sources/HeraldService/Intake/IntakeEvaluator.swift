@@ -220,9 +220,13 @@ public struct IntakeEvaluator: Sendable {
     }
 
     func prepare(line: ArraySlice<UInt8>, number: Int?) -> PreparedLine {
-        var bytes = Array(line)
+        // The line is read as `herald eval` reads it, a CR of a CRLF line
+        // end included (JSON whitespace, counted in a reject's byte
+        // position); the raw bytes kept leave it out.
+        let full = Array(line)
+        let parsed = runtime.parse(line: full, lineNumber: number ?? 1)
+        var bytes = full
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        let parsed = runtime.parse(line: bytes, lineNumber: number ?? 1)
         switch parsed {
         case .blank:
             if number == nil {

@@ -37,6 +37,9 @@ public final class HeraldServer: Sendable {
     let rulesMismatch = Mutex<String?>(nil)
     /// The largest request body accepted.
     public static let maximumBodyBytes = 16 * 1024 * 1024
+    /// The longest declared body a 413 reads and drops first, so that a
+    /// client sending it all before reading gets the answer (64 MiB).
+    static let drainedBodyBytes = 64 * 1024 * 1024
 
     /// Creates a server over an open store and a loaded rule set.
     public init(

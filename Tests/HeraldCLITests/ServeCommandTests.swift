@@ -48,4 +48,71 @@ struct ServeCommandTests {
         #expect(run.stderr.contains("herald: error: cannot listen on 127.0.0.1:\(held.port): Address already in use\n"), "\(run.stderr)")
         #expect(!run.stderr.contains("internal error"))
     }
+
+    @Test("a body declared over 16 MiB with Connection: close is read and answered 413, not left stalled")
+    func oversizedWithClose() throws {
+        let port = try HeldPort().port  // free again once the probe socket closes
+        let dir = try TemporaryDirectory(files: [
+            "rules/r.yaml": evalRules,
+            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
+        ])
+        let process = Process()
+        process.executableURL = try Herald.executable()
+        process.arguments = ["serve", "--rules", "rules"]
+        process.currentDirectoryURL = dir.url
+        process.environment = ProcessInfo.processInfo.environment.merging(["HERALD_TOKEN": "tok", "NO_COLOR": "1"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        // Connect once it listens.
+        var descriptor: Int32 = -1
+        for _ in 0..<300 {
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            if connected { break }
+            close(descriptor)
+            descriptor = -1
+            usleep(100_000)
+        }
+        try #require(descriptor >= 0, "herald serve did not listen")
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let length = 16 * 1024 * 1024 + 1
+        let head = Array(
+            ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n").utf8)
+        var message = head + [UInt8](repeating: UInt8(ascii: "\n"), count: length)
+        var sent = 0
+        while sent < message.count {
+            let n = message.withUnsafeMutableBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { break }
+            sent += n
+        }
+        #expect(sent == message.count, "the upload stalled after \(sent) of \(message.count) bytes")
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            reply += buffer[0..<n]
+        }
+        message = []
+        let text = String(decoding: reply, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+        #expect(text.contains("\"error\":\"too-large\""))
+    }
 }

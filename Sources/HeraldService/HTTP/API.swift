@@ -249,6 +249,17 @@ extension HeraldServer {
             status: .contentTooLarge, code: "too-large",
             message: "the body is over \(Self.maximumBodyBytes) bytes; send smaller batches")
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maximumBodyBytes {
+            // Most clients send the whole body before they read the answer
+            // (all of them with `Connection: close`): the body is read and
+            // dropped, up to `drainedBodyBytes`, so that they get the 413
+            // rather than a stalled upload.
+            if length <= Self.drainedBodyBytes {
+                var dropped = 0
+                for try await part in request.body {
+                    dropped += part.readableBytes
+                    if dropped > Self.drainedBodyBytes { break }
+                }
+            }
             throw tooLarge
         }
         let body: ByteBuffer

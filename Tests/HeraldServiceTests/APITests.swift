@@ -1,4 +1,5 @@
 import Foundation
+import HeraldRuntime
 import HeraldService
 import Hummingbird
 import HummingbirdTesting
@@ -254,6 +255,47 @@ struct APITests {
                 #expect((r.body.object["items"] as? [Any])?.isEmpty == true)
             }
         }
+    }
+
+    @Test(
+        "timeline: reschedules committed together read in the order they happened, each cancelled delivery after the cancel that ended it",
+        arguments: ServiceFixture.Backend.available)
+    func timelineWithinOneCommit(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        let lines = (0..<3).map { n in
+            ServiceFixture.event(
+                "tl-\(n)", "work_order.schedule_changed", workOrder: "WO-tl", at: now - 60 + Double(n),
+                extra: ",\"scheduled_for\":\"\(ServiceFixture.iso(now + Double(3 + n) * 86_400))\"")
+        }
+        _ = try await f.server.intake(body: Array(lines.joined(separator: "\n").utf8), ndjson: true)
+        let items = try #require(try await f.store.timeline(EntityReference(entity: .workOrder, id: "WO-tl")))
+        func describe(_ item: TimelineItem) -> String {
+            switch item.json["kind"] {
+            case .string("event"): if case .string(let id)? = item.json["event"] { return "event \(id)" }
+            case .string("delivery"):
+                if case .string(let status)? = item.json["status"], case .string(let id)? = item.json["delivery"] {
+                    return "\(status) \(id)"
+                }
+            case .string("decision"):
+                if case .raw(let record)? = item.json["record"] {
+                    let decision = record.contains("\"decision\":\"cancel\"") ? "cancel" : "send"
+                    if case .string(let id)? = item.json["delivery"] { return "\(decision) \(id)" }
+                    return decision
+                }
+            default: break
+            }
+            return "?"
+        }
+        let feed = items.map(describe)
+        let sends = feed.filter { $0.hasPrefix("send ") }.map { String($0.dropFirst(5)) }
+        try #require(sends.count == 3, "\(feed)")
+        #expect(
+            feed == [
+                "event tl-0", "send \(sends[0])", "event tl-1", "cancel", "cancelled \(sends[0])", "send \(sends[1])",
+                "event tl-2", "cancel", "cancelled \(sends[1])", "send \(sends[2])",
+            ], "\(feed)")
     }
 
     @Test("a timeline's id is percent-decoded: spaces, slashes and non-ASCII ids are reachable")

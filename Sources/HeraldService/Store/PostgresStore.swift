@@ -773,27 +773,28 @@ public final class PostgresStore: HeraldStore {
             if let status { json["status"] = .string(status) }
             if let previous { json["previous_status"] = .string(previous) }
             items.append(TimelineItem(at: received, order: order, json: json))
-            for try await (record, delivery) in try await client.query(
-                "SELECT record, delivery_id FROM decisions WHERE event_seq = \(seq) ORDER BY position", logger: logger
-            ).decode((String, String?).self) {
+            for try await (record, delivery, decision, key) in try await client.query(
+                "SELECT record, delivery_id, decision, key FROM decisions WHERE event_seq = \(seq) ORDER BY position",
+                logger: logger
+            ).decode((String, String?, String, String?).self) {
                 order += 1
                 var json: [String: JSONValue] = [
                     "kind": .string("decision"), "record": .raw(record), "at": .string(ServiceTime.rfc3339(received)),
                 ]
                 if let delivery { json["delivery"] = .string(delivery) }
-                items.append(TimelineItem(at: received, order: order, json: json))
+                items.append(TimelineItem(at: received, order: order, json: json, cancelKey: decision == "cancel" ? key : nil))
             }
         }
         let column = entity.entity == .lead ? "lead" : entity.entity == .csr ? "csr" : "work_order"
-        var deliveries: [(String, String, String, String?, Double)] = []
+        var deliveries: [(String, String, String, String, String?, Double)] = []
         for try await row in try await client.query(
             PostgresQuery(
-                unsafeSQL: "SELECT id, channel, status, reason, updated_at FROM deliveries WHERE \(column) = $1 ORDER BY seq",
+                unsafeSQL: "SELECT id, key, channel, status, reason, updated_at FROM deliveries WHERE \(column) = $1 ORDER BY seq",
                 binds: Self.binds { $0.append(entity.id) }), logger: logger
-        ).decode((String, String, String, String?, Double).self) {
+        ).decode((String, String, String, String, String?, Double).self) {
             deliveries.append(row)
         }
-        for (id, channel, status, reason, updated) in deliveries {
+        for (id, key, channel, status, reason, updated) in deliveries {
             for try await (number, started, outcome, detail) in try await client.query(
                 "SELECT number, started_at, outcome, detail FROM attempts WHERE delivery_id = \(id) ORDER BY number",
                 logger: logger
@@ -813,11 +814,11 @@ public final class PostgresStore: HeraldStore {
                     "channel": .string(channel), "at": .string(ServiceTime.rfc3339(updated)),
                 ]
                 if let reason { json["reason"] = .string(reason) }
-                items.append(TimelineItem(at: updated, order: order, json: json))
+                items.append(TimelineItem(at: updated, order: order, json: json, cancelKey: key))
             }
         }
         if items.isEmpty { return nil }
-        return items.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        return TimelineItem.inOrder(items)
     }
 
     /// See `HeraldStore.rejects(_:)`.

@@ -732,7 +732,7 @@ public final class SQLiteStore: HeraldStore {
                 items.append(TimelineItem(at: received, order: order, json: json))
                 let seq: Int64 = e["seq"]
                 for d in try Row.fetchAll(
-                    db, sql: "SELECT record, delivery_id FROM decisions WHERE event_seq = ? ORDER BY position",
+                    db, sql: "SELECT record, delivery_id, decision, key FROM decisions WHERE event_seq = ? ORDER BY position",
                     arguments: [seq])
                 {
                     order += 1
@@ -741,7 +741,9 @@ public final class SQLiteStore: HeraldStore {
                         "at": .string(ServiceTime.rfc3339(received)),
                     ]
                     if let id: String = d["delivery_id"] { json["delivery"] = .string(id) }
-                    items.append(TimelineItem(at: received, order: order, json: json))
+                    let decision: String = d["decision"]
+                    items.append(
+                        TimelineItem(at: received, order: order, json: json, cancelKey: decision == "cancel" ? d["key"] : nil))
                 }
             }
             let column: String
@@ -751,7 +753,7 @@ public final class SQLiteStore: HeraldStore {
             default: column = "work_order"
             }
             let deliveries = try Row.fetchAll(
-                db, sql: "SELECT seq, id, channel, status, reason, updated_at FROM deliveries WHERE \(column) = ? ORDER BY seq",
+                db, sql: "SELECT seq, id, key, channel, status, reason, updated_at FROM deliveries WHERE \(column) = ? ORDER BY seq",
                 arguments: [entity.id])
             for d in deliveries {
                 let id: String = d["id"]
@@ -777,11 +779,11 @@ public final class SQLiteStore: HeraldStore {
                         "channel": .string(d["channel"]), "at": .string(ServiceTime.rfc3339(updated)),
                     ]
                     if let r: String = d["reason"] { json["reason"] = .string(r) }
-                    items.append(TimelineItem(at: updated, order: order, json: json))
+                    items.append(TimelineItem(at: updated, order: order, json: json, cancelKey: d["key"]))
                 }
             }
             if items.isEmpty { return nil }
-            return items.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+            return TimelineItem.inOrder(items)
         }
     }
 

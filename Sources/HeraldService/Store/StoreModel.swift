@@ -304,6 +304,37 @@ public struct TimelineItem: Sendable {
     public var order: Int64
     /// The JSON object of the item.
     public var json: [String: JSONValue]
+    /// A `cancel` decision's key, or the key of a delivery that ended
+    /// `cancelled` (to place the one after the other; not in the JSON).
+    var cancelKey: String? = nil
+    /// After an item of the same `at` and `order` (a cancelled delivery
+    /// placed after its cancel record).
+    var after = false
+
+    /// The items oldest first, in the order things happened (SPEC §12.5).
+    /// Items of one transaction share an instant: there, a delivery that
+    /// ended `cancelled` follows the `cancel` record that ended it — the
+    /// first one with its key after the `send` that made it — rather than
+    /// every event of the transaction.
+    static func inOrder(_ items: [TimelineItem]) -> [TimelineItem] {
+        func precedes(_ a: TimelineItem, _ b: TimelineItem) -> Bool {
+            (a.at, a.order, a.after ? 1 : 0) < (b.at, b.order, b.after ? 1 : 0)
+        }
+        var sorted = items.sorted(by: precedes)
+        var moved = false
+        for i in sorted.indices where sorted[i].json["kind"] == .string("delivery") {
+            guard sorted[i].json["status"] == .string("cancelled"), let key = sorted[i].cancelKey,
+                let id = sorted[i].json["delivery"],
+                let made = sorted.firstIndex(where: { $0.json["kind"] == .string("decision") && $0.json["delivery"] == id }),
+                let cancel = sorted[made...].firstIndex(where: { $0.json["kind"] == .string("decision") && $0.cancelKey == key }),
+                cancel < i, sorted[cancel].at == sorted[i].at
+            else { continue }
+            sorted[i].order = sorted[cancel].order
+            sorted[i].after = true
+            moved = true
+        }
+        return moved ? sorted.sorted(by: precedes) : sorted
+    }
 }
 
 /// A small JSON value for replies that are assembled from rows.

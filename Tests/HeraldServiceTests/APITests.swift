@@ -316,6 +316,26 @@ struct APITests {
         }
     }
 
+    @Test("query values are decoded as forms encode them: + and %20 are spaces, %2B a plus; an offset's bare + still reads")
+    func queryDecoding() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        let at = Date().timeIntervalSince1970 - 60
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("q1", workOrder: "WO 7", at: at).utf8), ndjson: false)
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("q2", workOrder: "WO+8", at: at).utf8), ndjson: false)
+        try await f.withClient { client in
+            for (query, count) in [
+                ("work_order=WO+7", 2), ("work_order=WO%207", 2), ("work_order=WO%2B8", 2), ("work_order=WO+8", 0),
+                ("since=2000-01-01T00:00:00+02:00", 4), ("since=2000-01-01T00:00:00%2B02:00", 4),
+            ] {
+                try await client.execute(uri: "/v1/deliveries?" + query, method: .get, headers: ServiceFixture.auth) { r in
+                    #expect(r.status == .ok, "\(query)")
+                    #expect((r.body.object["items"] as? [Any])?.count == count, "\(query): \(r.body.text)")
+                }
+            }
+        }
+    }
+
     @Test("the auth scheme is matched in any case, followed by one or more spaces (RFC 9110 §11.1)")
     func bearerScheme() async throws {
         let f = try ServiceFixture()

@@ -617,18 +617,7 @@ final class ConsoleSite: Sendable {
     }
 
     /// Reads `application/x-www-form-urlencoded` text (a form body or a query).
-    static func form(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            let key = decode(kv[0])
-            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
-        return out
-    }
+    static func form(_ text: String) -> [String: String] { API.form(text) }
 
     /// Reads a form body (at most 1 MiB).
     static func form(_ request: Request) async throws -> [String: String] {

@@ -69,6 +69,24 @@ extension API {
     /// so `/v1/work-orders/WO%207/timeline` names the work order `WO 7`
     /// (and `A%2FB` the id `A/B`). Text that is not valid percent-encoding
     /// is taken as it is.
+    /// `name=value` pairs decoded as forms and query strings are encoded
+    /// (`+` is a space, then percent-decoding); the first of a repeated name.
+    static func form(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            let key = decode(kv[0])
+            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
+    }
+
+    /// The request's query parameters (`form`): `?work_order=WO+7` is `WO 7`, as `%20`.
+    static func query(_ request: Request) -> [String: String] { form(request.uri.query ?? "") }
+
     static func pathParameter<Context: RequestContext>(_ name: String, _ context: Context) throws -> String {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw
@@ -283,7 +301,7 @@ extension HeraldServer {
     }
 
     static func limit(_ request: Request) throws -> Int {
-        guard let text = request.uri.queryParameters["limit"] else { return 50 }
+        guard let text = API.query(request)["limit"] else { return 50 }
         guard let n = Int(text), (1...1000).contains(n) else {
             throw APIError.badRequest("limit must be a whole number from 1 to 1000, not '\(text)'")
         }
@@ -291,39 +309,40 @@ extension HeraldServer {
     }
 
     static func time(_ request: Request, _ name: String) throws -> Double? {
-        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        guard let t = ServiceTime.parse(String(text)) else {
+        guard let text = API.query(request)[name] else { return nil }
+        // An offset's `+` sent unencoded reads as a space: it is put back.
+        guard let t = ServiceTime.parse(text) ?? ServiceTime.parse(text.replacingOccurrences(of: " ", with: "+")) else {
             throw APIError.badRequest("\(name) must be an RFC 3339 time such as 2026-06-01T00:00:00Z, not '\(text)'")
         }
         return t
     }
 
     static func cursor(_ request: Request) throws -> Int64? {
-        guard let text = request.uri.queryParameters["cursor"], !text.isEmpty else { return nil }
-        guard let seq = API.parseCursor(String(text)) else { throw APIError.badRequest("cursor '\(text)' is not one this service gave") }
+        guard let text = API.query(request)["cursor"], !text.isEmpty else { return nil }
+        guard let seq = API.parseCursor(text) else { throw APIError.badRequest("cursor '\(text)' is not one this service gave") }
         return seq
     }
 
     func listDeliveries(_ request: Request) async throws -> Response {
-        let p = request.uri.queryParameters
+        let p = API.query(request)
         var q = DeliveryQuery()
         if let s = p["status"] {
-            guard let status = Delivery.Status(rawValue: String(s)) else {
+            guard let status = Delivery.Status(rawValue: s) else {
                 throw APIError.badRequest(
                     "status must be one of \(Delivery.Status.allCases.map(\.rawValue).joined(separator: ", ")), not '\(s)'")
             }
             q.status = status
         }
         if let c = p["channel"] {
-            guard let channel = Channel(rawValue: String(c)) else { throw APIError.badRequest("channel must be email or sms, not '\(c)'") }
+            guard let channel = Channel(rawValue: c) else { throw APIError.badRequest("channel must be email or sms, not '\(c)'") }
             q.channel = channel
         }
-        q.rule = p["rule"].map(String.init)
-        q.workOrder = p["work_order"].map(String.init)
-        q.lead = p["lead"].map(String.init)
-        q.csr = p["csr"].map(String.init)
-        q.client = p["client"].map(String.init)
-        q.location = p["location"].map(String.init)
+        q.rule = p["rule"]
+        q.workOrder = p["work_order"]
+        q.lead = p["lead"]
+        q.csr = p["csr"]
+        q.client = p["client"]
+        q.location = p["location"]
         q.since = try Self.time(request, "since")
         q.until = try Self.time(request, "until")
         q.limit = try Self.limit(request)

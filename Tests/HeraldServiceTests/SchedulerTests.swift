@@ -206,6 +206,33 @@ struct SchedulerTests {
         #expect(d.reason?.hasSuffix("connection refused") == true)
     }
 
+    @Test("a backoff that would pass give_up_after is cut to a last attempt at that time; failing then is final", arguments: ServiceFixture.Backend.available)
+    func lastAttemptAtGiveUp(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: Array(repeating: .transient(reason: "connection refused"), count: 5))
+        let ids = try await post(f, ServiceFixture.event("e1", at: now - 30))
+        let s = scheduler(f, t, sms: ScriptedTransport())
+        // give_up_after is 60 s after the delivery was made (about `now`).
+        func seconds(_ text: String?) -> Double? {
+            let parser = ISO8601DateFormatter()
+            parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return text.flatMap { parser.date(from: $0)?.timeIntervalSince1970 }
+        }
+        let created = try await f.store.delivery(id: ids[0])?.createdAt
+        let made = try #require(seconds(created))
+        try await s.tick(now: made + 59.5)
+        let waiting = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(waiting.status == .retrying)
+        let next = try #require(seconds(waiting.nextAttemptAt))
+        #expect(abs(next - (made + 60)) < 0.01, "the last attempt is at give_up_after, not past it")
+        try await s.tick(now: made + 60)
+        let d = try #require(try await f.store.delivery(id: ids[0]))
+        #expect(d.status == .failed)
+        #expect(d.attemptCount == 2)
+        #expect(d.reason?.hasPrefix("gave up after 2 attempts") == true, "\(d.reason ?? "")")
+    }
+
     @Test("an event received two days late still gets its retries: give_up_after counts from when the delivery was made", arguments: ServiceFixture.Backend.available)
     func lateEventRetried(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)

@@ -287,7 +287,12 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             // gets its retries.
             let made = ServiceTime.parse(d.createdAt) ?? d.scheduledFor
             let giveUp = max(d.scheduledFor, made) + Self.seconds(retry.giveUpAfter)
-            if t + wait > giveUp {
+            // A wait that passes `give_up_after` is cut short to a last
+            // attempt at that time, unless the provider asked to wait longer
+            // (`Retry-After`); a transient failure from then on is final.
+            let next = min(t + wait, giveUp)
+            let providerWait = retryAfter.map(Self.seconds) ?? 0
+            if t >= giveUp || t + providerWait > giveUp {
                 return AttemptResult(
                     deliveryID: d.id, attempt: d.attemptCount, status: .failed, outcome: .transient,
                     detail: "gave up after \(d.attemptCount) attempt\(d.attemptCount == 1 ? "" : "s"): \(reason)",
@@ -295,7 +300,7 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
             }
             return AttemptResult(
                 deliveryID: d.id, attempt: d.attemptCount, status: .retrying, outcome: .transient, detail: reason,
-                nextAttemptAt: t + wait, finishedAt: t)
+                nextAttemptAt: next, finishedAt: t)
         }
     }
 

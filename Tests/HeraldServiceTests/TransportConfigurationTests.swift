@@ -61,6 +61,21 @@ struct TransportConfigurationTests {
         #expect(messages.contains { $0.hasPrefix("4:") && $0.contains("url must start with http:// or https://") })
     }
 
+    @Test("sms.transport http without sms.http.url is missing-key at the transport, with its line and column")
+    func httpWithoutURL() {
+        for yaml in ["sms:\n  transport: http\n", "sms:\n  transport: http\n  http: {token_env: T}\n"] {
+            let result = read(yaml)
+            #expect(result.configuration == nil)
+            #expect(result.diagnostics.count == 1, "\(result.diagnostics)")
+            let d = result.diagnostics.first
+            #expect(d?.code.rawValue == "missing-key")
+            #expect(d?.range.start.line == 2 && d?.range.start.column == 14, "\(String(describing: d))")
+            #expect(d?.message.contains("sms.http.url") == true)
+        }
+        // A url that is given but wrong is reported once, as wrong.
+        #expect(read("sms:\n  transport: http\n  http: {url: ftp://x}\n").diagnostics.map(\.code.rawValue) == ["wrong-type"])
+    }
+
     @Test("the default configuration makes its transports (the default sender is an address)")
     func defaults() throws {
         #expect(MailAddress.parse(ServiceConfiguration().email.from) != nil)

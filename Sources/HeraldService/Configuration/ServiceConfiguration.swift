@@ -320,16 +320,29 @@ struct ConfigurationReader {
 
     mutating func readSMS(_ node: Node, into s: inout ServiceConfiguration.SMS) {
         guard let keys = mapping(node, "sms", known: ["transport", "directory", "http"]) else { return }
+        var transportNode: Node?
+        var urlWritten = false
+        defer {
+            if s.transport == .http, !urlWritten, let transportNode {
+                diagnostics.append(
+                    .error(
+                        .missingKey, "sms.transport is http but sms.http.url is not set (the gateway's URL)",
+                        at: transportNode.range))
+            }
+        }
         for (key, pair) in keys {
             let v = pair.value
             switch key {
-            case "transport": if let t = transport(v, allowed: [.directory, .http]) { s.transport = t }
+            case "transport":
+                transportNode = v
+                if let t = transport(v, allowed: [.directory, .http]) { s.transport = t }
             case "directory": if let x = string(v, key) { s.directory = x }
             case "http":
                 guard let http = mapping(v, "http", known: ["url", "token_env", "timeout", "body"]) else { continue }
                 for (k, p) in http {
                     switch k {
                     case "url":
+                        urlWritten = true
                         if let x = string(p.value, k) {
                             if x.hasPrefix("http://") || x.hasPrefix("https://") {
                                 s.http.url = x

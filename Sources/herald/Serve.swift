@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             try await server.run(transports: transports) { port in
                 started.set()
                 StandardStreams.printError(
-                    "herald: serving on http://\(listen.host):\(port) (rules \(loaded.hash.prefix(12)), store \(storeURL))")
+                    "herald: serving on http://\(listen.host.contains(":") ? "[\(listen.host)]" : listen.host):\(port) (rules \(loaded.hash.prefix(12)), store \(storeURL))")
             }
         } catch where !started.isSet {
             // Before it listens: the address is taken, not on this host or

@@ -176,12 +176,15 @@ struct Deliveries: AsyncParsableCommand {
             StandardStreams.write(String(decoding: reply.body, as: UTF8.self))
             return
         }
-        let header = ["ID", "STATUS", "CHANNEL", "TO", "SEND AT", "RULE", "WORK ORDER"]
+        let header = ["ID", "STATUS", "CHANNEL", "TO", "SEND AT", "RULE", "ENTITY"]
         let rows = items.map { i in
-            [
-                i["id"], i["status"], i["channel"], i["to"], i["send_at"], i["rule"],
-                i["work_order"] ?? i["lead"] ?? i["csr"],
-            ].map { ($0 as? String) ?? "-" }
+            // The work order, lead or CSR the delivery is filed under (a
+            // JSON null is NSNull here, not nil: each is tried as text).
+            let entity =
+                (i["work_order"] as? String) ?? (i["lead"] as? String).map { "lead " + $0 }
+                ?? (i["csr"] as? String).map { "csr " + $0 }
+            return [i["id"], i["status"], i["channel"], i["to"], i["send_at"], i["rule"], entity]
+                .map { ($0 as? String) ?? "-" }
         }
         StandardStreams.write(DeliveryTable.render(header: header, rows: rows))
         if rows.isEmpty { StandardStreams.printError("no deliveries") }

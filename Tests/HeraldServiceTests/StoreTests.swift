@@ -124,12 +124,19 @@ struct StoreTests {
         #expect(d.reason == "cancel-if")
     }
 
+    /// The fixture's rule set as the intake evaluates it.
+    static func evaluator(_ f: ServiceFixture) throws -> IntakeEvaluator {
+        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+    }
+
     @Test("an event evaluated ahead of its transaction is evaluated again there when its entity's state changed meanwhile", arguments: ServiceFixture.Backend.available)
     func staleSpeculation(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend, rules: Self.quoteRules)
         defer { f.remove() }
-        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
-        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let evaluator = try Self.evaluator(f)
         let now = Date().timeIntervalSince1970
         func records(_ results: [[LineResult]]) -> [DecisionRecord] { results.flatMap { $0.flatMap(\.records) } }
 
@@ -165,8 +172,7 @@ struct StoreTests {
     func speculationSame(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
-        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
-        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let evaluator = try Self.evaluator(f)
         let now = Date().timeIntervalSince1970
         let body = Array((1...20).map { ServiceFixture.event("e\($0)", workOrder: "WO-\($0 % 3)") }.joined(separator: "\n").utf8)
         let ahead = await f.store.speculate(evaluator.prepare(body: body, ndjson: true), evaluator: evaluator)
@@ -188,13 +194,12 @@ struct StoreTests {
     func crlf() throws {
         let f = try ServiceFixture()
         defer { f.remove() }
-        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
-        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let evaluator = try Self.evaluator(f)
         let bad = "{\"id\":\"cz-bad\""
         let lines = evaluator.prepare(body: Array((ServiceFixture.event("ok") + "\r\n" + bad + "\r\n").utf8), ndjson: true)
         #expect(lines.count == 2)
         guard case .rejected(let record) = lines[1].content,
-            case .rejected(let expected) = loaded.runtime.parse(line: Array((bad + "\r").utf8), lineNumber: 2)
+            case .rejected(let expected) = evaluator.runtime.parse(line: Array((bad + "\r").utf8), lineNumber: 2)
         else {
             Issue.record("line 2 is not a reject")
             return
@@ -221,8 +226,7 @@ struct StoreTests {
     func pipelined(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend, rules: Self.pipelineRules)
         defer { f.remove() }
-        guard case .success(let loaded) = RulesLoader.load(path: f.rulesPath) else { Issue.record("rules"); return }
-        let evaluator = IntakeEvaluator(runtime: loaded.runtime, rulesHash: loaded.hash)
+        let evaluator = try Self.evaluator(f)
         let start = Date().timeIntervalSince1970 - 3_600
         // Five work orders through their life, interleaved, with moved
         // visits, a status that cancels the nudge, and re-posted ids.
@@ -275,11 +279,11 @@ struct StoreTests {
         var state = RuntimeState()
         var expected: [DecisionRecord] = []
         for (n, line) in lines.enumerated() {
-            guard case .event(let event) = loaded.runtime.parse(line: Array(line.utf8), lineNumber: n + 1) else {
+            guard case .event(let event) = evaluator.runtime.parse(line: Array(line.utf8), lineNumber: n + 1) else {
                 Issue.record("line \(n + 1) does not parse")
                 return
             }
-            expected += loaded.runtime.process(event: event, state: &state)
+            expected += evaluator.runtime.process(event: event, state: &state)
         }
         #expect(got.count == expected.count)
         for (a, b) in zip(got, expected) where a != b {

@@ -51,7 +51,7 @@ final class ConsoleSite: Sendable {
         }
         let pages = router.group().add(middleware: ConsoleMiddleware(site: self))
         pages.get("/sign-in") { request, _ in
-            let next = Self.safeNext(Self.form(request.uri.query ?? "")["next"])
+            let next = Self.safeNext(API.query(request)["next"])
             if self.sessions.session(of: request) != nil { return Self.redirect(next) }
             return self.render("sign-in", ["title": "Sign in", "next": next], session: nil)
         }
@@ -84,7 +84,7 @@ final class ConsoleSite: Sendable {
         }
         pages.get("/find") { request, _ in
             try await self.page(request) { _ in
-                let p = Self.form(request.uri.query ?? "")
+                let p = API.query(request)
                 let kind = EntityKind.all.first { $0.segment == p["kind"] } ?? EntityKind.all[0]
                 let id = (p["id"] ?? "").trimmingCharacters(in: .whitespaces)
                 return Self.redirect(id.isEmpty ? "/" : "/\(kind.segment)/\(Self.pathComponent(id))")
@@ -199,7 +199,7 @@ final class ConsoleSite: Sendable {
     // MARK: Deliveries
 
     func deliveriesPage(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
-        let p = Self.form(request.uri.query ?? "")
+        let p = API.query(request)
         func value(_ name: String) -> String? {
             guard let v = p[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
@@ -319,7 +319,7 @@ final class ConsoleSite: Sendable {
             c["resendOfPath"] = Self.pathComponent(r)
         }
         c["resendable"] = d.status == .sent || d.status == .failed
-        if let resent = Self.form(request.uri.query ?? "")["resent"], !resent.isEmpty { c["resent"] = resent }
+        if let resent = API.query(request)["resent"], !resent.isEmpty { c["resent"] = resent }
         c["attempts"] = (d.attempts ?? []).map { a -> [String: Any] in
             var row: [String: Any] = ["number": a.number, "startedAt": Self.short(a.startedAt), "outcome": a.outcome.rawValue]
             row["finishedAt"] = a.finishedAt.map(Self.short) ?? "—"
@@ -451,7 +451,7 @@ final class ConsoleSite: Sendable {
     // MARK: Rejects
 
     func rejectsPage(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
-        let p = Self.form(request.uri.query ?? "")
+        let p = API.query(request)
         var q = RejectQuery()
         q.limit = 50
         if let c = p["cursor"], let seq = API.parseCursor(c) { q.before = seq }
@@ -616,13 +616,10 @@ final class ConsoleSite: Sendable {
         pairs.map { queryValue($0.0) + "=" + queryValue($0.1) }.joined(separator: "&")
     }
 
-    /// Reads `application/x-www-form-urlencoded` text (a form body or a query).
-    static func form(_ text: String) -> [String: String] { API.form(text) }
-
     /// Reads a form body (at most 1 MiB).
     static func form(_ request: Request) async throws -> [String: String] {
         let body = try await request.body.collect(upTo: 1 << 20)
-        return form(String(buffer: body))
+        return API.form(String(buffer: body))
     }
 }
 

@@ -42,17 +42,6 @@ public struct Speculation: Sendable {
     /// What `IntakeEvaluator.evaluate` gave from that state.
     public var evaluation: EventEvaluation
 
-    /// Creates a speculation.
-    init(
-        rulesHash: String, state: EntityStateRows, pending: [PendingSend], plans: [String: ReminderPlan],
-        evaluation: EventEvaluation
-    ) {
-        self.rulesHash = rulesHash
-        self.state = state
-        self.pending = pending
-        self.plans = plans
-        self.evaluation = evaluation
-    }
 }
 
 /// An entity's slice of the runtime state as a store keeps it: whether the
@@ -122,14 +111,24 @@ public struct LineResult: Sendable {
 
     /// Appends the records as NDJSON, each send with `"delivery": ID`.
     public func appendNDJSON(to out: inout [UInt8]) {
-        if let ndjson {
-            out += ndjson
-            return
-        }
+        out += ndjson ?? Self.ndjson(records, deliveryIDs: deliveryIDs).bytes
+    }
+
+    /// The records as NDJSON, each send with `"delivery": ID`, and where
+    /// each record's JSON object lies in it (what a store keeps per
+    /// decision): every record is encoded once, for the store and the reply.
+    static func ndjson(_ records: [DecisionRecord], deliveryIDs: [Int: String]) -> (bytes: [UInt8], objects: [Range<Int>]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records.count * 300)
+        var objects: [Range<Int>] = []
+        objects.reserveCapacity(records.count)
         for (i, r) in records.enumerated() {
-            Self.appendJSON(r, delivery: deliveryIDs[i], to: &out)
-            out.append(UInt8(ascii: "\n"))
+            let start = bytes.count
+            appendJSON(r, delivery: deliveryIDs[i], to: &bytes)
+            objects.append(start..<bytes.count)
+            bytes.append(UInt8(ascii: "\n"))
         }
+        return (bytes, objects)
     }
 
     /// Appends one record's JSON object, with `"delivery": ID` when given.

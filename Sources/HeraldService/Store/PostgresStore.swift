@@ -304,16 +304,13 @@ public final class PostgresStore: HeraldStore {
                 deliveries.append(d)
                 ids[index] = d.id
             }
-            var reply: [UInt8] = []
+            let reply = LineResult.ndjson(e.records, deliveryIDs: ids)
             for (i, r) in e.records.enumerated() {
-                let start = reply.count
-                LineResult.appendJSON(r, delivery: ids[i], to: &reply)
-                decisions.append((eventIndex, i, r, ids[i], String(decoding: reply[start...], as: UTF8.self)))
-                reply.append(UInt8(ascii: "\n"))
+                decisions.append((eventIndex, i, r, ids[i], String(decoding: reply.bytes[reply.objects[i]], as: UTF8.self)))
             }
             var result = LineResult(records: e.records, deliveryIDs: ids, outcome: .processed)
             result.cancelled = cancelled
-            result.ndjson = reply
+            result.ndjson = reply.bytes
             return result
         }
 

@@ -277,11 +277,8 @@ public final class SQLiteStore: HeraldStore {
                 try insertDelivery.execute()
                 ids[index] = d.id
             }
-            var reply: [UInt8] = []
-            reply.reserveCapacity(e.records.count * 300)
+            let reply = LineResult.ndjson(e.records, deliveryIDs: ids)
             for (i, r) in e.records.enumerated() {
-                let start = reply.count
-                LineResult.appendJSON(r, delivery: ids[i], to: &reply)
                 insertDecision.bind(seq)
                 insertDecision.bind(i)
                 insertDecision.bind(r.decision.rawValue)
@@ -290,9 +287,8 @@ public final class SQLiteStore: HeraldStore {
                 insertDecision.bind(r.channel?.rawValue)
                 insertDecision.bind(r.key)
                 insertDecision.bind(ids[i])
-                insertDecision.bindText(reply[start...])
+                insertDecision.bindText(reply.bytes[reply.objects[i]])
                 try insertDecision.execute()
-                reply.append(UInt8(ascii: "\n"))
             }
             if plans != e.plans {
                 try db.cachedStatement(sql: "DELETE FROM reminder_plans WHERE entity_kind = ? AND entity_id = ?")
@@ -315,7 +311,7 @@ public final class SQLiteStore: HeraldStore {
             }
             var result = LineResult(records: e.records, deliveryIDs: ids, outcome: .processed)
             result.cancelled = cancelled
-            result.ndjson = reply
+            result.ndjson = reply.bytes
             return result
         }
     }

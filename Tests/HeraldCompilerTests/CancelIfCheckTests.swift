@@ -29,6 +29,22 @@ struct CancelIfCheckTests {
         #expect(rule.cancelIf != nil)
     }
 
+    @Test("delay: 0s with work_hours: defer can be pending until the next opening, so cancel_if applies")
+    func zeroDelayDeferred() {
+        let result = compile(
+            Self.rules(
+                """
+                  - id: r
+                    on: work_order.status_changed
+                    delay: 0s
+                    work_hours: defer
+                    cancel_if: work_order.status == "open"
+                    channel: sms
+                    template: sms-only
+                """))
+        #expect(!errorCodes(result).contains("filter-not-applicable"), "\(dump(result))")
+    }
+
     @Test(
         "cancel_if on a reminder, without delay or with delay 0s is filter-not-applicable at the key",
         arguments: [
@@ -59,7 +75,7 @@ struct CancelIfCheckTests {
                     cancel_if: work_order.status == "open"
                     channel: sms
                     template: sms-only
-                """, "'cancel_if' applies only to rules with a 'delay': rule 'r' has 'delay: 0s', sends at once"
+                """, "'cancel_if' applies only to rules with a 'delay': rule 'r' has 'delay: 0s' and no 'work_hours: defer', sends at once"
             ),
         ])
     func notApplicable(rule: String, prefix: String) {

@@ -403,14 +403,16 @@ extension RuleSetChecker {
             rule.complete = false
             return
         }
-        // `delay: 0s` is no delay either (a delay that did not parse is reported already).
+        // `delay: 0s` sends at once unless `work_hours: defer` moves the send
+        // to the next opening, where it is pending until then (a delay that
+        // did not parse is reported already).
         if m["on"] != nil, m["remind"] == nil, rule.delay.isZero, let text = m["delay"]?.text,
-            case .success(let d) = DurationSyntax.parse(text), d.isZero
+            case .success(let d) = DurationSyntax.parse(text), d.isZero, m["work_hours"]?.text != WorkHoursPolicy.defer.rawValue
         {
             report(.error(
                 .filterNotApplicable,
-                "'cancel_if' applies only to rules with a 'delay': \(rule.context) has 'delay: \(text)', sends at once, "
-                    + "so nothing is pending to cancel",
+                "'cancel_if' applies only to rules with a 'delay': \(rule.context) has 'delay: \(text)' and no "
+                    + "'work_hours: defer', sends at once, so nothing is pending to cancel",
                 at: pair.key.range))
             rule.complete = false
             return

@@ -327,6 +327,9 @@ struct APITests {
             for (query, count) in [
                 ("work_order=WO+7", 2), ("work_order=WO%207", 2), ("work_order=WO%2B8", 2), ("work_order=WO+8", 0),
                 ("since=2000-01-01T00:00:00+02:00", 4), ("since=2000-01-01T00:00:00%2B02:00", 4),
+                // What `herald deliveries --work-order …` sends (a raw `+` was read as a space).
+                (ServiceClient.formEncoded([("work_order", "WO+8")]), 2), (ServiceClient.formEncoded([("work_order", "WO 7")]), 2),
+                (ServiceClient.formEncoded([("work_order", "WO+8"), ("since", "2000-01-01T00:00:00+02:00")]), 2),
             ] {
                 try await client.execute(uri: "/v1/deliveries?" + query, method: .get, headers: ServiceFixture.auth) { r in
                     #expect(r.status == .ok, "\(query)")

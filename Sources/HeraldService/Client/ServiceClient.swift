@@ -62,10 +62,17 @@ public struct ServiceClient: Sendable {
 
     /// `GET /v1/deliveries` with filters (query names of docs/service.md "The HTTP API").
     public func deliveries(filters: [(String, String)]) async throws -> Reply {
-        var components = URLComponents()
-        components.queryItems = filters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        let query = filters.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? "")
+        let query = filters.isEmpty ? "" : "?" + ServiceClient.formEncoded(filters)
         return try await request(.GET, "/v1/deliveries" + query)
+    }
+
+    /// `name=value&…` with everything but unreserved characters (RFC 3986)
+    /// percent-encoded. `URLComponents` leaves `+` as it is, which the
+    /// service reads as a space, as forms encode one (docs/service.md).
+    public static func formEncoded(_ pairs: [(String, String)]) -> String {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
+        return pairs.map { encode($0.0) + "=" + encode($0.1) }.joined(separator: "&")
     }
 
     /// `POST /v1/deliveries/ID/resend`.

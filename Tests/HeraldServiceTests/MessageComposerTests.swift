@@ -100,6 +100,22 @@ struct MessageComposerTests {
         #expect(try compose(subject: "Ordem de servico 1001 aberta").contains("Subject: Ordem de servico 1001 aberta\r\n"))
     }
 
+    @Test(
+        "a From name with RFC 5322 specials is a quoted string: one mailbox, the name kept",
+        arguments: ["Acme, Inc.", "Acme: Service", "Acme; Co", "A@B Shop", "Shop (Centro)", #"Say "hi" \ Co"#, "J. Smith"])
+    func quotedFromName(name: String) throws {
+        let raw = try MessageComposer().compose(
+            MessageComposer.Message(
+                id: "01abc", from: MailAddress(name: name, address: "no-reply@acme.example"),
+                to: "maria@example.com", replyTo: nil, subject: "s", body: "b", html: nil, attachments: [], date: date))
+        let parsed = try python(String(decoding: raw, as: UTF8.self))
+        #expect(parsed["from"] as? [String] == ["no-reply@acme.example"], "\(parsed)")
+        #expect(parsed["from_name"] as? String == name)
+        #expect(parsed["defects"] as? Int == 0)
+        // Plain words stay as they are.
+        #expect(MessageComposer.encode(address: MailAddress(name: "Acme Centro", address: "a@b.example")) == "Acme Centro <a@b.example>")
+    }
+
     @Test("no header injection: line separators fold, control and bidi characters drop")
     func injection() throws {
         let raw = try compose(subject: "Hi\r\nBcc: evil@x.y\u{2028}next\u{202E}rev\u{0}")

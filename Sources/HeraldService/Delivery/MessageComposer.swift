@@ -226,12 +226,19 @@ public struct MessageComposer: Sendable {
         return out.isEmpty ? "attachment" : out
     }
 
-    /// `From`: the name as is when it is plain ASCII words, else as encoded words.
+    /// `From`: the name as is when it is ASCII words (RFC 5322 `atext` and
+    /// spaces), as a quoted string when it is other printable ASCII (a
+    /// comma, colon, `@`, parenthesis…, which would otherwise split or
+    /// change the address list), else as encoded words.
     static func encode(address: MailAddress) -> String {
         guard let name = address.name.map(headerText), !name.isEmpty else { return address.address }
-        let plain = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)) }
-            && isPlainHeaderText(name)
-        return (plain ? name : encodedWords(name)) + " <\(address.address)>"
+        guard isPlainHeaderText(name) else { return encodedWords(name) + " <\(address.address)>" }
+        let atext = name.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
+        }
+        if atext { return name + " <\(address.address)>" }
+        let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"" + escaped + "\" <\(address.address)>"
     }
 
     /// The longest word a header keeps as it is: folding happens only at

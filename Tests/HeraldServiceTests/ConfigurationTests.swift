@@ -99,6 +99,25 @@ struct ConfigurationTests {
         #expect(read("retry: {first: 1s, max_interval: 1s}\n").configuration != nil)
     }
 
+    @Test(
+        "zero timeouts, lease and retention are invalid-duration: each would break the service",
+        arguments: [
+            ("retention: 0s", 3, 12, "retention must be longer than 0s"),
+            ("lease: 0s", 3, 8, "lease must be longer than 0s"),
+            ("email: {transport: smtp, from: a@b.example, smtp: {host: localhost, timeout: 0s}}", 3, 78, "timeout must be longer than 0s"),
+            ("sms: {transport: http, http: {url: \"http://127.0.0.1:9/s\", timeout: 0s}}", 3, 69, "timeout must be longer than 0s"),
+        ])
+    func zeroDurations(line: String, row: Int, column: Int, prefix: String) {
+        let r = read("listen: 127.0.0.1:8080\nstore: sqlite:herald.sqlite\n" + line + "\n")
+        #expect(r.configuration == nil)
+        #expect(r.diagnostics.count == 1)
+        #expect(r.diagnostics.first?.message.hasPrefix(prefix) == true, "\(r.diagnostics.map(\.message))")
+        #expect(r.diagnostics.first?.code.rawValue == "invalid-duration")
+        #expect(r.diagnostics.first?.range.start.line == row)
+        #expect(r.diagnostics.first?.range.start.column == column)
+        #expect(read(line.replacingOccurrences(of: "0s", with: "1s") + "\n").configuration != nil)
+    }
+
     @Test("YAML syntax errors are yaml-syntax diagnostics")
     func syntax() {
         let r = read("listen: [\n")

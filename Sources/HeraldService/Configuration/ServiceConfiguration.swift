@@ -248,8 +248,12 @@ struct ConfigurationReader {
             case "sms": readSMS(v, into: &c.sms)
             case "retry": readRetry(v, into: &c.retry)
             case "concurrency": if let n = integer(v, key, in: 1...1024) { c.concurrency = n }
-            case "retention": if let d = duration(v, key) { c.retention = d }
-            case "lease": if let d = duration(v, key) { c.lease = d }
+            case "retention":
+                if let d = positiveDuration(v, key, "processed event ids would be forgotten at once, and a re-sent event processed again") {
+                    c.retention = d
+                }
+            case "lease":
+                if let d = positiveDuration(v, key, "a claimed delivery would be free for another instance at once") { c.lease = d }
             default: break
             }
         }
@@ -310,7 +314,7 @@ struct ConfigurationReader {
                 }
             case "username": if let x = string(v, key) { s.username = x }
             case "password_env": if let x = envName(v, key) { s.passwordEnv = x }
-            case "timeout": if let d = duration(v, key) { s.timeout = d }
+            case "timeout": if let d = positiveDuration(v, key, "no reply could ever arrive in time") { s.timeout = d }
             case "ca_file": if let x = string(v, key) { s.caFile = x }
             case "connections": if let n = integer(v, key, in: 1...64) { s.connections = n }
             default: break
@@ -351,7 +355,7 @@ struct ConfigurationReader {
                             }
                         }
                     case "token_env": if let x = envName(p.value, k) { s.http.tokenEnv = x }
-                    case "timeout": if let d = duration(p.value, k) { s.http.timeout = d }
+                    case "timeout": if let d = positiveDuration(p.value, k, "no reply could ever arrive in time") { s.http.timeout = d }
                     case "body": s.http.body = gatewayBody(p.value)
                     default: break
                     }
@@ -491,6 +495,16 @@ struct ConfigurationReader {
             return nil
         }
         return n
+    }
+
+    /// A duration that must be longer than zero: `why` says what zero would do.
+    mutating func positiveDuration(_ node: Node, _ key: String, _ why: String) -> Swift.Duration? {
+        guard let d = duration(node, key) else { return nil }
+        guard d > .zero else {
+            diagnostics.append(.error(.invalidDuration, "\(key) must be longer than 0s: \(why)", at: node.range))
+            return nil
+        }
+        return d
     }
 
     mutating func duration(_ node: Node, _ key: String) -> Swift.Duration? {

@@ -144,6 +144,12 @@ public final class HeraldServer: Sendable {
             case .failure(let failure):
                 self.metrics.reload(false)
                 self.logger.error("reload refused: \(failure.message)")
+                // A reload by SIGHUP has no reply to carry the diagnostics: the
+                // log says where each error is (the first 50).
+                for d in failure.diagnostics.filter({ $0.severity == .error }).prefix(50) {
+                    self.logger.error(
+                        "\(d.range.file):\(d.range.start.line):\(d.range.start.column): error: \(d.message) [\(d.code)]")
+                }
                 return .refused(failure)
             }
         }

@@ -43,7 +43,7 @@ struct SendTest: AsyncParsableCommand {
         let path = config ?? (FileManager.default.fileExists(atPath: "herald.yaml") ? "herald.yaml" : nil)
         if let path {
             let result = ServiceConfiguration.read(path: path)
-            if !result.diagnostics.isEmpty { Serve.printDiagnostics(result.diagnostics, files: [path]) }
+            if !result.diagnostics.isEmpty { Serve.printDiagnostics(result.diagnostics, fileCount: 1) }
             guard let c = result.configuration else { throw ExitCode(ExitStatus.findings) }
             configuration = c
         }

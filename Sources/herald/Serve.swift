@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
         let path = config ?? (FileManager.default.fileExists(atPath: "herald.yaml") ? "herald.yaml" : nil)
         if let path {
             let result = ServiceConfiguration.read(path: path)
-            if !result.diagnostics.isEmpty { Self.printDiagnostics(result.diagnostics, files: [path]) }
+            if !result.diagnostics.isEmpty { Self.printDiagnostics(result.diagnostics, fileCount: 1) }
             guard let c = result.configuration else { throw ExitCode(ExitStatus.findings) }
             configuration = c
         }
@@ -52,7 +52,9 @@ struct Serve: AsyncParsableCommand {
         switch RulesLoader.load(path: rulesPath) {
         case .success(let l): loaded = l
         case .failure(let f):
-            Self.printDiagnostics(f.diagnostics.filter { $0.severity == .error }, files: [])
+            // As `herald lint` prints them (SPEC §10.6 "printed as in §10.1"):
+            // warnings too, and the files read.
+            Self.printDiagnostics(f.diagnostics, fileCount: f.fileCount)
             StandardStreams.printError("herald: error: \(rulesPath): \(f.message)")
             throw ExitCode(ExitStatus.findings)
         }
@@ -108,14 +110,16 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    static func printDiagnostics(_ diagnostics: [Diagnostic], files: [String]) {
+    /// Diagnostics as `herald lint` prints them (text, with source lines),
+    /// and the summary line for `fileCount` files.
+    static func printDiagnostics(_ diagnostics: [Diagnostic], fileCount: Int) {
         var lines: [String: [Substring]] = [:]
         for d in diagnostics where lines[d.range.file] == nil {
             if let text = try? String(contentsOfFile: d.range.file, encoding: .utf8) {
                 lines[d.range.file] = text.split(separator: "\n", omittingEmptySubsequences: false)
             }
         }
-        let report = DiagnosticReport(diagnostics: diagnostics, sourceLines: lines, fileCount: max(1, files.count))
+        let report = DiagnosticReport(diagnostics: diagnostics, sourceLines: lines, fileCount: max(1, fileCount))
         StandardStreams.printError(DiagnosticFormatter(format: .text).string(for: report).trimmingCharacters(in: .newlines))
     }
 }

@@ -49,6 +49,54 @@ struct ServeCommandTests {
         #expect(!run.stderr.contains("internal error"))
     }
 
+    @Test("rule errors at start-up are printed as herald lint prints them: warnings too, and the files read (SPEC §10.6)")
+    func startUpDiagnosticsAsLint() throws {
+        let dir = try TemporaryDirectory(files: [
+            "rules/a.yaml": evalRules.replacingOccurrences(of: "template: t\n", with: "template: nope\n"),
+            "rules/sub/b.yaml": "rules:\n  - id: other\n    on: work_order.created\n    channel: sms\n    template: missing\n",
+            "herald.yaml": "listen: 127.0.0.1:0\nstore: sqlite:herald.sqlite\n",
+        ])
+        let lint = try Herald.run(["lint", "rules"], in: dir)
+        let serve = try Herald.run(["serve", "--rules", "rules"], in: dir, timeout: 60)
+        #expect(serve.status == 1)
+        let summary = try #require(lint.stdout.split(separator: "\n").last { $0.contains(" in ") && $0.contains("error") })
+        #expect(summary.hasSuffix("in 2 files"), "\(lint.stdout)")
+        #expect(serve.stderr.contains(summary), "\(serve.stderr)")
+        #expect(serve.stderr.contains("sub/b.yaml:5:15"), "\(serve.stderr)")
+    }
+
+    @Test("a reload by SIGHUP that is refused logs each error with file:line:col")
+    func refusedReloadLogsWhy() throws {
+        let port = try HeldPort().port
+        let dir = try TemporaryDirectory(files: [
+            "rules/r.yaml": evalRules,
+            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
+        ])
+        let process = Process()
+        process.executableURL = try Herald.executable()
+        process.arguments = ["serve", "--rules", "rules"]
+        process.currentDirectoryURL = dir.url
+        process.environment = ProcessInfo.processInfo.environment.merging(["HERALD_TOKEN": "tok", "NO_COLOR": "1"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        let log = dir.url.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        for _ in 0..<300 where !logText().contains("serving on") { usleep(100_000) }
+        try #require(logText().contains("serving on"), "\(logText())")
+        try Data("rules:\n  - id: x\n    on: work_order.created\n    channel: sms\n    template: gone\n".utf8)
+            .write(to: dir.url.appendingPathComponent("rules/z.yaml"))
+        kill(process.processIdentifier, SIGHUP)
+        for _ in 0..<100 where !logText().contains("z.yaml:5:15") { usleep(100_000) }
+        #expect(logText().contains("reload refused"), "\(logText())")
+        #expect(logText().contains("z.yaml:5:15: error:"), "\(logText())")
+    }
+
     @Test("a body declared over 16 MiB with Connection: close is read and answered 413, not left stalled")
     func oversizedWithClose() throws {
         let port = try HeldPort().port  // free again once the probe socket closes

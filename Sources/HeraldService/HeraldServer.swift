@@ -96,7 +96,7 @@ public final class HeraldServer: Sendable {
     /// NDJSON reply; throws when the store could not commit (nothing kept).
     public func intake(body: [UInt8], ndjson: Bool) async throws -> [UInt8] {
         let evaluator = self.evaluator
-        let lines = await store.speculate(evaluator.prepare(body: body, ndjson: ndjson), evaluator: evaluator)
+        let lines = await store.speculate(try evaluator.prepare(body: body, ndjson: ndjson), evaluator: evaluator)
         let results = try await queue.submit(lines, evaluator: evaluator)
         var out: [UInt8] = []
         out.reserveCapacity(results.count * 256)

@@ -74,6 +74,42 @@ struct APITests {
         }
     }
 
+    @Test("a body of blank lines makes nothing; over 250,000 lines with content is 413 too-many-lines and nothing is kept")
+    func lineLimits() async throws {
+        let f = try ServiceFixture()
+        defer { f.remove() }
+        try await f.withClient { client in
+            // 16 MiB of newlines used to cost about 9 GB and 50 s.
+            let blanks = ByteBuffer(repeating: UInt8(ascii: "\n"), count: 16 * 1024 * 1024)
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/x-ndjson"), body: blanks
+            ) { r in
+                #expect(r.status == .ok)
+                #expect(r.body.readableBytes == 0)
+            }
+            // An event after 9 blank lines keeps its line number.
+            let body = String(repeating: " \r\n", count: 9) + ServiceFixture.event("after-blanks") + "\n{\n"
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/x-ndjson"), body: ByteBuffer(string: body)
+            ) { r in
+                let lines = r.body.text.split(separator: "\n")
+                #expect(lines.count >= 2, "\(r.body.text)")
+                #expect(lines.last?.contains("\"line\":11") == true, "\(r.body.text)")
+            }
+            let fragments = ByteBuffer(string: String(repeating: "x\n", count: 250_001))
+            try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/x-ndjson"), body: fragments
+            ) { r in
+                #expect(r.status == .contentTooLarge)
+                #expect(r.body.object["error"] as? String == "too-many-lines")
+            }
+            try await client.execute(uri: "/v1/rejects", method: .get, headers: ServiceFixture.auth) { r in
+                // Only the `{` of line 11.
+                #expect((r.body.object["items"] as? [Any])?.count == 1, "\(r.body.text)")
+            }
+        }
+    }
+
     @Test("one event: records as eval gives them, each send with a delivery id; a repost is duplicate-event")
     func intake() async throws {
         let f = try ServiceFixture()

@@ -148,13 +148,13 @@ struct StoreTests {
         }
         // Evaluated ahead while L-1 has nothing pending: nothing to cancel.
         let won = await f.store.speculate(
-            evaluator.prepare(body: request(Self.lead("q2", status: "won", previous: "quoted", at: now - 30), "a"), ndjson: true),
+            try evaluator.prepare(body: request(Self.lead("q2", status: "won", previous: "quoted", at: now - 30), "a"), ndjson: true),
             evaluator: evaluator)
         #expect(won.allSatisfy { $0.speculation != nil } || backend == .postgres)
         // Evaluated ahead, then committed by another request first.
         let quoted = request(Self.lead("q1", status: "quoted", previous: "new", at: now - 60), "b")
-        let early = await f.store.speculate(evaluator.prepare(body: quoted, ndjson: true), evaluator: evaluator)
-        let first = records(try await f.store.commit([evaluator.prepare(body: quoted, ndjson: true)], evaluator: evaluator, now: now))
+        let early = await f.store.speculate(try evaluator.prepare(body: quoted, ndjson: true), evaluator: evaluator)
+        let first = records(try await f.store.commit([try evaluator.prepare(body: quoted, ndjson: true)], evaluator: evaluator, now: now))
         #expect(first.map(\.decision) == [.send])
 
         // The follow-up is pending now: the stale evaluation is not used.
@@ -175,12 +175,12 @@ struct StoreTests {
         let evaluator = try Self.evaluator(f)
         let now = Date().timeIntervalSince1970
         let body = Array((1...20).map { ServiceFixture.event("e\($0)", workOrder: "WO-\($0 % 3)") }.joined(separator: "\n").utf8)
-        let ahead = await f.store.speculate(evaluator.prepare(body: body, ndjson: true), evaluator: evaluator)
+        let ahead = await f.store.speculate(try evaluator.prepare(body: body, ndjson: true), evaluator: evaluator)
         let results = try await f.store.commit([ahead], evaluator: evaluator, now: now)[0]
         // The same events in a fresh store, evaluated in the transaction only.
         let g = try await ServiceFixture.make(backend)
         defer { g.remove() }
-        let plain = try await g.store.commit([evaluator.prepare(body: body, ndjson: true)], evaluator: evaluator, now: now)[0]
+        let plain = try await g.store.commit([try evaluator.prepare(body: body, ndjson: true)], evaluator: evaluator, now: now)[0]
         #expect(results.map(\.records) == plain.map(\.records))
         #expect(results.map(\.outcome) == plain.map(\.outcome))
         var q = DeliveryQuery()
@@ -196,7 +196,7 @@ struct StoreTests {
         defer { f.remove() }
         let evaluator = try Self.evaluator(f)
         let bad = "{\"id\":\"cz-bad\""
-        let lines = evaluator.prepare(body: Array((ServiceFixture.event("ok") + "\r\n" + bad + "\r\n").utf8), ndjson: true)
+        let lines = try evaluator.prepare(body: Array((ServiceFixture.event("ok") + "\r\n" + bad + "\r\n").utf8), ndjson: true)
         #expect(lines.count == 2)
         guard case .rejected(let record) = lines[1].content,
             case .rejected(let expected) = evaluator.runtime.parse(line: Array((bad + "\r").utf8), lineNumber: 2)
@@ -264,7 +264,7 @@ struct StoreTests {
         var i = 0
         while i < lines.count {
             let n = min(Int.random(in: 16...40, using: &rng), lines.count - i)
-            requests.append(evaluator.prepare(body: Array(lines[i..<(i + n)].joined(separator: "\n").utf8), ndjson: true))
+            requests.append(try evaluator.prepare(body: Array(lines[i..<(i + n)].joined(separator: "\n").utf8), ndjson: true))
             i += n
         }
         var got: [DecisionRecord] = []

@@ -532,7 +532,7 @@ final class ConsoleSite: Sendable {
         var c = base("Try an event", session, nav: "try")
         c["event"] = text
         let evaluator = server.evaluator
-        let line = evaluator.prepare(body: Array(text.utf8), ndjson: false)[0]
+        let line = evaluator.prepare(line: Array(text.utf8)[...], number: nil)
         var records: [DecisionRecord] = []
         var state: String?
         switch line.content {

@@ -289,6 +289,11 @@ extension HeraldServer {
         let reply: [UInt8]
         do {
             reply = try await intake(body: Array(body.readableBytesView), ndjson: ndjson)
+        } catch IntakeEvaluator.Refusal.tooManyLines(let n) {
+            throw APIError(
+                status: .contentTooLarge, code: "too-many-lines",
+                message: "the body has \(n) lines with content, over \(IntakeEvaluator.maximumLines) (no event is that short); "
+                    + "send smaller batches; nothing of it was kept")
         } catch {
             logger.error("intake commit failed: \(error)")
             throw APIError(

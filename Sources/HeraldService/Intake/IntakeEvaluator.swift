@@ -200,22 +200,50 @@ public struct IntakeEvaluator: Sendable {
         self.rulesHash = rulesHash
     }
 
-    /// Reads a request body: one JSON event (`ndjson` false) or NDJSON lines.
-    public func prepare(body: [UInt8], ndjson: Bool) -> [PreparedLine] {
+    /// The most lines with content one NDJSON request may have. The smallest
+    /// valid event is about 100 bytes, so a body within the 16 MiB limit
+    /// has at most about 170,000 events; more lines than this are short
+    /// fragments, each of which would be a reject kept in one transaction
+    /// (about a kilobyte of memory each until it commits). Blank lines do
+    /// not count: they make no record and are not kept.
+    public static let maximumLines = 250_000
+
+    /// Why a body is not read.
+    public enum Refusal: Error, Sendable, Equatable {
+        /// More than `maximumLines` lines with content.
+        case tooManyLines(Int)
+    }
+
+    /// Reads a request body: one JSON event (`ndjson` false) or NDJSON
+    /// lines. Blank NDJSON lines are left out (they make no record; the
+    /// other lines keep their numbers).
+    public func prepare(body: [UInt8], ndjson: Bool) throws(Refusal) -> [PreparedLine] {
         if !ndjson {
             return [prepare(line: body[...], number: nil)]
         }
-        var lines: [PreparedLine] = []
+        // Where each line with content is, first: a body of fragments is
+        // refused before anything is made of it.
+        var spans: [(start: Int, end: Int, number: Int)] = []
         var start = 0
         var number = 0
-        while start < body.count {
-            var end = start
-            while end < body.count && body[end] != UInt8(ascii: "\n") { end += 1 }
-            number += 1
-            lines.append(prepare(line: body[start..<end], number: number))
-            start = end + 1
+        body.withUnsafeBufferPointer { b in
+            while start < b.count {
+                var end = start
+                var blank = true
+                while end < b.count, b[end] != UInt8(ascii: "\n") {
+                    switch b[end] {
+                    case 0x20, 0x09, 0x0D: break
+                    default: blank = false
+                    }
+                    end += 1
+                }
+                number += 1
+                if !blank { spans.append((start, end, number)) }
+                start = end + 1
+            }
         }
-        return lines
+        guard spans.count <= Self.maximumLines else { throw .tooManyLines(spans.count) }
+        return spans.map { prepare(line: body[$0.start..<$0.end], number: $0.number) }
     }
 
     func prepare(line: ArraySlice<UInt8>, number: Int?) -> PreparedLine {

@@ -10,7 +10,7 @@
 //   orders that go through their life (created, status changes, scheduled,
 //   closed) and move to another location half-way (about 5 records per event).
 //
-// Usage: herald-bench [--workload groups|moving|both] [--load-only | --ndjson-only] [RULES…]
+// Usage: herald-bench [--workload groups|moving|both] [--load-only | --ndjson-only] [--passes N] [RULES…]
 // (default both, 10 1000 10000); run one size per process for a per-size
 // peak RSS. --load-only stops after the bundle's load time.
 // herald-bench --write DIR [--workload groups|moving] RULES… writes
@@ -149,13 +149,15 @@ func memoryMB(_ field: String) -> Double {
 }
 
 /// Runs `body` (one pass over the events) until a second has passed and at
-/// least three passes are done; returns the best events per second.
-func measure(events: Int, _ body: () -> Void) -> Double {
+/// least three passes are done, or exactly `--passes N` times (for
+/// instruction counts that do not depend on the clock); returns the best
+/// events per second.
+func measure(events: Int, passes fixedPasses: Int?, _ body: () -> Void) -> Double {
     let clock = ContinuousClock()
     var best = 0.0
     var total = Swift.Duration.zero
     var passes = 0
-    while passes < 3 || total < .seconds(1) {
+    while fixedPasses.map({ passes < $0 }) ?? (passes < 3 || total < .seconds(1)) {
         let elapsed = clock.measure(body)
         total += elapsed
         passes += 1
@@ -165,6 +167,12 @@ func measure(events: Int, _ body: () -> Void) -> Double {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+// --passes N: exactly N passes per measurement (callgrind runs).
+var fixedPasses: Int?
+if let p = arguments.firstIndex(of: "--passes"), p + 1 < arguments.count, let n = Int(arguments[p + 1]), n > 0 {
+    fixedPasses = n
+    arguments.removeSubrange(p...(p + 1))
+}
 var workloads = Workload.allCases
 // --load-only: compile, bundle size and load time, no event throughput.
 let loadOnly = arguments.contains("--load-only")
@@ -278,7 +286,7 @@ for workload in workloads {
         // Decode, match, render, encode: NDJSON bytes in, NDJSON bytes out
         // (the path `herald eval` takes).
         let ndjson = stream.withUnsafeBytes { bytes in
-            measure(events: ranges.count) {
+            measure(events: ranges.count, passes: fixedPasses) {
                 var state = RuntimeState()
                 for (n, range) in ranges.enumerated() {
                     output.process(
@@ -313,7 +321,7 @@ for workload in workloads {
                 }
             }
         }
-        let preParsed = measure(events: parsed.count) {
+        let preParsed = measure(events: parsed.count, passes: fixedPasses) {
             var state = RuntimeState()
             for event in parsed {
                 records.removeAll(keepingCapacity: true)

@@ -8,15 +8,14 @@ public import HeraldModel
 /// the records written.
 public struct RuntimeState: Sendable, Equatable, Codable {
     /// Ids of events that passed validation (docs/rule-language.md §10.1 step 4).
+    /// Ids are compared byte for byte (as the service's stores compare them).
+    /// Reading makes a `Set` of them; evaluation keeps them in a table of
+    /// its own (`EventIDSet`).
     public var processedEventIDs: Set<String> {
-        get { processed }
+        get { Set(processed.ids) }
         set {
-            processed = newValue
+            processed = EventIDSet(newValue)
             keysAreOfProcessedEvents = false
-        }
-        _modify {
-            keysAreOfProcessedEvents = false
-            yield &processed
         }
     }
     /// Keys of event-rule sends planned for later than their event, with
@@ -35,7 +34,7 @@ public struct RuntimeState: Sendable, Equatable, Codable {
         }
     }
 
-    var processed: Set<String> = []
+    var processed = EventIDSet()
     var planned: [String: Int64] = [:]
     /// True while every key of `planned` was planned by the runtime for an
     /// event of `processed` (no host edits since): then a new event's keys
@@ -102,7 +101,7 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// sends, reminder plans, pending `cancel_if` sends and latest event time
     /// (bookkeeping limits aside).
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
-        a.processedEventIDs == b.processedEventIDs && a.plannedSends == b.plannedSends && a.reminders == b.reminders
+        a.processed.count == b.processed.count && a.processed.ids.allSatisfy(b.processed.contains) && a.plannedSends == b.plannedSends && a.reminders == b.reminders
             && a.pendingSends == b.pendingSends && a.latestOccurredAt == b.latestOccurredAt
     }
 
@@ -142,7 +141,7 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// Decodes a state written by `encode(to:)`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        processed = Set(try c.decode([String].self, forKey: .processedEvents))
+        processed = EventIDSet(try c.decode([String].self, forKey: .processedEvents))
         planned = try c.decode([String: Int64].self, forKey: .plannedSends)
         keysAreOfProcessedEvents = planned.isEmpty
         latestOccurredAt = try c.decodeIfPresent(Int64.self, forKey: .latestOccurredAt) ?? .min
@@ -161,7 +160,7 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// there are some, so states without them read as before.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(processedEventIDs.sorted(), forKey: .processedEvents)
+        try c.encode(processed.ids.sorted(), forKey: .processedEvents)
         try c.encode(plannedSends, forKey: .plannedSends)
         try c.encode(latestOccurredAt, forKey: .latestOccurredAt)
         var stored: [StoredReminder] = []

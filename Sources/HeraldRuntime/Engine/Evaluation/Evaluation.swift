@@ -28,7 +28,7 @@ extension Runtime {
             locationIndex = i
             location = c.locations[i]
         }
-        guard state.processed.insert(event.id).inserted else {
+        guard state.processed.insert(event.id) else {
             out.append(
                 DecisionRecord(
                     event: event.id, decision: .reject, reason: "duplicate-event",

@@ -276,9 +276,15 @@ struct SendPlan {
             if case .skip(let reason, let message)? = timing { out.append(runtime.skip(rule, context, channel, reason, message)) }
             return
         }
-        // The key as a string only when a check or the state needs it;
-        // the record writes it straight into its text buffer.
-        func key() -> String { rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms") }
+        // The key as a string only when a check or the state needs it, made
+        // once; the record writes it straight into its text buffer.
+        var keyText: String?
+        func key() -> String {
+            if let keyText { return keyText }
+            let made = rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms")
+            keyText = made
+            return made
+        }
         if reminder == nil, context.plannedSends > 0 || state.mustLookUpNewKeys,
             let planned = state.planned[key()], planned > context.occurred
         {

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import HeraldRuntime
+
+/// The processed-id table (`EventIDSet`): the same answers as a `Set` of the
+/// ids' bytes, through growth, for ids of every length.
+@Suite("processed event ids")
+struct EventIDSetTests {
+    @Test("insert and contains agree with a Set over thousands of ids of 0–40 bytes, repeats and growth included")
+    func agreesWithSet() {
+        var table = EventIDSet()
+        var reference = Set<[UInt8]>()
+        var generator = SystemRandomNumberGenerator()
+        for n in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            // Ids that differ only in their last bytes, or only in length, are common.
+            var id = String(repeating: "e", count: length)
+            if n % 3 == 0 { id = "ev-\(n % 5_000)" }
+            if n % 7 == 0 { id += "\u{e9}" }
+            let inserted = table.insert(id)
+            let expected = reference.insert(Array(id.utf8)).inserted
+            #expect(inserted == expected, "\(id)")
+        }
+        #expect(table.count == reference.count)
+        for id in ["", "e", "ev-1", "ev-4999", "ev-5000", "x", String(repeating: "e", count: 41)] {
+            #expect(table.contains(id) == reference.contains(Array(id.utf8)), "\(id)")
+        }
+    }
+
+    @Test("ids are equal byte for byte, as the stores compare them: precomposed and decomposed é are two ids")
+    func byteEquality() {
+        var table = EventIDSet()
+        let first = table.insert("caf\u{e9}")
+        let decomposed = table.insert("cafe\u{301}")
+        let again = table.insert("caf\u{e9}")
+        #expect(first && decomposed && !again)
+        #expect(table.count == 2)
+    }
+
+    @Test("the state's processed ids survive encoding and compare as sets")
+    func stateRoundTrip() throws {
+        var state = RuntimeState()
+        state.processedEventIDs = ["b", "a", "c"]
+        let data = try JSONEncoder().encode(state)
+        #expect(String(decoding: data, as: UTF8.self).contains(#""processed_events":["a","b","c"]"#))
+        let back = try JSONDecoder().decode(RuntimeState.self, from: data)
+        #expect(back == state)
+        #expect(back.processedEventIDs == ["a", "b", "c"])
+        var other = RuntimeState()
+        other.processedEventIDs = ["a", "b", "d"]
+        #expect(other != state)
+    }
+}

@@ -65,6 +65,17 @@ struct ServeCommandTests {
         #expect(serve.stderr.contains("sub/b.yaml:5:15"), "\(serve.stderr)")
     }
 
+    @Test("herald deliveries against a service that is not running says so at once, exit 1")
+    func deliveriesUnreachable() throws {
+        let dir = try TemporaryDirectory(files: [:])
+        let start = Date()
+        let run = try Herald.run(["deliveries", "--server", "http://127.0.0.1:9"], in: dir, timeout: 60)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot reach http://127.0.0.1:9"), "\(run.stderr)")
+        // It waited 30 s (the connection tried again until the timeout).
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
     @Test("a reload by SIGHUP that is refused logs each error with file:line:col")
     func refusedReloadLogsWhy() throws {
         let port = try HeldPort().port

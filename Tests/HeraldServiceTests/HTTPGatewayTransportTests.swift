@@ -148,13 +148,16 @@ struct HTTPGatewayTransportTests {
         }
     }
 
-    @Test("a refused connection is a transient failure")
+    @Test("a refused connection is a transient failure, at once: not after the gateway's timeout")
     func refused() async throws {
         // Nothing listens on the discard port of loopback.
-        let h = try harness("http://127.0.0.1:9/sms")
+        let h = try harness("http://127.0.0.1:9/sms", timeout: .seconds(20))
         defer { h.remove() }
         let id = try await h.changeStatus(phone: "+5511999990000")
+        let start = ContinuousClock.now
         try await h.tick()
+        // The pool used to try the connection again until the 20 s timeout.
+        #expect(ContinuousClock.now - start < .seconds(5))
         let d = try await h.delivery(id)
         #expect(d.status == .retrying)
         #expect(d.attempts?.first?.outcome == .transient)

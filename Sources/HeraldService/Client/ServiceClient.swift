@@ -52,7 +52,7 @@ public struct ServiceClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds))
+            let response = try await FailFastHTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds))
             let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
         } catch {

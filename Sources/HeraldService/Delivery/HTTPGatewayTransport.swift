@@ -36,7 +36,7 @@ public struct HTTPGatewayTransport: Transport {
         self.token = token
         self.timeout = timeout
         self.body = body
-        self.client = HTTPClient.shared
+        self.client = FailFastHTTPClient.shared
     }
 
     /// The JSON body posted for a delivery.

@@ -94,7 +94,7 @@ public struct EmailAssembler: Sendable {
         }
         do {
             let request = HTTPClientRequest(url: url)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(fetchTimeout.components.seconds))
+            let response = try await FailFastHTTPClient.shared.execute(request, timeout: .seconds(fetchTimeout.components.seconds))
             let code = Int(response.status.code)
             if code >= 500 {
                 return .failure(TransportFailure(permanent: false, reason: "report fetch: HTTP \(code) from \(url)"))

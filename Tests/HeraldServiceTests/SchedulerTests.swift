@@ -60,6 +60,24 @@ struct SchedulerTests {
         #expect(t.sentIDs == b)
     }
 
+    @Test("a retrying delivery that is cancelled keeps no next attempt time", arguments: ServiceFixture.Backend.available)
+    func cancelledWhileRetrying(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let t = ScriptedTransport(answers: [.transient(reason: "451 try later")])
+        let first = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 10 * 86_400))\""
+        let second = ",\"scheduled_for\":\"\(ServiceFixture.iso(now + 12 * 86_400))\""
+        let a = try await post(f, ServiceFixture.event("s1", "work_order.schedule_changed", at: now - 60, extra: first))
+        let due = try #require(try await f.store.delivery(id: a[0])?.scheduledFor)
+        try await scheduler(f, t).tick(now: due)
+        #expect(try await f.store.delivery(id: a[0])?.status == .retrying)
+        #expect(try await f.store.delivery(id: a[0])?.nextAttemptAt != nil)
+        _ = try await post(f, ServiceFixture.event("s2", "work_order.schedule_changed", at: now - 30, extra: second))
+        let d = try await f.store.delivery(id: a[0])
+        #expect(d?.status == .cancelled)
+        #expect(d?.nextAttemptAt == nil)
+    }
+
     @Test(
         "a cancel that comes while the delivery is being sent ends it cancelled, never attempted again, unless that attempt sent it",
         arguments: ServiceFixture.Backend.available, [false, true])

@@ -332,7 +332,7 @@ public final class PostgresStore: HeraldStore {
                     """, logger: logger)
                 try await conn.query(
                     """
-                    UPDATE deliveries SET status = 'cancelled', reason = c.reason, updated_at = \(now)
+                    UPDATE deliveries SET status = 'cancelled', reason = c.reason, updated_at = \(now), next_attempt_at = NULL
                     FROM unnest(\(cancelOrder)::text[], \(cancelOrder.map { databaseCancels[$0]! })::text[]) AS c(key, reason)
                     WHERE deliveries.key = c.key AND deliveries.status IN ('scheduled', 'retrying')
                     """, logger: logger)

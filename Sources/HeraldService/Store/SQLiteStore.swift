@@ -182,7 +182,7 @@ public final class SQLiteStore: HeraldStore {
             cancelWaiting = try SQLiteRows(
                 db,
                 """
-                UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?
+                UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?, next_attempt_at = NULL
                 WHERE key = ? AND status IN ('scheduled', 'retrying')
                 """)
             // An attempt in progress cannot be called back: unless it sends

@@ -38,6 +38,7 @@ struct Compile: AsyncParsableCommand {
         try CommandLinePath.requireFileOrDirectory(path)
         guard outputOption != nil else { throw ValidationError("missing --output <file>: where to write the compiled rule set") }
         if output.isEmpty { throw ValidationError("empty output path") }
+        _ = try CommandLinePath.outputFile(output)
     }
 
     func run() async throws {
@@ -51,7 +52,7 @@ struct Compile: AsyncParsableCommand {
         }
         let data = try RuleBundle.encode(ruleSet)
         do {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try data.write(to: URL(fileURLWithPath: try CommandLinePath.outputFile(output)), options: .atomic)
         } catch {
             StandardStreams.printError("herald: error: cannot write '\(output)': \(ErrorText.describe(error))")
             throw ExitCode(ExitStatus.usage)

@@ -50,6 +50,27 @@ enum CommandLinePath {
     }
 }
 
+extension CommandLinePath {
+    /// Where to write an output file (`compile -o`, `test --junit`): the
+    /// path, or the file a symbolic link there points to (the file is
+    /// replaced, the link kept). A usage error (exit 2) when something that
+    /// is not a regular file is there: a directory, a FIFO, a device, a
+    /// socket. Writing atomically would replace it with a regular file,
+    /// even `/dev/full` when run as root.
+    static func outputFile(_ path: String) throws -> String {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var info = stat()
+        guard lstat(target, &info) == 0 else { return target }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return target
+        case S_IFDIR: throw ValidationError("cannot write '\(path)': it is a directory")
+        default:
+            let problem = RuleSetFiles.kindProblem(atPath: target)?.replacingOccurrences(of: " or directory", with: "")
+            throw ValidationError("cannot write '\(path)': \(problem ?? "it is not a regular file")")
+        }
+    }
+}
+
 /// Rule-set paths given on the command line (`herald lint PATH…`).
 struct RuleSetPaths: ParsableArguments {
     @Argument(

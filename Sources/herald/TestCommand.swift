@@ -52,6 +52,7 @@ struct TestCommand: AsyncParsableCommand {
             throw ValidationError(problem)
         }
         if let junit, junit.isEmpty { throw ValidationError("empty --junit path") }
+        if let junit { _ = try CommandLinePath.outputFile(junit) }
         for path in allowedRuleSets {
             if !FileManager.default.fileExists(atPath: path) { throw ValidationError("no such file or directory: '\(path)'") }
             try CommandLinePath.requireFileOrDirectory(path)
@@ -73,7 +74,8 @@ struct TestCommand: AsyncParsableCommand {
         StandardStreams.write(formatter.text(for: report))
         if let junit {
             do {
-                try Data(JUnitReport().xml(for: report).utf8).write(to: URL(fileURLWithPath: junit), options: .atomic)
+                try Data(JUnitReport().xml(for: report).utf8).write(
+                    to: URL(fileURLWithPath: try CommandLinePath.outputFile(junit)), options: .atomic)
             } catch {
                 StandardStreams.printError("herald: error: cannot write '\(junit)': \(ErrorText.describe(error))")
                 throw ExitCode(ExitStatus.usage)

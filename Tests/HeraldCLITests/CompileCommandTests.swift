@@ -2,6 +2,10 @@ import Foundation
 import HeraldTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // `herald compile [PATH] -o FILE` (SPEC §10.2) and `herald eval` on the file
 // it writes: the same records as from the rule set, and damaged or foreign
 // files refused with a clear message.
@@ -37,6 +41,29 @@ struct CompileCommandTests {
         let fromBundle = try Herald.run(["eval", "--rules", bundle, "events.ndjson"], in: fixture)
         #expect(fromBundle.status == 0)
         #expect(fromBundle.stdout == fromPath.stdout)
+    }
+
+    @Test("-o onto a FIFO or a directory is a usage error and leaves it as it is; onto a link it writes the file the link names")
+    func outputKinds() throws {
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": evalRules, "target.bundle": "old"])
+        let fifo = dir.url.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let toFIFO = try Herald.run(["compile", "rules", "-o", "pipe"], in: dir)
+        #expect(toFIFO.status == 2)
+        #expect(toFIFO.stderr.contains("cannot write 'pipe': it is a FIFO (named pipe), not a regular file"), "\(toFIFO.stderr)")
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO was replaced")
+        let toDirectory = try Herald.run(["compile", "rules", "-o", "rules"], in: dir)
+        #expect(toDirectory.status == 2)
+        #expect(toDirectory.stderr.contains("cannot write 'rules': it is a directory"), "\(toDirectory.stderr)")
+
+        try FileManager.default.createSymbolicLink(atPath: dir.path("link.bundle"), withDestinationPath: "target.bundle")
+        let toLink = try Herald.run(["compile", "rules", "-o", "link.bundle"], in: dir)
+        #expect(toLink.status == 0, "\(toLink.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path("link.bundle")) == "target.bundle")
+        #expect(try Data(contentsOf: dir.url.appendingPathComponent("target.bundle")) != Data("old".utf8))
+        let eval = try Herald.run(["eval", "--rules", "link.bundle", "-"], in: dir, input: Data(evalEvents.utf8))
+        #expect(eval.status == 0, "\(eval.stderr)")
     }
 
     @Test("PATH defaults to Rules")

@@ -2,6 +2,10 @@ import Foundation
 import HeraldTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // `herald test` run as a subprocess: the example rule set's tests, a test
 // changed to fail as a new user would see it, exit codes, --run, --junit.
 
@@ -83,6 +87,13 @@ struct TestCommandTests {
         let all = try Herald.run(["test", "rules"], in: dir.url)
         #expect(all.status == 1)
         #expect(all.stdout.hasSuffix("1 passed, 1 failed\n"))
+
+        // Not onto a FIFO (it was replaced by a regular file): a usage error before any test runs.
+        #expect(mkfifo(dir.url.appendingPathComponent("pipe").path, 0o644) == 0)
+        let toFIFO = try Herald.run(["test", "rules", "--junit", "pipe"], in: dir.url)
+        #expect(toFIFO.status == 2)
+        #expect(toFIFO.stderr.contains("cannot write 'pipe': it is a FIFO"), "\(toFIFO.stderr)")
+        #expect(toFIFO.stdout.isEmpty)
     }
 
     @Test("malformed test files exit 1 (findings); usage errors exit 2")

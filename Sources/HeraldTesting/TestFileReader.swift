@@ -308,12 +308,14 @@ private struct Reader {
     mutating func value(_ node: Node, for field: RecordField) -> JSONValue? {
         let name = field.rawValue
         if node.isNull {
-            switch field.valueKind {
-            case .textOrNull: return .null
-            default:
-                report(.wrongType("'\(name)' needs a value; leave the field out to accept any", at: node.range))
+            // `field: null` asks for the field to be absent (docs/testing.md):
+            // an email without `html`, a send without `reply_to`. Every
+            // record has a decision, so that one needs a value.
+            guard field != .decision else {
+                report(.wrongType("'\(name)' needs a value: every record has one", at: node.range))
                 return nil
             }
+            return .null
         }
         switch field.valueKind {
         case .text, .textOrNull:

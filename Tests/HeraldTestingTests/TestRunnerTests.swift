@@ -52,6 +52,35 @@ struct TestRunnerTests {
         #expect(text.contains(#"got  "2026-04-07T10:00:00-03:00" (1s earlier)"#))
     }
 
+    @Test("field: null asks for the field to be absent, for every field but decision")
+    func nullMeansAbsent() throws {
+        let dir = try TemporaryDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: an sms has no subject, html or reply_to
+                events: [\(readyEvent())]
+                expect: [{rule: wo-ready, subject: null, html: null, reply_to: null, attachments: null, late: null}]
+              - name: but it has a body
+                events: [\(readyEvent())]
+                expect: [{rule: wo-ready, body: null}]
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.results.map(\.passed) == [true, false])
+        let bad = try TemporaryDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: x
+                events: [\(readyEvent())]
+                expect: [{decision: null}]
+            """,
+        ])
+        let text = TestReportFormatter().text(for: runTests(in: bad))
+        #expect(text.contains("'decision' needs a value"), "\(text)")
+    }
+
     @Test("a differing field is named with want and got, at the expectation's position")
     func fieldDiff() throws {
         let dir = try TemporaryDirectory(files: [

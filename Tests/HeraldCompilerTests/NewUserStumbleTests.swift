@@ -77,7 +77,7 @@ struct NewUserStumbleTests {
 
     @Test("GMT-3 is explained as a fixed offset and zones at UTC−03:00 are suggested, not GMT")
     func fixedOffsets() {
-        for zone in ["GMT-3", "UTC-03:00", "-0300", "GMT -3"] {
+        for zone in ["GMT-3", "UTC-03:00", "-0300", "GMT -3", "GMT-0300", "GMT-03:00"] {
             let message = timeZoneMessage(zone)
             #expect(message.contains("a fixed offset is not a time zone"), "\(zone): \(message)")
             #expect(message.contains("UTC−03:00"), "\(zone): \(message)")
@@ -86,6 +86,8 @@ struct NewUserStumbleTests {
         }
         let india = timeZoneMessage("UTC+5:30")
         #expect(india.contains("'Asia/Kolkata'"), "\(india)")
+        // IANA's own fixed-offset zones stay valid.
+        #expect(timeZoneMessage("Etc/GMT+3") == "(no invalid-time-zone)")
     }
 
     @Test("an old or made-up area finds the zone of the same city")

@@ -263,6 +263,9 @@ let knownTimeZoneIdentifiers: [String] = {
 /// accepts by rewriting them (`GMT+3` → `GMT+0300`) are not IANA names.
 func isKnownTimeZone(_ id: String) -> Bool {
     if id == "UTC" { return true }
+    // Foundation also takes `GMT-0500` and `GMT+0300`, which are not IANA
+    // names but fixed offsets, refused in every other spelling (`GMT-5`).
+    if TimeZoneHints.fixedOffset(id) != nil { return false }
     guard let zone = TimeZone(identifier: id) else { return false }
     return zone.identifier == id
 }

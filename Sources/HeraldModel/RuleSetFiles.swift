@@ -46,8 +46,8 @@ public enum RuleSetFiles {
     /// The files below `directory` whose name passes `isIncluded`, as paths
     /// relative to it, in byte order of that path; hidden (dot) files and
     /// directories are skipped. Entries that are neither directories nor
-    /// regular files (FIFOs, devices) are listed too, so that reading them
-    /// reports them; the walk stops past `limits`.
+    /// regular files (FIFOs, devices, links to nothing) are listed too, so
+    /// that reading them reports them; the walk stops past `limits`.
     public static func walk(below directory: String, limits: Limits = Limits(), where isIncluded: (String) -> Bool) -> Walk {
         let manager = FileManager.default
         guard let enumerator = manager.enumerator(atPath: directory) else { return Walk(files: [], stoppedBecause: nil) }
@@ -63,8 +63,14 @@ public enum RuleSetFiles {
             guard isIncluded(name) else { continue }
             let full = join(directory, relative)
             var info = stat()
-            guard stat(full, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { continue }
-            if info.st_mode & S_IFMT == S_IFREG { bytes += Int(info.st_size) }
+            if stat(full, &info) == 0 {
+                if info.st_mode & S_IFMT == S_IFDIR { continue }
+                if info.st_mode & S_IFMT == S_IFREG { bytes += Int(info.st_size) }
+            } else if lstat(full, &info) != 0 {
+                continue  // gone since the directory was read
+            }
+            // (A link to nothing is listed too: reading it says so, rather
+            // than a rule file going missing without a word.)
             found.append(relative)
             if found.count > limits.maxFiles {
                 found.removeLast()

@@ -91,6 +91,21 @@ struct PathSafetyTests {
         #expect(tests.stdout.contains("cannot read 'tests/p.test.yaml': it is a FIFO"), "\(tests.stdout)")
     }
 
+    @Test("a rule file that is a link to nothing is reported, not skipped; the same file given twice is linted once")
+    func danglingLinkAndRepeats() throws {
+        let dir = try TemporaryDirectory(files: ["rules/r.yaml": rules, "bad/.keep": ""])
+        try FileManager.default.createSymbolicLink(atPath: dir.path("rules/gone.yaml"), withDestinationPath: "missing.yaml")
+        let lint = try runBounded(["lint", "rules"], in: dir.url)
+        #expect(lint.status == 1)
+        #expect(lint.stdout.contains("rules/gone.yaml:1:1: error: cannot read 'rules/gone.yaml'"), "\(lint.stdout)")
+        try FileManager.default.removeItem(atPath: dir.path("rules/gone.yaml"))
+        try Data("herald: 1\nrules: 5\n".utf8).write(to: dir.url.appendingPathComponent("bad/bad.yaml"))
+        let twice = try runBounded(["lint", "bad", "bad/bad.yaml", "bad/"], in: dir.url)
+        #expect(twice.status == 1)
+        #expect(twice.stdout.components(separatedBy: "error:").count == 2, "\(twice.stdout)")
+        #expect(twice.stdout.hasSuffix("1 error, 0 warnings in 1 file\n"), "\(twice.stdout)")
+    }
+
     @Test("'rules: /dev/stdin' in a test file is refused at the rules key")
     func rulesFromStandardInput() throws {
         let dir = try TemporaryDirectory(files: ["t.test.yaml": test.replacingOccurrences(of: "RULES", with: "/dev/stdin")])

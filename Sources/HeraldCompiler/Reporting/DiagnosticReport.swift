@@ -32,10 +32,19 @@ public struct DiagnosticReport: Sendable {
                 lines[path] = file.lines
             }
         }
+        // A file named twice (a folder and a file in it) is one file, and a
+        // diagnostic two rule sets found in it the same is reported once.
+        var seen = Set<Diagnostic>()
+        let diagnostics = results.flatMap(\.diagnostics).filter { seen.insert($0).inserted }
+        var readBefore = Set<String>()
+        var repeats = 0
+        for result in results {
+            for path in result.sources.keys where !readBefore.insert(path).inserted { repeats += 1 }
+        }
         self.init(
-            diagnostics: results.flatMap(\.diagnostics),
+            diagnostics: diagnostics,
             sourceLines: lines,
-            fileCount: results.reduce(0) { $0 + $1.fileCount })
+            fileCount: results.reduce(0) { $0 + $1.fileCount } - repeats)
     }
 
     /// How many diagnostics are errors.

@@ -71,7 +71,12 @@ public struct TestReportFormatter: Sendable {
         case .passed:
             return ""
         case .ruleSetFailed(let rulesPath):
-            out += "  the rule set '\(rulesPath)' has errors (shown above); run 'herald lint \(rulesPath)'\n"
+            if RuleBundle.isBundle(atPath: rulesPath) {
+                // `herald lint` reads rule files, not compiled ones.
+                out += "  the compiled rule set '\(rulesPath)' cannot be used (shown above); compile it again with 'herald compile'\n"
+            } else {
+                out += "  the rule set '\(rulesPath)' has errors (shown above); run 'herald lint \(rulesPath)'\n"
+            }
         case .failed(let mismatch):
             out += differences(mismatch)
             out += diff(mismatch)

@@ -247,6 +247,14 @@ struct TestRunnerTests {
         let report = runTests(in: dir, ["t"])
         #expect(report.files.first?.rulesPath == dir.path("rules.bundle"))
         #expect(report.passedCount == 1, "\(TestReportFormatter().text(for: report))")
+
+        // A damaged one: the advice is to compile again (lint does not read compiled files).
+        var bytes = try Data(contentsOf: dir.url.appendingPathComponent("rules.bundle"))
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: dir.url.appendingPathComponent("rules.bundle"))
+        let damaged = TestReportFormatter().text(for: runTests(in: dir, ["t"]))
+        #expect(damaged.contains("compile it again with 'herald compile'"), "\(damaged)")
+        #expect(!damaged.contains("run 'herald lint"), "\(damaged)")
     }
 
     @Test("test files are found recursively, in byte order, hidden directories skipped")

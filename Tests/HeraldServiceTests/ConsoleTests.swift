@@ -116,6 +116,15 @@ struct ConsoleTests {
                 #expect(r.headers[.setCookie]?.contains("; Secure") == true)
                 #expect(r.headers[.location] == "/", "an absolute next URL is not followed")
             }
+            // Browsers drop a tab or line break inside a URL: `/<TAB>/evil.example` is `//evil.example`.
+            for next in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%5Cevil.example", "%2F%2Fevil.example", "%2F%20%2Fx"] {
+                try await client.execute(
+                    uri: "/sign-in", method: .post, headers: form,
+                    body: ByteBuffer(string: "token=\(ServiceFixture.token)&next=\(next)")
+                ) { r in
+                    #expect(r.headers[.location] == "/", "\(next)")
+                }
+            }
             let cookie = try await Self.signIn(client)
             let (status, page, _) = try await Self.get(client, "/", cookie: cookie)
             #expect(status == .ok)

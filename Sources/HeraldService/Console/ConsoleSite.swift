@@ -154,7 +154,12 @@ final class ConsoleSite: Sendable {
 
     /// A local path to go to after signing in (never another site).
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        // Browsers drop tabs and line breaks from a URL (WHATWG URL), so
+        // `/<TAB>/evil.example` would become `//evil.example`, another site:
+        // a path with any control character, space or backslash is refused.
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"),
+            !next.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\\" })
+        else { return "/" }
         return next
     }
 

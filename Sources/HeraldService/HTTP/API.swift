@@ -231,9 +231,22 @@ extension HeraldServer {
         return router
     }
 
+    /// How long `/healthz` waits for the store: a probe that times out
+    /// learns less than a `503` (a PostgreSQL server that went away made
+    /// the first ping wait about 70 s).
+    static let healthTimeout: Duration = .seconds(3)
+
     func health() async -> Response {
         do {
-            try await store.ping()
+            let store = self.store
+            guard try await Deadline.run(within: Self.healthTimeout, { try await store.ping() }) else {
+                return API.json(
+                    .serviceUnavailable,
+                    JSONValue.object([
+                        "status": .string("unavailable"), "rules": .string(rulesHash),
+                        "message": .string("the store did not answer within \(Self.healthTimeout.components.seconds) s"),
+                    ]).text)
+            }
             var body: [String: JSONValue] = ["status": .string("ok"), "rules": .string(rulesHash)]
             if let other = rulesMismatch.withLock({ $0 }) {
                 body["rules_mismatch"] = .bool(true)

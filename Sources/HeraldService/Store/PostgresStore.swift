@@ -599,7 +599,10 @@ public final class PostgresStore: HeraldStore {
     /// See `HeraldStore.dueCount(now:)`.
     public func dueCount(now: Double) async throws -> Int {
         for try await v in try await client.query(
-            "SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= \(now)",
+            """
+            SELECT (SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= \(now))
+                + (SELECT COUNT(*) FROM deliveries WHERE status = 'sending')
+            """,
             logger: logger
         ).decode(Int.self) {
             return v

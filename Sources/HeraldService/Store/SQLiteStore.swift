@@ -564,7 +564,11 @@ public final class SQLiteStore: HeraldStore {
     public func dueCount(now: Double) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= ?",
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= ?)
+                        + (SELECT COUNT(*) FROM deliveries WHERE status = 'sending')
+                    """,
                 arguments: [now]) ?? 0
         }
     }

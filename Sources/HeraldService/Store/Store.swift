@@ -31,7 +31,9 @@ public protocol HeraldStore: Sendable {
     /// The earliest time a `scheduled` or `retrying` delivery is due.
     func nextDueTime() async throws -> Double?
 
-    /// How many deliveries are due and not yet sent.
+    /// How many deliveries are due and not yet sent: `scheduled` or
+    /// `retrying` and due, or `sending` (an attempt under way, or held by an
+    /// instance that died, until its lease ends).
     func dueCount(now: Double) async throws -> Int
 
     /// One delivery with its attempts.

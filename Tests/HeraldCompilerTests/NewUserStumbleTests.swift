@@ -75,6 +75,25 @@ struct NewUserStumbleTests {
         return result.diagnostics.first { $0.code == .invalidTimeZone }?.message ?? "(no invalid-time-zone)"
     }
 
+    @Test("a misspelt template or calendar name is one error: the one it is closest to is not also reported unused")
+    func noUnusedAfterTypo() {
+        let result = compile(basicSet.replacingOccurrences(of: "  sms-only:", with: "  sms-onyl:") + """
+            calendars:
+              shop: {timezone: America/Sao_Paulo, hours: {mon-fri: "08:00-18:00"}}
+            locations:
+              centro: {calendar: shp}
+            rules:
+              - id: r
+                on: work_order.created
+                channel: sms
+                template: sms-only
+
+            """)
+        #expect(Set(codes(result)).isSuperset(of: ["unknown-template", "unknown-calendar"]), "\(dump(result))")
+        #expect(!codes(result).contains("unused-calendar"), "\(dump(result))")
+        #expect(!result.diagnostics.contains { $0.code.rawValue == "unused-template" && $0.message.contains("sms-onyl") }, "\(dump(result))")
+    }
+
     @Test("GMT-3 is explained as a fixed offset and zones at UTC−03:00 are suggested, not GMT")
     func fixedOffsets() {
         for zone in ["GMT-3", "UTC-03:00", "-0300", "GMT -3", "GMT-0300", "GMT-03:00"] {

@@ -50,6 +50,10 @@ struct RuleSetChecker {
     var namedMappings: [NamedMapping] = []
     /// Lookups that are expensive and repeat across rules.
     var caches = CheckerCaches()
+    /// Templates and calendars a misspelt reference most likely meant (the
+    /// name its `unknown-…` error suggests): not reported unused as well.
+    var meantTemplates: Set<String> = []
+    var meantCalendars: Set<String> = []
 
     /// Adds a finding.
     mutating func report(_ diagnostic: Diagnostic) {

@@ -99,13 +99,13 @@ extension RuleSetChecker {
             checkCalendarNeeded(rule)
             checkDuplicate(index, signatures: &signatures)
         }
-        for (id, template) in templates where !usedTemplates.contains(id) {
+        for (id, template) in templates where !usedTemplates.contains(id) && !meantTemplates.contains(id) {
             report(.warning(.unusedTemplate, "template '\(id)' is not used by any rule", at: template.keyRange))
         }
         var usedCalendars: Set<String> = []
         for place in locations.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
         for place in regions.values { if let c = place.place.calendar { usedCalendars.insert(c) } }
-        for (id, calendar) in calendars where !usedCalendars.contains(id) {
+        for (id, calendar) in calendars where !usedCalendars.contains(id) && !meantCalendars.contains(id) {
             report(.warning(
                 .unusedCalendar, "calendar '\(id)' is not used by any location or region", at: calendar.key.range))
         }

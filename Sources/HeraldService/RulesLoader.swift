@@ -60,7 +60,10 @@ public enum RulesLoader {
             hash.add([0])
             files.append((full, data))
         }
-        let result = Compiler.compile(files: files)
+        // A single file goes through `compile(path:)`, which says what a file
+        // that is not a rule file is (a file of events, a test file) in one
+        // line, as lint does, instead of an unknown key for each of its keys.
+        let result = isDirectory.boolValue ? Compiler.compile(files: files) : Compiler.compile(path: root)
         let errors = result.diagnostics.filter { $0.severity == .error }
         guard let ruleSet = result.ruleSet, errors.isEmpty else {
             let n = errors.count

@@ -60,7 +60,15 @@ extension CommandLinePath {
     static func outputFile(_ path: String) throws -> String {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         var info = stat()
-        guard lstat(target, &info) == 0 else { return target }
+        guard lstat(target, &info) == 0 else {
+            // Checked before any work: `test --junit` ran every test first.
+            let folder = (target as NSString).deletingLastPathComponent
+            var folderInfo = stat()
+            guard folder.isEmpty || (stat(folder, &folderInfo) == 0 && folderInfo.st_mode & S_IFMT == S_IFDIR) else {
+                throw ValidationError("cannot write '\(path)': no such directory '\((path as NSString).deletingLastPathComponent)'")
+            }
+            return target
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG: return target
         case S_IFDIR: throw ValidationError("cannot write '\(path)': it is a directory")

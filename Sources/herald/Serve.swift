@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
         case .failure(let f):
             // As `herald lint` prints them (SPEC §10.6 "printed as in §10.1"):
             // warnings too, and the files read.
-            Self.printDiagnostics(f.diagnostics, fileCount: f.fileCount)
+            if !f.diagnostics.isEmpty { Self.printDiagnostics(f.diagnostics, fileCount: f.fileCount) }
             StandardStreams.printError("herald: error: \(rulesPath): \(f.message)")
             throw ExitCode(ExitStatus.findings)
         }
@@ -157,6 +157,11 @@ struct Deliveries: AsyncParsableCommand {
     func checkArguments() throws {
         guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
+        if let status, Delivery.Status(rawValue: status) == nil {
+            let names = Delivery.Status.allCases.map(\.rawValue)
+            throw ValidationError(
+                "--status must be one of \(names.joined(separator: ", ")), not '\(status)'" + Suggestion.hint(for: status, in: names))
+        }
     }
 
     func run() async throws {

@@ -65,13 +65,32 @@ struct ServeCommandTests {
         #expect(serve.stderr.contains("sub/b.yaml:5:15"), "\(serve.stderr)")
     }
 
+    @Test("serve --rules on a file of events says so in one line; a rule set that does not exist is one error line")
+    func rulesThatAreNotRules() throws {
+        let dir = try TemporaryDirectory(files: [
+            "events.ndjson": evalEvents, "herald.yaml": "listen: 127.0.0.1:0\nstore: sqlite:herald.sqlite\n",
+        ])
+        let events = try Herald.run(["serve", "--rules", "events.ndjson"], in: dir, timeout: 60)
+        #expect(events.status == 1)
+        #expect(events.stderr.contains("'events.ndjson' is a file of events (JSON), not a rule file"), "\(events.stderr)")
+        #expect(!events.stderr.contains("unknown-key"), "\(events.stderr)")
+        try Data("listen: 127.0.0.1:0\nstore: sqlite:herald.sqlite\nrules: Nope\n".utf8).write(to: dir.url.appendingPathComponent("herald.yaml"))
+        let missing = try Herald.run(["serve"], in: dir, timeout: 60)
+        #expect(missing.status == 1)
+        #expect(!missing.stderr.contains("no problems"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("no such rule set: 'Nope'"), "\(missing.stderr)")
+    }
+
     @Test("herald deliveries against a service that is not running says so at once, exit 1")
     func deliveriesUnreachable() throws {
         let dir = try TemporaryDirectory(files: [:])
         let start = Date()
         let run = try Herald.run(["deliveries", "--server", "http://127.0.0.1:9"], in: dir, timeout: 60)
         #expect(run.status == 1)
-        #expect(run.stderr.contains("cannot reach http://127.0.0.1:9"), "\(run.stderr)")
+        #expect(run.stderr.contains("cannot reach http://127.0.0.1:9: connection refused"), "\(run.stderr)")
+        let bad = try Herald.run(["deliveries", "--status", "sentt"], in: dir, timeout: 60)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--status must be one of scheduled, sending, sent, retrying, failed, cancelled, not 'sentt'"), "\(bad.stderr)")
         // It waited 30 s (the connection tried again until the timeout).
         #expect(Date().timeIntervalSince(start) < 10)
     }

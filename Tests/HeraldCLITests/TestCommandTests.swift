@@ -75,6 +75,8 @@ struct TestCommandTests {
         ])
         let selected = try Herald.run(["test", "rules", "--run", "during", "--junit", "out/junit.xml"], in: dir.url)
         #expect(selected.status == 2, "the --junit directory does not exist: \(selected.stderr)")
+        #expect(selected.stdout.isEmpty, "refused before any test ran: \(selected.stdout)")
+        #expect(selected.stderr.contains("cannot write 'out/junit.xml': no such directory 'out'"), "\(selected.stderr)")
         try FileManager.default.createDirectory(at: dir.url.appendingPathComponent("out"), withIntermediateDirectories: true)
 
         let passing = try Herald.run(["test", "rules", "--run", "during", "--junit", "out/junit.xml"], in: dir.url)

@@ -118,6 +118,15 @@ struct ConfigurationTests {
         #expect(read(line.replacingOccurrences(of: "0s", with: "1s") + "\n").configuration != nil)
     }
 
+    @Test("a rule-set head file read as the configuration is one error that says so")
+    func ruleFileAsConfiguration() {
+        let r = read("herald: 1\nstatuses:\n  work_order: [open]\ntemplates: {}\n")
+        #expect(r.configuration == nil)
+        #expect(r.diagnostics.count == 1, "\(r.diagnostics.map(\.message))")
+        #expect(r.diagnostics.first?.message.hasPrefix("this is a rule file ('herald: 1'), not the service configuration") == true)
+        #expect(r.diagnostics.first?.range.start.line == 1)
+    }
+
     @Test("YAML syntax errors are yaml-syntax diagnostics")
     func syntax() {
         let r = read("listen: [\n")

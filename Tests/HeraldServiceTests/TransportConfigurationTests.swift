@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCompiler
 import HeraldSyntax
+import HeraldTestSupport
 import Testing
 @testable import HeraldService
 
@@ -99,6 +100,27 @@ struct TransportConfigurationTests {
         }
         #expect(throws: Never.self) {
             try HeraldServer.makeTransports(c, environment: ["NOPE_PW": "x", "NOPE_TOKEN": "x"])
+        }
+    }
+
+    @Test("send-test needs only the tested channel's secret: a missing SMTP password does not stop a test SMS")
+    func sendTestChecksItsChannelOnly() async throws {
+        let dir = try TemporaryDirectory(files: [:])
+        defer { dir.remove() }
+        let c = try #require(
+            read(
+                """
+                email: {from: no-reply@acme.example, transport: smtp, smtp: {username: herald, password_env: NOPE_PW}}
+                sms: {transport: directory, directory: \(dir.path("outbox"))}
+                """
+            ).configuration)
+        let sms = try await TestMessage.send(channel: .sms, to: "+5511999990000", configuration: c, environment: [:])
+        guard case .sent = sms.outcome else {
+            Issue.record("not sent: \(sms.outcome)")
+            return
+        }
+        await #expect(throws: HeraldServer.TransportSetupError.self) {
+            try await TestMessage.send(channel: .email, to: "a@b.example", configuration: c, environment: [:])
         }
     }
 

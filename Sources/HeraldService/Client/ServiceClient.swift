@@ -56,7 +56,7 @@ public struct ServiceClient: Sendable {
             let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
             return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
         } catch {
-            throw ConnectionError(description: "cannot reach \(server): \(error)")
+            throw ConnectionError(description: "cannot reach \(server): \(Self.reason(error))")
         }
     }
 
@@ -64,6 +64,17 @@ public struct ServiceClient: Sendable {
     public func deliveries(filters: [(String, String)]) async throws -> Reply {
         let query = filters.isEmpty ? "" : "?" + ServiceClient.formEncoded(filters)
         return try await request(.GET, "/v1/deliveries" + query)
+    }
+
+    /// A short reason for a failed request: NIO's own text for a refused
+    /// connection reads `connection reset (error set): Connection refused)
+    /// (errno: 111)`.
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused (is herald serve running there?)" }
+        if text.contains("UnknownHost") || text.contains("unknownHost") { return "unknown host" }
+        if text.contains("deadlineExceeded") || text.contains("connectTimeout") { return "no answer in time" }
+        return text
     }
 
     /// `name=value&…` with everything but unreserved characters (RFC 3986)

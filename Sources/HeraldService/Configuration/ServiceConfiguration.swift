@@ -229,6 +229,18 @@ struct ConfigurationReader {
     var diagnostics: [Diagnostic] = []
 
     mutating func readRoot(_ root: Node, into c: inout ServiceConfiguration) {
+        // A rule-set head file (`Rules/herald.yaml`, as `herald init` writes
+        // it) read as the configuration: one error that says so, not an
+        // unknown key for each of its sections.
+        if let version = root.pairs?.first(where: { $0.key.text == "herald" }) {
+            diagnostics.append(
+                .error(
+                    .unknownKey,
+                    "this is a rule file ('herald: \(version.value.text ?? "…")'), not the service configuration: "
+                        + "give the rule set with --rules (or 'rules:' in the configuration) and the configuration with --config",
+                    at: version.key.range))
+            return
+        }
         guard let keys = mapping(
             root, "the configuration",
             known: [

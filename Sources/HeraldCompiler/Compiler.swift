@@ -185,7 +185,7 @@ public enum Compiler {
     /// What `path` is when it is a Herald file that is not a rule file, said
     /// with the command that takes it: a compiled rule set, a test file, or
     /// a file of events. Nil for anything else (read as a rule file).
-    static func otherKindOfFile(_ path: String) -> String? {
+    public static func otherKindOfFile(_ path: String) -> String? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml") {
             return "is a test file, not a rule file: run it with `herald test \(path)`; "

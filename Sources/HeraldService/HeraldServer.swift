@@ -167,8 +167,9 @@ public final class HeraldServer: Sendable {
     /// The transports a configuration names; secrets are read from the
     /// environment variables it names. Throws when a setting cannot work
     /// (no `from` address, no gateway URL), and, with `strictSecrets`, when
-    /// a secret is missing (what `herald send-test` wants); without it, that
-    /// channel gets a transport whose attempts fail as transient with the reason.
+    /// any secret is missing; without it, that channel gets a transport whose
+    /// attempts fail as transient with the reason (the service, and
+    /// `herald send-test`, which then refuses only for the tested channel).
     public static func makeTransports(
         _ configuration: ServiceConfiguration, relativeTo directory: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment, strictSecrets: Bool = true,

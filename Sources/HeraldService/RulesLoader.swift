@@ -60,10 +60,17 @@ public enum RulesLoader {
             hash.add([0])
             files.append((full, data))
         }
-        // A single file goes through `compile(path:)`, which says what a file
-        // that is not a rule file is (a file of events, a test file) in one
-        // line, as lint does, instead of an unknown key for each of its keys.
-        let result = isDirectory.boolValue ? Compiler.compile(files: files) : Compiler.compile(path: root)
+        // A single file that is not a rule file (a file of events, a test
+        // file) is said to be so in one line, as lint says it, instead of an
+        // unknown key for each of its keys. The rules compiled are the bytes
+        // hashed above (a file saved meanwhile cannot give the hash of
+        // other rules).
+        if !isDirectory.boolValue, let other = Compiler.otherKindOfFile(root) {
+            let start = SourcePosition(line: 1, column: 1, offset: 0)
+            let diagnostic = Diagnostic.error(.unreadableFile, "'\(root)' \(other)", at: SourceRange(file: root, at: start))
+            return .failure(RulesLoadFailure(message: "the rule set has 1 error", diagnostics: [diagnostic], fileCount: 1))
+        }
+        let result = Compiler.compile(files: files)
         let errors = result.diagnostics.filter { $0.severity == .error }
         guard let ruleSet = result.ruleSet, errors.isEmpty else {
             let n = errors.count

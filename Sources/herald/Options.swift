@@ -58,14 +58,26 @@ extension CommandLinePath {
     /// socket. Writing atomically would replace it with a regular file,
     /// even `/dev/full` when run as root.
     static func outputFile(_ path: String) throws -> String {
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        // Links are followed here, one at a time, and not by resolving the
+        // whole path as text: a link's file may not exist yet, and `..`
+        // after a linked folder is the kernel's to resolve.
+        var target = path
         var info = stat()
+        var hops = 0
+        while lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            hops += 1
+            guard hops <= 32, let next = linkTarget(target) else {
+                throw ValidationError("cannot write '\(path)': too many levels of symbolic links")
+            }
+            let folder = (target as NSString).deletingLastPathComponent
+            target = next.hasPrefix("/") || folder.isEmpty ? next : folder + "/" + next
+        }
         guard lstat(target, &info) == 0 else {
             // Checked before any work: `test --junit` ran every test first.
             let folder = (target as NSString).deletingLastPathComponent
             var folderInfo = stat()
             guard folder.isEmpty || (stat(folder, &folderInfo) == 0 && folderInfo.st_mode & S_IFMT == S_IFDIR) else {
-                throw ValidationError("cannot write '\(path)': no such directory '\((path as NSString).deletingLastPathComponent)'")
+                throw ValidationError("cannot write '\(path)': no such directory '\(folder)'")
             }
             return target
         }
@@ -76,6 +88,14 @@ extension CommandLinePath {
             let problem = RuleSetFiles.kindProblem(atPath: target)?.replacingOccurrences(of: " or directory", with: "")
             throw ValidationError("cannot write '\(path)': \(problem ?? "it is not a regular file")")
         }
+    }
+
+    /// What the symbolic link at `path` points to, as written in it.
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -64,6 +64,14 @@ struct CompileCommandTests {
         #expect(try Data(contentsOf: dir.url.appendingPathComponent("target.bundle")) != Data("old".utf8))
         let eval = try Herald.run(["eval", "--rules", "link.bundle", "-"], in: dir, input: Data(evalEvents.utf8))
         #expect(eval.status == 0, "\(eval.stderr)")
+
+        // A link to a file not made yet, in a folder that exists: the file is made.
+        try FileManager.default.createDirectory(atPath: dir.path("build"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path("next.bundle"), withDestinationPath: "build/new.bundle")
+        let toNew = try Herald.run(["compile", "rules", "-o", "next.bundle"], in: dir)
+        #expect(toNew.status == 0, "\(toNew.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("build/new.bundle")))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path("next.bundle")) == "build/new.bundle")
     }
 
     @Test("PATH defaults to Rules")

@@ -92,6 +92,15 @@ struct NewUserStumbleTests {
         #expect(Set(codes(result)).isSuperset(of: ["unknown-template", "unknown-calendar"]), "\(dump(result))")
         #expect(!codes(result).contains("unused-calendar"), "\(dump(result))")
         #expect(!result.diagnostics.contains { $0.code.rawValue == "unused-template" && $0.message.contains("sms-onyl") }, "\(dump(result))")
+        // Names at the same distance: the one the error suggests (the first in order) is the one left out, every run.
+        let tie = basicSet.replacingOccurrences(of: "  sms-only:", with: "  note-a2:\n    sms: \"x\"\n  note-a1:\n    sms: \"y\"\n  sms-only:")
+            + "rules:\n  - id: r\n    on: work_order.created\n    channel: sms\n    template: note-a\n"
+        for _ in 0..<5 {
+            let r = compile(tie)
+            #expect(r.diagnostics.contains { $0.code.rawValue == "unknown-template" && $0.message.contains("did you mean 'note-a1'?") }, "\(dump(r))")
+            #expect(!r.diagnostics.contains { $0.code.rawValue == "unused-template" && $0.message.contains("'note-a1'") }, "\(dump(r))")
+            #expect(r.diagnostics.contains { $0.code.rawValue == "unused-template" && $0.message.contains("'note-a2'") }, "\(dump(r))")
+        }
     }
 
     @Test("GMT-3 is explained as a fixed offset and zones at UTC−03:00 are suggested, not GMT")

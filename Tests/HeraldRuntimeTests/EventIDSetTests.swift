@@ -51,4 +51,22 @@ struct EventIDSetTests {
         other.processedEventIDs = ["a", "b", "d"]
         #expect(other != state)
     }
+
+    @Test("forgetting ids keeps the others byte for byte; encoding orders ids by bytes, whatever the insertion order")
+    func forgetAndOrder() throws {
+        var runtime = RuntimeState()
+        var reversed = RuntimeState()
+        for id in ["caf\u{e9}", "cafe\u{301}", "b"] { _ = runtime.processed.insert(id) }
+        for id in ["b", "cafe\u{301}", "caf\u{e9}"] { _ = reversed.processed.insert(id) }
+        func ids(_ state: RuntimeState) throws -> [String] {
+            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(state)) as? [String: Any]
+            return object?["processed_events"] as? [String] ?? []
+        }
+        #expect(try ids(runtime) == ids(reversed))
+        #expect(try ids(runtime).map { Array($0.utf8) } == ["b", "caf\u{e9}", "cafe\u{301}"].map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+        runtime.forgetProcessedEvents { $0 == "b" }
+        #expect(runtime.processed.count == 2)
+        #expect(runtime.processed.contains("caf\u{e9}") && runtime.processed.contains("cafe\u{301}"))
+        #expect(!runtime.processed.contains("b"))
+    }
 }

@@ -205,7 +205,7 @@ extension RuleSetChecker {
                 }
             } else {
                 report(.unknownName(calendarID, kind: "calendar", known: definitions.names(.calendar), at: c.range))
-                if let meant = Suggestion.closest(to: calendarID, in: definitions.names(.calendar)) { meantCalendars.insert(meant) }
+                if let meant = Suggestion.closest(to: calendarID, in: definitions.names(.calendar).sorted()) { meantCalendars.insert(meant) }
             }
         }
         if kind == .location, !mapping.mentions("timezone"), !mapping.mentions("calendar") {

@@ -131,7 +131,7 @@ extension RuleSetChecker {
                 rule.template = name
             } else {
                 report(.unknownName(name, kind: "template", known: definitions.names(.template), at: t.range))
-                if let meant = Suggestion.closest(to: name, in: definitions.names(.template)) { meantTemplates.insert(meant) }
+                if let meant = Suggestion.closest(to: name, in: definitions.names(.template).sorted()) { meantTemplates.insert(meant) }
                 rule.complete = false
             }
         } else {

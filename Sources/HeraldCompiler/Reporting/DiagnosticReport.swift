@@ -34,8 +34,13 @@ public struct DiagnosticReport: Sendable {
         }
         // A file named twice (a folder and a file in it) is one file, and a
         // diagnostic two rule sets found in it the same is reported once.
+        // (Notes aside: a folder's compile adds one to its first parse error.)
         var seen = Set<Diagnostic>()
-        let diagnostics = results.flatMap(\.diagnostics).filter { seen.insert($0).inserted }
+        let diagnostics = results.flatMap(\.diagnostics).filter { d in
+            var bare = d
+            bare.notes = []
+            return seen.insert(bare).inserted
+        }
         var readBefore = Set<String>()
         var repeats = 0
         for result in results {

@@ -8,9 +8,12 @@ public import HeraldModel
 /// the records written.
 public struct RuntimeState: Sendable, Equatable, Codable {
     /// Ids of events that passed validation (docs/rule-language.md §10.1 step 4).
-    /// Ids are compared byte for byte (as the service's stores compare them).
-    /// Reading makes a `Set` of them; evaluation keeps them in a table of
-    /// its own (`EventIDSet`).
+    /// Evaluation compares ids byte for byte (as the service's stores do)
+    /// and keeps them in a table of its own (`EventIDSet`); reading this
+    /// property makes a `Set` of them (O(n)), and a `Set` counts two
+    /// canonically equivalent spellings (`é` and `e` + U+0301) as one id.
+    /// To forget ids, use `forgetProcessedEvents(where:)`, which keeps
+    /// every other id byte for byte and rebuilds the table once.
     public var processedEventIDs: Set<String> {
         get { Set(processed.ids) }
         set {
@@ -69,6 +72,14 @@ public struct RuntimeState: Sendable, Equatable, Codable {
 
     /// Creates an empty state.
     public init() {}
+
+    /// Forgets the processed ids for which `isForgotten` is true (a host
+    /// that keeps, say, 30 days of them); the others stay, byte for byte.
+    /// An event with a forgotten id is processed again if it comes back.
+    public mutating func forgetProcessedEvents(where isForgotten: (String) -> Bool) {
+        processed = EventIDSet(processed.ids.filter { !isForgotten($0) })
+        keysAreOfProcessedEvents = false
+    }
 
     /// Drops planned sends due at or before `instant` (seconds since 1970):
     /// a host that trims `processedEventIDs` should trim these no further
@@ -160,7 +171,9 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// there are some, so states without them read as before.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(processed.ids.sorted(), forKey: .processedEvents)
+        // Sorted by bytes: `String`'s `<` cannot order two canonically
+        // equivalent ids, and the JSON must not depend on insertion order.
+        try c.encode(processed.ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, forKey: .processedEvents)
         try c.encode(plannedSends, forKey: .plannedSends)
         try c.encode(latestOccurredAt, forKey: .latestOccurredAt)
         var stored: [StoredReminder] = []

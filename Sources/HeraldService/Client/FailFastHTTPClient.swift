@@ -10,6 +10,10 @@ import AsyncHTTPClient
 /// attempt only held it up: a gateway that was down kept each SMS attempt
 /// for its whole `timeout`, a report URL on a closed port 30 s, and
 /// `herald deliveries` against a stopped service waited 30 s to say so.
+///
+/// The price: when a connection to a host cannot be made, AsyncHTTPClient
+/// also fails the requests queued for that host at that moment (each is
+/// one transient attempt, retried by the scheduler, never lost).
 enum FailFastHTTPClient {
     /// The client, made once per process and never shut down (like
     /// `HTTPClient.shared`).

@@ -302,10 +302,10 @@ extension HeraldServer {
         let reply: [UInt8]
         do {
             reply = try await intake(body: Array(body.readableBytesView), ndjson: ndjson)
-        } catch IntakeEvaluator.Refusal.tooManyLines(let n) {
+        } catch is IntakeEvaluator.TooManyLines {
             throw APIError(
                 status: .contentTooLarge, code: "too-many-lines",
-                message: "the body has \(n) lines with content, over \(IntakeEvaluator.maximumLines) (no event is that short); "
+                message: "the body has more than \(IntakeEvaluator.maximumLines) lines with content (no event is that short); "
                     + "send smaller batches; nothing of it was kept")
         } catch {
             logger.error("intake commit failed: \(error)")

@@ -208,16 +208,17 @@ public struct IntakeEvaluator: Sendable {
     /// not count: they make no record and are not kept.
     public static let maximumLines = 250_000
 
-    /// Why a body is not read.
-    public enum Refusal: Error, Sendable, Equatable {
-        /// More than `maximumLines` lines with content.
-        case tooManyLines(Int)
+    /// A body with more than `maximumLines` lines with content: not read.
+    public struct TooManyLines: Error, Sendable, Equatable {
+        /// At least how many lines with content it has (counting stops a
+        /// line past the limit).
+        public var count: Int
     }
 
     /// Reads a request body: one JSON event (`ndjson` false) or NDJSON
     /// lines. Blank NDJSON lines are left out (they make no record; the
     /// other lines keep their numbers).
-    public func prepare(body: [UInt8], ndjson: Bool) throws(Refusal) -> [PreparedLine] {
+    public func prepare(body: [UInt8], ndjson: Bool) throws(TooManyLines) -> [PreparedLine] {
         if !ndjson {
             return [prepare(line: body[...], number: nil)]
         }
@@ -238,11 +239,15 @@ public struct IntakeEvaluator: Sendable {
                     end += 1
                 }
                 number += 1
-                if !blank { spans.append((start, end, number)) }
+                if !blank {
+                    spans.append((start, end, number))
+                    // A line past the limit is enough to refuse the body.
+                    if spans.count > Self.maximumLines { break }
+                }
                 start = end + 1
             }
         }
-        guard spans.count <= Self.maximumLines else { throw .tooManyLines(spans.count) }
+        guard spans.count <= Self.maximumLines else { throw TooManyLines(count: spans.count) }
         return spans.map { prepare(line: body[$0.start..<$0.end], number: $0.number) }
     }
 

@@ -187,14 +187,23 @@ public final class PostgresStore: HeraldStore {
                     "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(\(keys)::text[]) AS k ORDER BY k",
                     logger: logger)
             }
-            // The time of this transaction's records is taken once its
-            // entities are locked: another instance's transaction that held
-            // one of them committed before it, and took its own time before
-            // that, so an entity's events and decisions are stamped in the
-            // order they were evaluated (§12.5 timeline, §12.7). The time
-            // the request came in could be earlier than that of a request
-            // another instance took later but committed first.
-            let now = max(now, ServiceTime.now())
+            // The time of this transaction's records is the database's,
+            // taken once its entities are locked: another instance's
+            // transaction that held one of them committed before it, and
+            // took its time before that, from the same clock, so an entity's
+            // events and decisions are stamped in the order they were
+            // evaluated (§12.5 timeline, §12.7), however the instances'
+            // own clocks differ. The time the request came in could be
+            // earlier than that of a request another instance took later
+            // but committed first.
+            var now = now
+            if !keys.isEmpty {
+                for try await t in try await conn.query(
+                    "SELECT extract(epoch FROM clock_timestamp())::float8", logger: logger
+                ).decode(Double.self) {
+                    now = t
+                }
+            }
             var processed: Set<String> = []
             if !eventIDs.isEmpty {
                 for try await id in try await conn.query(

@@ -54,9 +54,7 @@ public enum Compiler {
         if let problem = RuleSetFiles.kindProblem(atPath: path) {
             return CompilationResult(ruleSet: nil, diagnostics: [unreadable(path, reason: problem)], sources: [:], fileCount: 0)
         }
-        if !isDirectory.boolValue, let other = otherKindOfFile(path) {
-            let start = SourcePosition(line: 1, column: 1, offset: 0)
-            let diagnostic = Diagnostic.error(.unreadableFile, "'\(path)' \(other)", at: SourceRange(file: path, at: start))
+        if !isDirectory.boolValue, let diagnostic = notARuleFile(path) {
             return CompilationResult(ruleSet: nil, diagnostics: [diagnostic], sources: [:], fileCount: 1)
         }
         var paths = [path]
@@ -182,10 +180,19 @@ public enum Compiler {
     /// HeraldRuntime starts with them; a runtime test keeps the two in step).
     public static let compiledRuleSetMagic: [UInt8] = Array("HERALD-BUNDLE".utf8)
 
+    /// The `unreadable-file` error (at 1:1) for a single file given as a
+    /// rule set that is another kind of Herald file (`otherKindOfFile`);
+    /// nil for a file read as rules.
+    public static func notARuleFile(_ path: String) -> Diagnostic? {
+        guard let other = otherKindOfFile(path) else { return nil }
+        let start = SourcePosition(line: 1, column: 1, offset: 0)
+        return Diagnostic.error(.unreadableFile, "'\(path)' \(other)", at: SourceRange(file: path, at: start))
+    }
+
     /// What `path` is when it is a Herald file that is not a rule file, said
     /// with the command that takes it: a compiled rule set, a test file, or
     /// a file of events. Nil for anything else (read as a rule file).
-    public static func otherKindOfFile(_ path: String) -> String? {
+    static func otherKindOfFile(_ path: String) -> String? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml") {
             return "is a test file, not a rule file: run it with `herald test \(path)`; "

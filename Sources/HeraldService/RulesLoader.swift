@@ -46,6 +46,12 @@ public enum RulesLoader {
             }
         }
         let root = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        // A single file that is not a rule file (a file of events, a test
+        // file) is said to be so in one line, as lint says it, instead of an
+        // unknown key for each of its keys.
+        if !isDirectory.boolValue, let diagnostic = Compiler.notARuleFile(root) {
+            return .failure(RulesLoadFailure(message: "the rule set has 1 error", diagnostics: [diagnostic], fileCount: 1))
+        }
         let names = isDirectory.boolValue ? RuleSetFiles.list(directory: root) : [(root as NSString).lastPathComponent]
         var files: [(path: String, contents: Data)] = []
         var hash = ContentHash()
@@ -60,16 +66,8 @@ public enum RulesLoader {
             hash.add([0])
             files.append((full, data))
         }
-        // A single file that is not a rule file (a file of events, a test
-        // file) is said to be so in one line, as lint says it, instead of an
-        // unknown key for each of its keys. The rules compiled are the bytes
-        // hashed above (a file saved meanwhile cannot give the hash of
-        // other rules).
-        if !isDirectory.boolValue, let other = Compiler.otherKindOfFile(root) {
-            let start = SourcePosition(line: 1, column: 1, offset: 0)
-            let diagnostic = Diagnostic.error(.unreadableFile, "'\(root)' \(other)", at: SourceRange(file: root, at: start))
-            return .failure(RulesLoadFailure(message: "the rule set has 1 error", diagnostics: [diagnostic], fileCount: 1))
-        }
+        // The rules compiled are the bytes hashed (a file saved meanwhile
+        // cannot give the hash of other rules).
         let result = Compiler.compile(files: files)
         let errors = result.diagnostics.filter { $0.severity == .error }
         guard let ruleSet = result.ruleSet, errors.isEmpty else {

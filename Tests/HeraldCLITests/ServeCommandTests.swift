@@ -36,6 +36,20 @@ struct ServeCommandTests {
         deinit { close(descriptor) }
     }
 
+    /// `herald serve --rules rules` started in `dir` with the token `tok`;
+    /// the caller stops it.
+    static func serve(in dir: TemporaryDirectory, stderr: FileHandle) throws -> Process {
+        let process = Process()
+        process.executableURL = try Herald.executable()
+        process.arguments = ["serve", "--rules", "rules"]
+        process.currentDirectoryURL = dir.url
+        process.environment = ProcessInfo.processInfo.environment.merging(["HERALD_TOKEN": "tok", "NO_COLOR": "1"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        return process
+    }
+
     @Test("a listen address already in use stops it with exit 1 and one clear line, not an internal error")
     func addressInUse() throws {
         let held = try HeldPort()
@@ -102,16 +116,9 @@ struct ServeCommandTests {
             "rules/r.yaml": evalRules,
             "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
         ])
-        let process = Process()
-        process.executableURL = try Herald.executable()
-        process.arguments = ["serve", "--rules", "rules"]
-        process.currentDirectoryURL = dir.url
-        process.environment = ProcessInfo.processInfo.environment.merging(["HERALD_TOKEN": "tok", "NO_COLOR": "1"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
         let log = dir.url.appendingPathComponent("stderr.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let process = try Self.serve(in: dir, stderr: try FileHandle(forWritingTo: log))
         defer {
             process.terminate()
             process.waitUntilExit()
@@ -134,14 +141,7 @@ struct ServeCommandTests {
             "rules/r.yaml": evalRules,
             "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
         ])
-        let process = Process()
-        process.executableURL = try Herald.executable()
-        process.arguments = ["serve", "--rules", "rules"]
-        process.currentDirectoryURL = dir.url
-        process.environment = ProcessInfo.processInfo.environment.merging(["HERALD_TOKEN": "tok", "NO_COLOR": "1"]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
         defer {
             process.terminate()
             process.waitUntilExit()

@@ -41,6 +41,28 @@ def psql(url, sql):
     return [line.split("\t") for line in p.stdout.splitlines() if line]
 
 
+def fresh_database(admin, prefix):
+    """A new, empty database on the server of the admin URL: (its name, its store URL)."""
+    db = prefix + str(os.getpid())
+    psql(admin, f"DROP DATABASE IF EXISTS {db}")
+    psql(admin, f"CREATE DATABASE {db}")
+    u = urllib.parse.urlsplit(admin)
+    return db, urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, u.query, ""))
+
+
+def finish(results, work, admin, db, keep=False):
+    """Keeps the work folder and database of a failed (or --keep) run, removes them otherwise,
+    prints 'N passed, N failed' and exits 1 on any failure."""
+    failed = results.count(False)
+    if keep or failed:
+        print(f"kept {work} (database {db})")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        psql(admin, f"DROP DATABASE IF EXISTS {db}")
+    print(f"{results.count(True)} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
 class Instance:
     def __init__(self, herald, work, n, store):
         self.herald, self.n = herald, n
@@ -140,11 +162,7 @@ def main():
     rnd = random.Random(a.seed)
     herald = os.path.abspath(a.herald)
     work = tempfile.mkdtemp(prefix="herald-multi-")
-    db = "herald_multi_" + str(os.getpid())
-    psql(a.postgres, f"DROP DATABASE IF EXISTS {db}")
-    psql(a.postgres, f"CREATE DATABASE {db}")
-    u = urllib.parse.urlsplit(a.postgres)
-    store = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, u.query, ""))
+    db, store = fresh_database(a.postgres, "herald_multi_")
     instances = [Instance(herald, work, n, store) for n in range(a.instances)]
     results = []
 
@@ -289,14 +307,7 @@ def main():
     print(f"instances={len(instances)} events={len(all_events)} acked={len(acked)} killed_after={killed_at} "
           f"intake_seconds={intake_seconds:.1f} deliveries={len(rows)} sent={len(sent)} files={len(files)} "
           f"lost={len(lost)} duplicated={dup} seed={a.seed}")
-    failed = results.count(False)
-    if a.keep or failed:
-        print(f"kept {work} (database {db})")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-        psql(a.postgres, f"DROP DATABASE IF EXISTS {db}")
-    print(f"{results.count(True)} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish(results, work, a.postgres, db, keep=a.keep)
 
 
 if __name__ == "__main__":

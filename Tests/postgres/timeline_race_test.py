@@ -14,10 +14,10 @@ for the entity's lock, listed a later-evaluated event first.
 
 The last line is 'N passed, N failed'.
 """
-import argparse, datetime, json, os, shutil, sys, tempfile, threading, time, urllib.parse, urllib.request
+import argparse, json, os, sys, tempfile, threading, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from multi_instance_test import Instance, TOKEN, iso, psql  # noqa: E402
+from multi_instance_test import TOKEN, Instance, finish, fresh_database, iso  # noqa: E402
 
 
 def main():
@@ -28,11 +28,7 @@ def main():
     ap.add_argument("--instances", type=int, default=3)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="herald-race-")
-    db = "herald_race_" + str(os.getpid())
-    psql(a.postgres, f"DROP DATABASE IF EXISTS {db}")
-    psql(a.postgres, f"CREATE DATABASE {db}")
-    u = urllib.parse.urlsplit(a.postgres)
-    store = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, u.query, ""))
+    db, store = fresh_database(a.postgres, "herald_race_")
     instances = [Instance(os.path.abspath(a.herald), work, n, store) for n in range(a.instances)]
     results = []
 
@@ -99,14 +95,7 @@ def main():
         for i in instances:
             if i.proc and i.proc.poll() is None:
                 i.kill()
-    failed = results.count(False)
-    if failed:
-        print(f"kept {work} (database {db})")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-        psql(a.postgres, f"DROP DATABASE IF EXISTS {db}")
-    print(f"{results.count(True)} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    finish(results, work, a.postgres, db)
 
 
 if __name__ == "__main__":

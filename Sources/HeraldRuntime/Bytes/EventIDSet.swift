@@ -42,16 +42,8 @@ struct EventIDSet: Sendable {
     @discardableResult
     mutating func insert(_ id: String) -> Bool {
         if (ids.count &+ 1) &* 2 > slots.count { grow() }
-        var id = id
-        let tag = id.withUTF8 { EventIDSet.hash($0) } & 0xFFFF_FFFF
-        let mask = slots.count &- 1
-        var i = Int(truncatingIfNeeded: tag) & mask
-        while true {
-            let slot = slots[i]
-            if slot == 0 { break }
-            if slot >> 32 == tag, ids[Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) &- 1].utf8Equals(&id) { return false }
-            i = (i &+ 1) & mask
-        }
+        let (found, i, tag) = probe(id)
+        if found { return false }
         ids.append(id)
         slots[i] = tag << 32 | UInt64(ids.count)
         return true
@@ -59,15 +51,21 @@ struct EventIDSet: Sendable {
 
     /// Whether `id` is in the set.
     func contains(_ id: String) -> Bool {
-        guard !slots.isEmpty else { return false }
+        !slots.isEmpty && probe(id).found
+    }
+
+    /// Where `id` is, or the empty slot where it would go (the table must
+    /// have one), and its hash's 32 bits kept in the slot.
+    @inline(__always)
+    private func probe(_ id: String) -> (found: Bool, slot: Int, tag: UInt64) {
         var id = id
         let tag = id.withUTF8 { EventIDSet.hash($0) } & 0xFFFF_FFFF
         let mask = slots.count &- 1
         var i = Int(truncatingIfNeeded: tag) & mask
         while true {
             let slot = slots[i]
-            if slot == 0 { return false }
-            if slot >> 32 == tag, ids[Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) &- 1].utf8Equals(&id) { return true }
+            if slot == 0 { return (false, i, tag) }
+            if slot >> 32 == tag, ids[Int(truncatingIfNeeded: slot & 0xFFFF_FFFF) &- 1].utf8Equals(&id) { return (true, i, tag) }
             i = (i &+ 1) & mask
         }
     }

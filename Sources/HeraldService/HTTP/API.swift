@@ -65,10 +65,6 @@ enum API {
 }
 
 extension API {
-    /// A path parameter, percent-decoded: the router matches the raw path,
-    /// so `/v1/work-orders/WO%207/timeline` names the work order `WO 7`
-    /// (and `A%2FB` the id `A/B`). Text that is not valid percent-encoding
-    /// is taken as it is.
     /// `name=value` pairs decoded as forms and query strings are encoded
     /// (`+` is a space, then percent-decoding); the first of a repeated name.
     static func form(_ text: String) -> [String: String] {
@@ -87,6 +83,10 @@ extension API {
     /// The request's query parameters (`form`): `?work_order=WO+7` is `WO 7`, as `%20`.
     static func query(_ request: Request) -> [String: String] { form(request.uri.query ?? "") }
 
+    /// A path parameter, percent-decoded: the router matches the raw path,
+    /// so `/v1/work-orders/WO%207/timeline` names the work order `WO 7`
+    /// (and `A%2FB` the id `A/B`). Text that is not valid percent-encoding
+    /// is taken as it is.
     static func pathParameter<Context: RequestContext>(_ name: String, _ context: Context) throws -> String {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw

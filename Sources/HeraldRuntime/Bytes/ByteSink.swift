@@ -98,7 +98,9 @@ struct ByteSink: ~Copyable {
         s.withUTF8Buffer { append($0) }
     }
 
-    mutating func append(_ s: String) {
+    /// The UTF-8 of a `String` (string literals take the `StaticString`
+    /// overload, which copies their bytes without going through `String`).
+    mutating func append(text s: String) {
         var s = s
         s.withUTF8 { append($0) }
     }

@@ -100,7 +100,13 @@ final class EventValues: @unchecked Sendable {
         // runtime's generic value witnesses (about 70 instructions a slot,
         // 6 % of an event's evaluation); moving each value out lets the
         // compiler destroy it inline, and empty slots cost a test.
-        for i in 0..<count where base[i] != nil { _ = (base + i).move() }
+        // Only text and lists own memory; other slots need nothing.
+        for i in 0..<count {
+            switch base[i] {
+            case .string?, .list?: _ = (base + i).move()
+            default: break
+            }
+        }
         base.deallocate()
     }
 

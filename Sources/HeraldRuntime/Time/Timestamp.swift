@@ -229,7 +229,7 @@ public enum RFC3339 {
         let written = out.writeUnchecked { base in
             write(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu, to: base) ?? 0
         }
-        if written == 0 { out.append(outOfRange(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu)) }
+        if written == 0 { out.append(text: outOfRange(local: local, offset: offset, nanoseconds: nanoseconds, zulu: zulu)) }
     }
 
     /// Appends `format(_:nanoseconds:in:)`'s text to a byte sink.

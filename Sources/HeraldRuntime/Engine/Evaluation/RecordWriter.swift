@@ -178,8 +178,8 @@ extension Runtime {
         context.appendRFC3339(at, to: &sink)
         texts.end(.sendAt, at: sink.count)
         texts.begin(.key, at: sink.count)
-        sink.append(rule.keyPrefix)
-        sink.append(keySubject)
+        sink.append(text: rule.keyPrefix)
+        sink.append(text: keySubject)
         sink.append(channel == .email ? "/email" as StaticString : "/sms")
         texts.end(.key, at: sink.count)
         var counter = SegmentCounter()
@@ -220,6 +220,6 @@ extension Runtime {
         let safe = SafeText.header(text)
         guard safe != text else { return }
         sink.truncate(to: start)
-        sink.append(safe)
+        sink.append(text: safe)
     }
 }

@@ -65,6 +65,21 @@ struct TimeRFC3339Tests {
         #expect(checked > 10_000)
     }
 
+    @Test(
+        "outside the years 0000–9999 format and append write the same text",
+        arguments: [Int64(253_402_387_200), -62_167_219_201, 400_000_000_000])
+    func outOfRangeFormat(seconds: Int64) throws {
+        let zone = try #require(Zone(identifier: "America/Sao_Paulo"))
+        for nanoseconds: Int32 in [0, 250_000_000] {
+            var bytes: [UInt8] = []
+            RFC3339.append(seconds, nanoseconds: nanoseconds, in: zone, to: &bytes)
+            let text = RFC3339.format(seconds, nanoseconds: nanoseconds, in: zone)
+            #expect(String(decoding: bytes, as: UTF8.self) == text)
+            // Not the four-digit year of the fast path.
+            #expect(text.count > (nanoseconds == 0 ? 25 : 28) || text.hasPrefix("-"))
+        }
+    }
+
     @Test("a substring of a larger text parses")
     func substring() {
         let line = "\"occurred_at\": \"2026-04-07T13:00:00-03:00\","

@@ -143,9 +143,19 @@ public enum RFC3339 {
     /// is not zero, with the digits it needs (trailing zeros trimmed), so a
     /// whole second reads exactly as `format(_:in:)` writes it.
     public static func format(_ seconds: Int64, nanoseconds: Int32, in zone: Zone) -> String {
-        var out: [UInt8] = []
-        append(seconds, nanoseconds: nanoseconds, in: zone, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let w = written(seconds, in: zone)
+        // Written straight into the string's storage (no intermediate array).
+        var inRange = true
+        let text = String(unsafeUninitializedCapacity: maximumCount) { buffer in
+            guard let base = buffer.baseAddress,
+                let count = write(local: w.local, offset: w.offset, nanoseconds: nanoseconds, zulu: w.zulu, to: base)
+            else {
+                inRange = false
+                return 0
+            }
+            return count
+        }
+        return inRange ? text : outOfRange(local: w.local, offset: w.offset, nanoseconds: nanoseconds, zulu: w.zulu)
     }
 
     /// Formats a wall time and an offset (seconds east of UTC; a fraction of a

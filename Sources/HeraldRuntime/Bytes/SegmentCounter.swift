@@ -22,12 +22,18 @@ struct SegmentCounter: Sendable, Hashable {
 
     /// Counts UTF-8 `bytes` (valid UTF-8: they come from Swift strings).
     mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // The table is fetched once: a static read in the loop went through
+        // `swift_once` for every byte.
+        SegmentCounter.asciiWeights.withUnsafeBufferPointer { weights in add(bytes, asciiWeights: weights) }
+    }
+
+    private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, asciiWeights: UnsafeBufferPointer<UInt8>) {
         var i = 0
         let n = bytes.count
         while i < n {
             let b = bytes[i]
             if b < 0x80 {
-                let w = SegmentCounter.asciiWeights[Int(b)]
+                let w = asciiWeights[Int(b)]
                 if w == 0 { gsm = false }
                 septets &+= Int(w)
                 utf16 &+= 1

@@ -97,12 +97,21 @@ final class SectionLayout: Sendable {
     let entries: [FieldEntry]
     /// Entry indices by name.
     private let table: NameTable
+    /// The slots of the required members, in `entries` order (checked
+    /// for every event: plain integers, no entry retained).
+    let requiredSlots: [Int]
 
     init(entity: Entity, member: String, entries: [FieldEntry]) {
         self.entity = entity
         self.member = member
         self.entries = entries
         self.table = NameTable(entries.map(\.name))
+        self.requiredSlots = entries.filter { $0.required && $0.slot >= 0 }.map(\.slot)
+    }
+
+    /// The path of the member stored in `slot` (for messages).
+    func path(ofSlot slot: Int) -> String {
+        entries.first { $0.slot == slot }?.path ?? "?"
     }
 
     /// The entry whose name is `name`, if any.
@@ -137,6 +146,10 @@ final class EventLayout: Sendable {
     let slots: [Entity: [String: Int]]
     /// Field type by slot.
     let types: [FieldType]
+    /// `Trigger.allCases` (built once: the synthesized property makes a new array each time).
+    let triggerCases = Trigger.allCases
+    /// `triggerCases` by raw value, matched on the bytes of `type`.
+    let triggerNames = NameTable(Trigger.allCases.map { Array($0.rawValue.utf8) })
 
     // Built-in slots the engine reads directly.
     let id, type, occurredAt, location: Int

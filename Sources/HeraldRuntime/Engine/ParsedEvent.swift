@@ -117,6 +117,14 @@ final class EventValues: @unchecked Sendable {
         return text.utf8.withContiguousStorageIfAvailable(body)
     }
 
+    /// Whether `slot` holds a value (not absent, not null); false out of range.
+    @inline(__always)
+    func holdsValue(_ slot: Int) -> Bool {
+        guard slot >= 0 && slot < count else { return false }
+        if case .none = base[slot] { return false }
+        return true
+    }
+
     /// The value in `slot`; nil out of range. Setting out of range does nothing.
     @inline(__always)
     subscript(slot: Int) -> Value? {
@@ -325,23 +333,27 @@ struct EventDecoder: Sendable {
         if let p = problems.event { return invalid(p) }
         guard id != nil else { return invalid("id: required") }
         guard case .string(let typeText)? = values[layout.type] else { return invalid("type: required") }
-        guard let trigger = Trigger(rawValue: typeText) else {
+        // The bytes first (no string switch over every trigger); `String`
+        // equality decides when they do not match.
+        let byBytes = values.withStringUTF8(layout.type) { layout.triggerNames.index(of: $0) }
+        guard let trigger = byBytes.flatMap({ $0 }).map({ layout.triggerCases[$0] }) ?? Trigger(rawValue: typeText) else {
             return invalid("type: unknown event type '\(typeText)'; expected one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard case .datetime(let occurredAt)? = values[layout.occurredAt] else { return invalid("occurred_at: required") }
-        for entry in layout.sections[0].entries where entry.required && entry.slot >= 0 && values[entry.slot] == nil {
-            return invalid("\(entry.path): required")
+        /// The first required member of `section` that is missing, as a message.
+        func missingMember(_ section: SectionLayout) -> String? {
+            for slot in section.requiredSlots where !values.holdsValue(slot) { return "\(section.path(ofSlot: slot)): required" }
+            return nil
         }
+        if let missing = missingMember(layout.sections[0]) { return invalid(missing) }
         guard let entitySection = EventLayout.section(of: trigger.entity) else { return invalid("type: unsupported") }
-        for section in [EventLayout.clientSection, entitySection] {
-            if let p = problems.problem(section) { return invalid(p) }
-            guard problems.present & (1 << UInt8(section)) != 0 else {
-                return invalid("\(layout.sections[section].member): required")
-            }
-            for entry in layout.sections[section].entries where entry.required && values[entry.slot] == nil {
-                return invalid("\(entry.path): required")
-            }
+        /// The problem of the client or entity section, if any.
+        func sectionProblem(_ section: Int) -> String? {
+            if let p = problems.problem(section) { return p }
+            guard problems.present & (1 << UInt8(section)) != 0 else { return "\(layout.sections[section].member): required" }
+            return missingMember(layout.sections[section])
         }
+        if let p = sectionProblem(EventLayout.clientSection) ?? sectionProblem(entitySection) { return invalid(p) }
         var location: String?
         if case .string(let l)? = values[layout.location] { location = l }
         return .event(

@@ -141,6 +141,23 @@ final class TemplateProgram: Sendable {
                         continue
                     }
                 }
+                // A lone `date` filter: formatted into a kept buffer and
+                // escaped from there, no `String` made.
+                if end &- start == 1, case .date(let pattern) = filters[Int(start)],
+                    case .datetime(let timestamp)? = context.value(ref)
+                {
+                    context.dateText.removeAll(keepingCapacity: true)
+                    DatePattern.append(timestamp, in: context.zone, pattern: pattern, to: &context.dateText)
+                    let before = out.count
+                    context.dateText.withUnsafeBufferPointer {
+                        TemplateProgram.append(escapedUTF8: $0, escaping: escaping, to: &out)
+                    }
+                    if count, out.count > before {
+                        out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
+                    }
+                    pc += 1
+                    continue
+                }
                 var value = context.value(ref)
                 if start < end {
                     for i in Int(start)..<Int(end) { value = apply(filters[i], to: value, context) }

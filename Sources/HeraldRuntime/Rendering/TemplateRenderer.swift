@@ -236,16 +236,26 @@ public enum DatePattern {
     }
 
     private static func format(_ instant: Int64, nanoseconds: Int32, in zone: Zone, pattern: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(pattern.utf8.count + 16)
+        append(instant, nanoseconds: nanoseconds, in: zone, pattern: pattern, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `format(_:in:pattern:)`'s text (UTF-8) to `out`: the
+    /// template program renders into a buffer it keeps, without a `String`.
+    static func append(_ timestamp: Timestamp, in zone: Zone, pattern: String, to out: inout [UInt8]) {
+        append(timestamp.seconds, nanoseconds: timestamp.nanoseconds, in: zone, pattern: pattern, to: &out)
+    }
+
+    private static func append(_ instant: Int64, nanoseconds: Int32, in zone: Zone, pattern: String, to out: inout [UInt8]) {
         let offset = zone.offset(at: instant)
         let local = LocalDateTime(secondsSince1970: instant &+ Int64(offset))
         let fraction = Int(min(max(nanoseconds, 0), 999_999_999))
-        var out: [UInt8] = []
-        out.reserveCapacity(pattern.utf8.count + 16)
         let zoneID = zone.identifier
         if pattern.utf8.withContiguousStorageIfAvailable({ format(local, offset, fraction, zoneID, $0, into: &out) }) == nil {
             Array(pattern.utf8).withUnsafeBufferPointer { format(local, offset, fraction, zoneID, $0, into: &out) }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Writes `local` (with `nanoseconds` for `S`) by the pattern bytes `p`.
@@ -522,14 +532,19 @@ public enum DatePattern {
 
     /// Appends the magnitude of a number zero-padded to `width` digits.
     private static func appendNumber(_ value: Int, width: Int, to out: inout [UInt8]) {
-        let start = out.count
+        // Digits written most significant first (no reversal of a slice).
         var v = value.magnitude
-        repeat {
-            out.append(UInt8(truncatingIfNeeded: 0x30 &+ v % 10))
-            v /= 10
-        } while v > 0
-        let count = out.count - start
-        if width > count { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: min(width, 64) - count)) }
-        out[start...].reverse()
+        var digits = 1
+        var scale: UInt = 1
+        while v / scale >= 10 {
+            scale &*= 10
+            digits &+= 1
+        }
+        if width > digits { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: min(width, 64) - digits)) }
+        while scale > 0 {
+            out.append(UInt8(truncatingIfNeeded: 0x30 &+ v / scale))
+            v %= scale
+            scale /= 10
+        }
     }
 }

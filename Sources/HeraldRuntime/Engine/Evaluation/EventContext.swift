@@ -39,6 +39,9 @@ final class EventContext {
     /// starts small enough for glibc's per-thread malloc cache (1 KB: most
     /// records fit; a longer one grows it once for the event).
     var scratch = ByteSink(capacity: 1000)
+    /// Where a template's `date` filter formats its text before it is
+    /// escaped into the output (kept between uses).
+    var dateText: [UInt8] = []
 
     /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
     func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {

@@ -177,8 +177,19 @@ extension Runtime {
     /// `deferred from TIME: outside working hours` / `…: closed on DATE`
     /// (SPEC §9): the planned instant and why the calendar moved it.
     func deferralNote(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
-        let why = calendar.closedDate(at: at.seconds).map { "closed on " + RFC3339.dateText($0) } ?? "outside working hours"
-        return "deferred from \(at.formatted(in: context.zone)): \(why)"
+        let closed = calendar.closedDate(at: at.seconds)
+        // One allocation: interpolation grew the string piece by piece.
+        var note = ""
+        note.reserveCapacity(80)
+        note += "deferred from "
+        note += at.formatted(in: context.zone)
+        if let closed {
+            note += ": closed on "
+            note += RFC3339.dateText(closed)
+        } else {
+            note += ": outside working hours"
+        }
+        return note
     }
 
     func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {

@@ -208,8 +208,20 @@ struct APITests {
             }
             try await client.execute(uri: "/v1/deliveries", method: .delete, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .methodNotAllowed)
-                #expect(r.headers[.allow] == "GET")
+                #expect(r.headers[.allow] == "GET, HEAD")
                 #expect(r.body.object["error"] as? String == "method-not-allowed")
+            }
+            // HEAD wherever GET is: GET's status and headers, no body.
+            for (uri, headers) in [("/healthz", HTTPFields()), ("/metrics", HTTPFields()), ("/v1/deliveries", ServiceFixture.auth)] {
+                let get = try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
+                try await client.execute(uri: uri, method: .head, headers: headers) { r in
+                    #expect(r.status == .ok, "HEAD \(uri)")
+                    #expect(r.headers[.contentType] == get.headers[.contentType], "HEAD \(uri)")
+                    #expect(r.body.readableBytes == 0, "HEAD \(uri)")
+                }
+            }
+            try await client.execute(uri: "/v1/deliveries", method: .head) { r in
+                #expect(r.status == .unauthorized, "HEAD needs the token where GET does")
             }
             try await client.execute(uri: "/v1/deliveries?cursor=", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .ok, "an empty cursor is the first page")

@@ -150,7 +150,7 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
             switch e.status {
             case .notFound:
                 // A known path with another method: 405 with the methods it takes.
-                let allowed = OpenAPIDocument.methods(for: request.uri.path)
+                let allowed = OpenAPIDocument.methods(for: request.uri.path).flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
                 if !allowed.isEmpty {
                     var e = APIError(
                         status: .methodNotAllowed, code: "method-not-allowed",
@@ -171,7 +171,9 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
 extension HeraldServer {
     /// The HTTP API of docs/service.md ("The HTTP API"), and the web console's pages under `/`.
     public func buildRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        // HEAD is answered wherever GET is, without the body (RFC 9110
+        // §9.3.2): load balancers and uptime checks probe `/healthz` so.
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestTrackingMiddleware(tracker: requests))
         router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in await self.health() }

@@ -26,7 +26,17 @@ struct APITests {
                     "herald_http_request_duration_seconds", "herald_rule_reloads_total",
                 ] {
                     #expect(r.body.text.contains("# TYPE \(family)"), "missing \(family)")
+                    let help = r.body.text.split(separator: "\n").filter { $0.hasPrefix("# HELP \(family) ") }
+                    #expect(help.count == 1, "one # HELP line for \(family)")
                 }
+                for (family, type) in [
+                    ("herald_events_total", "counter"), ("herald_deliveries_due", "gauge"),
+                    ("herald_send_delay_seconds", "histogram"), ("herald_http_request_duration_seconds", "histogram"),
+                ] {
+                    #expect(r.body.text.contains("# TYPE \(family) \(type)\n"), "\(family) is a \(type)")
+                }
+                #expect(r.body.text.contains(#"herald_events_total{outcome="processed"} 0"#))
+                #expect(r.body.text.contains(#"herald_http_request_duration_seconds_count{route="/healthz"} 1"#))
             }
         }
     }

@@ -1,56 +1,73 @@
-import CoreMetrics
 import HeraldCompiler
 import Prometheus
 
-/// The service's metrics (docs/service.md "Metrics and health"), recorded through swift-metrics into
-/// a Prometheus registry of the service's own (no process-wide bootstrap,
-/// so several services can run in one process, as in tests).
+/// The service's metrics (docs/service.md "Metrics and health"), kept in a
+/// Prometheus registry of the service's own (no process-wide bootstrap, so
+/// several services can run in one process, as in tests). Each family has
+/// its `# HELP` line.
 public final class ServiceMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    let factory: PrometheusMetricsFactory
-    let events: [String: CoreMetrics.Counter]
-    let decisions: [String: CoreMetrics.Counter]
-    let deliveries: [String: CoreMetrics.Counter]
-    let attempts: [String: CoreMetrics.Counter]
-    let reloads: [String: CoreMetrics.Counter]
-    let due: CoreMetrics.Gauge
-    let sendDelay: CoreMetrics.Recorder
+    let events: [String: Counter]
+    let decisions: [String: Counter]
+    let deliveries: [String: Counter]
+    let attempts: [String: Counter]
+    let reloads: [String: Counter]
+    let due: Gauge
+    let sendDelay: ValueHistogram
+
+    /// `herald_http_request_duration_seconds`: its name, help and buckets.
+    static var requestDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "herald_http_request_duration_seconds", unitName: "",
+            helpText: "Time from a request's arrival to its reply, by route")
+    }
+    static let requestBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
 
     /// Creates the metric families, every label value at zero.
     public init() {
-        var f = PrometheusMetricsFactory(registry: registry)
-        f.valueHistogramBuckets["herald_send_delay_seconds"] = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21_600, 86_400]
-        f.durationHistogramBuckets["herald_http_request_duration_seconds"] = [
-            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
-        ]
-        factory = f
-        func counters(_ name: String, _ label: String, _ values: [String]) -> [String: CoreMetrics.Counter] {
-            Dictionary(uniqueKeysWithValues: values.map { ($0, CoreMetrics.Counter(label: name, dimensions: [(label, $0)], factory: f)) })
+        let registry = registry
+        func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
         }
-        events = counters("herald_events_total", "outcome", ["processed", "rejected", "duplicate"])
-        decisions = counters("herald_decisions_total", "decision", ["send", "skip", "cancel", "reject"])
-        reloads = counters("herald_rule_reloads_total", "outcome", ["ok", "refused"])
-        var d: [String: CoreMetrics.Counter] = [:]
-        var a: [String: CoreMetrics.Counter] = [:]
+        func counters(_ name: String, _ help: String, _ label: String, _ values: [String]) -> [String: Counter] {
+            let d = descriptor(name, help)
+            return Dictionary(uniqueKeysWithValues: values.map { ($0, registry.makeCounter(descriptor: d, labels: [(label, $0)])) })
+        }
+        events = counters(
+            "herald_events_total", "Events received, by outcome (processed, rejected, duplicate)", "outcome",
+            ["processed", "rejected", "duplicate"])
+        decisions = counters(
+            "herald_decisions_total", "Decision records made, by decision", "decision", ["send", "skip", "cancel", "reject"])
+        reloads = counters(
+            "herald_rule_reloads_total", "Rule set reloads, by outcome (ok, refused)", "outcome", ["ok", "refused"])
+        let deliveryFamily = descriptor("herald_deliveries_total", "Delivery status changes, by channel and new status")
+        let attemptFamily = descriptor(
+            "herald_delivery_attempts_total", "Delivery attempts, by channel and outcome (sent, transient, permanent)")
+        var d: [String: Counter] = [:]
+        var a: [String: Counter] = [:]
         for channel in Channel.allCases {
             for status in Delivery.Status.allCases {
-                d["\(channel.rawValue)/\(status.rawValue)"] = CoreMetrics.Counter(
-                    label: "herald_deliveries_total", dimensions: [("channel", channel.rawValue), ("status", status.rawValue)],
-                    factory: f)
+                d["\(channel.rawValue)/\(status.rawValue)"] = registry.makeCounter(
+                    descriptor: deliveryFamily, labels: [("channel", channel.rawValue), ("status", status.rawValue)])
             }
             for outcome in ["sent", "transient", "permanent"] {
-                a["\(channel.rawValue)/\(outcome)"] = CoreMetrics.Counter(
-                    label: "herald_delivery_attempts_total", dimensions: [("channel", channel.rawValue), ("outcome", outcome)],
-                    factory: f)
+                a["\(channel.rawValue)/\(outcome)"] = registry.makeCounter(
+                    descriptor: attemptFamily, labels: [("channel", channel.rawValue), ("outcome", outcome)])
             }
         }
         deliveries = d
         attempts = a
-        due = CoreMetrics.Gauge(label: "herald_deliveries_due", factory: f)
-        due.record(0)
-        sendDelay = CoreMetrics.Recorder(label: "herald_send_delay_seconds", dimensions: [], aggregate: true, factory: f)
-        _ = CoreMetrics.Timer(label: "herald_http_request_duration_seconds", dimensions: [("route", "/healthz")], factory: f)
+        due = registry.makeGauge(
+            descriptor: descriptor("herald_deliveries_due", "Deliveries due and not yet sent (scheduled, retrying or sending)"))
+        due.set(0 as Double)
+        sendDelay = registry.makeValueHistogram(
+            descriptor: descriptor("herald_send_delay_seconds", "Seconds from a message's send_at to its being sent"),
+            buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21_600, 86_400])
+        _ = registry.makeDurationHistogram(
+            descriptor: Self.requestDuration, labels: [("route", "/healthz")], buckets: Self.requestBuckets)
     }
 
     /// Counts an event by outcome.
@@ -66,13 +83,13 @@ public final class ServiceMetrics: Sendable {
     /// Counts a reload.
     func reload(_ ok: Bool) { reloads[ok ? "ok" : "refused"]?.increment() }
     /// Sets the number of due deliveries.
-    func setDue(_ n: Int) { due.record(n) }
+    func setDue(_ n: Int) { due.set(Double(n)) }
     /// Records how late a message went out.
     func sent(delay seconds: Double) { sendDelay.record(max(0, seconds)) }
     /// Records an HTTP request's duration.
     func request(route: String, nanoseconds: Int64) {
-        CoreMetrics.Timer(label: "herald_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(nanoseconds)
+        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("route", route)], buckets: Self.requestBuckets)
+            .record(.nanoseconds(nanoseconds))
     }
 
     /// The Prometheus text exposition.

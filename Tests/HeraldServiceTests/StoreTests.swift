@@ -323,4 +323,33 @@ struct StoreTests {
         #expect(after.status == .sent)
         #expect(after.attempts?.map(\.outcome) == [.interrupted, .sent])
     }
+
+    @Test("a re-sent delivery's attempts and final status name the delivery they re-send in the timeline", arguments: ServiceFixture.Backend.available)
+    func resendInTimeline(backend: ServiceFixture.Backend) async throws {
+        let f = try await ServiceFixture.make(backend)
+        defer { f.remove() }
+        let now = Date().timeIntervalSince1970
+        _ = try await f.server.intake(body: Array(ServiceFixture.event("t1", at: now - 60).utf8), ndjson: false)
+        let original = try #require(try await f.store.claimDue(now: now, limit: 1).first)
+        try await f.store.finish([
+            AttemptResult(deliveryID: original.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now)
+        ])
+        guard case .created(let copy) = try await f.store.resend(id: original.id, newID: "resend-1", now: now + 1) else {
+            Issue.record("the sent delivery could not be re-sent")
+            return
+        }
+        let claimed = try await f.store.claimDue(now: now + 2, limit: 10)
+        #expect(claimed.contains { $0.id == copy.id })
+        try await f.store.finish([
+            AttemptResult(deliveryID: copy.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now + 2)
+        ])
+        let items = try #require(try await f.store.timeline(EntityReference(entity: .workOrder, id: "WO-1")))
+        let ofCopy = items.filter { $0.json["delivery"] == .string(copy.id) && $0.json["kind"] != .string("decision") }
+        #expect(ofCopy.map { $0.json["kind"] } == [.string("attempt"), .string("delivery")])
+        #expect(ofCopy.allSatisfy { $0.json["resend_of"] == .string(original.id) })
+        let ofOriginal = items.filter { $0.json["delivery"] == .string(original.id) }
+        #expect(!ofOriginal.isEmpty)
+        #expect(ofOriginal.allSatisfy { $0.json["resend_of"] == nil })
+    }
 }
+

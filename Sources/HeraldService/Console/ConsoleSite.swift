@@ -413,6 +413,7 @@ final class ConsoleSite: Sendable {
                 ]
                 if case .int(let n)? = j["number"] { a["number"] = Int(n) }
                 if let d = Self.text(j["detail"]) { a["detail"] = d }
+                Self.addResendOf(j, to: &a)
                 row["attempt"] = a
             default:
                 let status = Self.text(j["status"]) ?? ""
@@ -421,11 +422,19 @@ final class ConsoleSite: Sendable {
                     "deliveryPath": Self.pathComponent(Self.text(j["delivery"]) ?? ""), "channel": Self.text(j["channel"]) ?? "",
                 ]
                 if let r = ReasonText.delivery(status: status, reason: Self.text(j["reason"])) { f["reasonText"] = r }
+                Self.addResendOf(j, to: &f)
                 row["final"] = f
             }
             return row
         }
         return render("timeline", c, session: session)
+    }
+
+    /// The delivery a timeline item's delivery re-sends, with its link, when it is a re-send.
+    static func addResendOf(_ item: [String: JSONValue], to context: inout [String: Any]) {
+        guard let original = text(item["resend_of"]) else { return }
+        context["resendOf"] = original
+        context["resendOfPath"] = pathComponent(original)
     }
 
     /// A decision record (as JSON) for the `record` partial: its reason in

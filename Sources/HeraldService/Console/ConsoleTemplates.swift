@@ -215,8 +215,8 @@ enum ConsoleTemplates {
         <div>
         {{#event}}<span class="badge k-event">event</span> <strong>{{type}}</strong> <code>{{id}}</code>{{#change}} · {{change}}{{/change}}<div class="detail">occurred at {{occurredAt}}</div>{{/event}}
         {{#decision}}{{>record}}{{/decision}}
-        {{#attempt}}<span class="badge o-{{outcome}}">attempt {{number}}</span> {{channel}} delivery <a href="/deliveries/{{deliveryPath}}">{{delivery}}</a>: {{outcome}}{{#detail}}<div class="detail">{{detail}}</div>{{/detail}}{{/attempt}}
-        {{#final}}{{>badge}} {{channel}} delivery <a href="/deliveries/{{deliveryPath}}">{{delivery}}</a>{{#reasonText}} — {{reasonText}}{{/reasonText}}{{/final}}
+        {{#attempt}}<span class="badge o-{{outcome}}">attempt {{number}}</span> {{channel}} delivery <a href="/deliveries/{{deliveryPath}}">{{delivery}}</a>{{#resendOf}} (a re-send of <a href="/deliveries/{{resendOfPath}}">{{resendOf}}</a>){{/resendOf}}: {{outcome}}{{#detail}}<div class="detail">{{detail}}</div>{{/detail}}{{/attempt}}
+        {{#final}}{{>badge}} {{channel}} delivery <a href="/deliveries/{{deliveryPath}}">{{delivery}}</a>{{#resendOf}} (a re-send of <a href="/deliveries/{{resendOfPath}}">{{resendOf}}</a>){{/resendOf}}{{#reasonText}} — {{reasonText}}{{/reasonText}}{{/final}}
         </div>
         </li>{{/items}}
         {{^items}}<li class="empty">Nothing is known of this {{kindWord}}.</li>{{/items}}

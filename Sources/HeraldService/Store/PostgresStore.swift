@@ -803,15 +803,16 @@ public final class PostgresStore: HeraldStore {
             }
         }
         let column = entity.entity == .lead ? "lead" : entity.entity == .csr ? "csr" : "work_order"
-        var deliveries: [(String, String, String, String, String?, Double)] = []
+        var deliveries: [(String, String, String, String, String?, Double, String?)] = []
         for try await row in try await client.query(
             PostgresQuery(
-                unsafeSQL: "SELECT id, key, channel, status, reason, updated_at FROM deliveries WHERE \(column) = $1 ORDER BY seq",
+                unsafeSQL:
+                    "SELECT id, key, channel, status, reason, updated_at, resend_of FROM deliveries WHERE \(column) = $1 ORDER BY seq",
                 binds: Self.binds { $0.append(entity.id) }), logger: logger
-        ).decode((String, String, String, String, String?, Double).self) {
+        ).decode((String, String, String, String, String?, Double, String?).self) {
             deliveries.append(row)
         }
-        for (id, key, channel, status, reason, updated) in deliveries {
+        for (id, key, channel, status, reason, updated, resendOf) in deliveries {
             for try await (number, started, outcome, detail) in try await client.query(
                 "SELECT number, started_at, outcome, detail FROM attempts WHERE delivery_id = \(id) ORDER BY number",
                 logger: logger
@@ -822,6 +823,7 @@ public final class PostgresStore: HeraldStore {
                     "outcome": .string(outcome), "at": .string(ServiceTime.rfc3339(started)), "channel": .string(channel),
                 ]
                 if let detail { json["detail"] = .string(detail) }
+                if let resendOf { json["resend_of"] = .string(resendOf) }
                 items.append(TimelineItem(at: started, order: order, json: json))
             }
             if ["sent", "failed", "cancelled"].contains(status) {
@@ -831,6 +833,7 @@ public final class PostgresStore: HeraldStore {
                     "channel": .string(channel), "at": .string(ServiceTime.rfc3339(updated)),
                 ]
                 if let reason { json["reason"] = .string(reason) }
+                if let resendOf { json["resend_of"] = .string(resendOf) }
                 items.append(TimelineItem(at: updated, order: order, json: json, cancelKey: key))
             }
         }

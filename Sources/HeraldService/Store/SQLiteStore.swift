@@ -753,10 +753,11 @@ public final class SQLiteStore: HeraldStore {
             default: column = "work_order"
             }
             let deliveries = try Row.fetchAll(
-                db, sql: "SELECT seq, id, key, channel, status, reason, updated_at FROM deliveries WHERE \(column) = ? ORDER BY seq",
+                db, sql: "SELECT seq, id, key, channel, status, reason, updated_at, resend_of FROM deliveries WHERE \(column) = ? ORDER BY seq",
                 arguments: [entity.id])
             for d in deliveries {
                 let id: String = d["id"]
+                let resendOf: String? = d["resend_of"]
                 for a in try Row.fetchAll(
                     db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number", arguments: [id])
                 {
@@ -768,6 +769,7 @@ public final class SQLiteStore: HeraldStore {
                         "channel": .string(d["channel"]),
                     ]
                     if let detail: String = a["detail"] { json["detail"] = .string(detail) }
+                    if let resendOf { json["resend_of"] = .string(resendOf) }
                     items.append(TimelineItem(at: started, order: order, json: json))
                 }
                 let status: String = d["status"]
@@ -779,6 +781,7 @@ public final class SQLiteStore: HeraldStore {
                         "channel": .string(d["channel"]), "at": .string(ServiceTime.rfc3339(updated)),
                     ]
                     if let r: String = d["reason"] { json["reason"] = .string(r) }
+                    if let resendOf { json["resend_of"] = .string(resendOf) }
                     items.append(TimelineItem(at: updated, order: order, json: json, cancelKey: d["key"]))
                 }
             }

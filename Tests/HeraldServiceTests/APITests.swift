@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HeraldRuntime
 import HeraldService
 import Hummingbird
@@ -222,11 +223,20 @@ struct APITests {
                 #expect(r.body.object["error"] as? String == "method-not-allowed")
             }
             // HEAD wherever GET is: GET's status and headers, no body.
-            for (uri, headers) in [("/healthz", HTTPFields()), ("/metrics", HTTPFields()), ("/v1/deliveries", ServiceFixture.auth)] {
+            let stable = ["/healthz", "/openapi.json", "/sign-in"]
+            let csp = try #require(HTTPField.Name("Content-Security-Policy"))
+            for (uri, headers) in [
+                ("/healthz", HTTPFields()), ("/openapi.json", HTTPFields()), ("/sign-in", HTTPFields()), ("/metrics", HTTPFields()),
+                ("/v1/deliveries", ServiceFixture.auth),
+            ] {
                 let get = try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
                 try await client.execute(uri: uri, method: .head, headers: headers) { r in
                     #expect(r.status == .ok, "HEAD \(uri)")
                     #expect(r.headers[.contentType] == get.headers[.contentType], "HEAD \(uri)")
+                    #expect(r.headers[csp] == get.headers[csp], "HEAD \(uri)")
+                    if stable.contains(uri) {
+                        #expect(r.headers[.contentLength] == get.headers[.contentLength], "HEAD \(uri): GET's length")
+                    }
                     #expect(r.body.readableBytes == 0, "HEAD \(uri)")
                 }
             }

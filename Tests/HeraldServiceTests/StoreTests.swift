@@ -324,7 +324,9 @@ struct StoreTests {
         #expect(after.attempts?.map(\.outcome) == [.interrupted, .sent])
     }
 
-    @Test("a re-sent delivery's attempts and final status name the delivery they re-send in the timeline", arguments: ServiceFixture.Backend.available)
+    @Test(
+        "a re-sent delivery's attempts and final status name the delivery they re-send in the timeline",
+        arguments: ServiceFixture.Backend.available)
     func resendInTimeline(backend: ServiceFixture.Backend) async throws {
         let f = try await ServiceFixture.make(backend)
         defer { f.remove() }
@@ -352,4 +354,3 @@ struct StoreTests {
         #expect(ofOriginal.allSatisfy { $0.json["resend_of"] == nil })
     }
 }
-

@@ -173,6 +173,8 @@ extension HeraldServer {
     public func buildRouter() -> Router<BasicRequestContext> {
         // HEAD is answered wherever GET is, without the body (RFC 9110
         // §9.3.2): load balancers and uptime checks probe `/healthz` so.
+        // An error reply to HEAD (401, 404, 405) is built with its JSON
+        // body; NIO's HTTP/1 encoder drops the body of any HEAD reply.
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestTrackingMiddleware(tracker: requests))
         router.add(middleware: ErrorAndTimingMiddleware(metrics: metrics))

@@ -1,5 +1,6 @@
 import HeraldCompiler
 import Prometheus
+import Synchronization
 
 /// The service's metrics (docs/service.md "Metrics and health"), kept in a
 /// Prometheus registry of the service's own (no process-wide bootstrap, so
@@ -14,6 +15,9 @@ public final class ServiceMetrics: Sendable {
     let reloads: [String: Counter]
     let due: Gauge
     let sendDelay: ValueHistogram
+    /// `herald_http_request_duration_seconds` by route, made once per route
+    /// (the registry's look-up compares the help text and the buckets).
+    let requestDurations = Mutex<[String: DurationHistogram]>([:])
 
     /// `herald_http_request_duration_seconds`: its name, help and buckets.
     static var requestDuration: MetricNameDescriptor {
@@ -88,8 +92,14 @@ public final class ServiceMetrics: Sendable {
     func sent(delay seconds: Double) { sendDelay.record(max(0, seconds)) }
     /// Records an HTTP request's duration.
     func request(route: String, nanoseconds: Int64) {
-        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("route", route)], buckets: Self.requestBuckets)
-            .record(.nanoseconds(nanoseconds))
+        let histogram = requestDurations.withLock { known in
+            if let h = known[route] { return h }
+            let h = registry.makeDurationHistogram(
+                descriptor: Self.requestDuration, labels: [("route", route)], buckets: Self.requestBuckets)
+            known[route] = h
+            return h
+        }
+        histogram.record(.nanoseconds(nanoseconds))
     }
 
     /// The Prometheus text exposition.

@@ -316,19 +316,7 @@ struct ConsoleTests {
         defer { f.remove() }
         try await f.withClient { client in
             _ = try await Self.post(client, [ServiceFixture.event("e1")])
-            let now = Date().timeIntervalSince1970
-            let original = try #require(try await f.store.claimDue(now: now, limit: 1).first)
-            try await f.store.finish([
-                AttemptResult(deliveryID: original.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now)
-            ])
-            guard case .created(let copy) = try await f.store.resend(id: original.id, newID: "copy-1", now: now + 1) else {
-                Issue.record("the sent delivery could not be re-sent")
-                return
-            }
-            _ = try await f.store.claimDue(now: now + 2, limit: 10)
-            try await f.store.finish([
-                AttemptResult(deliveryID: copy.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now + 2)
-            ])
+            let (original, _) = try await f.sendAndResend(newID: "copy-1", now: Date().timeIntervalSince1970)
             let cookie = try await Self.signIn(client)
             let (status, page, _) = try await Self.get(client, "/work-orders/WO-1", cookie: cookie)
             #expect(status == .ok)

@@ -332,19 +332,7 @@ struct StoreTests {
         defer { f.remove() }
         let now = Date().timeIntervalSince1970
         _ = try await f.server.intake(body: Array(ServiceFixture.event("t1", at: now - 60).utf8), ndjson: false)
-        let original = try #require(try await f.store.claimDue(now: now, limit: 1).first)
-        try await f.store.finish([
-            AttemptResult(deliveryID: original.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now)
-        ])
-        guard case .created(let copy) = try await f.store.resend(id: original.id, newID: "resend-1", now: now + 1) else {
-            Issue.record("the sent delivery could not be re-sent")
-            return
-        }
-        let claimed = try await f.store.claimDue(now: now + 2, limit: 10)
-        #expect(claimed.contains { $0.id == copy.id })
-        try await f.store.finish([
-            AttemptResult(deliveryID: copy.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now + 2)
-        ])
+        let (original, copy) = try await f.sendAndResend(newID: "resend-1", now: now)
         let items = try #require(try await f.store.timeline(EntityReference(entity: .workOrder, id: "WO-1")))
         let ofCopy = items.filter { $0.json["delivery"] == .string(copy.id) && $0.json["kind"] != .string("decision") }
         #expect(ofCopy.map { $0.json["kind"] } == [.string("attempt"), .string("delivery")])

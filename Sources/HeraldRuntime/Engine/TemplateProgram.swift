@@ -134,9 +134,7 @@ final class TemplateProgram: Sendable {
                         TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
                     }
                     if wroteText != nil {
-                        if count, out.count > before {
-                            out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
-                        }
+                        if count { TemplateProgram.count(out, since: before, into: &counter) }
                         pc += 1
                         continue
                     }
@@ -152,9 +150,7 @@ final class TemplateProgram: Sendable {
                     context.dateText.withUnsafeBufferPointer {
                         TemplateProgram.append(escapedUTF8: $0, escaping: escaping, to: &out)
                     }
-                    if count, out.count > before {
-                        out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
-                    }
+                    if count { TemplateProgram.count(out, since: before, into: &counter) }
                     pc += 1
                     continue
                 }
@@ -165,9 +161,7 @@ final class TemplateProgram: Sendable {
                 if let value {
                     let before = out.count
                     TemplateProgram.append(value, escaping: escaping, zone: context.zone, to: &out)
-                    if count, out.count > before {
-                        out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
-                    }
+                    if count { TemplateProgram.count(out, since: before, into: &counter) }
                 }
                 pc += 1
             case .unless(let ref, let jump):
@@ -176,6 +170,13 @@ final class TemplateProgram: Sendable {
                 pc = Int(target)
             }
         }
+    }
+
+    /// Adds the text written to `out` from `before` on to `counter`.
+    @inline(__always)
+    private static func count(_ out: borrowing ByteSink, since before: Int, into counter: inout SegmentCounter) {
+        guard out.count > before else { return }
+        out.withBytes { counter.add(UnsafeBufferPointer(rebasing: $0[before...])) }
     }
 
     /// One filter (docs/rule-language.md §4), as `TemplateRenderer` applies it.

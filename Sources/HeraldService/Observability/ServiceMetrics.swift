@@ -70,8 +70,7 @@ public final class ServiceMetrics: Sendable {
         sendDelay = registry.makeValueHistogram(
             descriptor: descriptor("herald_send_delay_seconds", "Seconds from a message's send_at to its being sent"),
             buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 21_600, 86_400])
-        _ = registry.makeDurationHistogram(
-            descriptor: Self.requestDuration, labels: [("route", "/healthz")], buckets: Self.requestBuckets)
+        _ = requestHistogram(route: "/healthz")
     }
 
     /// Counts an event by outcome.
@@ -92,14 +91,18 @@ public final class ServiceMetrics: Sendable {
     func sent(delay seconds: Double) { sendDelay.record(max(0, seconds)) }
     /// Records an HTTP request's duration.
     func request(route: String, nanoseconds: Int64) {
-        let histogram = requestDurations.withLock { known in
+        requestHistogram(route: route).record(.nanoseconds(nanoseconds))
+    }
+
+    /// The request-duration histogram of `route`, made on its first use.
+    private func requestHistogram(route: String) -> DurationHistogram {
+        requestDurations.withLock { known in
             if let h = known[route] { return h }
             let h = registry.makeDurationHistogram(
                 descriptor: Self.requestDuration, labels: [("route", route)], buckets: Self.requestBuckets)
             known[route] = h
             return h
         }
-        histogram.record(.nanoseconds(nanoseconds))
     }
 
     /// The Prometheus text exposition.

@@ -132,6 +132,27 @@ struct ServiceFixture {
         try await app.test(.router) { client in try await body(client) }
     }
 
+    /// Sends the first due delivery, re-sends it as `newID` and sends the
+    /// copy (both attempts succeed), at `now` and just after.
+    func sendAndResend(newID: String, now: Double) async throws -> (original: Delivery, copy: Delivery) {
+        guard let original = try await store.claimDue(now: now, limit: 1).first else {
+            throw FixtureError(description: "nothing was due")
+        }
+        try await store.finish([
+            AttemptResult(deliveryID: original.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now)
+        ])
+        guard case .created(let copy) = try await store.resend(id: original.id, newID: newID, now: now + 1) else {
+            throw FixtureError(description: "the sent delivery could not be re-sent")
+        }
+        guard try await store.claimDue(now: now + 2, limit: 10).contains(where: { $0.id == copy.id }) else {
+            throw FixtureError(description: "the copy was not due")
+        }
+        try await store.finish([
+            AttemptResult(deliveryID: copy.id, attempt: 1, status: .sent, outcome: .sent, detail: "ok", finishedAt: now + 2)
+        ])
+        return (original, copy)
+    }
+
     static func iso(_ t: Double) -> String { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: t)) }
 
     /// A work-order event as JSON text.

@@ -248,6 +248,8 @@ public final class HeraldServer: Sendable {
             metrics: metrics, clock: ContinuousClock(), retention: configuration.retention, logger: logger)
         let app = Application(
             router: buildRouter(),
+            // A request NIO cannot parse gets a JSON error body too.
+            server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestReply()])),
             configuration: .init(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "herald",
                 reuseAddress: true),

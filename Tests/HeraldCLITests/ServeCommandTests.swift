@@ -134,6 +134,96 @@ struct ServeCommandTests {
         #expect(logText().contains("z.yaml:5:15: error:"), "\(logText())")
     }
 
+    /// A socket connected to `port` on loopback once something listens
+    /// there (up to 30 s), with 20 s send and receive timeouts.
+    static func connect(port: Int) throws -> Int32 {
+        var descriptor: Int32 = -1
+        for _ in 0..<300 {
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            if connected { break }
+            close(descriptor)
+            descriptor = -1
+            usleep(100_000)
+        }
+        try #require(descriptor >= 0, "herald serve did not listen")
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return descriptor
+    }
+
+    /// Everything the peer sends until it closes the connection (or 20 s of silence).
+    static func readToEnd(_ descriptor: Int32) -> String {
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            reply += buffer[0..<n]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    @Test("a request that is not valid HTTP/1.1 is a 400 with the JSON error body, and the connection closes")
+    func malformedRequests() throws {
+        let port = try HeldPort().port
+        let dir = try TemporaryDirectory(files: [
+            "rules/r.yaml": evalRules,
+            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
+        ])
+        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let events = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+        let cases: [(request: String, says: String)] = [
+            ("GARBAGE\r\n\r\n", "invalid method"),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", "invalid header"),
+            (events + "Content-Type: application/json\r\nContent-Length: ten\r\n\r\n", "invalid Content-Length"),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n", "too large"),
+            // The head is fine, the API reads the body and meets a broken chunk.
+            (events + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk size"),
+            // A good request, then a broken one on the same connection: the first is answered as usual.
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n", "invalid method"),
+        ]
+        for (request, says) in cases {
+            let descriptor = try Self.connect(port: port)
+            defer { close(descriptor) }
+            let bytes = Array(request.utf8)
+            let sent = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+            #expect(sent == bytes.count)
+            var text = Self.readToEnd(descriptor)
+            if request.hasPrefix("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") {
+                #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
+                guard let next = text.range(of: "HTTP/1.1 400") else {
+                    Issue.record("no 400 after the good request: \(text)")
+                    continue
+                }
+                text = String(text[next.lowerBound...])
+            }
+            #expect(text.hasPrefix("HTTP/1.1 400"), "\(says): \(text.prefix(200))")
+            let parts = text.components(separatedBy: "\r\n\r\n")
+            try #require(parts.count == 2, "one head and one body: \(text)")
+            let head = parts[0].lowercased()
+            #expect(head.contains("content-type: application/json"), "\(says): \(head)")
+            #expect(head.contains("connection: close"), "\(says): \(head)")
+            #expect(head.contains("content-length: \(parts[1].utf8.count)"), "\(says): \(head)")
+            let body = try JSONSerialization.jsonObject(with: Data(parts[1].utf8)) as? [String: Any]
+            #expect(body?["error"] as? String == "bad-request", "\(says): \(parts[1])")
+            #expect((body?["message"] as? String)?.contains(says) == true, "\(says): \(parts[1])")
+        }
+    }
+
     @Test("a body declared over 16 MiB with Connection: close is read and answered 413, not left stalled")
     func oversizedWithClose() throws {
         let port = try HeldPort().port  // free again once the probe socket closes
@@ -146,29 +236,8 @@ struct ServeCommandTests {
             process.terminate()
             process.waitUntilExit()
         }
-        // Connect once it listens.
-        var descriptor: Int32 = -1
-        for _ in 0..<300 {
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
-            }
-            if connected { break }
-            close(descriptor)
-            descriptor = -1
-            usleep(100_000)
-        }
-        try #require(descriptor >= 0, "herald serve did not listen")
+        let descriptor = try Self.connect(port: port)
         defer { close(descriptor) }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let length = 16 * 1024 * 1024 + 1
         let head = Array(
             ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
@@ -181,15 +250,8 @@ struct ServeCommandTests {
             sent += n
         }
         #expect(sent == message.count, "the upload stalled after \(sent) of \(message.count) bytes")
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress!, $0.count, 0) }
-            if n <= 0 { break }
-            reply += buffer[0..<n]
-        }
         message = []
-        let text = String(decoding: reply, as: UTF8.self)
+        let text = Self.readToEnd(descriptor)
         #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
         #expect(text.contains("\"error\":\"too-large\""))
     }

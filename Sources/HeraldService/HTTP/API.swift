@@ -5,6 +5,7 @@ import HeraldSyntax
 public import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// An API error reply: `{"error": CODE, "message": TEXT}` (docs/service.md "POST /v1/events").
@@ -300,8 +301,11 @@ extension HeraldServer {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maximumBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw tooLarge
+        } catch let error as HTTPParserError {
+            // A broken chunk in the body; the connection closes after the reply.
+            throw APIError.badRequest(MalformedRequestReply.message(for: error))
         }
         let reply: [UInt8]
         do {

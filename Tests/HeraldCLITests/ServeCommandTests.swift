@@ -242,17 +242,47 @@ struct ServeCommandTests {
         let head = Array(
             ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
                 + "Content-Type: application/x-ndjson\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n").utf8)
-        var message = head + [UInt8](repeating: UInt8(ascii: "\n"), count: length)
+        Self.sendAll(head + [UInt8](repeating: UInt8(ascii: "\n"), count: length), to: descriptor)
+        let text = Self.readToEnd(descriptor)
+        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+        #expect(text.contains("\"error\":\"too-large\""))
+    }
+
+    @Test("a chunked body over 16 MiB with Connection: close is read to its end and answered 413, not reset")
+    func oversizedChunked() throws {
+        let port = try HeldPort().port
+        let dir = try TemporaryDirectory(files: [
+            "rules/r.yaml": evalRules,
+            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
+        ])
+        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let descriptor = try Self.connect(port: port)
+        defer { close(descriptor) }
+        // 20 chunks of 1 MiB of blank lines: 20 MiB, no length declared.
+        var message = Array(
+            ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+                + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").utf8)
+        let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "\n"), count: 1 << 20) + Array("\r\n".utf8)
+        for _ in 0..<20 { message += chunk }
+        message += Array("0\r\n\r\n".utf8)
+        Self.sendAll(message, to: descriptor)
+        let text = Self.readToEnd(descriptor)
+        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+        #expect(text.contains("\"error\":\"too-large\""))
+    }
+
+    /// Sends all of `message`, and expects it all to go (the service reads it).
+    static func sendAll(_ message: [UInt8], to descriptor: Int32) {
         var sent = 0
         while sent < message.count {
-            let n = message.withUnsafeMutableBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = message.withUnsafeBytes { send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { break }
             sent += n
         }
         #expect(sent == message.count, "the upload stalled after \(sent) of \(message.count) bytes")
-        message = []
-        let text = Self.readToEnd(descriptor)
-        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
-        #expect(text.contains("\"error\":\"too-large\""))
     }
 }

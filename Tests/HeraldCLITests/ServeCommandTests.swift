@@ -209,6 +209,8 @@ struct ServeCommandTests {
                     Issue.record("no 400 after the good request: \(text)")
                     continue
                 }
+                // The good request's reply keeps the connection open; only the 400 closes it.
+                #expect(!text[..<next.lowerBound].lowercased().contains("connection: close"), "\(text)")
                 text = String(text[next.lowerBound...])
             }
             #expect(text.hasPrefix("HTTP/1.1 400"), "\(says): \(text.prefix(200))")

@@ -16,6 +16,9 @@ struct APIError: HTTPResponseError {
     var extra: [String: JSONValue] = [:]
     /// The `Allow` header of a 405.
     var allow: String?
+    /// Whether the reply closes the connection (`Connection: close`): the
+    /// request broke off in a way nothing after it can be read past.
+    var closesConnection = false
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var object = extra
@@ -23,6 +26,7 @@ struct APIError: HTTPResponseError {
         object["message"] = .string(message)
         var response = API.json(status, JSONValue.object(object).text)
         if let allow { response.headers[.allow] = allow }
+        if closesConnection { response.headers[.connection] = "close" }
         return response
     }
 
@@ -304,8 +308,10 @@ extension HeraldServer {
         } catch is NIOTooManyBytesError {
             throw tooLarge
         } catch let error as HTTPParserError {
-            // A broken chunk in the body; the connection closes after the reply.
-            throw APIError.badRequest(MalformedRequestReply.message(for: error))
+            // A broken chunk in the body: the connection closes after the reply.
+            var reply = APIError.badRequest(MalformedRequestReply.message(for: error))
+            reply.closesConnection = true
+            throw reply
         }
         let reply: [UInt8]
         do {

@@ -13,9 +13,9 @@ import NIOHTTP1
 /// the connection's pipeline after the HTTP codec: it notes the parser's
 /// error on its way in, then rewrites that one reply on its way out (a JSON
 /// content type and length, the body written before the end). Every other
-/// part passes through untouched, except that the API's own reply to a
-/// request whose body broke (a bad chunk; it has a body already) gets
-/// `Connection: close`.
+/// part passes through untouched: a reply to an earlier request on the
+/// connection, and the API's own `400` to a request whose body broke (a bad
+/// chunk: `postEvents` answers it, with a body and `Connection: close`).
 final class MalformedRequestReply: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -42,11 +42,6 @@ final class MalformedRequestReply: ChannelDuplexHandler, RemovableChannelHandler
             head.headerFields[.contentLength] = String(body.readableBytes)
             head.headerFields[.connection] = "close"
             pendingBody = body
-            context.write(wrapOutboundOut(.head(head)), promise: promise)
-        case .head(var head) where parserError != nil:
-            // The API's own reply to a request whose body broke: the
-            // connection cannot go on, so the reply says it closes.
-            head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end(let trailers) where pendingBody != nil:
             if let body = pendingBody { context.write(wrapOutboundOut(.body(body)), promise: nil) }

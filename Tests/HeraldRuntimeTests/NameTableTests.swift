@@ -23,13 +23,28 @@ struct NameTableTests {
         }
     }
 
-    @Test("names that hash alike (same length and sampled bytes) are told apart")
+    @Test("names that hash alike (same length and sampled words) are told apart")
     func collisions() {
-        // Same length, same first, middle and last byte: the same slot.
-        let names = ["a0x0b", "a1x1b", "a2x2b", "a3x3b"]
+        // 25 bytes: the first, middle and last eight bytes leave byte 16
+        // out, so these names differ only where the hash does not look.
+        let names = (0..<4).map { "abcdefghijklmnop\($0)qrstuvwx" }
+        let hashes = Set(names.map { Array($0.utf8).withUnsafeBufferPointer { NameTable.hash($0) } })
+        #expect(hashes.count == 1, "the test's names should collide")
         let table = NameTable(names.map { Array($0.utf8) })
         for (i, name) in names.enumerated() { #expect(Self.lookup(table, name) == i) }
-        #expect(Self.lookup(table, "a4x4b") == nil)
+        #expect(Self.lookup(table, "abcdefghijklmnop4qrstuvwx") == nil)
+    }
+
+    @Test("generated ids that differ in a few digits spread over the table (rule ids: r0 … r9999)")
+    func spread() {
+        for ids in [(0..<10_000).map { "r\($0)" }, (0..<10_000).map { "loc\($0 % 500)-wo-ready-\($0)" }] {
+            // The table of 10,000 names has 65,536 slots; a random hash
+            // would fill about 9,260 distinct ones.
+            let slots = Set(ids.map { Array($0.utf8).withUnsafeBufferPointer { NameTable.hash($0) & 65_535 } })
+            #expect(slots.count > 8_500, "\(ids[1]): \(slots.count) distinct slots")
+            let table = NameTable(ids.map { Array($0.utf8) })
+            for i in stride(from: 0, to: ids.count, by: 97) { #expect(Self.lookup(table, ids[i]) == i) }
+        }
     }
 
     @Test("an empty table finds nothing")

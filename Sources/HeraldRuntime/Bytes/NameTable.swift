@@ -1,6 +1,7 @@
 /// Finds the index of a byte string in a fixed list without hashing
 /// through `Hasher` or building a `String`: an open-addressing table keyed
-/// by a cheap hash of the length and three bytes, then a word-wise compare.
+/// by a cheap hash of the length and up to three words, then a word-wise
+/// compare.
 struct NameTable: Sendable {
     /// One slot of the open-addressing table: the name's index in the list
     /// (-1: empty), and where its bytes are in `names`, read in one load.
@@ -34,12 +35,31 @@ struct NameTable: Sendable {
         self.names = names
     }
 
-    /// A cheap hash of a name: its length and up to three of its bytes.
+    /// A cheap hash of a name: its length and its first, middle and last
+    /// eight bytes (overlapping; fewer for a shorter name), multiplied and
+    /// folded so that the low bits the table uses depend on all of them.
+    /// Names that differ in one place (`r-001`, `r-002`; a set of
+    /// generated rule ids) spread over the table.
     @inline(__always)
     static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
         let n = name.count
         guard n > 0, let p = name.baseAddress else { return 0 }
-        return n &* 31 &+ Int(p[0]) &* 7 &+ Int(p[n &- 1]) &* 131 &+ Int(p[n >> 1]) &* 17
+        let raw = UnsafeRawPointer(p)
+        var h: UInt64
+        if n >= 8 {
+            let first = raw.loadUnaligned(as: UInt64.self)
+            let middle = raw.loadUnaligned(fromByteOffset: (n &- 8) >> 1, as: UInt64.self)
+            let last = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            h = (first &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ (last &* 0x1656_67B1_9E37_79F9)
+        } else if n >= 4 {
+            let first = UInt64(raw.loadUnaligned(as: UInt32.self))
+            let last = UInt64(raw.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self))
+            h = (first << 32 | last) &* 0x9E37_79B9_7F4A_7C15
+        } else {
+            h = (UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n &- 1]) << 16) &* 0x9E37_79B9_7F4A_7C15
+        }
+        h ^= UInt64(truncatingIfNeeded: n) &* 0xFF51_AFD7_ED55_8CCD
+        return Int(truncatingIfNeeded: h ^ (h >> 29) ^ (h >> 47))
     }
 
     /// The index of the name equal to `name`, if any (the first such).

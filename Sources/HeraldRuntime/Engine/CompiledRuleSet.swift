@@ -275,7 +275,9 @@ public final class CompiledRuleSet: Sendable {
     let layout: EventLayout
     let decoder: EventDecoder
     let rules: [CompiledRule]
-    let ruleIndex: [String: Int]
+    /// Rule number by id, read through a `NameTable` (evaluation looks up
+    /// the rule of each reminder plan and pending send of the entity).
+    let ruleIndex: StringIndex
     let locations: [CompiledPlace]
     let locationIndex: [String: Int]
     /// `locationIndex` for look-ups while evaluating.
@@ -442,7 +444,7 @@ public final class CompiledRuleSet: Sendable {
         }
         self.templates = templates
         self.rules = rules
-        self.ruleIndex = ruleIndex
+        self.ruleIndex = StringIndex(ruleIndex)
         ruleRefs = .allocate(capacity: rules.count)
         _ = ruleRefs.initialize(from: rules.map { Unmanaged.passUnretained($0) })
         templateRefs = .allocate(capacity: templates.count)

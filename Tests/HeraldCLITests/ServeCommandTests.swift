@@ -134,6 +134,22 @@ struct ServeCommandTests {
         #expect(logText().contains("z.yaml:5:15: error:"), "\(logText())")
     }
 
+    /// Runs `body` with `herald serve` of `evalRules` (SQLite store, token
+    /// `tok`) started on a free loopback port, and stops it after.
+    static func withService(_ body: (_ port: Int) throws -> Void) throws {
+        let port = try HeldPort().port  // free again once the probe socket closes
+        let dir = try TemporaryDirectory(files: [
+            "rules/r.yaml": evalRules,
+            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
+        ])
+        let process = try serve(in: dir, stderr: FileHandle.nullDevice)
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try body(port)
+    }
+
     /// A socket connected to `port` on loopback once something listens
     /// there (up to 30 s), with 20 s send and receive timeouts.
     static func connect(port: Int) throws -> Int32 {
@@ -175,106 +191,80 @@ struct ServeCommandTests {
 
     @Test("a request that is not valid HTTP/1.1 is a 400 with the JSON error body, and the connection closes")
     func malformedRequests() throws {
-        let port = try HeldPort().port
-        let dir = try TemporaryDirectory(files: [
-            "rules/r.yaml": evalRules,
-            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
-        ])
-        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        let events = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
-        let cases: [(request: String, says: String)] = [
-            ("GARBAGE\r\n\r\n", "invalid method"),
-            ("GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", "invalid header"),
-            (events + "Content-Type: application/json\r\nContent-Length: ten\r\n\r\n", "invalid Content-Length"),
-            ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n", "too large"),
-            // The head is fine, the API reads the body and meets a broken chunk.
-            (events + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk size"),
-            // A good request, then a broken one on the same connection: the first is answered as usual.
-            ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n", "invalid method"),
-        ]
-        for (request, says) in cases {
-            let descriptor = try Self.connect(port: port)
-            defer { close(descriptor) }
-            let bytes = Array(request.utf8)
-            let sent = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-            #expect(sent == bytes.count)
-            var text = Self.readToEnd(descriptor)
-            if request.hasPrefix("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") {
-                #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
-                guard let next = text.range(of: "HTTP/1.1 400") else {
-                    Issue.record("no 400 after the good request: \(text)")
-                    continue
+        try Self.withService { port in
+            let events = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+            let cases: [(request: String, says: String)] = [
+                ("GARBAGE\r\n\r\n", "invalid method"),
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", "invalid header"),
+                (events + "Content-Type: application/json\r\nContent-Length: ten\r\n\r\n", "invalid Content-Length"),
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n", "too large"),
+                // The head is fine, the API reads the body and meets a broken chunk.
+                (events + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk size"),
+                // A good request, then a broken one on the same connection: the first is answered as usual.
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n", "invalid method"),
+            ]
+            for (request, says) in cases {
+                let descriptor = try Self.connect(port: port)
+                defer { close(descriptor) }
+                Self.sendAll(Array(request.utf8), to: descriptor)
+                var text = Self.readToEnd(descriptor)
+                if request.hasPrefix("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") {
+                    #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
+                    guard let next = text.range(of: "HTTP/1.1 400") else {
+                        Issue.record("no 400 after the good request: \(text)")
+                        continue
+                    }
+                    // The good request's reply keeps the connection open; only the 400 closes it.
+                    #expect(!text[..<next.lowerBound].lowercased().contains("connection: close"), "\(text)")
+                    text = String(text[next.lowerBound...])
                 }
-                // The good request's reply keeps the connection open; only the 400 closes it.
-                #expect(!text[..<next.lowerBound].lowercased().contains("connection: close"), "\(text)")
-                text = String(text[next.lowerBound...])
+                #expect(text.hasPrefix("HTTP/1.1 400"), "\(says): \(text.prefix(200))")
+                let parts = text.components(separatedBy: "\r\n\r\n")
+                try #require(parts.count == 2, "one head and one body: \(text)")
+                let head = parts[0].lowercased()
+                #expect(head.contains("content-type: application/json"), "\(says): \(head)")
+                #expect(head.contains("connection: close"), "\(says): \(head)")
+                #expect(head.contains("content-length: \(parts[1].utf8.count)"), "\(says): \(head)")
+                let body = try JSONSerialization.jsonObject(with: Data(parts[1].utf8)) as? [String: Any]
+                #expect(body?["error"] as? String == "bad-request", "\(says): \(parts[1])")
+                #expect((body?["message"] as? String)?.contains(says) == true, "\(says): \(parts[1])")
             }
-            #expect(text.hasPrefix("HTTP/1.1 400"), "\(says): \(text.prefix(200))")
-            let parts = text.components(separatedBy: "\r\n\r\n")
-            try #require(parts.count == 2, "one head and one body: \(text)")
-            let head = parts[0].lowercased()
-            #expect(head.contains("content-type: application/json"), "\(says): \(head)")
-            #expect(head.contains("connection: close"), "\(says): \(head)")
-            #expect(head.contains("content-length: \(parts[1].utf8.count)"), "\(says): \(head)")
-            let body = try JSONSerialization.jsonObject(with: Data(parts[1].utf8)) as? [String: Any]
-            #expect(body?["error"] as? String == "bad-request", "\(says): \(parts[1])")
-            #expect((body?["message"] as? String)?.contains(says) == true, "\(says): \(parts[1])")
         }
     }
 
     @Test("a body declared over 16 MiB with Connection: close is read and answered 413, not left stalled")
     func oversizedWithClose() throws {
-        let port = try HeldPort().port  // free again once the probe socket closes
-        let dir = try TemporaryDirectory(files: [
-            "rules/r.yaml": evalRules,
-            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
-        ])
-        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        try Self.withService { port in
+            let descriptor = try Self.connect(port: port)
+            defer { close(descriptor) }
+            let length = 16 * 1024 * 1024 + 1
+            let head = Array(
+                ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+                    + "Content-Type: application/x-ndjson\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n").utf8)
+            Self.sendAll(head + [UInt8](repeating: UInt8(ascii: "\n"), count: length), to: descriptor)
+            let text = Self.readToEnd(descriptor)
+            #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+            #expect(text.contains("\"error\":\"too-large\""))
         }
-        let descriptor = try Self.connect(port: port)
-        defer { close(descriptor) }
-        let length = 16 * 1024 * 1024 + 1
-        let head = Array(
-            ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
-                + "Content-Type: application/x-ndjson\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n").utf8)
-        Self.sendAll(head + [UInt8](repeating: UInt8(ascii: "\n"), count: length), to: descriptor)
-        let text = Self.readToEnd(descriptor)
-        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
-        #expect(text.contains("\"error\":\"too-large\""))
     }
 
     @Test("a chunked body over 16 MiB with Connection: close is read to its end and answered 413, not reset")
     func oversizedChunked() throws {
-        let port = try HeldPort().port
-        let dir = try TemporaryDirectory(files: [
-            "rules/r.yaml": evalRules,
-            "herald.yaml": "listen: 127.0.0.1:\(port)\nstore: sqlite:herald.sqlite\n",
-        ])
-        let process = try Self.serve(in: dir, stderr: FileHandle.nullDevice)
-        defer {
-            process.terminate()
-            process.waitUntilExit()
+        try Self.withService { port in
+            let descriptor = try Self.connect(port: port)
+            defer { close(descriptor) }
+            // 20 chunks of 1 MiB of blank lines: 20 MiB, no length declared.
+            var message = Array(
+                ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
+                    + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").utf8)
+            let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "\n"), count: 1 << 20) + Array("\r\n".utf8)
+            for _ in 0..<20 { message += chunk }
+            message += Array("0\r\n\r\n".utf8)
+            Self.sendAll(message, to: descriptor)
+            let text = Self.readToEnd(descriptor)
+            #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
+            #expect(text.contains("\"error\":\"too-large\""))
         }
-        let descriptor = try Self.connect(port: port)
-        defer { close(descriptor) }
-        // 20 chunks of 1 MiB of blank lines: 20 MiB, no length declared.
-        var message = Array(
-            ("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n"
-                + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").utf8)
-        let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "\n"), count: 1 << 20) + Array("\r\n".utf8)
-        for _ in 0..<20 { message += chunk }
-        message += Array("0\r\n\r\n".utf8)
-        Self.sendAll(message, to: descriptor)
-        let text = Self.readToEnd(descriptor)
-        #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(200))")
-        #expect(text.contains("\"error\":\"too-large\""))
     }
 
     /// Sends all of `message`, and expects it all to go (the service reads it).

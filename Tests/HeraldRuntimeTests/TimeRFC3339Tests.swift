@@ -130,4 +130,19 @@ struct TimeRFC3339Tests {
         #expect(b < c)
         #expect(!(c < a))
     }
+
+    @Test(
+        "format(asGiven:) writes a timestamp in the offset its text carried, a zero offset as Z",
+        arguments: [
+            ("2026-04-07T13:00:00+02:00", "2026-04-07T13:00:00+02:00"),
+            ("2026-04-07T11:00:00Z", "2026-04-07T11:00:00Z"),
+            ("2026-04-07T11:00:00+00:00", "2026-04-07T11:00:00Z"),
+            ("2026-04-07T07:30:00.500-03:30", "2026-04-07T07:30:00.5-03:30"),
+            ("2026-12-31T23:59:59.123456789+14:00", "2026-12-31T23:59:59.123456789+14:00"),
+        ])
+    func formatAsGiven(text: String, written: String) throws {
+        let parsed = try #require(RFC3339.parse(text))
+        #expect(RFC3339.format(asGiven: parsed) == written)
+        #expect(RFC3339.parse(written) == parsed)
+    }
 }

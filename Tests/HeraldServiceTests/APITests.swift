@@ -246,6 +246,16 @@ struct APITests {
             try await client.execute(uri: "/v1/deliveries?cursor=", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .ok, "an empty cursor is the first page")
             }
+            // Every filter given empty, as SPEC §12.5 writes the URL and as a
+            // form sends blank fields: no filter at all.
+            let blank = "/v1/deliveries?status=&channel=&rule=&work_order=&lead=&client=&since=&until=&limit="
+            try await client.execute(uri: blank, method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok, "empty parameters are not given")
+                #expect((r.body.object["items"] as? [Any])?.count == 6)
+            }
+            try await client.execute(uri: "/v1/rejects?since=&until=", method: .get, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .ok)
+            }
             try await client.execute(uri: "/v1/nothing-here", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .notFound)
                 #expect(r.body.object["error"] as? String == "no-such-route")
@@ -304,13 +314,18 @@ struct APITests {
             try await scheduler.tick(now: now)
             try await client.execute(
                 uri: "/v1/events", method: .post, headers: ServiceFixture.headers("application/json"),
-                body: ByteBuffer(string: ServiceFixture.event("second", "work_order.closed", at: now - 300)))
+                body: ByteBuffer(
+                    string: ServiceFixture.event("second", "work_order.closed", at: now - 300)
+                        .replacingOccurrences(of: ServiceFixture.iso(now - 300), with: "2026-11-30T09:15:00+01:00")))
             try await client.execute(uri: "/v1/work-orders/WO-1/timeline", method: .get, headers: ServiceFixture.auth) { r in
                 #expect(r.status == .ok)
                 let items = r.body.object["items"] as? [[String: Any]] ?? []
                 let kinds = items.compactMap { $0["kind"] as? String }
                 #expect(kinds.first == "event")
                 #expect(kinds.filter { $0 == "event" }.count == 2)
+                // Each event's occurred_at reads as it was posted.
+                let occurred = items.filter { $0["kind"] as? String == "event" }.compactMap { $0["occurred_at"] as? String }
+                #expect(occurred == [ServiceFixture.iso(now - 600), "2026-11-30T09:15:00+01:00"])
                 #expect(kinds.contains("attempt") && kinds.contains("delivery") && kinds.contains("decision"))
                 let text = r.body.text
                 let first = text.range(of: "\"first\"")!.lowerBound

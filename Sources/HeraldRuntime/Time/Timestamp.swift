@@ -138,6 +138,19 @@ public enum RFC3339 {
         return (LocalDateTime(secondsSince1970: seconds &+ Int64(offset)), offset, false)
     }
 
+    /// Formats a timestamp in the offset its text carried (`offset`), with
+    /// its fraction: the text it was parsed from, up to how that was
+    /// spelled (a zero offset is written `Z`, trailing zeros of the
+    /// fraction are trimmed). `2026-04-07T13:00:00+02:00` reads back as
+    /// itself, `2026-04-07T11:00:00.500Z` as `2026-04-07T11:00:00.5Z`.
+    public static func format(asGiven t: Timestamp) -> String {
+        let offset = Int(t.offset)
+        let local = LocalDateTime(secondsSince1970: t.seconds &+ Int64(offset))
+        var bytes: [UInt8] = []
+        append(local: local, offset: offset, nanoseconds: t.nanoseconds, zulu: offset == 0, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Formats an instant with its fraction of a second in `zone`:
     /// `2026-04-07T13:00:00.75-03:00`. The fraction is written only when it
     /// is not zero, with the digits it needs (trailing zeros trimmed), so a

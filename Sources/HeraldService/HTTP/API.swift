@@ -86,7 +86,12 @@ extension API {
     }
 
     /// The request's query parameters (`form`): `?work_order=WO+7` is `WO 7`, as `%20`.
-    static func query(_ request: Request) -> [String: String] { form(request.uri.query ?? "") }
+    /// A parameter with an empty value (`?status=&since=`, as an HTML form
+    /// sends the fields left blank, and as SPEC §12.5 writes the list URL)
+    /// is as if it were not given.
+    static func query(_ request: Request) -> [String: String] {
+        form(request.uri.query ?? "").filter { !$0.value.isEmpty }
+    }
 
     /// A path parameter, percent-decoded: the router matches the raw path,
     /// so `/v1/work-orders/WO%207/timeline` names the work order `WO 7`

@@ -332,7 +332,7 @@ public struct IntakeEvaluator: Sendable {
         }
         let stored = StoredEvent(
             id: event.id, type: event.trigger.rawValue, entity: entity, client: client,
-            location: event.location, occurredAt: RFC3339.format(event.occurredAt.seconds, nanoseconds: event.occurredAt.nanoseconds, in: .utc),
+            location: event.location, occurredAt: RFC3339.format(asGiven: event.occurredAt),
             status: text(entity.entity.rawValue, "status"), previousStatus: text(entity.entity.rawValue, "previous_status"),
             raw: raw)
         return EventEvaluation(

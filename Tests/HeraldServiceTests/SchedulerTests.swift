@@ -190,10 +190,11 @@ struct SchedulerTests {
         let first = try #require(try await f.store.delivery(id: ids[0]))
         #expect(first.status == .retrying)
         let next = try #require(first.nextAttemptAt.flatMap { ISO8601DateFormatter.withFraction.date(from: $0) })
-        // retry.first is 1 s; the first retry waits exactly that (no room for jitter yet).
-        #expect(abs(next.timeIntervalSince1970 - now - 1) < 0.002)
+        // retry.first is 1 s; the first retry waits that and up to a quarter more (jitter).
+        let wait = next.timeIntervalSince1970 - now
+        #expect(wait > 0.998 && wait < 1.252, "\(wait)")
         #expect(try await s.tick(now: now + 0.5) == 0)
-        try await s.tick(now: now + 1)
+        try await s.tick(now: now + 1.26)
         try await s.tick(now: now + 10)
         let d = try #require(try await f.store.delivery(id: ids[0]))
         #expect(d.status == .sent)
@@ -308,18 +309,35 @@ struct SchedulerTests {
         #expect(try await f.store.delivery(id: ids[1])?.attempts?.map(\.outcome) == [.interrupted, .sent])
     }
 
-    @Test("the backoff doubles from retry.first up to max_interval, with jitter inside those bounds")
+    @Test("the backoff doubles from retry.first up to max_interval, with jitter: waits grow until the cap, and vary")
     func backoffBounds() {
         var retry = ServiceConfiguration.Retry()
         retry.first = .seconds(30)
         retry.maxInterval = .seconds(3600)
+        var previousMost = 0.0
         for attempt in 1...12 {
-            let cap = min(3600, 30 * pow(2, Double(attempt - 1)))
-            for _ in 0..<20 {
-                let w = Scheduler<ContinuousClock>.backoff(attempt: attempt, retry: retry, retryAfter: nil)
-                #expect(w >= 30 && w <= cap)
+            let base = min(3600, 30 * pow(2, Double(attempt - 1)))
+            let waits = (0..<50).map { _ in Scheduler<ContinuousClock>.backoff(attempt: attempt, retry: retry, retryAfter: nil) }
+            for w in waits {
+                #expect(w >= 30 && w <= 3600, "attempt \(attempt): \(w)")
+                if base * 1.25 <= 3600 {
+                    #expect(w >= base && w <= base * 1.25, "attempt \(attempt): \(w)")
+                    #expect(w > previousMost, "attempt \(attempt) waits longer than any wait of the one before")
+                } else {
+                    #expect(w >= 3600 * 0.8, "attempt \(attempt), at the cap: \(w)")
+                }
             }
+            #expect(Set(waits).count > 1, "attempt \(attempt): jitter")
+            previousMost = waits.max() ?? 0
         }
+        // A cap close to `first`: never under `first`.
+        retry.first = .seconds(10)
+        retry.maxInterval = .seconds(11)
+        for attempt in 1...5 {
+            let w = Scheduler<ContinuousClock>.backoff(attempt: attempt, retry: retry, retryAfter: nil)
+            #expect(w >= 10 && w <= 11)
+        }
+        #expect(Scheduler<ContinuousClock>.backoff(attempt: 1, retry: retry, retryAfter: .seconds(90)) == 90)
     }
 }
 

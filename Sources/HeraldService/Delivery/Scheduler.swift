@@ -308,15 +308,21 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Sw
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// The wait before attempt `attempt + 1`: exponential from `first`,
-    /// capped at `max_interval`, with full jitter between `first` and that
-    /// cap; never shorter than the provider's `Retry-After`.
+    /// The wait before attempt `attempt + 1`: `first × 2^(attempt−1)` with
+    /// up to a quarter more drawn at random (jitter), until that passes
+    /// `max_interval`; from there a random wait between 80 % of
+    /// `max_interval` (never under `first`) and `max_interval`. Waits grow
+    /// from one attempt to the next until they reach the cap (the most of
+    /// one, 1.25 × base, is less than the least of the next, 2 × base),
+    /// and deliveries that failed together do not all retry at the same
+    /// instant. Never shorter than the provider's `Retry-After`.
     public static func backoff(attempt: Int, retry: ServiceConfiguration.Retry, retryAfter: Swift.Duration?) -> Double {
         let first = seconds(retry.first)
         let cap = max(first, seconds(retry.maxInterval))
-        let exponential = min(cap, first * pow(2, Double(max(0, min(attempt - 1, 40)))))
-        let jittered = exponential > first ? Double.random(in: first...exponential) : first
-        return max(jittered, retryAfter.map(seconds) ?? 0)
+        let base = min(cap, first * pow(2, Double(max(0, min(attempt - 1, 40)))))
+        var wait = base * Double.random(in: 1...1.25)
+        if wait > cap { wait = Double.random(in: max(first, cap * 0.8)...cap) }
+        return max(wait, retryAfter.map(seconds) ?? 0)
     }
 }
 

@@ -70,7 +70,7 @@ public final class HeraldServer: Sendable {
             let password = ProcessInfo.processInfo.environment[configuration.storePasswordEnv]
             return try PostgresStore(url: url, password: password, lease: configuration.lease)
         }
-        throw StoreOpenError(description: "store '\(url)' is neither sqlite:PATH nor postgres://…")
+        throw StoreOpenError(description: "store '\(ServiceConfiguration.redactingPassword(in: url))' is neither sqlite:PATH nor postgres://…")
     }
 
     /// Why a store could not be opened.

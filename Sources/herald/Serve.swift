@@ -84,7 +84,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(ExitStatus.findings)
         }
         let listen = configuration.listen
-        let storeURL = configuration.store
+        let storeURL = configuration.storeForDisplay
         let started = StartFlag()
         do {
             try await server.run(transports: transports) { port in

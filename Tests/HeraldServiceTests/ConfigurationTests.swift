@@ -19,6 +19,21 @@ struct ConfigurationTests {
         #expect(c.email.transport == .directory)
     }
 
+    @Test(
+        "a password written in the store URL is never shown: storeForDisplay writes it ***",
+        arguments: [
+            ("postgres://herald:s3cr:et@db.example:5432/herald", "postgres://herald:***@db.example:5432/herald"),
+            ("postgresql://u:p%40ss@127.0.0.1/h?sslmode=disable", "postgresql://u:***@127.0.0.1/h?sslmode=disable"),
+            ("postgres://herald@db.example/herald", "postgres://herald@db.example/herald"),
+            ("postgres://db.example/x@y", "postgres://db.example/x@y"),
+            ("sqlite:/var/lib/herald:1.sqlite", "sqlite:/var/lib/herald:1.sqlite"),
+        ])
+    func storePasswordHidden(store: String, shown: String) throws {
+        let c = try #require(read("store: \"\(store)\"\n").configuration)
+        #expect(c.store == store, "the URL is used as written")
+        #expect(c.storeForDisplay == shown)
+    }
+
     @Test("every key of the spec's example is read")
     func example() throws {
         let text = """

@@ -14,6 +14,20 @@ public struct ServiceConfiguration: Sendable, Hashable {
     public var store = "sqlite:herald.sqlite"
     /// The environment variable holding the store's password.
     public var storePasswordEnv = "HERALD_DB_PASSWORD"
+    /// `store` as messages and logs show it: the password of a
+    /// `postgres://USER:PASSWORD@HOST/DB` URL is written `***` (it belongs
+    /// in `store_password_env`'s variable; one written in the URL is used,
+    /// never shown).
+    public var storeForDisplay: String { Self.redactingPassword(in: store) }
+
+    /// `url` with the password of its user information, if any, replaced by `***`.
+    static func redactingPassword(in url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let authorityEnd = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
+        let authority = url[scheme.upperBound..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+    }
     /// The environment variable holding the API's bearer token.
     public var tokenEnv = "HERALD_TOKEN"
     /// Email settings.

@@ -38,7 +38,10 @@ public final class PostgresStore: HeraldStore {
     public init(url: String, password: String?, lease: Swift.Duration = .seconds(60), logger: Logger = Logger(label: "herald.postgres")) throws {
         guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql", let host = c.host,
             !host.isEmpty
-        else { throw URLError(description: "store '\(url)' is not postgres://USER@HOST:PORT/DB") }
+        else {
+            let shown = ServiceConfiguration.redactingPassword(in: url)
+            throw URLError(description: "store '\(shown)' is not postgres://USER@HOST:PORT/DB")
+        }
         let user = c.user ?? "postgres"
         let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
         let sslmode = c.queryItems?.first { $0.name == "sslmode" }?.value

@@ -33,9 +33,17 @@ public final class PostgresStore: HeraldStore {
         public var description: String
     }
 
+    /// How long intake waits for a connection before it gives up
+    /// (`StoreUnreachable`, a `503`): see `transaction(_:)`.
+    public let connectLimit: Swift.Duration
+
     /// Connects to `postgres://USER@HOST:PORT/DB` (`?sslmode=disable` turns
     /// TLS off; otherwise it is used when the server offers it).
-    public init(url: String, password: String?, lease: Swift.Duration = .seconds(60), logger: Logger = Logger(label: "herald.postgres")) throws {
+    public init(
+        url: String, password: String?, lease: Swift.Duration = .seconds(60), connectLimit: Swift.Duration = .seconds(10),
+        logger: Logger = Logger(label: "herald.postgres")
+    ) throws {
+        self.connectLimit = connectLimit
         guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql", let host = c.host,
             !host.isEmpty
         else {
@@ -173,7 +181,7 @@ public final class PostgresStore: HeraldStore {
 
     private func commitOnce(_ requests: [[PreparedLine]], evaluator: IntakeEvaluator, now: Double) async throws -> [[LineResult]] {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { conn -> [[LineResult]] in
+        return try await transaction { conn -> [[LineResult]] in
             var entityKeys: Set<String> = []
             var eventIDs: [String] = []
             for lines in requests {

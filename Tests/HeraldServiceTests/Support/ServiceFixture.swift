@@ -81,7 +81,7 @@ struct ServiceFixture {
         try self.init(scratch: scratch, store: SQLiteStore(path: scratch.path + "/herald.sqlite"), background: nil)
     }
 
-    private init(scratch: TemporaryDirectory, store: any HeraldStore, background: Task<Void, any Error>?) throws {
+    init(scratch: TemporaryDirectory, store: any HeraldStore, background: Task<Void, any Error>?) throws {
         self.scratch = scratch
         let directory = scratch.path
         self.store = store

@@ -1,0 +1,99 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The PostgreSQL store gave no connection within its limit: the server is
+/// down or cannot be reached. The work that needed it never began, so
+/// nothing of it was written.
+public struct StoreUnreachable: Error, CustomStringConvertible {
+    /// What happened, for a reply or a log line.
+    public var description: String
+}
+
+extension PostgresStore {
+    /// `client.withTransaction(body)`, except that when no connection is to
+    /// be had within `connectLimit` (10 s unless the store was made with
+    /// another) it throws `StoreUnreachable` at the limit,
+    /// without waiting for the pool, and `body` never runs: whichever comes
+    /// first (the connection, or the limit) decides, under a lock. Once
+    /// `body` has begun it is not cut short: the outcome is the
+    /// transaction's own.
+    ///
+    /// Why: when the server is down, postgres-nio's pool keeps a request
+    /// waiting until its circuit breaker trips (60 s, not configurable
+    /// through `PostgresClient`), and a client posting an event has no use
+    /// for a `503` that late.
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        let limit = connectLimit
+        let gate = ConnectGate<R>()
+        let client = self.client
+        let logger = self.logger
+        return try await withCheckedThrowingContinuation { continuation in
+            gate.continuation.withLock { $0 = continuation }
+            let work = Task {
+                do {
+                    let result = try await client.withTransaction(logger: logger) { conn in
+                        guard gate.begin() else { throw CancellationError() }
+                        return try await body(conn)
+                    }
+                    gate.finish(.success(result))
+                } catch {
+                    gate.finish(.failure(Self.describing(error)))
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                guard gate.abandon() else { return }
+                work.cancel()
+                gate.finish(
+                    .failure(
+                        StoreUnreachable(
+                            description: "PostgreSQL gave no connection within \(limit.components.seconds) s (is it running and reachable?)")))
+            }
+            gate.timer.withLock { $0 = timer }
+        }
+    }
+
+    /// `error`, with postgres-nio's pool errors said in words.
+    static func describing(_ error: any Error) -> any Error {
+        let text = String(describing: error)
+        if text.contains("connectionCreationCircuitBreakerTripped") {
+            return StoreUnreachable(description: "PostgreSQL cannot be reached (connecting has failed for a while; retrying in the background)")
+        }
+        return error
+    }
+}
+
+/// Who came first for one `PostgresStore.transaction` call: the connection
+/// (`begin`) or the time limit (`abandon`); and the caller's continuation,
+/// resumed once.
+private final class ConnectGate<R: Sendable>: Sendable {
+    enum State { case waiting, running, abandoned }
+    let state = Mutex(State.waiting)
+    let continuation = Mutex<CheckedContinuation<R, any Error>?>(nil)
+    let timer = Mutex<Task<Void, Never>?>(nil)
+
+    /// The connection came: true unless the limit passed first.
+    func begin() -> Bool {
+        state.withLock { s in
+            guard s == .waiting else { return false }
+            s = .running
+            return true
+        }
+    }
+
+    /// The limit passed: true unless the connection came first.
+    func abandon() -> Bool {
+        state.withLock { s in
+            guard s == .waiting else { return false }
+            s = .abandoned
+            return true
+        }
+    }
+
+    /// Resumes the caller (the first call only) and stops the timer.
+    func finish(_ result: Result<R, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
+        timer.withLock { $0 }?.cancel()
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HeraldService
+import ServiceLifecycle
+import Testing
+
+/// SPEC §12.2: a request whose commit fails gets `503` and nothing of it is
+/// kept, also when PostgreSQL is down. Needs no PostgreSQL: the store points
+/// at a loopback port nothing listens on, which is what a stopped server
+/// looks like to the pool (every connection refused).
+@Suite("PostgreSQL store when the server is down")
+struct PostgresOutageTests {
+    @Test("intake gives up at the store's connect limit with StoreUnreachable, not when the pool's circuit breaker trips (60 s)")
+    func intakeGivesUpAtTheLimit() async throws {
+        let store = try PostgresStore(
+            url: "postgres://herald@127.0.0.1:\(try Self.closedPort())/herald?sslmode=disable", password: nil,
+            connectLimit: .milliseconds(800))
+        let background = store.backgroundService.map { service in Task { try await service.run() } }
+        let f = try ServiceFixture(scratch: try ServiceFixture.makeDirectory(rules: ServiceFixture.rules), store: store, background: background)
+        defer { f.remove() }
+        for attempt in 1...2 {
+            let start = ContinuousClock.now
+            do {
+                _ = try await f.server.intake(body: Array(ServiceFixture.event("down-\(attempt)").utf8), ndjson: false)
+                Issue.record("intake succeeded with no server")
+            } catch let error as StoreUnreachable {
+                #expect(error.description.contains("no connection within"), "\(error)")
+            } catch {
+                Issue.record("expected StoreUnreachable, got \(error)")
+            }
+            let waited = ContinuousClock.now - start
+            #expect(waited >= .milliseconds(700), "it waited for a connection first: \(waited)")
+            // Far under the pool's 60 s; wide for a busy two-core machine.
+            #expect(waited < .seconds(20), "\(waited)")
+        }
+    }
+
+    /// A loopback port nothing listens on: bound, then closed.
+    static func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(fd, p, length) == 0 && getsockname(fd, p, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeraldCompiler
+import HeraldRuntime
 import HeraldService
 import HeraldSyntax
 import Logging
@@ -132,6 +133,15 @@ struct ServerOptions: ParsableArguments {
     func client() -> ServiceClient {
         ServiceClient(server: server, token: ProcessInfo.processInfo.environment["HERALD_TOKEN"] ?? "")
     }
+
+    /// A usage error unless `--server` is an http(s) URL with a host.
+    func check() throws {
+        guard let url = URLComponents(string: server), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+            !(url.host ?? "").isEmpty
+        else {
+            throw ValidationError("--server must be an http:// or https:// URL such as http://127.0.0.1:8080, not '\(server)'")
+        }
+    }
 }
 
 /// `herald deliveries` (docs/service.md "Command line"): the delivery log of a running service.
@@ -157,6 +167,10 @@ struct Deliveries: AsyncParsableCommand {
     func checkArguments() throws {
         guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json") }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be from 1 to 1000") }
+        try options.check()
+        if let since, RFC3339.parse(since) == nil {
+            throw ValidationError("--since must be an RFC 3339 time such as 2026-06-01T00:00:00Z, not '\(since)'")
+        }
         if let status, Delivery.Status(rawValue: status) == nil {
             let names = Delivery.Status.allCases.map(\.rawValue)
             throw ValidationError(
@@ -225,6 +239,7 @@ struct Resend: AsyncParsableCommand {
     @Argument(help: "The delivery id.") var id: String
 
     func run() async throws {
+        try options.check()
         let reply: ServiceClient.Reply
         do {
             reply = try await options.client().resend(id: id)

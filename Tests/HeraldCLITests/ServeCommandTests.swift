@@ -105,6 +105,16 @@ struct ServeCommandTests {
         let bad = try Herald.run(["deliveries", "--status", "sentt"], in: dir, timeout: 60)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--status must be one of scheduled, sending, sent, retrying, failed, cancelled, not 'sentt'"), "\(bad.stderr)")
+        // A time or a URL that cannot be meant is a usage error too, found
+        // before anything is asked of a service.
+        let since = try Herald.run(["deliveries", "--since", "yesterday", "--server", "http://127.0.0.1:9"], in: dir, timeout: 60)
+        #expect(since.status == 2)
+        #expect(since.stderr.contains("--since must be an RFC 3339 time"), "\(since.stderr)")
+        for command in [["deliveries"], ["resend", "01abc"]] {
+            let server = try Herald.run(command + ["--server", "notaurl"], in: dir, timeout: 60)
+            #expect(server.status == 2, "\(command)")
+            #expect(server.stderr.contains("--server must be an http:// or https:// URL"), "\(server.stderr)")
+        }
         // It waited 30 s (the connection tried again until the timeout).
         #expect(Date().timeIntervalSince(start) < 10)
     }

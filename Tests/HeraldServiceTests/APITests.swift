@@ -326,6 +326,11 @@ struct APITests {
                 // Each event's occurred_at reads as it was posted.
                 let occurred = items.filter { $0["kind"] as? String == "event" }.compactMap { $0["occurred_at"] as? String }
                 #expect(occurred == [ServiceFixture.iso(now - 600), "2026-11-30T09:15:00+01:00"])
+                // SPEC §12.5: each event with its id, type, occurred_at and status change.
+                let events = items.filter { $0["kind"] as? String == "event" }
+                #expect(events.compactMap { $0["id"] as? String } == ["first", "second"])
+                #expect(events.compactMap { $0["type"] as? String } == ["work_order.created", "work_order.closed"])
+                #expect(events.allSatisfy { $0["status"] as? String == "open" })
                 #expect(kinds.contains("attempt") && kinds.contains("delivery") && kinds.contains("decision"))
                 let text = r.body.text
                 let first = text.range(of: "\"first\"")!.lowerBound

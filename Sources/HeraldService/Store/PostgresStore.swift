@@ -795,7 +795,7 @@ public final class PostgresStore: HeraldStore {
         for (seq, id, type, occurred, received, status, previous) in events {
             order += 1
             var json: [String: JSONValue] = [
-                "kind": .string("event"), "event": .string(id), "type": .string(type),
+                "kind": .string("event"), "id": .string(id), "event": .string(id), "type": .string(type),
                 "occurred_at": .string(occurred), "at": .string(ServiceTime.rfc3339(received)),
             ]
             if let status { json["status"] = .string(status) }

@@ -724,7 +724,7 @@ public final class SQLiteStore: HeraldStore {
                 let received: Double = e["received_at"]
                 order += 1
                 var json: [String: JSONValue] = [
-                    "kind": .string("event"), "event": .string(e["id"]), "type": .string(e["type"]),
+                    "kind": .string("event"), "id": .string(e["id"]), "event": .string(e["id"]), "type": .string(e["type"]),
                     "occurred_at": .string(e["occurred_at"]), "at": .string(ServiceTime.rfc3339(received)),
                 ]
                 if let s: String = e["status"] { json["status"] = .string(s) }

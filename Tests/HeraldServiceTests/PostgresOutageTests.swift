@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import HeraldService
+import HummingbirdTesting
 import ServiceLifecycle
 import Testing
 
@@ -31,6 +33,30 @@ struct PostgresOutageTests {
             #expect(waited >= .milliseconds(700), "it waited for a connection first: \(waited)")
             // Far under the pool's 60 s; wide for a busy two-core machine.
             #expect(waited < .seconds(20), "\(waited)")
+        }
+    }
+
+    @Test("reads answer 503 store-unavailable with a JSON body at the connect limit; /healthz 503 too")
+    func readsGiveUpAtTheLimit() async throws {
+        let store = try PostgresStore(
+            url: "postgres://herald@127.0.0.1:\(try Self.closedPort())/herald?sslmode=disable", password: nil,
+            connectLimit: .milliseconds(800))
+        let background = store.backgroundService.map { service in Task { try await service.run() } }
+        let f = try ServiceFixture(scratch: try ServiceFixture.makeDirectory(rules: ServiceFixture.rules), store: store, background: background)
+        defer { f.remove() }
+        try await f.withClient { client in
+            for uri in ["/v1/deliveries", "/v1/deliveries/01abc", "/v1/work-orders/WO-1/timeline", "/v1/rejects"] {
+                let start = ContinuousClock.now
+                try await client.execute(uri: uri, method: .get, headers: ServiceFixture.auth) { r in
+                    #expect(r.status == .serviceUnavailable, "\(uri)")
+                    #expect(r.headers[.contentType]?.hasPrefix("application/json") == true, "\(uri)")
+                    #expect(r.body.object["error"] as? String == "store-unavailable", "\(uri): \(r.body.text)")
+                }
+                #expect(ContinuousClock.now - start < .seconds(20), "\(uri)")
+            }
+            try await client.execute(uri: "/healthz", method: .get) { r in
+                #expect(r.status == .serviceUnavailable)
+            }
         }
     }
 

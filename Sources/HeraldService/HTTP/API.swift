@@ -137,8 +137,9 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Turns framework errors (404, 405, body too large) into JSON replies and
-/// times every request for `herald_http_request_duration_seconds`.
+/// Turns framework errors (404, 405, body too large) and any other error
+/// (a store that cannot be reached: `503 store-unavailable`; the rest:
+/// `500 internal`) into JSON replies, and times every request for `herald_http_request_duration_seconds`.
 struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
 
@@ -174,6 +175,19 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
             default: code = e.status.code >= 500 ? "internal" : "bad-request"
             }
             throw APIError(status: e.status, code: code, message: e.body ?? e.status.reasonPhrase)
+        } catch let e as any HTTPResponseError {
+            throw e
+        } catch let e as StoreUnreachable {
+            throw APIError(status: .serviceUnavailable, code: "store-unavailable", message: "\(e.description); try again later")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Anything else (a store error on a read, say) is still a JSON
+            // reply; Hummingbird's own would be a bare 500.
+            context.logger.error("\(request.method) \(request.uri.path): \(error)")
+            throw APIError(
+                status: .internalServerError, code: "internal",
+                message: "the service could not answer: \(ErrorText.describe(error))")
         }
     }
 }

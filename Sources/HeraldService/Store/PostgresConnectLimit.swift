@@ -13,26 +13,46 @@ public struct StoreUnreachable: Error, CustomStringConvertible {
 extension PostgresStore {
     /// `client.withTransaction(body)`, except that when no connection is to
     /// be had within `connectLimit` (10 s unless the store was made with
-    /// another) it throws `StoreUnreachable` at the limit,
-    /// without waiting for the pool, and `body` never runs: whichever comes
-    /// first (the connection, or the limit) decides, under a lock. Once
-    /// `body` has begun it is not cut short: the outcome is the
-    /// transaction's own.
+    /// another) it throws `StoreUnreachable` at the limit, without waiting
+    /// for the pool, and `body` never runs: whichever comes first (the
+    /// connection, or the limit) decides, under a lock. Once `body` has
+    /// begun it is not cut short: the outcome is the transaction's own.
     ///
     /// Why: when the server is down, postgres-nio's pool keeps a request
     /// waiting until its circuit breaker trips (60 s, not configurable
     /// through `PostgresClient`), and a client posting an event has no use
     /// for a `503` that late.
     func transaction<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
-        let limit = connectLimit
-        let gate = ConnectGate<R>()
         let client = self.client
         let logger = self.logger
+        return try await withinConnectLimit(
+            { gated in try await client.withTransaction(logger: logger) { conn in try await gated(conn) } }, body)
+    }
+
+    /// The rows of `query`, collected (`logger` logs it), on a connection had within the
+    /// connect limit as for `transaction(_:)`: the log's and the console's
+    /// reads answer (a `503`) while PostgreSQL is down instead of waiting a
+    /// minute for the pool. Runs outside any transaction.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRows {
+        let client = self.client
+        return try await withinConnectLimit(
+            { gated in try await client.withConnection { conn in try await gated(conn) } },
+            { conn in PostgresRows(try await conn.query(query, logger: logger).collect()) })
+    }
+
+    /// Runs `body` on the connection `lease` gets, unless `connectLimit`
+    /// passes first (then `StoreUnreachable`, and `body` never runs).
+    private func withinConnectLimit<R: Sendable>(
+        _ lease: @escaping @Sendable (_ gated: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> R
+    ) async throws -> R {
+        let limit = connectLimit
+        let gate = ConnectGate<R>()
         return try await withCheckedThrowingContinuation { continuation in
             gate.continuation.withLock { $0 = continuation }
             let work = Task {
                 do {
-                    let result = try await client.withTransaction(logger: logger) { conn in
+                    let result = try await lease { conn in
                         guard gate.begin() else { throw CancellationError() }
                         return try await body(conn)
                     }
@@ -95,5 +115,33 @@ private final class ConnectGate<R: Sendable>: Sendable {
     func finish(_ result: Result<R, any Error>) {
         continuation.withLock { $0.take() }?.resume(with: result)
         timer.withLock { $0 }?.cancel()
+    }
+}
+
+/// Rows read by `PostgresStore.rows(_:)`, all in memory.
+typealias PostgresRows = AsyncArray<PostgresRow>
+
+/// An array read as an `AsyncSequence`: the reads keep the shape of
+/// `for try await row in client.query(…)` over rows already collected.
+struct AsyncArray<Element>: AsyncSequence {
+    let elements: [Element]
+
+    init(_ elements: [Element]) { self.elements = elements }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: IndexingIterator<[Element]>
+        mutating func next() async throws -> Element? { base.next() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: elements.makeIterator()) }
+}
+
+extension AsyncArray: Sendable where Element: Sendable {}
+
+extension AsyncArray where Element == PostgresRow {
+    /// Each row's columns as `type` (one type, or a tuple of them), as
+    /// `PostgresRowSequence.decode` gives them.
+    func decode<each Column: PostgresDecodable>(_ type: (repeat each Column).Type) throws -> AsyncArray<(repeat each Column)> {
+        AsyncArray<(repeat each Column)>(try elements.map { try $0.decode(type) })
     }
 }

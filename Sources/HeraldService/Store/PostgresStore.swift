@@ -597,18 +597,18 @@ public final class PostgresStore: HeraldStore {
     /// See `HeraldStore.interruptedDeliveries(now:startup:)`: only claims
     /// whose lease ran out, since other instances may be sending the rest.
     public func interruptedDeliveries(now: Double, startup: Bool) async throws -> [Delivery] {
-        let rows = try await client.query(
+        let found = try await rows(
             PostgresQuery(
                 unsafeSQL: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE status = 'sending' AND lease_until < $1",
                 binds: Self.binds { $0.append(now) }), logger: logger)
         var out: [Delivery] = []
-        for try await row in rows { out.append(try Self.delivery(row)) }
+        for try await row in found { out.append(try Self.delivery(row)) }
         return out
     }
 
     /// See `HeraldStore.nextDueTime()`.
     public func nextDueTime() async throws -> Double? {
-        for try await v in try await client.query(
+        for try await v in try await rows(
             "SELECT MIN(due_at) FROM deliveries WHERE status IN ('scheduled', 'retrying')", logger: logger
         ).decode(Double?.self) {
             return v
@@ -618,7 +618,7 @@ public final class PostgresStore: HeraldStore {
 
     /// See `HeraldStore.dueCount(now:)`.
     public func dueCount(now: Double) async throws -> Int {
-        for try await v in try await client.query(
+        for try await v in try await rows(
             """
             SELECT (SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'retrying') AND due_at <= \(now))
                 + (SELECT COUNT(*) FROM deliveries WHERE status = 'sending')
@@ -635,7 +635,7 @@ public final class PostgresStore: HeraldStore {
     /// See `HeraldStore.delivery(id:)`.
     public func delivery(id: String) async throws -> Delivery? {
         var found: Delivery?
-        for try await row in try await client.query(
+        for try await row in try await rows(
             PostgresQuery(unsafeSQL: "SELECT \(Self.deliveryColumns) FROM deliveries WHERE id = $1", binds: Self.binds { $0.append(id) }),
             logger: logger)
         {
@@ -643,10 +643,10 @@ public final class PostgresStore: HeraldStore {
         }
         guard var d = found else { return nil }
         var attempts: [Attempt] = []
-        let rows = try await client.query(
+        let attemptRows = try await rows(
             "SELECT number, started_at, finished_at, outcome, detail FROM attempts WHERE delivery_id = \(id) ORDER BY number",
             logger: logger)
-        for try await (number, started, finished, outcome, detail) in rows.decode((Int, Double, Double?, String, String?).self) {
+        for try await (number, started, finished, outcome, detail) in try attemptRows.decode((Int, Double, Double?, String, String?).self) {
             attempts.append(
                 Attempt(
                     number: number, startedAt: ServiceTime.rfc3339(started), finishedAt: finished.map(ServiceTime.rfc3339),
@@ -693,7 +693,7 @@ public final class PostgresStore: HeraldStore {
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT $\(b.count)"
         var items: [Delivery] = []
         var seqs: [Int64] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger) {
+        for try await row in try await rows(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger) {
             items.append(try Self.delivery(row))
             seqs.append(try row.makeRandomAccess()["seq"].decode(Int64.self))
         }
@@ -707,7 +707,7 @@ public final class PostgresStore: HeraldStore {
         let sql = "SELECT status, COUNT(*)::bigint FROM deliveries"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " GROUP BY status"
         var counts: [Delivery.Status: Int] = [:]
-        for try await (status, n) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+        for try await (status, n) in try await rows(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
             .decode((String, Int64).self)
         {
             if let s = Delivery.Status(rawValue: status) { counts[s] = Int(n) }
@@ -718,12 +718,12 @@ public final class PostgresStore: HeraldStore {
     /// See `HeraldStore.deliveriesPerHour(since:until:)`.
     public func deliveriesPerHour(since: Double, until: Double) async throws -> [HourlyDeliveryCount] {
         var out: [HourlyDeliveryCount] = []
-        let rows = try await client.query(
+        let found = try await rows(
             """
             SELECT floor(created_at / 3600)::bigint AS h, status, COUNT(*)::bigint FROM deliveries
             WHERE created_at >= \(since) AND created_at < \(until) GROUP BY h, status ORDER BY h
             """, logger: logger)
-        for try await (h, status, n) in rows.decode((Int64, String, Int64).self) {
+        for try await (h, status, n) in try found.decode((Int64, String, Int64).self) {
             if let s = Delivery.Status(rawValue: status) { out.append(HourlyDeliveryCount(hour: h * 3600, status: s, count: Int(n))) }
         }
         return out
@@ -733,14 +733,14 @@ public final class PostgresStore: HeraldStore {
     /// without its lock or writes.
     public func stateSnapshot(eventID: String, entity: EntityReference) async throws -> EntityStateSnapshot {
         var processed = false
-        for try await _ in try await client.query("SELECT 1 FROM processed_events WHERE id = \(eventID)", logger: logger) {
+        for try await _ in try await rows("SELECT 1 FROM processed_events WHERE id = \(eventID)", logger: logger) {
             processed = true
         }
         var plans: [String: ReminderPlan] = [:]
         let kind = entity.entity.rawValue
-        let rows = try await client.query(
+        let found = try await rows(
             "SELECT rule, plan FROM reminder_plans WHERE entity_kind = \(kind) AND entity_id = \(entity.id)", logger: logger)
-        for try await (rule, plan) in rows.decode((String, String).self) {
+        for try await (rule, plan) in try found.decode((String, String).self) {
             plans[rule] = try JSONDecoder().decode(ReminderPlan.self, from: Data(plan.utf8))
         }
         return EntityStateSnapshot(eventProcessed: processed, plans: plans)
@@ -784,7 +784,7 @@ public final class PostgresStore: HeraldStore {
         var items: [TimelineItem] = []
         var order: Int64 = 0
         var events: [(Int64, String, String, String, Double, String?, String?)] = []
-        for try await row in try await client.query(
+        for try await row in try await rows(
             """
             SELECT seq, id, type, occurred_at, received_at, status, previous_status FROM events
             WHERE entity_kind = \(entity.entity.rawValue) AND entity_id = \(entity.id) ORDER BY seq
@@ -801,7 +801,7 @@ public final class PostgresStore: HeraldStore {
             if let status { json["status"] = .string(status) }
             if let previous { json["previous_status"] = .string(previous) }
             items.append(TimelineItem(at: received, order: order, json: json))
-            for try await (record, delivery, decision, key) in try await client.query(
+            for try await (record, delivery, decision, key) in try await rows(
                 "SELECT record, delivery_id, decision, key FROM decisions WHERE event_seq = \(seq) ORDER BY position",
                 logger: logger
             ).decode((String, String?, String, String?).self) {
@@ -815,7 +815,7 @@ public final class PostgresStore: HeraldStore {
         }
         let column = entity.entity == .lead ? "lead" : entity.entity == .csr ? "csr" : "work_order"
         var deliveries: [(String, String, String, String, String?, Double, String?)] = []
-        for try await row in try await client.query(
+        for try await row in try await rows(
             PostgresQuery(
                 unsafeSQL:
                     "SELECT id, key, channel, status, reason, updated_at, resend_of FROM deliveries WHERE \(column) = $1 ORDER BY seq",
@@ -824,7 +824,7 @@ public final class PostgresStore: HeraldStore {
             deliveries.append(row)
         }
         for (id, key, channel, status, reason, updated, resendOf) in deliveries {
-            for try await (number, started, outcome, detail) in try await client.query(
+            for try await (number, started, outcome, detail) in try await rows(
                 "SELECT number, started_at, outcome, detail FROM attempts WHERE delivery_id = \(id) ORDER BY number",
                 logger: logger
             ).decode((Int, Double, String, String?).self) {
@@ -872,7 +872,7 @@ public final class PostgresStore: HeraldStore {
         let sql = "SELECT seq, received_at, reason, message, event_id, line, raw FROM rejects"
             + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY seq DESC LIMIT $\(b.count)"
         var items: [RejectedEvent] = []
-        for try await (seq, received, reason, message, event, line, raw) in try await client.query(
+        for try await (seq, received, reason, message, event, line, raw) in try await rows(
             PostgresQuery(unsafeSQL: sql, binds: b), logger: logger
         ).decode((Int64, Double, String, String?, String?, Int?, ByteBuffer).self) {
             items.append(
@@ -893,7 +893,7 @@ public final class PostgresStore: HeraldStore {
 
     /// See `HeraldStore.metadata(_:)`.
     public func metadata(_ key: String) async throws -> String? {
-        for try await v in try await client.query("SELECT value FROM meta WHERE key = \(key)", logger: logger).decode(String.self) {
+        for try await v in try await rows("SELECT value FROM meta WHERE key = \(key)", logger: logger).decode(String.self) {
             return v
         }
         return nil
@@ -901,7 +901,7 @@ public final class PostgresStore: HeraldStore {
 
     /// See `HeraldStore.setMetadata(_:_:)`.
     public func setMetadata(_ key: String, _ value: String) async throws {
-        try await client.query(
+        try await rows(
             "INSERT INTO meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             logger: logger)
     }

@@ -29,10 +29,10 @@ extension PostgresStore {
             { gated in try await client.withTransaction(logger: logger) { conn in try await gated(conn) } }, body)
     }
 
-    /// The rows of `query`, collected (`logger` logs it), on a connection had within the
-    /// connect limit as for `transaction(_:)`: the log's and the console's
-    /// reads answer (a `503`) while PostgreSQL is down instead of waiting a
-    /// minute for the pool. Runs outside any transaction.
+    /// The rows of `query` (logged to `logger`), collected, on a connection
+    /// had within the connect limit as for `transaction(_:)`: the log's and
+    /// the console's reads answer (a `503`) while PostgreSQL is down instead
+    /// of waiting a minute for the pool. Runs outside any transaction.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRows {
         let client = self.client
         return try await withinConnectLimit(
@@ -84,9 +84,9 @@ extension PostgresStore {
     }
 }
 
-/// Who came first for one `PostgresStore.transaction` call: the connection
-/// (`begin`) or the time limit (`abandon`); and the caller's continuation,
-/// resumed once.
+/// Who came first for one connect-limited call (`transaction`, `rows`):
+/// the connection (`begin`) or the time limit (`abandon`); and the
+/// caller's continuation, resumed once.
 private final class ConnectGate<R: Sendable>: Sendable {
     enum State { case waiting, running, abandoned }
     let state = Mutex(State.waiting)

@@ -31,8 +31,9 @@ struct PostgresOutageTests {
             }
             let waited = ContinuousClock.now - start
             #expect(waited >= .milliseconds(700), "it waited for a connection first: \(waited)")
-            // Far under the pool's 60 s; wide for a busy two-core machine.
-            #expect(waited < .seconds(20), "\(waited)")
+            // Under the pool's 60 s, with room for a busy two-core machine (in
+            // a full parallel test run the two attempts took 22 s together).
+            #expect(waited < .seconds(45), "\(waited)")
         }
     }
 
@@ -52,7 +53,7 @@ struct PostgresOutageTests {
                     #expect(r.headers[.contentType]?.hasPrefix("application/json") == true, "\(uri)")
                     #expect(r.body.object["error"] as? String == "store-unavailable", "\(uri): \(r.body.text)")
                 }
-                #expect(ContinuousClock.now - start < .seconds(20), "\(uri)")
+                #expect(ContinuousClock.now - start < .seconds(45), "\(uri)")
             }
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .serviceUnavailable)

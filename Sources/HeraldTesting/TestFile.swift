@@ -1,3 +1,4 @@
+public import HeraldModel
 public import HeraldSyntax
 
 /// A `*.test.yaml` file as read (docs/testing.md): which rule set it tests and its
@@ -19,6 +20,22 @@ public struct TestFile: Sendable {
         self.rulesPath = rulesPath
         self.rulesRange = rulesRange
         self.tests = tests
+    }
+
+    /// Types the events written as mappings by `schema` (the rule set's),
+    /// as `YAMLToJSON.event(of:schema:diagnostics:)` does: they were read
+    /// with YAML's core typing, before the rule set was known. An event
+    /// that cannot be written as JSON was reported when the file was read
+    /// and stays as it is.
+    public mutating func typeEvents(by schema: Schema) {
+        for t in tests.indices {
+            for e in tests[t].events.indices where !tests[t].events[e].isRaw {
+                var ignored: [Diagnostic] = []
+                if let value = YAMLToJSON.event(of: tests[t].events[e].node, schema: schema, diagnostics: &ignored) {
+                    tests[t].events[e].line = value.jsonText
+                }
+            }
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import HeraldModel
 import HeraldSyntax
 
 /// Turns YAML nodes into JSON values the way a YAML 1.2 reader with the core
@@ -35,6 +36,62 @@ enum YAMLToJSON {
                 }
             }
             return ok ? .object(members) : nil
+        }
+    }
+
+    /// An event written as a mapping, its scalars typed by the schema of
+    /// the field they stand under (SPEC §1: "YAML scalars are typed by the
+    /// schema of the key they stand under"): under a text or datetime field
+    /// (`work_order.number`, `client.phone`, a status, `occurred_at`) an
+    /// unquoted `1001` or `+5511999990000` is that text, not a number. A
+    /// field the schema does not know, and a number or bool field, keep the
+    /// core typing of `value(of:diagnostics:)` (so `accepts_sms: maybe`
+    /// stays text, and the runtime rejects it with its message).
+    static func event(of node: Node, schema: Schema, diagnostics: inout [Diagnostic]) -> JSONValue? {
+        guard case .mapping(let pairs) = node.kind else { return value(of: node, diagnostics: &diagnostics) }
+        var members: [JSONValue.Member] = []
+        var ok = true
+        for pair in pairs {
+            guard let key = pair.key.scalar else {
+                diagnostics.append(.wrongType("a key in an event must be a plain name, not \(pair.key.kindDescription)", at: pair.key.range))
+                ok = false
+                continue
+            }
+            let typed: JSONValue?
+            if let spec = schema.field(.event, key.text) {
+                typed = value(of: pair.value, as: spec.type, diagnostics: &diagnostics)
+            } else if let entity = Entity(rawValue: key.text), entity != .event, case .mapping(let fields) = pair.value.kind {
+                var section: [JSONValue.Member] = []
+                var sectionOK = true
+                for field in fields {
+                    guard let name = field.key.scalar else {
+                        diagnostics.append(
+                            .wrongType("a key in an event must be a plain name, not \(field.key.kindDescription)", at: field.key.range))
+                        sectionOK = false
+                        continue
+                    }
+                    let v = schema.field(entity, name.text).map { value(of: field.value, as: $0.type, diagnostics: &diagnostics) }
+                        ?? value(of: field.value, diagnostics: &diagnostics)
+                    if let v { section.append(JSONValue.Member(name.text, v)) } else { sectionOK = false }
+                }
+                typed = sectionOK ? .object(section) : nil
+            } else {
+                typed = value(of: pair.value, diagnostics: &diagnostics)
+            }
+            if let typed { members.append(JSONValue.Member(key.text, typed)) } else { ok = false }
+        }
+        return ok ? .object(members) : nil
+    }
+
+    /// `node` as a value of a field of `type`: an unquoted, untagged scalar
+    /// under a text or datetime field is its text (`null`, `~` and nothing
+    /// still mean no value); anything else is typed as `value(of:diagnostics:)` types it.
+    static func value(of node: Node, as type: FieldType, diagnostics: inout [Diagnostic]) -> JSONValue? {
+        guard type.isText || type == .datetime, case .scalar(let scalar) = node.kind, scalar.tag == nil, scalar.style == .plain
+        else { return value(of: node, diagnostics: &diagnostics) }
+        switch scalar.text {
+        case "", "~", "null", "Null", "NULL": return .null
+        default: return .string(scalar.text)
         }
     }
 

@@ -303,23 +303,72 @@ struct TestRunnerTests {
 
     @Test("an invalid event is reported with the runtime's message at the offending value")
     func invalidEvent() throws {
+        let event = readyEvent().replacingOccurrences(of: "accepts_sms: true", with: "accepts_sms: maybe")
         let dir = try TemporaryDirectory(files: [
             "rules.yaml": shopRules,
             "t.test.yaml": """
             tests:
-              - name: unquoted phone
+              - name: not a bool
                 events:
-                  - \(readyEvent(phone: "+5511999990000"))
+                  - \(event)
                 expect: []
             """,
         ])
         let report = runTests(in: dir)
         let problem = try #require(report.files.first?.diagnostics.first)
         #expect(problem.code == .invalidEvent)
-        #expect(problem.message.hasPrefix("invalid event: client.phone: expected a string"))
-        #expect(problem.message.hasSuffix(#"; quote it to make it a string: "+5511999990000""#))
-        #expect(problem.range.start.line == 6 && problem.range.start.column == 48)
+        #expect(problem.message.hasPrefix("invalid event: client.accepts_sms:"), "\(problem.message)")
+        // At the value: line 6 of the file is the event's third line, the one with the client.
+        let clientLine = event.split(separator: "\n")[2]
+        let column = clientLine.distance(from: clientLine.startIndex, to: clientLine.range(of: "maybe")!.lowerBound) + 1
+        #expect(problem.range.start.line == 6 && problem.range.start.column == column, "\(problem.range.start)")
         #expect(report.exitStatus == 1)
+    }
+
+    @Test("event fields are typed by the schema (SPEC §1): an unquoted phone or number under a text field is that text")
+    func eventsTypedBySchema() throws {
+        let event = readyEvent(phone: "+5511999990000").replacingOccurrences(of: #"number: "1""#, with: "number: 1001")
+        let dir = try TemporaryDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: unquoted phone and number
+                events:
+                  - \(event)
+                expect:
+                  - {rule: wo-ready, decision: send, channel: sms, to: "+5511999990000"}
+            """,
+        ])
+        #expect(event.contains("phone: +5511999990000") && event.contains("number: 1001"))
+        let report = runTests(in: dir)
+        #expect(report.files.first?.diagnostics.isEmpty == true, "\(report.files.first?.diagnostics.map(\.message) ?? [])")
+        #expect(report.results.map(\.passed) == [true])
+    }
+
+    @Test("expect: [] means nothing sent, skipped or cancelled (SPEC §10.4): a duplicate's reject does not fail it")
+    func expectNothingAllowsRejects() throws {
+        let dir = try TemporaryDirectory(files: [
+            "rules.yaml": shopRules,
+            "t.test.yaml": """
+            tests:
+              - name: a duplicate of an event that sends nothing
+                events:
+                  - &quiet {id: e1, type: work_order.status_changed, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
+                     work_order: {id: W, number: "1", status: in_repair, previous_status: open}, client: {id: C, name: M}}
+                  - *quiet
+                expect: []
+              - name: a list that names records still counts the reject
+                events: [*quiet, *quiet]
+                expect:
+                  - {event: e1, decision: reject, reason: duplicate-event}
+              - name: so one that leaves it out fails
+                events: [\(readyEvent()), \(readyEvent())]
+                expect:
+                  - {event: e1, decision: send}
+            """,
+        ])
+        let report = runTests(in: dir)
+        #expect(report.results.map(\.passed) == [true, true, false])
     }
 
     @Test("an invalid event under a YAML anchor is reported once, at the anchor, however often it is reused")
@@ -330,7 +379,7 @@ struct TestRunnerTests {
             tests:
               - name: first
                 events:
-                  - &ready \(readyEvent(phone: "+5511999990000"))
+                  - &ready \(readyEvent().replacingOccurrences(of: "accepts_sms: true", with: "accepts_sms: maybe"))
                 expect: []
               - name: again
                 events: [*ready, *ready]
@@ -338,7 +387,7 @@ struct TestRunnerTests {
               - name: a client reused
                 events:
                   - {id: e2, type: work_order.created, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
-                     work_order: {id: WO-2, number: "2", status: open}, client: &maria {id: C-2, name: M, phone: +5511988887777}}
+                     work_order: {id: WO-2, number: "2", status: open}, client: &maria {id: C-2, name: M, accepts_sms: maybe}}
                   - {id: e3, type: work_order.created, occurred_at: 2026-04-07T10:00:00-03:00, location: centro,
                      work_order: {id: WO-3, number: "3", status: open}, client: *maria}
                 expect: []

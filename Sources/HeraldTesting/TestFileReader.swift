@@ -90,10 +90,7 @@ public enum TestFileReader {
                 case .blank, .event: break
                 case .rejected(let record):
                     let message = record.message ?? record.reason ?? "rejected"
-                    // (A plain scalar under a text field is text since events are
-                    // typed by the schema: "expected a string" no longer needs a hint.)
-                    let (range, _) = locate(message: message, in: event.node)
-                    let diagnostic = Diagnostic.invalidEvent(message, at: range)
+                    let diagnostic = Diagnostic.invalidEvent(message, at: locate(message: message, in: event.node))
                     if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
                 }
             }
@@ -115,22 +112,17 @@ public enum TestFileReader {
 
     /// Where a runtime message `path: text` points in the event's YAML: the
     /// value at that path, or the innermost mapping on the way (for a
-    /// missing field). Also the value's text when it is a plain scalar.
-    static func locate(message: String, in node: Node) -> (SourceRange, String?) {
-        guard let colon = message.range(of: ": ") else { return (node.range, nil) }
+    /// missing field).
+    static func locate(message: String, in node: Node) -> SourceRange {
+        guard let colon = message.range(of: ": ") else { return node.range }
         let path = message[..<colon.lowerBound]
-        guard !path.contains(" ") else { return (node.range, nil) }
+        guard !path.contains(" ") else { return node.range }
         var current = node
         for component in path.split(separator: ".") {
-            guard let pair = current.pairs?.first(where: { $0.key.text == String(component) }) else {
-                return (current.range, nil)
-            }
+            guard let pair = current.pairs?.first(where: { $0.key.text == String(component) }) else { return current.range }
             current = pair.value
         }
-        if let scalar = current.scalar, scalar.style == .plain, !scalar.isNull {
-            return (current.range, scalar.text)
-        }
-        return (current.range, nil)
+        return current.range
     }
 }
 

@@ -21,22 +21,32 @@ enum YAMLToJSON {
             }
             return ok ? .array(values) : nil
         case .mapping(let pairs):
-            var members: [JSONValue.Member] = []
-            var ok = true
-            for pair in pairs {
-                guard let key = pair.key.scalar else {
-                    diagnostics.append(.wrongType("a key in an event must be a plain name, not \(pair.key.kindDescription)", at: pair.key.range))
-                    ok = false
-                    continue
-                }
-                if let v = value(of: pair.value, diagnostics: &diagnostics) {
-                    members.append(JSONValue.Member(key.text, v))
-                } else {
-                    ok = false
-                }
-            }
-            return ok ? .object(members) : nil
+            return object(pairs, diagnostics: &diagnostics) { _, node, diagnostics in value(of: node, diagnostics: &diagnostics) }
         }
+    }
+
+    /// The JSON object of a mapping's `pairs`, each member's value given by
+    /// `member(key, value node, diagnostics)`; nil when a key is not a plain
+    /// name (reported) or a member gave nil.
+    private static func object(
+        _ pairs: [Node.Pair], diagnostics: inout [Diagnostic],
+        _ member: (String, Node, inout [Diagnostic]) -> JSONValue?
+    ) -> JSONValue? {
+        var members: [JSONValue.Member] = []
+        var ok = true
+        for pair in pairs {
+            guard let key = pair.key.scalar else {
+                diagnostics.append(.wrongType("a key in an event must be a plain name, not \(pair.key.kindDescription)", at: pair.key.range))
+                ok = false
+                continue
+            }
+            if let v = member(key.text, pair.value, &diagnostics) {
+                members.append(JSONValue.Member(key.text, v))
+            } else {
+                ok = false
+            }
+        }
+        return ok ? .object(members) : nil
     }
 
     /// An event written as a mapping, its scalars typed by the schema of
@@ -49,38 +59,17 @@ enum YAMLToJSON {
     /// stays text, and the runtime rejects it with its message).
     static func event(of node: Node, schema: Schema, diagnostics: inout [Diagnostic]) -> JSONValue? {
         guard case .mapping(let pairs) = node.kind else { return value(of: node, diagnostics: &diagnostics) }
-        var members: [JSONValue.Member] = []
-        var ok = true
-        for pair in pairs {
-            guard let key = pair.key.scalar else {
-                diagnostics.append(.wrongType("a key in an event must be a plain name, not \(pair.key.kindDescription)", at: pair.key.range))
-                ok = false
-                continue
+        return object(pairs, diagnostics: &diagnostics) { key, node, diagnostics in
+            if let spec = schema.field(.event, key) { return value(of: node, as: spec.type, diagnostics: &diagnostics) }
+            // A section (`work_order`, `client`, …): its fields typed by the entity's schema.
+            guard let entity = Entity(rawValue: key), entity != .event, case .mapping(let fields) = node.kind else {
+                return value(of: node, diagnostics: &diagnostics)
             }
-            let typed: JSONValue?
-            if let spec = schema.field(.event, key.text) {
-                typed = value(of: pair.value, as: spec.type, diagnostics: &diagnostics)
-            } else if let entity = Entity(rawValue: key.text), entity != .event, case .mapping(let fields) = pair.value.kind {
-                var section: [JSONValue.Member] = []
-                var sectionOK = true
-                for field in fields {
-                    guard let name = field.key.scalar else {
-                        diagnostics.append(
-                            .wrongType("a key in an event must be a plain name, not \(field.key.kindDescription)", at: field.key.range))
-                        sectionOK = false
-                        continue
-                    }
-                    let v = schema.field(entity, name.text).map { value(of: field.value, as: $0.type, diagnostics: &diagnostics) }
-                        ?? value(of: field.value, diagnostics: &diagnostics)
-                    if let v { section.append(JSONValue.Member(name.text, v)) } else { sectionOK = false }
-                }
-                typed = sectionOK ? .object(section) : nil
-            } else {
-                typed = value(of: pair.value, diagnostics: &diagnostics)
+            return object(fields, diagnostics: &diagnostics) { name, node, diagnostics in
+                guard let spec = schema.field(entity, name) else { return value(of: node, diagnostics: &diagnostics) }
+                return value(of: node, as: spec.type, diagnostics: &diagnostics)
             }
-            if let typed { members.append(JSONValue.Member(key.text, typed)) } else { ok = false }
         }
-        return ok ? .object(members) : nil
     }
 
     /// `node` as a value of a field of `type`: an unquoted, untagged scalar

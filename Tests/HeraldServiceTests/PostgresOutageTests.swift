@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldService
+import HeraldTestSupport
 import HummingbirdTesting
 import ServiceLifecycle
 import Testing
@@ -13,11 +14,7 @@ import Testing
 struct PostgresOutageTests {
     @Test("intake gives up at the store's connect limit with StoreUnreachable, not when the pool's circuit breaker trips (60 s)")
     func intakeGivesUpAtTheLimit() async throws {
-        let store = try PostgresStore(
-            url: "postgres://herald@127.0.0.1:\(try Self.closedPort())/herald?sslmode=disable", password: nil,
-            connectLimit: .milliseconds(800))
-        let background = store.backgroundService.map { service in Task { try await service.run() } }
-        let f = try ServiceFixture(scratch: try ServiceFixture.makeDirectory(rules: ServiceFixture.rules), store: store, background: background)
+        let f = try Self.fixtureWithServerDown()
         defer { f.remove() }
         for attempt in 1...2 {
             let start = ContinuousClock.now
@@ -39,11 +36,7 @@ struct PostgresOutageTests {
 
     @Test("reads answer 503 store-unavailable with a JSON body at the connect limit; /healthz 503 too")
     func readsGiveUpAtTheLimit() async throws {
-        let store = try PostgresStore(
-            url: "postgres://herald@127.0.0.1:\(try Self.closedPort())/herald?sslmode=disable", password: nil,
-            connectLimit: .milliseconds(800))
-        let background = store.backgroundService.map { service in Task { try await service.run() } }
-        let f = try ServiceFixture(scratch: try ServiceFixture.makeDirectory(rules: ServiceFixture.rules), store: store, background: background)
+        let f = try Self.fixtureWithServerDown()
         defer { f.remove() }
         try await f.withClient { client in
             for uri in ["/v1/deliveries", "/v1/deliveries/01abc", "/v1/work-orders/WO-1/timeline", "/v1/rejects"] {
@@ -61,22 +54,14 @@ struct PostgresOutageTests {
         }
     }
 
-    /// A loopback port nothing listens on: bound, then closed.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(fd, p, length) == 0 && getsockname(fd, p, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
+    /// A service fixture whose PostgreSQL store points at a loopback port
+    /// nothing listens on, with a connect limit of 0.8 s.
+    static func fixtureWithServerDown() throws -> ServiceFixture {
+        let port = try HeldPort().port  // closed again once the probe socket goes
+        let store = try PostgresStore(
+            url: "postgres://herald@127.0.0.1:\(port)/herald?sslmode=disable", password: nil, connectLimit: .milliseconds(800))
+        let background = store.backgroundService.map { service in Task { try await service.run() } }
+        return try ServiceFixture(
+            scratch: try ServiceFixture.makeDirectory(rules: ServiceFixture.rules), store: store, background: background)
     }
 }

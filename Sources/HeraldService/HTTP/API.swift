@@ -139,7 +139,8 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Turns framework errors (404, 405, body too large) and any other error
 /// (a store that cannot be reached: `503 store-unavailable`; the rest:
-/// `500 internal`) into JSON replies, and times every request for `herald_http_request_duration_seconds`.
+/// `500 internal`) into JSON replies, and times every request for
+/// `herald_http_request_duration_seconds`.
 struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
 
@@ -179,8 +180,8 @@ struct ErrorAndTimingMiddleware<Context: RequestContext>: RouterMiddleware {
             throw e
         } catch let e as StoreUnreachable {
             throw APIError(status: .serviceUnavailable, code: "store-unavailable", message: "\(e.description); try again later")
-        } catch is CancellationError {
-            throw CancellationError()
+        } catch let e as CancellationError {
+            throw e
         } catch {
             // Anything else (a store error on a read, say) is still a JSON
             // reply; Hummingbird's own would be a bare 500.

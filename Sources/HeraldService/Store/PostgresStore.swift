@@ -33,8 +33,9 @@ public final class PostgresStore: HeraldStore {
         public var description: String
     }
 
-    /// How long intake waits for a connection before it gives up
-    /// (`StoreUnreachable`, a `503`): see `transaction(_:)`.
+    /// How long intake and the log's reads wait for a connection before
+    /// they give up (`StoreUnreachable`, a `503`): see `transaction(_:)`
+    /// and `rows(_:logger:)`.
     public let connectLimit: Swift.Duration
 
     /// Connects to `postgres://USER@HOST:PORT/DB` (`?sslmode=disable` turns

@@ -31,4 +31,13 @@ final class StringIndex: Sendable {
         if let found { return found }
         return dictionary[key]
     }
+
+    /// The value for the text whose UTF-8 is `bytes`, as
+    /// `dictionary[String(decoding: bytes, as: UTF8.self)]`, without making
+    /// the `String` when the table answers.
+    func index(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        if let i = table.index(of: bytes), i < values.count { return values[i] }
+        if exact, !bytes.contains(where: { $0 >= 0x80 }) { return nil }
+        return dictionary[String(decoding: bytes, as: UTF8.self)]
+    }
 }

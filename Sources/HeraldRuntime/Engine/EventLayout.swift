@@ -2,9 +2,8 @@ import HeraldModel
 
 /// How a field's JSON value is checked and stored (docs/rule-language.md §9).
 enum FieldKind: Sendable {
-    /// Text: string, email, phone, status; `common` holds values the
-    /// field usually has (statuses, event types), stored shared when matched.
-    case string(common: EnumValues?)
+    /// Text: string, email, phone, status.
+    case string
     /// A whole number.
     case int
     /// Any number.
@@ -18,9 +17,9 @@ enum FieldKind: Sendable {
     /// A nested entity object (top level only): the section index.
     case section(Int)
 
-    init(_ type: FieldType, common: [String] = []) {
+    init(_ type: FieldType) {
         switch type {
-        case .string, .email, .phone, .status: self = .string(common: common.isEmpty ? nil : EnumValues(common))
+        case .string, .email, .phone, .status: self = .string
         case .int: self = .int
         case .decimal: self = .decimal
         case .bool: self = .bool
@@ -43,8 +42,8 @@ enum FieldKind: Sendable {
     }
 }
 
-/// The values of a custom enum, matched on the bytes of a JSON string: a
-/// match gives the shared `String` (no hashing, no allocation per event).
+/// The values of a custom enum, matched on the bytes of a JSON string (no
+/// hashing, no `String` made per event).
 final class EnumValues: Sendable {
     let values: [String]
     private let table: NameTable
@@ -182,16 +181,9 @@ final class EventLayout: Sendable {
                 // `accepts_*` / `head_office` are "absent = false", never required.
                 let required = !spec.optional && !(spec.type == .bool && !spec.custom)
                 let path = entity == .event ? spec.name : "\(entity.rawValue).\(spec.name)"
-                // Values shared by many events: decoded to one shared `String` each.
-                var common: [String] = []
-                if entity == .event && spec.name == "type" {
-                    common = Trigger.allCases.map(\.rawValue)
-                } else if case .status(let owner) = spec.type {
-                    common = schema.statuses[owner] ?? []
-                }
                 entries.append(
                     FieldEntry(
-                        name: Array(spec.name.utf8), slot: slot, kind: FieldKind(spec.type, common: common), required: required,
+                        name: Array(spec.name.utf8), slot: slot, kind: FieldKind(spec.type), required: required,
                         path: path))
             }
             slots[entity] = bySlot

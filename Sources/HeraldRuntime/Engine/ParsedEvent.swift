@@ -38,19 +38,18 @@ public struct ParsedEvent: Sendable {
     /// The value in `slot`, with the "absent = false" rule of the client's flags.
     @inline(__always)
     subscript(slot: Int) -> Value? {
-        guard slot >= 0, slot < values.count else { return nil }
         if let v = values[slot] { return v }
-        if slot == layout.clientAcceptsEmail || slot == layout.clientAcceptsSMS || slot == layout.clientHeadOffice {
+        if slot >= 0 && (slot == layout.clientAcceptsEmail || slot == layout.clientAcceptsSMS || slot == layout.clientHeadOffice) {
             return .bool(false)
         }
         return nil
     }
 
-    /// The text in `slot`, if it holds text.
+    /// The text in `slot`, if it holds text (a `String` made from the
+    /// event's bytes: prefer `withStringUTF8` where bytes will do).
     @inline(__always)
     func string(_ slot: Int) -> String? {
-        guard slot >= 0, slot < values.count, case .string(let s)? = values[slot] else { return nil }
-        return s
+        values.string(slot)
     }
 
     /// Calls `body` with the UTF-8 of the text in `slot`, read in place;
@@ -60,76 +59,228 @@ public struct ParsedEvent: Sendable {
         values.withStringUTF8(slot, body)
     }
 
+    /// Whether slots `a` and `b` both hold text, and equal text (as
+    /// `String` compares it: bytes decide when both are ASCII).
+    func sameText(_ a: Int, _ b: Int) -> Bool {
+        values.sameText(a, b)
+    }
+
+    /// The datetime in `slot`, if it holds one.
+    @inline(__always)
+    func datetime(_ slot: Int) -> Timestamp? {
+        values.datetime(slot)
+    }
+
     /// Whether `slot` holds `true`.
     @inline(__always)
     func flag(_ slot: Int) -> Bool {
-        guard slot >= 0, slot < values.count, case .bool(let b)? = values[slot] else { return false }
-        return b
+        values.flag(slot)
+    }
+
+    /// Whether `slot` holds a value (absent flags of the client hold none).
+    @inline(__always)
+    func holdsValue(_ slot: Int) -> Bool {
+        values.holdsValue(slot)
+    }
+
+    /// `TemplateRenderer.isTruthy(self[slot])`: any value but `false`.
+    @inline(__always)
+    func isTruthy(_ slot: Int) -> Bool {
+        values.holdsValue(slot) && !values.holdsFalse(slot)
     }
 
     /// This event's values laid out for `other` (a runtime with another schema).
     func relaid(for other: EventLayout) -> ParsedEvent {
         if other === layout { return self }
-        let moved = EventValues(count: other.slotCount)
+        var target = [Int](repeating: -1, count: values.count)
         for (entity, fields) in layout.slots {
-            for (name, slot) in fields {
-                if let target = other.slot(entity, name), slot < values.count { moved[target] = values[slot] }
+            for (name, from) in fields where from < target.count {
+                if let to = other.slot(entity, name) { target[from] = to }
             }
         }
+        let moved = values.relaid(count: other.slotCount, target: target)
         return ParsedEvent(id: id, trigger: trigger, occurredAt: occurredAt, location: location, layout: other, values: moved)
     }
 }
 
-/// The value slots of one event in one allocation. Written only while the
-/// event is decoded (or re-laid out), before it is shared, and read-only
-/// after. Cheaper to fill and free than a `[Value?]` (no uniqueness checks
-/// on every store, no generic array deallocation path).
+/// The value slots of one event, and the bytes its texts are read from,
+/// in one allocation. A text field is kept as a span of those bytes (a
+/// copy of the input line, where a text with escapes is written resolved
+/// over its own escaped form), not as a `String`: decoding makes no `String` per field, and
+/// freeing the event frees one block. A `String` is made only where one
+/// is asked for (`string(_:)`, `subscript`).
+///
+/// Written only while the event is decoded (or re-laid out), before it is
+/// shared, and read-only after.
 final class EventValues: @unchecked Sendable {
-    let count: Int
-    private let base: UnsafeMutablePointer<Value?>
+    /// What a slot holds.
+    private enum Tag: UInt8 {
+        case absent, text, number, bool, datetime
+    }
 
-    /// `count` empty slots.
-    init(count: Int) {
+    /// One slot, plain data: a text's span (`a` = start, `b` = length), a
+    /// number's bits (`word`), a flag (`a`), or a timestamp (`word` =
+    /// seconds, `a` = nanoseconds, `b` = offset).
+    private struct Slot {
+        var word: UInt64 = 0
+        var a: Int32 = 0
+        var b: Int32 = 0
+        var tag: Tag = .absent
+    }
+
+    /// Number of slots.
+    let count: Int
+    private let slots: UnsafeMutablePointer<Slot>
+    /// The texts' bytes: a copy of the input line.
+    private let text: UnsafeMutablePointer<UInt8>
+    private let textCount: Int
+
+    /// `count` empty slots, with a copy of `line`: the bytes of the texts
+    /// (`setText(_:start:count:)`, `setResolvedText(_:start:_:)`).
+    init(count: Int, line: UnsafeBufferPointer<UInt8>) {
         self.count = max(0, count)
-        base = .allocate(capacity: self.count)
-        base.initialize(repeating: nil, count: self.count)
+        textCount = line.count
+        let slotBytes = self.count &* MemoryLayout<Slot>.stride
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: slotBytes &+ textCount, alignment: MemoryLayout<Slot>.alignment)
+        slots = raw.bindMemory(to: Slot.self, capacity: self.count)
+        slots.initialize(repeating: Slot(), count: self.count)
+        text = (raw + slotBytes).bindMemory(to: UInt8.self, capacity: textCount)
+        if let base = line.baseAddress, textCount > 0 { text.initialize(from: base, count: textCount) }
     }
 
     deinit {
-        // One slot at a time: `deinitialize(count:)` destroys through the
-        // runtime's generic value witnesses (about 70 instructions a slot,
-        // 6 % of an event's evaluation); moving each value out lets the
-        // compiler destroy it inline, and empty slots cost a test.
-        // Only text and lists own memory; other slots need nothing.
-        for i in 0..<count {
-            switch base[i] {
-            case .string?, .list?: _ = (base + i).move()
-            default: break
-            }
-        }
-        base.deallocate()
+        // Slots and bytes are plain data in one block.
+        UnsafeMutableRawPointer(slots).deallocate()
+    }
+
+    // MARK: Writing (while decoding)
+
+    /// Empties `slot`.
+    @inline(__always)
+    func clear(_ slot: Int) {
+        if slot >= 0 && slot < count { slots[slot] = Slot() }
+    }
+
+    /// Sets `slot` to the text of `count` bytes at `start` of the line.
+    @inline(__always)
+    func setText(_ slot: Int, start: Int, count length: Int) {
+        guard slot >= 0 && slot < count else { return }
+        slots[slot] = Slot(word: 0, a: Int32(truncatingIfNeeded: start), b: Int32(truncatingIfNeeded: length), tag: .text)
+    }
+
+    /// Sets `slot` to `resolved`, the text of an escaped string whose
+    /// contents start at `start` of the line, written over them: resolving
+    /// escapes never lengthens a text, and nothing else reads those
+    /// bytes. (Were it ever longer, it would be cut at the end of the line
+    /// rather than written out of bounds.)
+    func setResolvedText(_ slot: Int, start: Int, _ resolved: UnsafeBufferPointer<UInt8>) {
+        guard start >= 0 && start <= textCount else { return }
+        let length = min(resolved.count, textCount &- start)
+        if let base = resolved.baseAddress, length > 0 { (text + start).update(from: base, count: length) }
+        setText(slot, start: start, count: length)
+    }
+
+    /// Sets `slot` to a number.
+    @inline(__always)
+    func setNumber(_ slot: Int, _ value: Double) {
+        guard slot >= 0 && slot < count else { return }
+        slots[slot] = Slot(word: value.bitPattern, a: 0, b: 0, tag: .number)
+    }
+
+    /// Sets `slot` to `true` or `false`.
+    @inline(__always)
+    func setBool(_ slot: Int, _ value: Bool) {
+        guard slot >= 0 && slot < count else { return }
+        slots[slot] = Slot(word: 0, a: value ? 1 : 0, b: 0, tag: .bool)
+    }
+
+    /// Sets `slot` to a timestamp.
+    @inline(__always)
+    func setDatetime(_ slot: Int, _ t: Timestamp) {
+        guard slot >= 0 && slot < count else { return }
+        slots[slot] = Slot(word: UInt64(bitPattern: t.seconds), a: t.nanoseconds, b: t.offset, tag: .datetime)
+    }
+
+    /// A copy with `newCount` slots, where the slot `i` of this one goes
+    /// to `target[i]` (-1: dropped); the bytes are copied as they are.
+    func relaid(count newCount: Int, target: [Int]) -> EventValues {
+        let moved = EventValues(count: newCount, line: UnsafeBufferPointer(start: text, count: textCount))
+        for (from, to) in target.enumerated() where from < count && to >= 0 && to < newCount { moved.slots[to] = slots[from] }
+        return moved
+    }
+
+    // MARK: Reading
+
+    /// The UTF-8 of the text in `slot` (which must hold text).
+    @inline(__always)
+    private func bytes(of s: Slot) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: text + Int(s.a), count: Int(s.b))
     }
 
     /// `ParsedEvent.withStringUTF8`: the slot's text read where it is stored.
     @inline(__always)
     func withStringUTF8<R>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        guard slot >= 0 && slot < count, case .string(let text)? = base[slot] else { return nil }
-        return text.utf8.withContiguousStorageIfAvailable(body)
+        guard slot >= 0 && slot < count, slots[slot].tag == .text else { return nil }
+        return body(bytes(of: slots[slot]))
+    }
+
+    /// `ParsedEvent.sameText`.
+    func sameText(_ a: Int, _ b: Int) -> Bool {
+        guard a >= 0 && a < count && b >= 0 && b < count, slots[a].tag == .text, slots[b].tag == .text else { return false }
+        let x = bytes(of: slots[a]), y = bytes(of: slots[b])
+        if x.elementsEqual(y) { return true }
+        if x.allSatisfy({ $0 < 0x80 }) && y.allSatisfy({ $0 < 0x80 }) { return false }
+        return String(decoding: x, as: UTF8.self) == String(decoding: y, as: UTF8.self)
+    }
+
+    /// The text in `slot` as a `String`, if it holds text.
+    @inline(__always)
+    func string(_ slot: Int) -> String? {
+        guard slot >= 0 && slot < count, slots[slot].tag == .text else { return nil }
+        return String(decoding: bytes(of: slots[slot]), as: UTF8.self)
+    }
+
+    /// The timestamp in `slot`, if it holds one.
+    @inline(__always)
+    func datetime(_ slot: Int) -> Timestamp? {
+        guard slot >= 0 && slot < count else { return nil }
+        let s = slots[slot]
+        guard s.tag == .datetime else { return nil }
+        return Timestamp(seconds: Int64(bitPattern: s.word), nanoseconds: s.a, offset: s.b)
+    }
+
+    /// Whether `slot` holds `true`.
+    @inline(__always)
+    func flag(_ slot: Int) -> Bool {
+        guard slot >= 0 && slot < count else { return false }
+        return slots[slot].tag == .bool && slots[slot].a != 0
+    }
+
+    /// Whether `slot` holds `false`.
+    @inline(__always)
+    func holdsFalse(_ slot: Int) -> Bool {
+        guard slot >= 0 && slot < count else { return false }
+        return slots[slot].tag == .bool && slots[slot].a == 0
     }
 
     /// Whether `slot` holds a value (not absent, not null); false out of range.
     @inline(__always)
     func holdsValue(_ slot: Int) -> Bool {
-        guard slot >= 0 && slot < count else { return false }
-        if case .none = base[slot] { return false }
-        return true
+        slot >= 0 && slot < count && slots[slot].tag != .absent
     }
 
-    /// The value in `slot`; nil out of range. Setting out of range does nothing.
-    @inline(__always)
+    /// The value in `slot` (nil when absent, null or out of range).
     subscript(slot: Int) -> Value? {
-        get { slot >= 0 && slot < count ? base[slot] : nil }
-        set { if slot >= 0 && slot < count { base[slot] = newValue } }
+        guard slot >= 0 && slot < count else { return nil }
+        let s = slots[slot]
+        switch s.tag {
+        case .absent: return nil
+        case .text: return .string(String(decoding: bytes(of: s), as: UTF8.self))
+        case .number: return .number(Double(bitPattern: s.word))
+        case .bool: return .bool(s.a != 0)
+        case .datetime: return .datetime(Timestamp(seconds: Int64(bitPattern: s.word), nanoseconds: s.a, offset: s.b))
+        }
     }
 }
 
@@ -180,7 +331,7 @@ struct EventDecoder: Sendable {
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
         if reader.atEnd { return .blank }
-        let values = EventValues(count: layout.slotCount)
+        let values = EventValues(count: layout.slotCount, line: bytes)
         var problems = Problems()
         do {
             guard reader.peekKind() == .object else {
@@ -246,19 +397,13 @@ struct EventDecoder: Sendable {
         let start = reader.position
         if kind == .null {
             try reader.scanLiteral("null")
-            values[entry.slot] = nil
+            values.clear(entry.slot)
             return
         }
         switch (entry.kind, kind) {
-        case (.string(let common), .string?):
+        case (.string, .string?):
             let token = try reader.scanString()
-            if let common, !token.escaped,
-                let shared = common.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
-            {
-                values[entry.slot] = .string(shared)
-                return
-            }
-            values[entry.slot] = .string(reader.string(token))
+            setText(entry.slot, token, reader, values)
             return
         case (.enumeration(let allowed, _), .string?):
             let token = try reader.scanString()
@@ -266,13 +411,8 @@ struct EventDecoder: Sendable {
                 token.escaped
                 ? reader.unescapedBytes(token).withUnsafeBufferPointer { allowed.value(matching: $0) }
                 : allowed.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
-            if let match {
-                values[entry.slot] = .string(match)
-                return
-            }
-            let text = reader.string(token)
-            if allowed.set.contains(text) {
-                values[entry.slot] = .string(text)
+            if match != nil || allowed.set.contains(reader.string(token)) {
+                setText(entry.slot, token, reader, values)
                 return
             }
         case (.datetime, .string?):
@@ -283,36 +423,47 @@ struct EventDecoder: Sendable {
                 : RFC3339.parse(utf8: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
             if let t = parsed {
                 guard t.isInRFC3339Years else {
-                    values[entry.slot] = nil
+                    values.clear(entry.slot)
                     problems.note(
                         section,
                         "\(entry.path): \(reader.snippet(start, reader.position)) is outside the years 0000–9999 (in UTC)")
                     return
                 }
-                values[entry.slot] = .datetime(t)
+                values.setDatetime(entry.slot, t)
                 return
             }
         case (.bool, .bool?):
-            values[entry.slot] = .bool(try reader.scanBool())
+            values.setBool(entry.slot, try reader.scanBool())
             return
         case (.int, .number?), (.decimal, .number?):
             let (s, e, isInteger) = try reader.scanNumber()
             let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[s..<e]), as: UTF8.self)
             if let d = Double(text), d.isFinite {
                 if case .decimal = entry.kind {
-                    values[entry.slot] = .number(d)
+                    values.setNumber(entry.slot, d)
                     return
                 }
                 if isInteger || (d.rounded() == d && abs(d) < 9_007_199_254_740_992) {
-                    values[entry.slot] = .number(d)
+                    values.setNumber(entry.slot, d)
                     return
                 }
             }
         default:
             try reader.skipValue(depth: 2)
         }
-        values[entry.slot] = nil
+        values.clear(entry.slot)
         problems.note(section, "\(entry.path): expected \(entry.kind.expectation), got \(describe(reader, start, reader.position))")
+    }
+
+    /// Keeps the text of `token` in `slot`: where it is in the line, or,
+    /// when it has escapes, resolved in its place.
+    @inline(__always)
+    private func setText(_ slot: Int, _ token: JSONStringToken, _ reader: JSONReader, _ values: EventValues) {
+        if !token.escaped {
+            values.setText(slot, start: token.start, count: token.end &- token.start)
+        } else {
+            reader.unescapedBytes(token).withUnsafeBufferPointer { values.setResolvedText(slot, start: token.start, $0) }
+        }
     }
 
     private func describe(_ reader: JSONReader, _ start: Int, _ end: Int) -> String {
@@ -327,19 +478,21 @@ struct EventDecoder: Sendable {
     }
 
     private func finish(_ values: EventValues, _ problems: Problems) -> DecodedLine {
-        var id: String?
-        if case .string(let s)? = values[layout.id] { id = s }
+        let id = values.string(layout.id)
         func invalid(_ message: String) -> DecodedLine { .invalid(id: id, message: message) }
         if let p = problems.event { return invalid(p) }
         guard id != nil else { return invalid("id: required") }
-        guard case .string(let typeText)? = values[layout.type] else { return invalid("type: required") }
         // The bytes first (no string switch over every trigger); `String`
         // equality decides when they do not match.
-        let byBytes = values.withStringUTF8(layout.type) { layout.triggerNames.index(of: $0) }
-        guard let trigger = byBytes.flatMap({ $0 }).map({ layout.triggerCases[$0] }) ?? Trigger(rawValue: typeText) else {
+        guard let byBytes = values.withStringUTF8(layout.type, { layout.triggerNames.index(of: $0) }) else {
+            return invalid("type: required")
+        }
+        guard let trigger = byBytes.map({ layout.triggerCases[$0] }) ?? values.string(layout.type).flatMap(Trigger.init(rawValue:))
+        else {
+            let typeText = values.string(layout.type) ?? ""
             return invalid("type: unknown event type '\(typeText)'; expected one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard case .datetime(let occurredAt)? = values[layout.occurredAt] else { return invalid("occurred_at: required") }
+        guard let occurredAt = values.datetime(layout.occurredAt) else { return invalid("occurred_at: required") }
         /// The first required member of `section` that is missing, as a message.
         func missingMember(_ section: SectionLayout) -> String? {
             for slot in section.requiredSlots where !values.holdsValue(slot) { return "\(section.path(ofSlot: slot)): required" }
@@ -354,8 +507,7 @@ struct EventDecoder: Sendable {
             return missingMember(layout.sections[section])
         }
         if let p = sectionProblem(EventLayout.clientSection) ?? sectionProblem(entitySection) { return invalid(p) }
-        var location: String?
-        if case .string(let l)? = values[layout.location] { location = l }
+        let location = values.string(layout.location)
         return .event(
             ParsedEvent(
                 id: id ?? "", trigger: trigger, occurredAt: occurredAt, location: location, layout: layout, values: values))

@@ -24,6 +24,12 @@ final class TemplateProgram: Sendable {
         case upper
         case lower
         case truncate(Int)
+
+        /// The field of a `default: field` filter.
+        var defaultField: FieldRef? {
+            if case .defaultField(let ref) = self { return ref }
+            return nil
+        }
     }
 
     struct Literal: Sendable {
@@ -139,6 +145,24 @@ final class TemplateProgram: Sendable {
                         continue
                     }
                 }
+                // A lone `default`: the field's text as above, or, when the
+                // field is absent, the other field's text.
+                if end &- start == 1, let fallback = filters[Int(start)].defaultField {
+                    let before = out.count
+                    var wrote: Void? = context.withStringUTF8(ref) { utf8 in
+                        TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                    }
+                    if wrote == nil, !context.holdsValue(ref) {
+                        wrote = context.withStringUTF8(fallback) { utf8 in
+                            TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                        }
+                    }
+                    if wrote != nil {
+                        if count { TemplateProgram.count(out, since: before, into: &counter) }
+                        pc += 1
+                        continue
+                    }
+                }
                 // A lone `date` filter: formatted into a kept buffer and
                 // escaped from there, no `String` made.
                 if end &- start == 1, case .date(let pattern) = filters[Int(start)],
@@ -165,7 +189,7 @@ final class TemplateProgram: Sendable {
                 }
                 pc += 1
             case .unless(let ref, let jump):
-                pc = TemplateRenderer.isTruthy(context.value(ref)) ? pc + 1 : Int(jump)
+                pc = context.isTruthy(ref) ? pc + 1 : Int(jump)
             case .jump(let target):
                 pc = Int(target)
             }

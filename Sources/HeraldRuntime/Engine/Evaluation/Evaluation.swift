@@ -52,13 +52,11 @@ extension Runtime {
         var previousStatus = -1
         var noChange = false
         if info.statusSlot >= 0 {
-            let current = event.string(info.statusSlot)
-            let previous = event.string(info.previousStatusSlot)
             if let list = info.statuses {
-                status = current.flatMap { list[$0] } ?? -1
-                previousStatus = previous.flatMap { list[$0] } ?? -1
+                status = event.withStringUTF8(info.statusSlot) { list.index(utf8: $0) }.flatMap { $0 } ?? -1
+                previousStatus = event.withStringUTF8(info.previousStatusSlot) { list.index(utf8: $0) }.flatMap { $0 } ?? -1
             }
-            noChange = trigger.isStatusChange && current != nil && current == previous
+            noChange = trigger.isStatusChange && event.sameText(info.statusSlot, info.previousStatusSlot)
         }
 
         let context = EventContext(

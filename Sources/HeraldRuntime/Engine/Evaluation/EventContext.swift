@@ -95,6 +95,25 @@ final class EventContext {
         }
     }
 
+    /// Whether a resolved path stands for a value (not absent, not null).
+    @inline(__always)
+    func holdsValue(_ ref: FieldRef) -> Bool {
+        switch ref {
+        case .slot(let s): return event.holdsValue(s)
+        default: return value(ref) != nil
+        }
+    }
+
+    /// `TemplateRenderer.isTruthy(value(ref))`, without making a `String`
+    /// of a text.
+    @inline(__always)
+    func isTruthy(_ ref: FieldRef) -> Bool {
+        switch ref {
+        case .slot(let s): return event.isTruthy(s)
+        default: return TemplateRenderer.isTruthy(value(ref))
+        }
+    }
+
     /// The value a resolved path stands for.
     @inline(__always)
     func value(_ ref: FieldRef) -> Value? {

@@ -45,12 +45,12 @@ extension Runtime {
         var cancelReason: String?
         var value: Timestamp?
         var failed: String?
-        let hasValue: Bool
-        if case .datetime? = event[slot] { hasValue = true } else { hasValue = false }
+        let scheduled = event.datetime(slot)
+        let hasValue = scheduled != nil
         if event.trigger == .workOrderClosed && entity == .workOrder {
             cancelReason = "closed"
             if explain { failed = filterFailure() ?? (hasValue ? nil : "unscheduled") }
-        } else if case .datetime(let t)? = event[slot] {
+        } else if let t = scheduled {
             value = t
             failed = filterFailure()
             if failed != nil { cancelReason = "no-longer-applies" }

@@ -16,10 +16,13 @@ public struct WorkingCalendar: Sendable {
     public let zone: Zone
     /// Spans in seconds of the day per weekday (0 = Monday), sorted, clamped to the day.
     private let week: [[(start: Int64, end: Int64)]]
-    /// Closed dates as days since 1970-01-01.
-    private let closedDays: Set<Int>
-    /// Days closed every year, as `month * 32 + day`.
-    private let closedEveryYear: Set<Int>
+    /// Closed dates as days since 1970-01-01, sorted and distinct (a binary
+    /// search: looked up for every instant checked, so no hashing).
+    private let closedDays: [Int]
+    /// Days closed every year: bit `month * 32 + day` of these words.
+    private let closedEveryYear: [UInt64]
+    /// Whether any day is closed every year.
+    private let hasClosedEveryYear: Bool
     /// Whether any weekday has hours at all.
     private let hasHours: Bool
 
@@ -48,8 +51,14 @@ public struct WorkingCalendar: Sendable {
                 .sorted { $0.start < $1.start })
         }
         self.week = week
-        self.closedDays = Set(spec.closed.filter(\.isGregorianDate).map(\.daysSince1970))
-        self.closedEveryYear = Set(spec.closedEveryYear.map { $0.month * 32 + $0.day })
+        self.closedDays = Array(Set(spec.closed.filter(\.isGregorianDate).map(\.daysSince1970))).sorted()
+        var everyYear = [UInt64](repeating: 0, count: 7)  // 13 * 32 bits
+        for date in spec.closedEveryYear where (1...12).contains(date.month) && (1...31).contains(date.day) {
+            let bit = date.month * 32 + date.day
+            everyYear[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.closedEveryYear = everyYear
+        self.hasClosedEveryYear = everyYear.contains { $0 != 0 }
         self.hasHours = week.contains { !$0.isEmpty }
     }
 
@@ -79,10 +88,19 @@ public struct WorkingCalendar: Sendable {
     /// Whether a day (days since 1970) is a `closed` date: that date, or
     /// its month and day every year (February 29 exists only in leap years).
     private func isClosed(day: Int) -> Bool {
-        if closedDays.contains(day) { return true }
-        if closedEveryYear.isEmpty { return false }
+        if let first = closedDays.first, let last = closedDays.last, day >= first && day <= last {
+            var low = 0
+            var high = closedDays.count
+            while low < high {
+                let mid = (low &+ high) >> 1
+                if closedDays[mid] < day { low = mid &+ 1 } else { high = mid }
+            }
+            if low < closedDays.count && closedDays[low] == day { return true }
+        }
+        guard hasClosedEveryYear else { return false }
         let date = CivilDays.civil(fromDays: day)
-        return closedEveryYear.contains(date.month * 32 + date.day)
+        let bit = date.month * 32 + date.day
+        return closedEveryYear[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
     /// The wall-clock date of `instant` in the calendar's zone when it is a

@@ -100,10 +100,40 @@ final class SectionLayout: Sendable {
     /// for every event: plain integers, no entry retained).
     let requiredSlots: [Int]
 
+    /// How decoding reads a member, by kind.
+    enum MemberKind: UInt8 {
+        case string, int, decimal, bool, datetime, enumeration, section
+    }
+
+    /// What decoding reads of an entry, as plain data: read for every
+    /// member of every event without retaining the entry.
+    struct Member {
+        /// `FieldEntry.slot`.
+        let slot: Int
+        /// `FieldEntry.kind` without its payload.
+        let kind: MemberKind
+        /// The section index of a `.section` member.
+        let section: Int
+    }
+
+    /// `entries` as `Member`s, in the same order.
+    let members: [Member]
+
     init(entity: Entity, member: String, entries: [FieldEntry]) {
         self.entity = entity
         self.member = member
         self.entries = entries
+        self.members = entries.map { entry in
+            switch entry.kind {
+            case .string: Member(slot: entry.slot, kind: .string, section: -1)
+            case .int: Member(slot: entry.slot, kind: .int, section: -1)
+            case .decimal: Member(slot: entry.slot, kind: .decimal, section: -1)
+            case .bool: Member(slot: entry.slot, kind: .bool, section: -1)
+            case .datetime: Member(slot: entry.slot, kind: .datetime, section: -1)
+            case .enumeration: Member(slot: entry.slot, kind: .enumeration, section: -1)
+            case .section(let index): Member(slot: entry.slot, kind: .section, section: index)
+            }
+        }
         self.table = NameTable(entries.map(\.name))
         self.requiredSlots = entries.filter { $0.required && $0.slot >= 0 }.map(\.slot)
     }
@@ -113,18 +143,14 @@ final class SectionLayout: Sendable {
         entries.first { $0.slot == slot }?.path ?? "?"
     }
 
-    /// The entry whose name is `name`, if any.
+    /// The index in `entries` (and `members`) of the member whose name is
+    /// the string `token` in `reader`, if any.
     @inline(__always)
-    func entry(named name: UnsafeBufferPointer<UInt8>) -> FieldEntry? {
-        table.index(of: name).map { entries[$0] }
-    }
-
-    /// The entry whose name is the string `token` in `reader`, if any.
-    func entry(for token: JSONStringToken, in reader: JSONReader) -> FieldEntry? {
+    func index(of token: JSONStringToken, in reader: JSONReader) -> Int? {
         if token.escaped {
-            return reader.unescapedBytes(token).withUnsafeBufferPointer { entry(named: $0) }
+            return reader.unescapedBytes(token).withUnsafeBufferPointer { table.index(of: $0) }
         }
-        return entry(named: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
+        return table.index(of: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
     }
 }
 

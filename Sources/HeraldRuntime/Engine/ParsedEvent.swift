@@ -344,11 +344,12 @@ struct EventDecoder: Sendable {
             if try !reader.beginObject() {
                 while true {
                     let key = try reader.readKey()
-                    if let entry = top.entry(for: key, in: reader) {
-                        if case .section(let index) = entry.kind {
-                            try readSection(index, &reader, values, &problems)
+                    if let i = top.index(of: key, in: reader) {
+                        let member = top.members[i]
+                        if member.kind == .section {
+                            try readSection(member.section, &reader, values, &problems)
                         } else {
-                            try readField(entry, section: 0, &reader, values, &problems)
+                            try readField(member, i, of: top, section: 0, &reader, values, &problems)
                         }
                     } else {
                         try reader.skipValue(depth: 1)
@@ -376,8 +377,8 @@ struct EventDecoder: Sendable {
             if try reader.beginObject() { return }
             while true {
                 let key = try reader.readKey()
-                if let entry = section.entry(for: key, in: reader) {
-                    try readField(entry, section: index, &reader, values, &problems)
+                if let i = section.index(of: key, in: reader) {
+                    try readField(section.members[i], i, of: section, section: index, &reader, values, &problems)
                 } else {
                     try reader.skipValue(depth: 2)
                 }
@@ -390,29 +391,33 @@ struct EventDecoder: Sendable {
         }
     }
 
+    /// Reads the value of `member`, entry `i` of `members` (section number
+    /// `section`), into its slot, or notes why it is not valid.
     private func readField(
-        _ entry: FieldEntry, section: Int, _ reader: inout JSONReader, _ values: EventValues, _ problems: inout Problems
+        _ member: SectionLayout.Member, _ i: Int, of members: SectionLayout, section: Int, _ reader: inout JSONReader,
+        _ values: EventValues, _ problems: inout Problems
     ) throws(JSONSyntaxError) {
         let kind = reader.peekKind()
         let start = reader.position
         if kind == .null {
             try reader.scanLiteral("null")
-            values.clear(entry.slot)
+            values.clear(member.slot)
             return
         }
-        switch (entry.kind, kind) {
+        switch (member.kind, kind) {
         case (.string, .string?):
             let token = try reader.scanString()
-            setText(entry.slot, token, reader, values)
+            setText(member.slot, token, reader, values)
             return
-        case (.enumeration(let allowed, _), .string?):
+        case (.enumeration, .string?):
             let token = try reader.scanString()
+            guard case .enumeration(let allowed, _) = members.entries[i].kind else { break }
             let match =
                 token.escaped
                 ? reader.unescapedBytes(token).withUnsafeBufferPointer { allowed.value(matching: $0) }
                 : allowed.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
             if match != nil || allowed.set.contains(reader.string(token)) {
-                setText(entry.slot, token, reader, values)
+                setText(member.slot, token, reader, values)
                 return
             }
         case (.datetime, .string?):
@@ -423,36 +428,36 @@ struct EventDecoder: Sendable {
                 : RFC3339.parse(utf8: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
             if let t = parsed {
                 guard t.isInRFC3339Years else {
-                    values.clear(entry.slot)
+                    values.clear(member.slot)
                     problems.note(
                         section,
-                        "\(entry.path): \(reader.snippet(start, reader.position)) is outside the years 0000–9999 (in UTC)")
+                        "\(members.entries[i].path): \(reader.snippet(start, reader.position)) is outside the years 0000–9999 (in UTC)")
                     return
                 }
-                values.setDatetime(entry.slot, t)
+                values.setDatetime(member.slot, t)
                 return
             }
         case (.bool, .bool?):
-            values.setBool(entry.slot, try reader.scanBool())
+            values.setBool(member.slot, try reader.scanBool())
             return
         case (.int, .number?), (.decimal, .number?):
             let (s, e, isInteger) = try reader.scanNumber()
             let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[s..<e]), as: UTF8.self)
             if let d = Double(text), d.isFinite {
-                if case .decimal = entry.kind {
-                    values.setNumber(entry.slot, d)
+                if member.kind == .decimal {
+                    values.setNumber(member.slot, d)
                     return
                 }
                 if isInteger || (d.rounded() == d && abs(d) < 9_007_199_254_740_992) {
-                    values.setNumber(entry.slot, d)
+                    values.setNumber(member.slot, d)
                     return
                 }
             }
         default:
             try reader.skipValue(depth: 2)
         }
-        values.clear(entry.slot)
-        problems.note(section, "\(entry.path): expected \(entry.kind.expectation), got \(describe(reader, start, reader.position))")
+        values.clear(member.slot)
+        problems.note(section, "\(members.entries[i].path): expected \(members.entries[i].kind.expectation), got \(describe(reader, start, reader.position))")
     }
 
     /// Keeps the text of `token` in `slot`: where it is in the line, or,

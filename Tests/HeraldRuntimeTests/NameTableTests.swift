@@ -47,6 +47,26 @@ struct NameTableTests {
         }
     }
 
+    @Test("names of every length up to 24 that differ in one byte are told apart, wherever that byte is")
+    func everyByte() {
+        for length in 1...24 {
+            let base = Array("abcdefghijklmnopqrstuvwx".utf8.prefix(length))
+            var names = [base]
+            for i in 0..<length {
+                var other = base
+                other[i] = UInt8(ascii: "Z")
+                names.append(other)
+            }
+            let table = NameTable(names)
+            for (i, name) in names.enumerated() {
+                #expect(name.withUnsafeBufferPointer { table.index(of: $0) } == i, "length \(length), name \(i)")
+            }
+            // One byte shorter or longer is another name.
+            #expect(Array(base.dropLast()).withUnsafeBufferPointer { table.index(of: $0) } == nil)
+            #expect((base + [UInt8(ascii: "a")]).withUnsafeBufferPointer { table.index(of: $0) } == nil)
+        }
+    }
+
     @Test("an empty table finds nothing")
     func empty() {
         let table = NameTable([])

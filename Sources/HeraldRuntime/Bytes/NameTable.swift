@@ -1,14 +1,20 @@
 /// Finds the index of a byte string in a fixed list without hashing
 /// through `Hasher` or building a `String`: an open-addressing table keyed
-/// by a cheap hash of the length and up to three words, then a word-wise
-/// compare.
+/// by a cheap hash of the length and up to three words; a name of up to
+/// 16 bytes is then told by two word compares, a longer one by a word-wise
+/// compare of its bytes.
 struct NameTable: Sendable {
-    /// One slot of the open-addressing table: the name's index in the list
-    /// (-1: empty), and where its bytes are in `names`, read in one load.
+    /// One slot of the open-addressing table: the name's first and last
+    /// eight bytes as words (which decide equality for names of up to 16
+    /// bytes with two compares), its index in the list (-1: empty), its
+    /// length, and where its bytes are in `names` (read only for longer
+    /// names).
     private struct Slot {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
         var index: Int32 = -1
-        var start: Int32 = 0
         var count: Int32 = 0
+        var start: Int32 = 0
     }
 
     /// The slots; the size is a power of two.
@@ -26,9 +32,10 @@ struct NameTable: Sendable {
         for (i, name) in list.enumerated() where i < Int(Int16.max) {
             let start = names.count
             names += name
-            var h = name.withUnsafeBufferPointer { NameTable.hash($0) } & (size - 1)
-            while slots[h].index >= 0 { h = (h + 1) & (size - 1) }
-            slots[h] = Slot(index: Int32(i), start: Int32(start), count: Int32(name.count))
+            let (head, tail, h) = name.withUnsafeBufferPointer { NameTable.words($0) }
+            var at = h & (size - 1)
+            while slots[at].index >= 0 { at = (at + 1) & (size - 1) }
+            slots[at] = Slot(head: head, tail: tail, index: Int32(i), count: Int32(name.count), start: Int32(start))
         }
         self.slots = slots
         self.mask = size - 1
@@ -40,45 +47,64 @@ struct NameTable: Sendable {
     /// folded so that the low bits the table uses depend on all of them.
     /// Names that differ in one place (`r-001`, `r-002`; a set of
     /// generated rule ids) spread over the table.
-    @inline(__always)
     static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
+        words(name).hash
+    }
+
+    /// A name's first eight bytes (all of a shorter name, zero-padded) and
+    /// its last eight when it is longer than eight (else 0), as
+    /// little-endian words, and its hash.
+    @inline(__always)
+    private static func words(_ name: UnsafeBufferPointer<UInt8>) -> (head: UInt64, tail: UInt64, hash: Int) {
         let n = name.count
-        guard n > 0, let p = name.baseAddress else { return 0 }
-        let raw = UnsafeRawPointer(p)
-        var h: UInt64
-        if n >= 8 {
-            let first = raw.loadUnaligned(as: UInt64.self)
-            let middle = raw.loadUnaligned(fromByteOffset: (n &- 8) >> 1, as: UInt64.self)
-            let last = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-            h = (first &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ (last &* 0x1656_67B1_9E37_79F9)
-        } else if n >= 4 {
-            let first = UInt64(raw.loadUnaligned(as: UInt32.self))
-            let last = UInt64(raw.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self))
-            h = (first << 32 | last) &* 0x9E37_79B9_7F4A_7C15
-        } else {
-            h = (UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n &- 1]) << 16) &* 0x9E37_79B9_7F4A_7C15
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        var middle: UInt64 = 0
+        if n > 0, let p = name.baseAddress {
+            let raw = UnsafeRawPointer(p)
+            if n >= 8 {
+                head = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                if n > 8 { tail = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)) }
+                if n > 16 { middle = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: (n &- 8) >> 1, as: UInt64.self)) }
+            } else if n >= 4 {
+                // Two overlapping halves; the shared bytes land on themselves.
+                let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+                let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)))
+                head = low | high << UInt64((n &- 4) &* 8)
+            } else {
+                head = UInt64(p[0]) | UInt64(p[n >> 1]) << UInt64((n >> 1) &* 8) | UInt64(p[n &- 1]) << UInt64((n &- 1) &* 8)
+            }
         }
+        var h = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0x1656_67B1_9E37_79F9) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F)
         h ^= UInt64(truncatingIfNeeded: n) &* 0xFF51_AFD7_ED55_8CCD
-        return Int(truncatingIfNeeded: h ^ (h >> 29) ^ (h >> 47))
+        return (head, tail, Int(truncatingIfNeeded: h ^ (h >> 29) ^ (h >> 47)))
     }
 
     /// The index of the name equal to `name`, if any (the first such).
+    @inline(__always)
     func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
-        var h = NameTable.hash(name) & mask
+        let (head, tail, hash) = NameTable.words(name)
+        var h = hash & mask
         let count = Int32(truncatingIfNeeded: name.count)
         return slots.withUnsafeBufferPointer { slots in
-            names.withUnsafeBufferPointer { names in
-                guard let slotBase = slots.baseAddress else { return nil }
-                while true {
-                    let slot = slotBase[h]
-                    if slot.index < 0 { return nil }
-                    if slot.count == count {
-                        guard let a = names.baseAddress, let b = name.baseAddress else { return Int(slot.index) }  // both empty
-                        if NameTable.equal(a + Int(slot.start), b, count: name.count) { return Int(slot.index) }
-                    }
-                    h = (h &+ 1) & mask
+            guard let slotBase = slots.baseAddress else { return nil }
+            while true {
+                let slot = slotBase[h]
+                if slot.index < 0 { return nil }
+                if slot.head == head && slot.tail == tail && slot.count == count {
+                    // Up to 16 bytes, the two words were the whole name.
+                    if count <= 16 || equalBytes(at: Int(slot.start), name) { return Int(slot.index) }
                 }
+                h = (h &+ 1) & mask
             }
+        }
+    }
+
+    /// Whether the name stored from `start` on has the bytes of `name`.
+    private func equalBytes(at start: Int, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        names.withUnsafeBufferPointer { names in
+            guard let a = names.baseAddress, let b = name.baseAddress else { return name.isEmpty }
+            return NameTable.equal(a + start, b, count: name.count)
         }
     }
 

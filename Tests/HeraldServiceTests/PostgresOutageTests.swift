@@ -28,9 +28,12 @@ struct PostgresOutageTests {
             }
             let waited = ContinuousClock.now - start
             #expect(waited >= .milliseconds(700), "it waited for a connection first: \(waited)")
-            // Under the pool's 60 s, with room for a busy two-core machine (in
-            // a full parallel test run the two attempts took 22 s together).
-            #expect(waited < .seconds(45), "\(waited)")
+            // The message above says the gate fired, not the pool's circuit
+            // breaker (60 s). The time is only bounded under the breaker's:
+            // in a full parallel test run on a busy two-core machine the
+            // cooperative threads are shared with every other test, and an
+            // attempt has taken from 11 s to 54 s to be resumed.
+            #expect(waited < .seconds(59), "\(waited)")
         }
     }
 
@@ -46,7 +49,7 @@ struct PostgresOutageTests {
                     #expect(r.headers[.contentType]?.hasPrefix("application/json") == true, "\(uri)")
                     #expect(r.body.object["error"] as? String == "store-unavailable", "\(uri): \(r.body.text)")
                 }
-                #expect(ContinuousClock.now - start < .seconds(45), "\(uri)")
+                #expect(ContinuousClock.now - start < .seconds(59), "\(uri)")
             }
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .serviceUnavailable)

@@ -35,6 +35,26 @@ struct EventTextSpanTests {
         #expect(event.occurredAt == RFC3339.parse("2026-04-07T10:00:00-03:00"))
     }
 
+    @Test(
+        "datetimes keep their seconds, fraction and offset in the slot",
+        arguments: [
+            "1900-01-01T00:00:00.000000001+05:45", "2026-04-08T10:00:00.999999999-23:59", "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00+00:00", "2026-04-08T10:00:00.5+23:59",
+        ])
+    func datetimes(text: String) throws {
+        let runtime = S.runtime(rules: "  []\n")
+        let line = S.event("e", workOrder: ["pickup_at": text])
+        guard case .event(let event) = runtime.parse(line: line, lineNumber: 1) else {
+            Issue.record("not parsed: \(text)")
+            return
+        }
+        let expected = try #require(RFC3339.parse(text))
+        #expect(event.value(FieldPath(dotted: "work_order.pickup_at")) == .datetime(expected))
+        if case .datetime(let t)? = event.value(FieldPath(dotted: "work_order.pickup_at")) {
+            #expect(t.nanoseconds == expected.nanoseconds && t.offset == expected.offset && t.seconds == expected.seconds)
+        }
+    }
+
     @Test("an event parsed by one runtime is evaluated by another with a different schema")
     func relaid() throws {
         let first = S.runtime(rules: "  []\n")

@@ -103,29 +103,32 @@ public struct ParsedEvent: Sendable {
     }
 }
 
-/// The value slots of one event, and the bytes its texts are read from,
-/// in one allocation. A text field is kept as a span of those bytes (a
-/// copy of the input line, where a text with escapes is written resolved
-/// over its own escaped form), not as a `String`: decoding makes no `String` per field, and
-/// freeing the event frees one block. A `String` is made only where one
-/// is asked for (`string(_:)`, `subscript`).
+/// The value slots of one event, and the bytes its texts are read from.
+/// A text field is kept as a span of those bytes (a copy of the input line,
+/// where a text with escapes is written resolved over its own escaped
+/// form), not as a `String`: decoding makes no `String` per field, and
+/// freeing the event frees two blocks of plain data. A `String` is made
+/// only where one is asked for (`string(_:)`, `subscript`).
 ///
 /// Written only while the event is decoded (or re-laid out), before it is
 /// shared, and read-only after.
 final class EventValues: @unchecked Sendable {
     /// What a slot holds.
-    private enum Tag: UInt8 {
+    private enum Tag: UInt64 {
         case absent, text, number, bool, datetime
     }
 
-    /// One slot, plain data: a text's span (`a` = start, `b` = length), a
-    /// number's bits (`word`), a flag (`a`), or a timestamp (`word` =
-    /// seconds, `a` = nanoseconds, `b` = offset).
+    /// One slot, 16 bytes of plain data. `word`: a text's start (low 32
+    /// bits) and length (high 32), a number's bits, a flag (0 or 1), or a
+    /// timestamp's seconds. `info`: the tag (low 8 bits) and, for a
+    /// timestamp, its nanoseconds (bits 8–39) and its offset in seconds
+    /// plus 2^23 (bits 40–63: RFC 3339 offsets are under a day).
     private struct Slot {
         var word: UInt64 = 0
-        var a: Int32 = 0
-        var b: Int32 = 0
-        var tag: Tag = .absent
+        var info: UInt64 = 0
+
+        @inline(__always)
+        var tag: Tag { Tag(rawValue: info & 0xFF) ?? .absent }
     }
 
     /// Number of slots.
@@ -136,22 +139,22 @@ final class EventValues: @unchecked Sendable {
     private let textCount: Int
 
     /// `count` empty slots, with a copy of `line`: the bytes of the texts
-    /// (`setText(_:start:count:)`, `setResolvedText(_:start:_:)`).
+    /// (`setText(_:start:count:)`, `setResolvedText(_:start:_:)`). Two
+    /// blocks, not one: each stays small enough for the allocator's
+    /// per-thread cache (about 1 KB), where one block of both would not.
     init(count: Int, line: UnsafeBufferPointer<UInt8>) {
         self.count = max(0, count)
         textCount = line.count
-        let slotBytes = self.count &* MemoryLayout<Slot>.stride
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: slotBytes &+ textCount, alignment: MemoryLayout<Slot>.alignment)
-        slots = raw.bindMemory(to: Slot.self, capacity: self.count)
+        slots = .allocate(capacity: self.count)
         slots.initialize(repeating: Slot(), count: self.count)
-        text = (raw + slotBytes).bindMemory(to: UInt8.self, capacity: textCount)
+        text = .allocate(capacity: textCount)
         if let base = line.baseAddress, textCount > 0 { text.initialize(from: base, count: textCount) }
     }
 
     deinit {
-        // Slots and bytes are plain data in one block.
-        UnsafeMutableRawPointer(slots).deallocate()
+        // Plain data: nothing to destroy first.
+        slots.deallocate()
+        text.deallocate()
     }
 
     // MARK: Writing (while decoding)
@@ -166,7 +169,8 @@ final class EventValues: @unchecked Sendable {
     @inline(__always)
     func setText(_ slot: Int, start: Int, count length: Int) {
         guard slot >= 0 && slot < count else { return }
-        slots[slot] = Slot(word: 0, a: Int32(truncatingIfNeeded: start), b: Int32(truncatingIfNeeded: length), tag: .text)
+        slots[slot] = Slot(
+            word: UInt64(UInt32(truncatingIfNeeded: start)) | UInt64(UInt32(truncatingIfNeeded: length)) << 32, info: Tag.text.rawValue)
     }
 
     /// Sets `slot` to `resolved`, the text of an escaped string whose
@@ -185,21 +189,23 @@ final class EventValues: @unchecked Sendable {
     @inline(__always)
     func setNumber(_ slot: Int, _ value: Double) {
         guard slot >= 0 && slot < count else { return }
-        slots[slot] = Slot(word: value.bitPattern, a: 0, b: 0, tag: .number)
+        slots[slot] = Slot(word: value.bitPattern, info: Tag.number.rawValue)
     }
 
     /// Sets `slot` to `true` or `false`.
     @inline(__always)
     func setBool(_ slot: Int, _ value: Bool) {
         guard slot >= 0 && slot < count else { return }
-        slots[slot] = Slot(word: 0, a: value ? 1 : 0, b: 0, tag: .bool)
+        slots[slot] = Slot(word: value ? 1 : 0, info: Tag.bool.rawValue)
     }
 
     /// Sets `slot` to a timestamp.
     @inline(__always)
     func setDatetime(_ slot: Int, _ t: Timestamp) {
         guard slot >= 0 && slot < count else { return }
-        slots[slot] = Slot(word: UInt64(bitPattern: t.seconds), a: t.nanoseconds, b: t.offset, tag: .datetime)
+        let nanoseconds = UInt64(UInt32(truncatingIfNeeded: t.nanoseconds))
+        let offset = UInt64(truncatingIfNeeded: Int64(t.offset) &+ (1 << 23)) & 0xFF_FFFF
+        slots[slot] = Slot(word: UInt64(bitPattern: t.seconds), info: Tag.datetime.rawValue | nanoseconds << 8 | offset << 40)
     }
 
     /// A copy with `newCount` slots, where the slot `i` of this one goes
@@ -215,7 +221,7 @@ final class EventValues: @unchecked Sendable {
     /// The UTF-8 of the text in `slot` (which must hold text).
     @inline(__always)
     private func bytes(of s: Slot) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: text + Int(s.a), count: Int(s.b))
+        UnsafeBufferPointer(start: text + Int(s.word & 0xFFFF_FFFF), count: Int(s.word >> 32))
     }
 
     /// `ParsedEvent.withStringUTF8`: the slot's text read where it is stored.
@@ -241,27 +247,35 @@ final class EventValues: @unchecked Sendable {
         return String(decoding: bytes(of: slots[slot]), as: UTF8.self)
     }
 
+    /// The timestamp a `.datetime` slot holds.
+    @inline(__always)
+    private static func timestamp(_ s: Slot) -> Timestamp {
+        Timestamp(
+            seconds: Int64(bitPattern: s.word), nanoseconds: Int32(truncatingIfNeeded: s.info >> 8),
+            offset: Int32(truncatingIfNeeded: Int64(s.info >> 40) &- (1 << 23)))
+    }
+
     /// The timestamp in `slot`, if it holds one.
     @inline(__always)
     func datetime(_ slot: Int) -> Timestamp? {
         guard slot >= 0 && slot < count else { return nil }
         let s = slots[slot]
         guard s.tag == .datetime else { return nil }
-        return Timestamp(seconds: Int64(bitPattern: s.word), nanoseconds: s.a, offset: s.b)
+        return Self.timestamp(s)
     }
 
     /// Whether `slot` holds `true`.
     @inline(__always)
     func flag(_ slot: Int) -> Bool {
         guard slot >= 0 && slot < count else { return false }
-        return slots[slot].tag == .bool && slots[slot].a != 0
+        return slots[slot].tag == .bool && slots[slot].word != 0
     }
 
     /// Whether `slot` holds `false`.
     @inline(__always)
     func holdsFalse(_ slot: Int) -> Bool {
         guard slot >= 0 && slot < count else { return false }
-        return slots[slot].tag == .bool && slots[slot].a == 0
+        return slots[slot].tag == .bool && slots[slot].word == 0
     }
 
     /// Whether `slot` holds a value (not absent, not null); false out of range.
@@ -278,8 +292,8 @@ final class EventValues: @unchecked Sendable {
         case .absent: return nil
         case .text: return .string(String(decoding: bytes(of: s), as: UTF8.self))
         case .number: return .number(Double(bitPattern: s.word))
-        case .bool: return .bool(s.a != 0)
-        case .datetime: return .datetime(Timestamp(seconds: Int64(bitPattern: s.word), nanoseconds: s.a, offset: s.b))
+        case .bool: return .bool(s.word != 0)
+        case .datetime: return .datetime(Self.timestamp(s))
         }
     }
 }
@@ -331,6 +345,10 @@ struct EventDecoder: Sendable {
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
         if reader.atEnd { return .blank }
+        // Texts are kept as 32-bit spans of the line (`EventValues`).
+        guard bytes.count <= Int(Int32.max) else {
+            return .malformed(JSONSyntaxError(offset: 0, message: "the line is longer than \(Int32.max) bytes"))
+        }
         let values = EventValues(count: layout.slotCount, line: bytes)
         var problems = Problems()
         do {

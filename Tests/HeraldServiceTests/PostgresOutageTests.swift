@@ -37,7 +37,7 @@ struct PostgresOutageTests {
         }
     }
 
-    @Test("reads answer 503 store-unavailable with a JSON body at the connect limit; /healthz 503 too")
+    @Test("reads and a resend answer 503 store-unavailable with a JSON body at the connect limit; /healthz 503 too")
     func readsGiveUpAtTheLimit() async throws {
         let f = try Self.fixtureWithServerDown()
         defer { f.remove() }
@@ -51,6 +51,13 @@ struct PostgresOutageTests {
                 }
                 #expect(ContinuousClock.now - start < .seconds(59), "\(uri)")
             }
+            // A resend is a transaction of its own: the same limit.
+            let start = ContinuousClock.now
+            try await client.execute(uri: "/v1/deliveries/01abc/resend", method: .post, headers: ServiceFixture.auth) { r in
+                #expect(r.status == .serviceUnavailable)
+                #expect(r.body.object["error"] as? String == "store-unavailable", "\(r.body.text)")
+            }
+            #expect(ContinuousClock.now - start < .seconds(59))
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .serviceUnavailable)
             }

@@ -750,7 +750,7 @@ public final class PostgresStore: HeraldStore {
     /// See `HeraldStore.resend(id:newID:now:)`.
     public func resend(id: String, newID: String, now: Double) async throws -> ResendResult {
         let logger = self.logger
-        let result = try await client.withTransaction(logger: logger) { conn -> Delivery? in
+        let result = try await transaction { conn -> Delivery? in
             var old: Delivery?
             for try await row in try await conn.query(
                 PostgresQuery(

@@ -21,6 +21,9 @@
 /// are escaped from the renderer's buffer into it, with no record value.
 public struct NDJSONWriter: ~Copyable, RecordOutput {
     private var sink: ByteSink
+    /// The last event's values, decoded into again for the next line when
+    /// nothing else holds them (no allocation per event).
+    private var spare: EventValues?
 
     /// Creates a writer with room for `capacity` bytes of output before it grows.
     public init(capacity: Int = 1 << 16) {
@@ -45,7 +48,9 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     public mutating func process(
         line: UnsafeRawBufferPointer, lineNumber: Int, runtime: Runtime, state: inout RuntimeState, explain: Bool = false
     ) {
-        runtime.processLine(line, lineNumber: lineNumber, state: &state, explain: explain, into: &self)
+        let reusable = isKnownUniquelyReferenced(&spare) ? spare : nil
+        spare = nil
+        spare = runtime.processLine(line, lineNumber: lineNumber, state: &state, explain: explain, reusing: reusable, into: &self)
     }
 
     /// Evaluates one line from an `NDJSONLineReader`: a text line as

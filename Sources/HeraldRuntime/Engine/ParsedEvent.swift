@@ -134,9 +134,12 @@ final class EventValues: @unchecked Sendable {
     /// Number of slots.
     let count: Int
     private let slots: UnsafeMutablePointer<Slot>
-    /// The texts' bytes: a copy of the input line.
-    private let text: UnsafeMutablePointer<UInt8>
-    private let textCount: Int
+    /// The texts' bytes: a copy of the input line. Variables only for
+    /// `reset(line:)`, which runs when nothing else holds the values (so
+    /// no dynamic exclusivity check is needed on the reads).
+    @exclusivity(unchecked) private var text: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var textCount: Int
+    @exclusivity(unchecked) private var textCapacity: Int
 
     /// `count` empty slots, with a copy of `line`: the bytes of the texts
     /// (`setText(_:start:count:)`, `setResolvedText(_:start:_:)`). Two
@@ -145,6 +148,7 @@ final class EventValues: @unchecked Sendable {
     init(count: Int, line: UnsafeBufferPointer<UInt8>) {
         self.count = max(0, count)
         textCount = line.count
+        textCapacity = line.count
         slots = .allocate(capacity: self.count)
         slots.initialize(repeating: Slot(), count: self.count)
         text = .allocate(capacity: textCount)
@@ -155,6 +159,21 @@ final class EventValues: @unchecked Sendable {
         // Plain data: nothing to destroy first.
         slots.deallocate()
         text.deallocate()
+    }
+
+    /// Empties every slot and takes a copy of `line`, as a new instance
+    /// would, keeping the memory (grown if the line is longer). Only for
+    /// values nothing else holds (`NDJSONWriter` checks
+    /// `isKnownUniquelyReferenced` before it hands them back to decoding).
+    func reset(line: UnsafeBufferPointer<UInt8>) {
+        slots.update(repeating: Slot(), count: count)
+        if line.count > textCapacity {
+            text.deallocate()
+            text = .allocate(capacity: line.count)
+            textCapacity = line.count
+        }
+        textCount = line.count
+        if let base = line.baseAddress, line.count > 0 { text.update(from: base, count: line.count) }
     }
 
     // MARK: Writing (while decoding)
@@ -341,7 +360,9 @@ struct EventDecoder: Sendable {
         }
     }
 
-    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedLine {
+    /// Decodes one line; `reusing` (values nothing else holds, with this
+    /// layout's slot count) is reset and filled instead of a new block.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing spare: EventValues? = nil) -> DecodedLine {
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
         if reader.atEnd { return .blank }
@@ -349,7 +370,13 @@ struct EventDecoder: Sendable {
         guard bytes.count <= Int(Int32.max) else {
             return .malformed(JSONSyntaxError(offset: 0, message: "the line is longer than \(Int32.max) bytes"))
         }
-        let values = EventValues(count: layout.slotCount, line: bytes)
+        let values: EventValues
+        if let spare, spare.count == layout.slotCount {
+            spare.reset(line: bytes)
+            values = spare
+        } else {
+            values = EventValues(count: layout.slotCount, line: bytes)
+        }
         var problems = Problems()
         do {
             guard reader.peekKind() == .object else {

@@ -86,15 +86,23 @@ public struct Runtime: Sendable {
     }
 
     /// `process(line:lineNumber:state:explain:into:)` for any output.
+    /// With `reusing`, the event is decoded into those values (which
+    /// nothing else may hold); returns the values of the event decoded,
+    /// if the line was one, for the next line to reuse.
+    @discardableResult
     func processLine<Out: RecordOutput & ~Copyable>(
-        _ line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool, into out: inout Out
-    ) {
-        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self)) {
-        case .blank: return
-        case .event(let e): evaluate(e, state: &state, explain: explain, lineNumber: lineNumber, into: &out)
+        _ line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool,
+        reusing spare: EventValues? = nil, into out: inout Out
+    ) -> EventValues? {
+        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self), reusing: spare) {
+        case .blank: return nil
+        case .event(let e):
+            evaluate(e, state: &state, explain: explain, lineNumber: lineNumber, into: &out)
+            return e.values
         case .malformed(let error): out.append(Runtime.malformed(error, lineNumber: lineNumber))
         case .invalid(let id, let message): out.append(Runtime.invalid(id: id, message: message, lineNumber: lineNumber))
         }
+        return nil
     }
 
     /// Parses and evaluates one NDJSON line and appends its records to

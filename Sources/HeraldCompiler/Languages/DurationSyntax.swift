@@ -22,7 +22,7 @@ public enum DurationSyntax {
     /// Parses `text`; on failure returns an `invalid-duration` issue that
     /// covers the whole text and says what is wrong and which forms are accepted.
     public static func parse(_ text: String) -> Result<RuleDuration, LocalIssue> {
-        let s = Array(text.unicodeScalars)
+        let s = ScalarLexing.scalars(of: text)
         switch parse(scalars: s) {
         case .success(let d): return .success(d)
         case .failure(let reason):

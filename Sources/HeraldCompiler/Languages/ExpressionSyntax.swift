@@ -21,7 +21,7 @@ public enum ExpressionSyntax {
     /// checked expression when there is no error. `key` names the rule key
     /// the text stands under (`where`, `cancel_if`) in messages.
     public static func check(_ text: String, scope: FieldScope, key: String = "where") -> (RuleExpression?, [LocalIssue]) {
-        let s = Array(text.unicodeScalars)
+        let s = ScalarLexing.scalars(of: text)
         let syntax: ExpressionNode
         switch parse(s) {
         case .failure(let issue): return (nil, [issue])

@@ -18,7 +18,7 @@ public enum HoursSyntax {
     /// `invalid-hours` issue at the offending part when malformed, including a
     /// day named twice within the key.
     public static func parseDays(_ text: String) -> Result<[Int], LocalIssue> {
-        let s = Array(text.unicodeScalars)
+        let s = ScalarLexing.scalars(of: text)
         var included = [Bool](repeating: false, count: 7)
         var i = ScalarLexing.skipSpaces(s, from: 0)
         if i == s.count {
@@ -80,7 +80,7 @@ public enum HoursSyntax {
     /// (touching spans merged). Returns an `invalid-hours` issue at the
     /// offending part for malformed, empty, reversed or overlapping ranges.
     public static func parseSpans(_ text: String) -> Result<[MinuteSpan], LocalIssue> {
-        let s = Array(text.unicodeScalars)
+        let s = ScalarLexing.scalars(of: text)
         var spans: [(span: MinuteSpan, from: Int, to: Int)] = []
         var i = ScalarLexing.skipSpaces(s, from: 0)
         if i == s.count {

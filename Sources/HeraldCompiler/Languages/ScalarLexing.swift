@@ -27,9 +27,26 @@ enum ScalarLexing {
     /// The text of `s[from..<to]`, with bounds clamped.
     static func text(_ s: [Unicode.Scalar], _ from: Int, _ to: Int) -> String {
         let a = max(0, min(from, s.count)), b = max(a, min(to, s.count))
+        // Most texts asked for are short ASCII (path components, names):
+        // their bytes go through the stack, not a heap buffer of their own.
+        if b - a <= 64, s[a..<b].allSatisfy({ $0.value < 0x80 }) {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: b - a) { buffer in
+                for i in a..<b { buffer[i - a] = UInt8(truncatingIfNeeded: s[i].value) }
+                return String(decoding: UnsafeBufferPointer(buffer), as: UTF8.self)
+            }
+        }
         var builder = TextBuilder(capacity: b - a)
         for i in a..<b { builder.append(s[i]) }
         return builder.string
+    }
+
+    /// The Unicode scalars of `text`, read in one pass (`Array(text.unicodeScalars)`
+    /// counts them first, then copies them).
+    static func scalars(of text: String) -> [Unicode.Scalar] {
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars { scalars.append(scalar) }
+        return scalars
     }
 
     /// Builds a `String` from scalars through UTF-8 bytes (much faster than

@@ -18,7 +18,7 @@ public enum TemplateSyntax {
     /// malformed filter arguments). Every template part is parsed, used or
     /// not. Returns the compiled text when there is no error.
     public static func parse(_ text: String) -> (TemplateText?, [LocalIssue]) {
-        var parser = TemplateParser(Array(text.unicodeScalars))
+        var parser = TemplateParser(ScalarLexing.scalars(of: text))
         let pieces = parser.parse()
         guard parser.issues.isEmpty else { return (nil, parser.issues) }
         return (TemplateText(source: text, segments: segments(pieces)), [])
@@ -32,7 +32,7 @@ public enum TemplateSyntax {
     /// was parsed (positions refer to it). A text with syntax errors
     /// (`template-syntax`) gets no further checks here: `parse` reports them.
     public static func check(_ text: String, scope: FieldScope) -> [LocalIssue] {
-        var parser = TemplateParser(Array(text.unicodeScalars))
+        var parser = TemplateParser(ScalarLexing.scalars(of: text))
         let pieces = parser.parse()
         if parser.issues.contains(where: { $0.code == .templateSyntax }) { return [] }
         var checker = TemplateChecker(scope: scope)

@@ -195,6 +195,22 @@ struct LanguagesTemplateTests {
         #expect(issues.first?.message.contains("did you mean 'location.vars.phone'?") == true)
     }
 
+    @Test("names and quoted parts are read back whole: short ASCII, past 64 scalars, and not ASCII")
+    func textsOfEveryLength() {
+        // Short ASCII texts are made through a stack buffer, longer or
+        // non-ASCII ones through bytes on the heap: both give the same text.
+        for length in [1, 63, 64, 65, 200] {
+            let name = String(repeating: "a", count: length - 1) + "z"
+            let (template, issues) = TemplateSyntax.parse("{{client.\(name)}}")
+            #expect(issues.isEmpty, "\(issues)")
+            #expect(template?.segments == [.value(Self.path("client.\(name)"), filters: [])])
+        }
+        for escape in ["\\é", "\\😀", "\\x"] {
+            let (_, issues) = TemplateSyntax.parse("{{\"a\(escape)b\"}}")
+            #expect(issues.first?.message.hasPrefix("unknown escape '\(escape)'") == true, "\(issues)")
+        }
+    }
+
     @Test("literal text takes the text segments and the longer branch of each block")
     func literalText() throws {
         let (template, _) = TemplateSyntax.parse(

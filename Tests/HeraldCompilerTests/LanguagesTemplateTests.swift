@@ -162,6 +162,41 @@ struct LanguagesTemplateTests {
         }
     }
 
+    /// Texts that parse without error, with every kind of finding `check` has.
+    static let passCases =
+        checkCases.map(\.0) + [
+            "{{work_order.scheduled_for | default: event.occurred_at | date: \"dd\"}}",
+            "{{work_order.scheduled_for | default: \"soon\" | date: \"dd\"}}",
+            "{{work_order.scheduled_for | date: \"HH:mm\"}}",
+            "{{location.vars.phone}} {{location.vars.phon}} {{location.name}}",
+            "{{location.vars.phone}} {{location.vars}}",
+            "{{#if work_order.priority}}{{work_order.priority | upper}}{{else}}{{work_order.device | lower}}{{/if}}",
+            "{{work_order.total | truncate: 3}} {{client.vip | default: client.name}}",
+            "{{client.first_name | default: work_order.number}}",
+            "{{#if client.vip}}{{#if client.first_name}}{{client.first_name}}{{/if}}{{client.vip}}{{/if}}",
+            "{{vip}} {{ready_for_pickup}} {{tru}}",
+            "{{\"{{\"}} plain {{lead.name}}",
+        ]
+
+    @Test("passes, over the compiled text, agrees with check over the source in every scope")
+    func passesAgreesWithCheck() {
+        let scopes = [
+            LanguageFixtures.lead, LanguageFixtures.leadWithoutVip, LanguageFixtures.workOrder, LanguageFixtures.reminder,
+        ]
+        var outcomes: Set<Bool> = []
+        for text in Self.passCases {
+            guard let compiled = TemplateSyntax.parse(text).0 else { continue }
+            for scope in scopes {
+                let passes = TemplateSyntax.passes(compiled, scope: scope)
+                let issues = TemplateSyntax.check(text, scope: scope)
+                #expect(passes == issues.isEmpty, "\(text) in \(scope.context): \(issues)")
+                outcomes.insert(passes)
+            }
+        }
+        // Both answers occur, so a `passes` that always said one of them fails.
+        #expect(outcomes == [true, false])
+    }
+
     @Test("optional-tag is a warning; other findings are errors")
     func severities() {
         let issues = TemplateSyntax.check("{{client.first_name}} {{lead.name | date: \"d\"}}", scope: LanguageFixtures.lead)

@@ -11,6 +11,9 @@ struct TemplatePart {
     /// it is text and has no `template-syntax` error (an unknown filter
     /// leaves the rest of the text checkable).
     var checkable: Bool
+    /// The compiled text when the part has no error (shared with the
+    /// template's model): a scope it passes needs no second parse.
+    var compiled: TemplateText? = nil
 }
 
 /// A template as checked.
@@ -170,7 +173,8 @@ extension RuleSetChecker {
             if diagnostic.severity == .error { failed = true }
         }
         let checkable = !issues.contains { $0.code == .templateSyntax }
-        return (TemplatePart(id: id, node: node, checkable: checkable), failed ? nil : parsed.map { interned($0) })
+        let compiled = failed ? nil : parsed.map { interned($0) }
+        return (TemplatePart(id: id, node: node, checkable: checkable, compiled: compiled), compiled)
     }
 
     /// `text` with each field path and filter list shared with the equal

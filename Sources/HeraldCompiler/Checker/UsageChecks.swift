@@ -149,6 +149,7 @@ extension RuleSetChecker {
             for part in template.parts[channel] ?? [] where part.checkable {
                 let key = TemplateCheckKey(part: part.id, scope: scopeNumber)
                 guard caches.templateChecks.insert(key).inserted else { continue }
+                if let compiled = part.compiled, TemplateSyntax.passes(compiled, scope: scope) { continue }
                 let issues = TemplateSyntax.check(part.node.text ?? "", scope: scope)
                 for var diagnostic in LocalIssue.diagnostics(issues, in: part.node) {
                     let place = TemplateIssueKey(code: diagnostic.code, range: diagnostic.range)

@@ -45,7 +45,8 @@ public struct FieldScope: Sendable {
     /// Looks up a dotted path such as `work_order.status` or `location.vars.phone`.
     public func resolve(_ path: FieldPath) -> Resolution {
         let c = path.components
-        let dotted = path.description
+        // Spelled out only for messages: most paths resolve.
+        var dotted: String { path.description }
         guard let first = c.first, let entity = Entity(rawValue: first) else {
             // A bare field name (`vip`): suggest the entity that has it.
             if c.count == 1, let owner = Entity.allCases.first(where: {

@@ -40,6 +40,18 @@ public enum TemplateSyntax {
         return LocalIssue.capped(checker.issues)
     }
 
+    /// Whether `text`, compiled by `parse` from a source without errors,
+    /// passes every check of `check(_:scope:)` in `scope`. The checks are the
+    /// same and run over the compiled segments, which carry no positions:
+    /// lint asks this first, and parses the source again (`check`) only when
+    /// there is an issue to place, instead of parsing every part once for
+    /// each scope that uses it.
+    public static func passes(_ text: TemplateText, scope: FieldScope) -> Bool {
+        var checker = TemplateChecker(scope: scope)
+        checker.walk(text.segments)
+        return checker.issues.isEmpty
+    }
+
     /// The literal text of `template`, without any value: the text segments
     /// concatenated, taking the longer branch of each `{{#if}}` block. Lint
     /// uses it to warn when the fixed text of an SMS alone needs more than one
@@ -93,6 +105,26 @@ struct TemplateFilterSyntax {
     var nameTo: Int
     /// The path argument of `default: path`, for checking.
     var pathArgument: TemplatePathReference?
+}
+
+extension TemplateFilterSyntax {
+    /// A compiled filter as the checker reads it, at position 0 (a
+    /// `default` with a path argument has that path as `pathArgument`, as
+    /// the parser gives it).
+    init(_ filter: TemplateFilter) {
+        let name: String
+        var argument: TemplatePathReference?
+        switch filter {
+        case .default(let value):
+            name = "default"
+            if case .path(let path) = value { argument = TemplatePathReference(path: path, from: 0, to: 0) }
+        case .date: name = "date"
+        case .upper: name = "upper"
+        case .lower: name = "lower"
+        case .truncate: name = "truncate"
+        }
+        self.init(filter: filter, name: name, nameFrom: 0, nameTo: 0, pathArgument: argument)
+    }
 }
 
 /// A parsed piece of template text.
@@ -645,13 +677,48 @@ struct TemplateChecker {
         }
     }
 
+    /// Walks compiled segments: the same checks as over pieces, with every
+    /// issue at position 0 (for `TemplateSyntax.passes`, which only asks
+    /// whether there is one).
+    mutating func walk(_ segments: [TemplateSegment]) {
+        for segment in segments {
+            switch segment {
+            case .text: break
+            case .conditional(let path, let then, let otherwise):
+                _ = resolve(TemplatePathReference(path: path, from: 0, to: 0))
+                guarded.append(path)
+                walk(then)
+                guarded.removeLast()
+                walk(otherwise)
+            case .value(let path, let filters):
+                checkValue(TemplatePathReference(path: path, from: 0, to: 0), filters.map(TemplateFilterSyntax.init))
+            }
+        }
+    }
+
+    /// Where a possible value of a filter chain comes from, named in
+    /// messages (spelled out only when there is one to write).
+    private enum Source {
+        case value(FieldPath)
+        case defaultPath(FieldPath)
+        case defaultText
+
+        var what: String {
+            switch self {
+            case .value(let path): return "\(path)"
+            case .defaultPath(let path): return "the default \(path)"
+            case .defaultText: return "the default text"
+            }
+        }
+    }
+
     /// The types a value may have at a point of its filter chain, each with
-    /// what it is called in messages.
-    private typealias Possible = [(type: FieldType, what: String)]
+    /// where it comes from.
+    private typealias Possible = [(type: FieldType, source: Source)]
 
     private mutating func checkValue(_ ref: TemplatePathReference, _ filters: [TemplateFilterSyntax]) {
         let spec = resolve(ref)
-        var possible: Possible? = spec.map { [($0.type, "\(ref.path)")] }
+        var possible: Possible? = spec.map { [($0.type, .value(ref.path))] }
         var optional = spec.map { $0.optional && !scope.presentFields.contains(ref.path) && !guarded.contains(ref.path) }
             ?? false
         for f in filters {
@@ -665,22 +732,22 @@ struct TemplateChecker {
                 switch argument {
                 case .path:
                     if let argRef = f.pathArgument, let argSpec = resolve(argRef) {
-                        possible?.append((argSpec.type, "the default \(argRef.path)"))
+                        possible?.append((argSpec.type, .defaultPath(argRef.path)))
                     } else {
                         possible = nil
                     }
                 case .string, .int:
-                    possible?.append((.string, "the default text"))
+                    possible?.append((.string, .defaultText))
                 }
             case .date:
                 if let p = possible {
                     require(p, f, accepts: { $0 == .datetime }, takes: "a datetime")
-                    possible = p.map { (.string, $0.what) }
+                    possible = p.map { (.string, $0.source) }
                 }
             case .upper, .lower, .truncate:
                 if let p = possible {
                     require(p, f, accepts: \.isText, takes: "text (string, email, phone, status or enum)")
-                    possible = p.map { (.string, $0.what) }
+                    possible = p.map { (.string, $0.source) }
                 }
             }
         }
@@ -695,10 +762,11 @@ struct TemplateChecker {
     private mutating func require(
         _ possible: Possible, _ f: TemplateFilterSyntax, accepts: (FieldType) -> Bool, takes: String
     ) {
+        guard possible.contains(where: { !accepts($0.type) }) else { return }
         var seen: Set<String> = []
-        let bad = possible.filter { !accepts($0.type) && seen.insert($0.what).inserted }
+        let bad = possible.filter { !accepts($0.type) && seen.insert($0.source.what).inserted }
         guard !bad.isEmpty else { return }
-        let list = bad.map { "\($0.what) (\($0.type.name))" }.joined(separator: " and ")
+        let list = bad.map { "\($0.source.what) (\($0.type.name))" }.joined(separator: " and ")
         issues.append(LocalIssue(
             code: .typeMismatch,
             message: "filter '\(f.name)' does not apply to \(list); it takes \(takes)",

@@ -343,7 +343,8 @@ enum PositionMap: Sendable, Hashable {
     /// A one-line scalar written exactly as its value (plain, or quoted
     /// without escapes): one column per character from the token start.
     case verbatim(ScalarOrigin)
-    /// Any other scalar: `ScalarLocator` runs again over its source.
+    /// Any other scalar: `ScalarLocator` runs (again) over its source; no
+    /// map when its reading is not the scalar's text.
     case located(ScalarOrigin)
 
     /// The map for a scalar of this text and style.
@@ -372,7 +373,8 @@ enum PositionMap: Sendable, Hashable {
             let located = ScalarLocator.locate(
                 style: style, from: cursor, endIndex: Int(origin.endIndex), hasProperties: origin.hasProperties,
                 parentIndent: Int(origin.parentIndent), expectedCount: text.utf8.count)
-            return located?.positions ?? []
+            guard let located, located.reads(text) else { return [] }
+            return located.positions
         }
     }
 }

@@ -18,6 +18,17 @@ struct ScalarLocator {
         var start: SourcePosition
         /// Where the token ends (block scalars: the end of the last content line).
         var end: SourcePosition
+
+        /// Whether the recomputed value is `value` (libyaml's reading): only
+        /// then do the positions belong to it.
+        func reads(_ value: String) -> Bool {
+            var i = 0
+            for s in value.unicodeScalars {
+                guard i < scalars.count, scalars[i] == s.value else { return false }
+                i += 1
+            }
+            return i == scalars.count
+        }
     }
 
     private var cursor: SourceCursor

@@ -378,13 +378,27 @@ struct TreeBuilder {
         {
             return node
         }
+        if !hasProperties, style == .singleQuoted || style == .doubleQuoted,
+            let origin = ScalarOrigin(
+                table: source.table, startIndex: event.start.index, endIndex: event.end.index,
+                yamlColumn: event.start.column, parentIndent: -1, hasProperties: false)
+        {
+            // A quoted scalar has one reading, and its token is the event's
+            // range: the locator runs when a diagnostic asks for a position
+            // inside it (`PositionMap.located`), not for every one read.
+            let node = Node(
+                kind: .scalar(Scalar(text: value, style: style, tag: tag, map: .located(origin))),
+                range: range(event.start, event.end))
+            assert(locatedEagerly(node, value: value, style: style, from: cursor, event: event))
+            return node
+        }
         let candidates = style == .literal || style == .folded ? indentCandidates : [-1]
         for parentIndent in candidates {
             guard
                 let located = ScalarLocator.locate(
                     style: style, from: cursor, endIndex: event.end.index, hasProperties: hasProperties,
                     parentIndent: parentIndent, expectedCount: value.utf8.count),
-                Self.same(located.scalars, value)
+                located.reads(value)
             else { continue }
             let map: PositionMap
             if let origin = ScalarOrigin(
@@ -399,6 +413,22 @@ struct TreeBuilder {
             return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: located.start, end: located.end))
         }
         return Node(kind: .scalar(Scalar(text: value, style: style, tag: tag)), range: range(event.start, event.end))
+    }
+
+    /// Whether a quoted scalar made without running the locator is the node
+    /// the locator would have made: the same range when it reads the value,
+    /// the event's range when it does not (checked in debug builds, so every
+    /// test that parses a quoted scalar checks it).
+    private func locatedEagerly(
+        _ node: Node, value: String, style: Scalar.Style, from cursor: SourceCursor, event: YAMLEvent
+    ) -> Bool {
+        guard
+            let located = ScalarLocator.locate(
+                style: style, from: cursor, endIndex: event.end.index, hasProperties: false, parentIndent: -1,
+                expectedCount: value.utf8.count),
+            located.reads(value)
+        else { return node.range == range(event.start, event.end) }
+        return node.range == SourceRange(file: path, start: located.start, end: located.end)
     }
 
     /// The fast path for a one-line scalar written exactly as its value (plain,
@@ -434,15 +464,6 @@ struct TreeBuilder {
             line: start.line, column: start.column + characters + skip, offset: start.offset + value.utf8.count + skip)
         let scalar = Scalar(text: value, style: style, tag: tag, map: .verbatim(origin))
         return Node(kind: .scalar(scalar), range: SourceRange(file: path, start: start, end: end))
-    }
-
-    private static func same(_ scalars: [UInt32], _ value: String) -> Bool {
-        var i = 0
-        for s in value.unicodeScalars {
-            guard i < scalars.count, scalars[i] == s.value else { return false }
-            i += 1
-        }
-        return i == scalars.count
     }
 
     /// Puts a finished node into its parent (or makes it the document root).

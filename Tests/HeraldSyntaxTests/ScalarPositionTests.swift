@@ -77,6 +77,9 @@ struct ScalarPositionTests {
         #expect(position(in: b, at: 6) == pos(3, 3, 26))
         #expect(position(in: b, at: 10) == pos(4, 1, 31), "the kept line break is the empty line's")
         #expect(position(in: b, at: 11) == pos(5, 3, 34))
+        // Its map is made when asked for; its range, from the opening quote
+        // to past the closing one on another line, when it is read.
+        #expect(b.range == SourceRange(file: "t.yaml", start: pos(2, 4, 17), end: pos(5, 8, 39)))
     }
 
     @Test("double-quoted: each escape maps to its backslash")

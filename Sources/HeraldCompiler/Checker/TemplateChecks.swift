@@ -206,7 +206,10 @@ extension RuleSetChecker {
 }
 
 private func isASCII(_ text: String) -> Bool {
-    text.utf8.allSatisfy { $0 < 0x80 }
+    // Over the contiguous bytes (a small string's too): iterating the UTF-8
+    // view goes through the string's storage for each byte.
+    text.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } }
+        ?? text.utf8.allSatisfy { $0 < 0x80 }
 }
 
 /// Whether every text in the filters (literals and paths) is ASCII.

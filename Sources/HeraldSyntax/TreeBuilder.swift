@@ -389,7 +389,7 @@ struct TreeBuilder {
             let node = Node(
                 kind: .scalar(Scalar(text: value, style: style, tag: tag, map: .located(origin))),
                 range: range(event.start, event.end))
-            assert(locatedEagerly(node, value: value, style: style, from: cursor, event: event))
+            assert(isLocatorsNode(node, value: value, style: style, from: cursor, event: event))
             return node
         }
         let candidates = style == .literal || style == .folded ? indentCandidates : [-1]
@@ -415,11 +415,11 @@ struct TreeBuilder {
         return Node(kind: .scalar(Scalar(text: value, style: style, tag: tag)), range: range(event.start, event.end))
     }
 
-    /// Whether a quoted scalar made without running the locator is the node
-    /// the locator would have made: the same range when it reads the value,
-    /// the event's range when it does not (checked in debug builds, so every
-    /// test that parses a quoted scalar checks it).
-    private func locatedEagerly(
+    /// Whether `node`, a quoted scalar made without running the locator, has
+    /// the range the locator gives: its token's when it reads the value, the
+    /// event's when it does not. Asserted in debug builds, so every test that
+    /// parses a quoted scalar checks it.
+    private func isLocatorsNode(
         _ node: Node, value: String, style: Scalar.Style, from cursor: SourceCursor, event: YAMLEvent
     ) -> Bool {
         guard

@@ -765,7 +765,6 @@ struct TemplateChecker {
         guard possible.contains(where: { !accepts($0.type) }) else { return }
         var seen: Set<String> = []
         let bad = possible.filter { !accepts($0.type) && seen.insert($0.source.what).inserted }
-        guard !bad.isEmpty else { return }
         let list = bad.map { "\($0.source.what) (\($0.type.name))" }.joined(separator: " and ")
         issues.append(LocalIssue(
             code: .typeMismatch,

@@ -193,3 +193,106 @@ struct EngineDecodingTests {
         #expect(record == nil || record?.reason == "unknown-location")
     }
 }
+
+/// `NDJSONWriter` learns the order of a stream's member names and compares
+/// each name with the expected one before it scans it (`KeyOrder`): the
+/// records must be those of each line decoded on its own, whatever the
+/// order, and when the order changes, names are unknown, escaped, repeated
+/// or cut short.
+@Suite("Event decoding: learned member order")
+struct EngineKeyOrderTests {
+    /// A small deterministic generator (SplitMix64), so a failure repeats.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// `"name": value` pairs written as JSON text in the order given.
+    static func object(_ members: [(String, String)], spaced: Bool) -> String {
+        let separator = spaced ? ", " : ","
+        return "{" + members.map { "\"\($0.0)\"" + (spaced ? " : " : ":") + $0.1 }.joined(separator: separator) + "}"
+    }
+
+    /// Line `k` of the stream: mostly one fixed order (as one producer
+    /// writes), then runs of other orders and every awkward member name.
+    static func line(_ k: Int, _ random: inout Generator) -> String {
+        var client: [(String, String)] = [
+            ("id", "\"C-\(k % 7)\""), ("name", "\"Maria \(k)\""), ("email", "\"m\(k)@example.com\""),
+            ("phone", "\"+55119999\(String(format: "%05d", k))\""), ("accepts_email", k % 5 == 0 ? "false" : "true"),
+            ("accepts_sms", k % 3 == 0 ? "false" : "true"), ("language", k % 4 == 0 ? "\"en\"" : "\"pt-BR\""),
+        ]
+        var workOrder: [(String, String)] = [
+            ("id", "\"WO-\(k % 11)\""), ("number", "\"\(1000 + k)\""), ("status", "\"ready\""),
+            ("previous_status", "\"in_repair\""), ("total", "\(k).5"), ("items", "\(k % 9)"),
+        ]
+        var top: [(String, String)] = [
+            ("id", "\"ev-\(k)\""), ("type", "\"work_order.status_changed\""),
+            ("occurred_at", "\"2026-04-07T10:\(String(format: "%02d", k % 60)):00-03:00\""), ("location", "\"centro\""),
+        ]
+        let phase = (k / 40) % 4
+        if phase == 1 {
+            client.shuffle(using: &random)
+            workOrder.shuffle(using: &random)
+        }
+        if phase == 3 && k % 2 == 0 {
+            top.shuffle(using: &random)
+            client.reverse()
+        }
+        switch k % 13 {
+        case 1: client.insert(("zz_unknown", "[1, {\"email\": 2}]"), at: 2)
+        case 2: client.insert(("emai", "\"x\""), at: 1)
+        case 3: client.append(("email", "\"second@example.com\""))  // repeated: the last one counts
+        case 4: workOrder[0] = ("\\u0069d", workOrder[0].1)  // "id", escaped
+        case 5: top.append(("extra", "{\"id\": \"nested\", \"client\": {}}"))
+        case 6: client.insert(("email2", "\"y\""), at: 0)
+        case 7: client[0] = ("i\\\"d", client[0].1)  // a name with an escaped quote
+        default: break
+        }
+        top.append(("work_order", object(workOrder, spaced: k % 2 == 1)))
+        top.append(("client", object(client, spaced: k % 2 == 1)))
+        if phase == 2 { top.reverse() }
+        var text = object(top, spaced: k % 3 == 0)
+        switch k % 29 {
+        case 9: text = String(text.prefix(text.count / 2))  // cut short
+        case 10: text = text.replacingOccurrences(of: "\"email\"", with: "\"email\" x")  // no colon
+        case 11: text = text.replacingOccurrences(of: "\"phone\"", with: "\"phone")  // unterminated name
+        default: break
+        }
+        return text
+    }
+
+    @Test("the records of a stream are those of each line read on its own, whatever its member order")
+    func learnedOrderDecodesAsAlone() {
+        let runtime = Runtime(ruleSet: EngineSupport.ruleSet(EngineGoldenTests.rules))
+        var random = Generator(state: 42)
+        let lines = (0..<400).map { Self.line($0, &random) }
+        var writer = NDJSONWriter(capacity: 64)
+        var streamState = RuntimeState()
+        var alone: [UInt8] = []
+        var aloneState = RuntimeState()
+        for (k, line) in lines.enumerated() {
+            Array(line.utf8).withUnsafeBytes {
+                writer.process(line: $0, lineNumber: k + 1, runtime: runtime, state: &streamState)
+                // A new writer for each line: nothing learned.
+                runtime.process(line: $0, lineNumber: k + 1, state: &aloneState, appendingJSONTo: &alone)
+            }
+        }
+        let text = writer.withBytes { String(decoding: $0, as: UTF8.self) }
+        let streamed = text.split(separator: "\n"), expected = String(decoding: alone, as: UTF8.self).split(separator: "\n")
+        #expect(streamed.count == expected.count)
+        if let k = streamed.indices.first(where: { $0 < expected.count && streamed[$0] != expected[$0] }) {
+            Issue.record("record \(k + 1) differs:\n\(streamed[k])\nread alone:\n\(expected[k])")
+        }
+        // Every kind of line occurred: sends, malformed lines, the repeated email.
+        #expect(text.contains("\"decision\":\"send\""))
+        #expect(text.contains("malformed-json"))
+        #expect(text.contains("second@example.com"))
+        #expect(text.contains("m1@example.com"))
+    }
+}

@@ -119,6 +119,13 @@ final class SectionLayout: Sendable {
     /// `entries` as `Member`s, in the same order.
     let members: [Member]
 
+    /// The member names, UTF-8, one after the other, for `consumeName`.
+    private let nameBytes: [UInt8]
+    /// Where each entry's name is in `nameBytes`; a count of -1 for a name
+    /// `consumeName` does not take (one that is not plain printable ASCII
+    /// without quote and backslash, or a repeated name).
+    private let nameRanges: [(start: Int32, count: Int32)]
+
     init(entity: Entity, member: String, entries: [FieldEntry]) {
         self.entity = entity
         self.member = member
@@ -136,6 +143,50 @@ final class SectionLayout: Sendable {
         }
         self.table = NameTable(entries.map(\.name))
         self.requiredSlots = entries.filter { $0.required && $0.slot >= 0 }.map(\.slot)
+        var nameBytes: [UInt8] = []
+        var nameRanges: [(start: Int32, count: Int32)] = []
+        var seen = Set<[UInt8]>()
+        for entry in entries {
+            let plain = entry.name.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+            let first = seen.insert(entry.name).inserted
+            nameRanges.append(
+                plain && first && entry.name.count < 1 << 16 ? (Int32(nameBytes.count), Int32(entry.name.count)) : (0, -1))
+            nameBytes += entry.name
+        }
+        self.nameBytes = nameBytes
+        self.nameRanges = nameRanges
+    }
+
+    /// Number of entries (members).
+    var count: Int { nameRanges.count }
+
+    /// Steps `reader` over the member name at its position (after
+    /// whitespace) and returns true when that name is, byte for byte
+    /// between its quotes, the name of entry `i`; otherwise leaves the
+    /// position where the name starts and returns false. A name matched
+    /// this way is valid JSON string contents without escapes (entry names
+    /// taken here are plain ASCII), so it is the entry `index(of:in:)`
+    /// would find: this only saves scanning and hashing a name that was
+    /// expected (`KeyOrder`).
+    @inline(__always)
+    func consumeName(_ i: Int, _ reader: inout JSONReader) -> Bool {
+        guard i >= 0 && i < nameRanges.count else { return false }
+        let range = nameRanges[i]
+        let n = Int(range.count)
+        guard n > 0 else { return false }
+        reader.skipWhitespace()
+        let p = reader.position
+        let bytes = reader.bytes
+        guard p &+ n &+ 1 < bytes.count, bytes[p] == UInt8(ascii: "\""), bytes[p &+ 1 &+ n] == UInt8(ascii: "\""),
+            let input = bytes.baseAddress
+        else { return false }
+        let equal = nameBytes.withUnsafeBufferPointer { names -> Bool in
+            guard let base = names.baseAddress else { return false }
+            return NameTable.equal(base + Int(range.start), input + (p &+ 1), count: n)
+        }
+        guard equal else { return false }
+        reader.position = p &+ n &+ 2
+        return true
     }
 
     /// The path of the member stored in `slot` (for messages).

@@ -24,6 +24,9 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     /// The last event's values, decoded into again for the next line when
     /// nothing else holds them (no allocation per event).
     private var spare: EventValues?
+    /// The order of the members of the events read so far (`KeyOrder`),
+    /// for the layout of the last runtime used.
+    private var keyOrder: KeyOrder?
 
     /// Creates a writer with room for `capacity` bytes of output before it grows.
     public init(capacity: Int = 1 << 16) {
@@ -50,7 +53,10 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     ) {
         let reusable = isKnownUniquelyReferenced(&spare) ? spare : nil
         spare = nil
-        spare = runtime.processLine(line, lineNumber: lineNumber, state: &state, explain: explain, reusing: reusable, into: &self)
+        let layout = runtime.compiled.decoder.layout
+        if keyOrder?.layout !== layout { keyOrder = KeyOrder(layout) }
+        spare = runtime.processLine(
+            line, lineNumber: lineNumber, state: &state, explain: explain, reusing: reusable, keyOrder: keyOrder, into: &self)
     }
 
     /// Evaluates one line from an `NDJSONLineReader`: a text line as

@@ -11,17 +11,17 @@ public struct ParsedEvent: Sendable {
     public let trigger: Trigger
     /// `occurred_at`.
     public let occurredAt: Timestamp
-    /// `location`, if present.
-    public let location: String?
+    /// `location`, if present (made from the event's bytes on each use:
+    /// evaluation looks the location up by those bytes, without a `String`).
+    public var location: String? { values.string(layout.location) }
 
     let layout: EventLayout
     let values: EventValues
 
-    init(id: String, trigger: Trigger, occurredAt: Timestamp, location: String?, layout: EventLayout, values: EventValues) {
+    init(id: String, trigger: Trigger, occurredAt: Timestamp, layout: EventLayout, values: EventValues) {
         self.id = id
         self.trigger = trigger
         self.occurredAt = occurredAt
-        self.location = location
         self.layout = layout
         self.values = values
     }
@@ -99,7 +99,7 @@ public struct ParsedEvent: Sendable {
             }
         }
         let moved = values.relaid(count: other.slotCount, target: target)
-        return ParsedEvent(id: id, trigger: trigger, occurredAt: occurredAt, location: location, layout: other, values: moved)
+        return ParsedEvent(id: id, trigger: trigger, occurredAt: occurredAt, layout: other, values: moved)
     }
 }
 
@@ -329,6 +329,63 @@ enum DecodedLine: Sendable {
     case invalid(id: String?, message: String)
 }
 
+/// The order the members of a stream's events came in, learned line by
+/// line: for each member of each section (and for its start), the member
+/// that followed it in the last event. `EventDecoder` first compares the
+/// next name with that one (`SectionLayout.consumeName`: one compare of a
+/// few bytes) and scans and looks the name up only when it is another.
+/// Events from one system write their members in one order, so nearly
+/// every name is told by that compare; any other order decodes the same,
+/// at the cost of the scan. Belongs to one reader of lines
+/// (`NDJSONWriter`), never shared between threads.
+final class KeyOrder {
+    /// The layout the order is for.
+    let layout: EventLayout
+    /// Where each section's entries begin in `next`.
+    private let bases: [Int]
+    /// Per section: at 0 the first member, at 1 + i the member after entry
+    /// i, at 1 + count the member after an unknown one (-1: none learned).
+    private let next: UnsafeMutablePointer<Int32>
+    private let size: Int
+
+    init(_ layout: EventLayout) {
+        self.layout = layout
+        var bases: [Int] = []
+        var size = 0
+        for section in layout.sections {
+            bases.append(size)
+            size += section.count + 2
+        }
+        self.bases = bases
+        self.size = size
+        next = .allocate(capacity: max(1, size))
+        next.initialize(repeating: -1, count: max(1, size))
+    }
+
+    deinit { next.deallocate() }
+
+    /// Where `previous` (an entry, -1 for the start of the object,
+    /// `count` for an unknown member) is kept for `section`.
+    @inline(__always)
+    private func place(_ section: Int, _ previous: Int) -> Int? {
+        guard section >= 0 && section < bases.count else { return nil }
+        let at = bases[section] &+ previous &+ 1
+        return at >= 0 && at < size ? at : nil
+    }
+
+    /// The member expected after `previous` in `section` (-1: none).
+    @inline(__always)
+    func expected(_ section: Int, after previous: Int) -> Int {
+        place(section, previous).map { Int(next[$0]) } ?? -1
+    }
+
+    /// Notes that `found` (-1: an unknown member) followed `previous`.
+    @inline(__always)
+    func learn(_ section: Int, after previous: Int, _ found: Int) {
+        if let at = place(section, previous) { next[at] = Int32(truncatingIfNeeded: found) }
+    }
+}
+
 /// Reads an NDJSON line into a `ParsedEvent`, checking JSON syntax and the
 /// event schema in one pass over the bytes (docs/rule-language.md §9).
 struct EventDecoder: Sendable {
@@ -362,7 +419,12 @@ struct EventDecoder: Sendable {
 
     /// Decodes one line; `reusing` (values nothing else holds, with this
     /// layout's slot count) is reset and filled instead of a new block.
-    func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing spare: EventValues? = nil) -> DecodedLine {
+    /// With `keyOrder` (for this layout), member names are first compared
+    /// with the ones expected there and the order is learned.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing spare: EventValues? = nil, keyOrder: KeyOrder? = nil)
+        -> DecodedLine
+    {
+        let keyOrder = keyOrder?.layout === layout ? keyOrder : nil
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
         if reader.atEnd { return .blank }
@@ -387,18 +449,20 @@ struct EventDecoder: Sendable {
             }
             let top = layout.sections[EventLayout.eventSection]
             if try !reader.beginObject() {
+                var previous = -1
                 while true {
-                    let key = try reader.readKey()
-                    if let i = top.index(of: key, in: reader) {
+                    let found = try memberIndex(top, EventLayout.eventSection, after: previous, &reader, keyOrder)
+                    if let i = found {
                         let member = top.members[i]
                         if member.kind == .section {
-                            try readSection(member.section, &reader, values, &problems)
+                            try readSection(member.section, &reader, values, &problems, keyOrder)
                         } else {
                             try readField(member, i, of: top, section: 0, &reader, values, &problems)
                         }
                     } else {
                         try reader.skipValue(depth: 1)
                     }
+                    previous = found ?? top.count
                     if try reader.endOfMember() { break }
                 }
             }
@@ -409,8 +473,26 @@ struct EventDecoder: Sendable {
         return finish(values, problems)
     }
 
+    /// Reads a member name and its `:` and returns the entry of `section`
+    /// (number `index`) it names, if any: first as the name `keyOrder`
+    /// expects after `previous`, else scanned and looked up (and learned).
+    @inline(__always)
+    private func memberIndex(
+        _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
+    ) throws(JSONSyntaxError) -> Int? {
+        guard let keyOrder else { return section.index(of: try reader.readKey(), in: reader) }
+        let expected = keyOrder.expected(index, after: previous)
+        if section.consumeName(expected, &reader) {
+            try reader.expect(UInt8(ascii: ":"), "':' after a member name")
+            return expected
+        }
+        let found = section.index(of: try reader.readKey(), in: reader)
+        keyOrder.learn(index, after: previous, found ?? -1)
+        return found
+    }
+
     private func readSection(
-        _ index: Int, _ reader: inout JSONReader, _ values: EventValues, _ problems: inout Problems
+        _ index: Int, _ reader: inout JSONReader, _ values: EventValues, _ problems: inout Problems, _ keyOrder: KeyOrder?
     ) throws(JSONSyntaxError) {
         let section = layout.sections[index]
         switch reader.peekKind() {
@@ -420,13 +502,15 @@ struct EventDecoder: Sendable {
         case .object?:
             problems.present |= 1 << UInt8(index)
             if try reader.beginObject() { return }
+            var previous = -1
             while true {
-                let key = try reader.readKey()
-                if let i = section.index(of: key, in: reader) {
+                let found = try memberIndex(section, index, after: previous, &reader, keyOrder)
+                if let i = found {
                     try readField(section.members[i], i, of: section, section: index, &reader, values, &problems)
                 } else {
                     try reader.skipValue(depth: 2)
                 }
+                previous = found ?? section.count
                 if try reader.endOfMember() { return }
             }
         default:
@@ -557,9 +641,6 @@ struct EventDecoder: Sendable {
             return missingMember(layout.sections[section])
         }
         if let p = sectionProblem(EventLayout.clientSection) ?? sectionProblem(entitySection) { return invalid(p) }
-        let location = values.string(layout.location)
-        return .event(
-            ParsedEvent(
-                id: id ?? "", trigger: trigger, occurredAt: occurredAt, location: location, layout: layout, values: values))
+        return .event(ParsedEvent(id: id ?? "", trigger: trigger, occurredAt: occurredAt, layout: layout, values: values))
     }
 }

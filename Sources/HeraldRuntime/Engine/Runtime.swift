@@ -88,13 +88,14 @@ public struct Runtime: Sendable {
     /// `process(line:lineNumber:state:explain:into:)` for any output.
     /// With `reusing`, the event is decoded into those values (which
     /// nothing else may hold); returns the values of the event decoded,
-    /// if the line was one, for the next line to reuse.
+    /// if the line was one, for the next line to reuse. With `keyOrder`,
+    /// member names are read in the order learned from earlier lines.
     @discardableResult
     func processLine<Out: RecordOutput & ~Copyable>(
         _ line: UnsafeRawBufferPointer, lineNumber: Int, state: inout RuntimeState, explain: Bool,
-        reusing spare: EventValues? = nil, into out: inout Out
+        reusing spare: EventValues? = nil, keyOrder: KeyOrder? = nil, into out: inout Out
     ) -> EventValues? {
-        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self), reusing: spare) {
+        switch compiled.decoder.decode(line.assumingMemoryBound(to: UInt8.self), reusing: spare, keyOrder: keyOrder) {
         case .blank: return nil
         case .event(let e):
             evaluate(e, state: &state, explain: explain, lineNumber: lineNumber, into: &out)

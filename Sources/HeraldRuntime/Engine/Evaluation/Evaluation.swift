@@ -14,7 +14,8 @@ extension Runtime {
         var location: CompiledPlace?
         var locationIndex = -1
         if c.usesLocations {
-            guard let name = event.location, let i = c.locationLookup[name] else {
+            // Looked up by the text's bytes: no `String` unless it is unknown.
+            guard let i = event.withStringUTF8(layout.location, { c.locationLookup.index(utf8: $0) }).flatMap({ $0 }) else {
                 let message: String
                 if let name = event.location {
                     message = "location '\(name)' is not declared\(Suggestion.hint(for: name, in: c.locations.map(\.place.id)))"
@@ -40,7 +41,9 @@ extension Runtime {
 
         var region: CompiledPlace?
         var regionIndex = -1
-        if !c.regions.isEmpty, let name = event.string(layout.clientRegion), let i = c.regionLookup[name] {
+        if !c.regions.isEmpty,
+            let i = event.withStringUTF8(layout.clientRegion, { c.regionLookup.index(utf8: $0) }).flatMap({ $0 })
+        {
             regionIndex = i
             region = c.regions[i]
         }

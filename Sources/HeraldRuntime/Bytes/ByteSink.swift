@@ -55,9 +55,26 @@ struct ByteSink: ~Copyable {
     @inline(__always)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        assert(count + bytes.count <= capacity, "ByteSink.put: no room reserved")
-        (base + count).update(from: source, count: bytes.count)
-        count &+= bytes.count
+        let n = bytes.count
+        assert(count + n <= capacity, "ByteSink.put: no room reserved")
+        let to = UnsafeMutableRawPointer(base + count)
+        let from = UnsafeRawPointer(source)
+        // Short texts (most field values and literals) as two overlapping
+        // words, without a call to memcpy; both stay inside the `n` bytes.
+        if n >= 8 && n <= 16 {
+            let head = from.loadUnaligned(as: UInt64.self)
+            let tail = from.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: n &- 4, as: UInt32.self)
+        } else {
+            (base + count).update(from: source, count: n)
+        }
+        count &+= n
     }
 
     /// Stores the eight bytes of `word` (as loaded from memory) and counts

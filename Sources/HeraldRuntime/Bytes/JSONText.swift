@@ -23,11 +23,31 @@ enum JSONText {
     @inline(__always)
     private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
+    /// The `count` (1 to 7) bytes at `p` as a word in memory order (the
+    /// first byte lowest, as a little-endian load reads it), zero above
+    /// them; reads only those bytes.
+    @inline(__always)
+    static func tail(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
+        let value: UInt64
+        if count >= 4 {
+            // Two overlapping halves; the shared bytes land on themselves.
+            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
+            value = low | high << UInt64((count &- 4) &* 8)
+        } else {
+            let b = p.assumingMemoryBound(to: UInt8.self)
+            value = UInt64(b[0]) | UInt64(b[count >> 1]) << UInt64((count >> 1) &* 8) | UInt64(b[count &- 1]) << UInt64((count &- 1) &* 8)
+        }
+        return UInt64(littleEndian: value)
+    }
+
     /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
     /// characters escaped, everything else as is.
     static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
         let n = utf8.count
-        w.reserve(6 &* n &+ 2)
+        // Room for every byte escaped as \u00XX, the quotes, and a whole
+        // word stored past the last byte (`put(word:keeping:)`).
+        w.reserve(6 &* n &+ 10)
         w.put(UInt8(ascii: "\""))
         guard let p = utf8.baseAddress else {
             w.put(UInt8(ascii: "\""))
@@ -36,7 +56,8 @@ enum JSONText {
         let raw = UnsafeRawPointer(p)
         var i = 0
         while i < n {
-            if n &- i >= 8 {
+            let left = n &- i
+            if left >= 8 {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let attention = JSONReader.attention(word, flaggingNonASCII: false)
                 let plain = attention == 0 ? 8 : attention.trailingZeroBitCount >> 3
@@ -44,6 +65,16 @@ enum JSONText {
                 w.put(word: word, keeping: plain)
                 i &+= plain
                 if plain == 8 { continue }
+            } else {
+                // The last bytes (fewer than eight) as one word, zero above
+                // them; a zero byte is flagged like any control byte, so the
+                // first flag at or past `left` means they are all plain.
+                let word = tail(raw + i, count: left)
+                let attention = JSONReader.attention(word, flaggingNonASCII: false)
+                let plain = min(left, attention.trailingZeroBitCount >> 3)
+                w.put(word: word, keeping: plain)
+                i &+= plain
+                if plain == left { break }
             }
             let b = p[i]
             i &+= 1

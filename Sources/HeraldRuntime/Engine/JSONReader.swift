@@ -299,6 +299,21 @@ struct JSONReader {
 
     /// Reads `true` / `false` at `position`.
     mutating func scanBool() throws(JSONSyntaxError) -> Bool {
+        // Four bytes compared as one word (`true`, or `alse` after the `f`).
+        let p = position
+        if p &+ 4 <= bytes.count, let base = bytes.baseAddress {
+            let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt32.self)
+            if word == JSONReader.trueWord {
+                position = p &+ 4
+                return true
+            }
+            if p &+ 5 <= bytes.count, bytes[p] == UInt8(ascii: "f"),
+                UnsafeRawPointer(base + (p &+ 1)).loadUnaligned(as: UInt32.self) == JSONReader.alseWord
+            {
+                position = p &+ 5
+                return false
+            }
+        }
         if current == UInt8(ascii: "t") {
             try scanLiteral("true")
             return true
@@ -306,6 +321,10 @@ struct JSONReader {
         try scanLiteral("false")
         return false
     }
+
+    /// `true` and `alse` as words loaded from memory.
+    private static var trueWord: UInt32 { UInt32(littleEndian: 0x6575_7274) }
+    private static var alseWord: UInt32 { UInt32(littleEndian: 0x6573_6C61) }
 
     // MARK: Any value
 

@@ -342,7 +342,8 @@ final class KeyOrder {
     /// The layout the order is for.
     let layout: EventLayout
     /// Where each section's entries begin in `next`.
-    private let bases: [Int]
+    private let bases: UnsafeMutablePointer<Int>
+    private let sectionCount: Int
     /// Per section: at 0 the first member, at 1 + i the member after entry
     /// i, at 1 + count the member after an unknown one (-1: none learned).
     private let next: UnsafeMutablePointer<Int32>
@@ -350,39 +351,45 @@ final class KeyOrder {
 
     init(_ layout: EventLayout) {
         self.layout = layout
-        var bases: [Int] = []
+        sectionCount = layout.sections.count
+        bases = .allocate(capacity: max(1, sectionCount))
         var size = 0
-        for section in layout.sections {
-            bases.append(size)
+        for (i, section) in layout.sections.enumerated() {
+            bases[i] = size
             size += section.count + 2
         }
-        self.bases = bases
         self.size = size
         next = .allocate(capacity: max(1, size))
         next.initialize(repeating: -1, count: max(1, size))
     }
 
-    deinit { next.deallocate() }
+    deinit {
+        bases.deallocate()
+        next.deallocate()
+    }
 
     /// Where `previous` (an entry, -1 for the start of the object,
-    /// `count` for an unknown member) is kept for `section`.
+    /// `count` for an unknown member) is kept for `section`; -1 when out
+    /// of range (never, for this layout's sections).
     @inline(__always)
-    private func place(_ section: Int, _ previous: Int) -> Int? {
-        guard section >= 0 && section < bases.count else { return nil }
+    private func place(_ section: Int, _ previous: Int) -> Int {
+        guard UInt(bitPattern: section) < UInt(bitPattern: sectionCount) else { return -1 }
         let at = bases[section] &+ previous &+ 1
-        return at >= 0 && at < size ? at : nil
+        return UInt(bitPattern: at) < UInt(bitPattern: size) ? at : -1
     }
 
     /// The member expected after `previous` in `section` (-1: none).
     @inline(__always)
     func expected(_ section: Int, after previous: Int) -> Int {
-        place(section, previous).map { Int(next[$0]) } ?? -1
+        let at = place(section, previous)
+        return at < 0 ? -1 : Int(next[at])
     }
 
     /// Notes that `found` (-1: an unknown member) followed `previous`.
     @inline(__always)
     func learn(_ section: Int, after previous: Int, _ found: Int) {
-        if let at = place(section, previous) { next[at] = Int32(truncatingIfNeeded: found) }
+        let at = place(section, previous)
+        if at >= 0 { next[at] = Int32(truncatingIfNeeded: found) }
     }
 }
 

@@ -463,7 +463,7 @@ struct EventDecoder: Sendable {
                         let member = top.members[i]
                         if member.kind == .section {
                             try readSection(member.section, &reader, values, &problems, keyOrder)
-                        } else {
+                        } else if try !readText(member, &reader, values) {
                             try readField(member, i, of: top, section: 0, &reader, values, &problems)
                         }
                     } else {
@@ -513,7 +513,10 @@ struct EventDecoder: Sendable {
             while true {
                 let found = try memberIndex(section, index, after: previous, &reader, keyOrder)
                 if let i = found {
-                    try readField(section.members[i], i, of: section, section: index, &reader, values, &problems)
+                    let member = section.members[i]
+                    if try !readText(member, &reader, values) {
+                        try readField(member, i, of: section, section: index, &reader, values, &problems)
+                    }
                 } else {
                     try reader.skipValue(depth: 2)
                 }
@@ -525,6 +528,20 @@ struct EventDecoder: Sendable {
             try reader.skipValue(depth: 1)
             problems.note(index, "\(section.member): expected an object, got \(describe(reader, start, reader.position))")
         }
+    }
+
+    /// The most common member, a text field holding a string, read in
+    /// place (what `readField` does for it, without its dispatch); false,
+    /// having read nothing but whitespace, for any other member or value.
+    @inline(__always)
+    private func readText(_ member: SectionLayout.Member, _ reader: inout JSONReader, _ values: EventValues)
+        throws(JSONSyntaxError) -> Bool
+    {
+        guard member.kind == .string else { return false }
+        reader.skipWhitespace()
+        guard reader.current == UInt8(ascii: "\"") else { return false }
+        setText(member.slot, try reader.scanString(), reader, values)
+        return true
     }
 
     /// Reads the value of `member`, entry `i` of `members` (section number

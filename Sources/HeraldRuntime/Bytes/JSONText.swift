@@ -36,7 +36,9 @@ enum JSONText {
             value = low | high << UInt64((count &- 4) &* 8)
         } else {
             let b = p.assumingMemoryBound(to: UInt8.self)
-            value = UInt64(b[0]) | UInt64(b[count >> 1]) << UInt64((count >> 1) &* 8) | UInt64(b[count &- 1]) << UInt64((count &- 1) &* 8)
+            value =
+                UInt64(b[0]) | UInt64(b[count >> 1]) << UInt64((count >> 1) &* 8)
+                | UInt64(b[count &- 1]) << UInt64((count &- 1) &* 8)
         }
         return UInt64(littleEndian: value)
     }

@@ -149,8 +149,8 @@ final class SectionLayout: Sendable {
         for entry in entries {
             let plain = entry.name.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
             let first = seen.insert(entry.name).inserted
-            nameRanges.append(
-                plain && first && entry.name.count < 1 << 16 ? (Int32(nameBytes.count), Int32(entry.name.count)) : (0, -1))
+            let taken = plain && first && entry.name.count < 1 << 16
+            nameRanges.append(taken ? (Int32(nameBytes.count), Int32(entry.name.count)) : (0, -1))
             nameBytes += entry.name
         }
         self.nameBytes = nameBytes

@@ -458,7 +458,8 @@ struct EventDecoder: Sendable {
             if try !reader.beginObject() {
                 var previous = -1
                 while true {
-                    let found = try memberIndex(top, EventLayout.eventSection, after: previous, &reader, keyOrder)
+                    let expected = expectedMember(top, 0, after: previous, &reader, keyOrder)
+                    let found = expected >= 0 ? expected : try memberIndex(top, 0, after: previous, &reader, keyOrder)
                     if let i = found {
                         let member = top.members[i]
                         if member.kind == .section {
@@ -480,21 +481,37 @@ struct EventDecoder: Sendable {
         return finish(values, problems)
     }
 
-    /// Reads a member name and its `:` and returns the entry of `section`
-    /// (number `index`) it names, if any: first as the name `keyOrder`
-    /// expects after `previous`, else scanned and looked up (and learned).
+    /// The entry of `section` (number `index`) that `keyOrder` expects
+    /// after `previous`, when its name and the `:` after it come next
+    /// (both are then consumed); else -1, with `reader` where the name
+    /// starts. Inlined where members are read, with no call and nothing
+    /// thrown on the path most names take.
     @inline(__always)
+    private func expectedMember(
+        _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
+    ) -> Int {
+        guard let keyOrder else { return -1 }
+        let expected = keyOrder.expected(index, after: previous)
+        let start = reader.position
+        guard section.consumeName(expected, &reader) else { return -1 }
+        reader.skipWhitespace()
+        guard reader.current == UInt8(ascii: ":") else {
+            // Read again by `memberIndex`, which reports what is wrong.
+            reader.position = start
+            return -1
+        }
+        reader.position &+= 1
+        return expected
+    }
+
+    /// Reads a member name and its `:` and returns the entry of `section`
+    /// (number `index`) it names, if any, noting it in `keyOrder` as the
+    /// member after `previous`.
     private func memberIndex(
         _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
     ) throws(JSONSyntaxError) -> Int? {
-        guard let keyOrder else { return section.index(of: try reader.readKey(), in: reader) }
-        let expected = keyOrder.expected(index, after: previous)
-        if section.consumeName(expected, &reader) {
-            try reader.expect(UInt8(ascii: ":"), "':' after a member name")
-            return expected
-        }
         let found = section.index(of: try reader.readKey(), in: reader)
-        keyOrder.learn(index, after: previous, found ?? -1)
+        keyOrder?.learn(index, after: previous, found ?? -1)
         return found
     }
 
@@ -511,7 +528,8 @@ struct EventDecoder: Sendable {
             if try reader.beginObject() { return }
             var previous = -1
             while true {
-                let found = try memberIndex(section, index, after: previous, &reader, keyOrder)
+                let expected = expectedMember(section, index, after: previous, &reader, keyOrder)
+                let found = expected >= 0 ? expected : try memberIndex(section, index, after: previous, &reader, keyOrder)
                 if let i = found {
                     let member = section.members[i]
                     if try !readText(member, &reader, values) {

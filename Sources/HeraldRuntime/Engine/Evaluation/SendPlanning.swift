@@ -20,43 +20,51 @@ enum AddressCheck {
     /// `+` followed by 8–15 digits.
     static func isValidPhone(_ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { b in
-            guard b.count >= 9, b.count <= 16, b[0] == UInt8(ascii: "+") else { return false }
-            for i in 1..<b.count where b[i] &- 0x30 > 9 { return false }
-            return true
-        }
+        return s.withUTF8 { isValidPhone(utf8: $0) }
+    }
+
+    /// `isValidPhone` of the text whose UTF-8 is `b`.
+    static func isValidPhone(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count >= 9, b.count <= 16, b[0] == UInt8(ascii: "+") else { return false }
+        for i in 1..<b.count where b[i] &- 0x30 > 9 { return false }
+        return true
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces and
     /// no control or bidi-override characters (`SafeText.isUnsafe`).
     static func isValidEmail(_ s: String) -> Bool {
         var s = s
-        let ascii: Bool? = s.withUTF8 { b in
-            var at = -1
-            var dotAfterAt = false
-            var high = false
-            for i in 0..<b.count {
-                switch b[i] {
-                case UInt8(ascii: "@"):
-                    guard at < 0 else { return nil }
-                    at = i
-                case UInt8(ascii: "."):
-                    if at >= 0 { dotAfterAt = true }
-                case 0x00...0x20, 0x7F:
-                    // Spaces and control characters (a CR or LF could
-                    // start a new header line).
-                    return nil
-                case 0x80...:
-                    high = true
-                default:
-                    break
-                }
+        return s.withUTF8 { isValidEmail(utf8: $0) }
+    }
+
+    /// `isValidEmail` of the text whose UTF-8 is `b` (a `String` is made
+    /// only to check the characters of an address that is not ASCII).
+    static func isValidEmail(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var at = -1
+        var dotAfterAt = false
+        var high = false
+        for i in 0..<b.count {
+            switch b[i] {
+            case UInt8(ascii: "@"):
+                guard at < 0 else { return false }
+                at = i
+            case UInt8(ascii: "."):
+                if at >= 0 { dotAfterAt = true }
+            case 0x00...0x20, 0x7F:
+                // Spaces and control characters (a CR or LF could
+                // start a new header line).
+                return false
+            case 0x80...:
+                high = true
+            default:
+                break
             }
-            guard at > 0, at < b.count - 1, dotAfterAt else { return nil }
-            return !high
         }
-        guard let ascii else { return false }
-        return ascii || !s.unicodeScalars.contains { $0.properties.isWhitespace || SafeText.isUnsafe($0) }
+        guard at > 0, at < b.count - 1, dotAfterAt else { return false }
+        guard high else { return true }
+        return !String(decoding: b, as: UTF8.self).unicodeScalars.contains {
+            $0.properties.isWhitespace || SafeText.isUnsafe($0)
+        }
     }
 }
 
@@ -126,29 +134,33 @@ extension Runtime {
     func deliverability(_ channel: Channel, _ event: ParsedEvent) -> Deliverability {
         let layout = event.layout
         switch channel {
+        // The address is checked where it is stored; a `String` of it is
+        // made only for the record that names it.
         case .email:
-            guard let address = event.string(layout.clientEmail) else {
+            guard let valid = event.withStringUTF8(layout.clientEmail, AddressCheck.isValidEmail(utf8:)) else {
                 return .undeliverable(reason: "no-address", message: "client has no email address")
             }
-            guard AddressCheck.isValidEmail(address) else {
+            guard valid else {
+                let address = event.string(layout.clientEmail) ?? ""
                 return .undeliverable(reason: "invalid-address", message: "client.email '\(address)' is not a valid email address")
             }
             guard event.flag(layout.clientAcceptsEmail) else {
                 return .undeliverable(reason: "no-consent", message: "client has not accepted email (client.accepts_email)")
             }
-            return .deliverable(address)
+            return .deliverable(event.string(layout.clientEmail) ?? "")
         case .sms:
-            guard let phone = event.string(layout.clientPhone) else {
+            guard let valid = event.withStringUTF8(layout.clientPhone, AddressCheck.isValidPhone(utf8:)) else {
                 return .undeliverable(reason: "no-address", message: "client has no phone number")
             }
-            guard AddressCheck.isValidPhone(phone) else {
+            guard valid else {
+                let phone = event.string(layout.clientPhone) ?? ""
                 return .undeliverable(
                     reason: "invalid-address", message: "client.phone '\(phone)' is not a valid phone number (E.164: + and 8–15 digits)")
             }
             guard event.flag(layout.clientAcceptsSMS) else {
                 return .undeliverable(reason: "no-consent", message: "client has not accepted SMS (client.accepts_sms)")
             }
-            return .deliverable(phone)
+            return .deliverable(event.string(layout.clientPhone) ?? "")
         }
     }
 

@@ -101,9 +101,7 @@ struct EventIDSet: Sendable {
             // The last eight bytes (overlapping the word before; the length is in the seed).
             h = fold(h ^ p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), 0x8EBC_6AF0_9C88_C6E3)
         } else {
-            var last: UInt64 = 0
-            for i in 0..<n { last |= UInt64(base[i]) << UInt64(i &* 8) }
-            h = fold(h ^ last, 0x8EBC_6AF0_9C88_C6E3)
+            h = fold(h ^ (n > 0 ? p.loadShortWord(count: n) : 0), 0x8EBC_6AF0_9C88_C6E3)
         }
         return fold(h, 0xE703_7ED1_A0B4_28DB)
     }

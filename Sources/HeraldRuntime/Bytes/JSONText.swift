@@ -23,26 +23,6 @@ enum JSONText {
     @inline(__always)
     private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
-    /// The `count` (1 to 7) bytes at `p` as a word in memory order (the
-    /// first byte lowest, as a little-endian load reads it), zero above
-    /// them; reads only those bytes.
-    @inline(__always)
-    static func tail(_ p: UnsafeRawPointer, count: Int) -> UInt64 {
-        let value: UInt64
-        if count >= 4 {
-            // Two overlapping halves; the shared bytes land on themselves.
-            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
-            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)))
-            value = low | high << UInt64((count &- 4) &* 8)
-        } else {
-            let b = p.assumingMemoryBound(to: UInt8.self)
-            value =
-                UInt64(b[0]) | UInt64(b[count >> 1]) << UInt64((count >> 1) &* 8)
-                | UInt64(b[count &- 1]) << UInt64((count &- 1) &* 8)
-        }
-        return UInt64(littleEndian: value)
-    }
-
     /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
     /// characters escaped, everything else as is.
     static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
@@ -71,7 +51,7 @@ enum JSONText {
                 // The last bytes (fewer than eight) as one word, zero above
                 // them; a zero byte is flagged like any control byte, so the
                 // first flag at or past `left` means they are all plain.
-                let word = tail(raw + i, count: left)
+                let word = (raw + i).loadShortWord(count: left).littleEndian
                 let attention = JSONReader.attention(word, flaggingNonASCII: false)
                 let plain = min(left, attention.trailingZeroBitCount >> 3)
                 w.put(word: word, keeping: plain)

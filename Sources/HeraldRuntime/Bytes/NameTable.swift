@@ -66,13 +66,8 @@ struct NameTable: Sendable {
                 head = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
                 if n > 8 { tail = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)) }
                 if n > 16 { middle = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: (n &- 8) >> 1, as: UInt64.self)) }
-            } else if n >= 4 {
-                // Two overlapping halves; the shared bytes land on themselves.
-                let low = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
-                let high = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)))
-                head = low | high << UInt64((n &- 4) &* 8)
             } else {
-                head = UInt64(p[0]) | UInt64(p[n >> 1]) << UInt64((n >> 1) &* 8) | UInt64(p[n &- 1]) << UInt64((n &- 1) &* 8)
+                head = raw.loadShortWord(count: n)
             }
         }
         var h = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0x1656_67B1_9E37_79F9) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F)

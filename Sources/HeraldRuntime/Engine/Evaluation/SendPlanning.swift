@@ -17,13 +17,7 @@ enum Deliverability {
 
 /// Address checks of SPEC §7.
 enum AddressCheck {
-    /// `+` followed by 8–15 digits.
-    static func isValidPhone(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { isValidPhone(utf8: $0) }
-    }
-
-    /// `isValidPhone` of the text whose UTF-8 is `b`.
+    /// `+` followed by 8–15 digits, for the text whose UTF-8 is `b`.
     static func isValidPhone(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.count >= 9, b.count <= 16, b[0] == UInt8(ascii: "+") else { return false }
         for i in 1..<b.count where b[i] &- 0x30 > 9 { return false }
@@ -31,14 +25,9 @@ enum AddressCheck {
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces and
-    /// no control or bidi-override characters (`SafeText.isUnsafe`).
-    static func isValidEmail(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { isValidEmail(utf8: $0) }
-    }
-
-    /// `isValidEmail` of the text whose UTF-8 is `b` (a `String` is made
-    /// only to check the characters of an address that is not ASCII).
+    /// no control or bidi-override characters (`SafeText.isUnsafe`), for the
+    /// text whose UTF-8 is `b` (a `String` is made only to check the
+    /// characters of an address that is not ASCII).
     static func isValidEmail(utf8 b: UnsafeBufferPointer<UInt8>) -> Bool {
         var at = -1
         var dotAfterAt = false

@@ -465,12 +465,16 @@ public final class CompiledRuleSet: Sendable {
 
     static let codeCount = Trigger.allCases.count + EventLayout.sectionEntities.count
 
+    /// `Trigger.allCases`, made once (the synthesized property builds a new
+    /// array on every call: an allocation per event).
+    private static let triggers = Trigger.allCases
+
     static func code(_ trigger: Trigger) -> Int {
-        Trigger.allCases.firstIndex(of: trigger) ?? 0
+        triggers.firstIndex(of: trigger) ?? 0
     }
 
     static func code(_ entity: Entity) -> Int {
-        Trigger.allCases.count + (EventLayout.section(of: entity) ?? 0)
+        triggers.count + (EventLayout.section(of: entity) ?? 0)
     }
 
     /// Appends the rule indices of one code that can apply to an event at

@@ -110,7 +110,10 @@ extension Runtime {
             for ruleID in plans.keys {
                 if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) } else { removed.append(ruleID) }
             }
-            for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
+            // Sorting even an empty list costs a call and a buffer.
+            if !removed.isEmpty {
+                for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
+            }
         }
         candidates.append(contentsOf: pendingRules)
         if candidates.count > 1 { candidates.sort() }

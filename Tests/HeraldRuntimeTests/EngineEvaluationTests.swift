@@ -179,6 +179,34 @@ struct EngineEvaluationTests {
     }
 
     @Test(
+        "a send's address is the event's text, escapes resolved, the same in records and in the NDJSON output",
+        arguments: [
+            (#""maria@example.com""#, #""+5511999990000""#, "maria@example.com", "+5511999990000"),
+            (#""maria\u0040exa\u006Dple.com""#, #""\u002B5511999990000""#, "maria@example.com", "+5511999990000"),
+            (#""jos\u00e9@caf\u00e9.example""#, #""+44\/7700900123""#, "josé@café.example", "+44/7700900123"),
+            (#""ana.maria.da.silva.souza+oficina-centro@exemplo-longo.com.br""#, #""+551199999000011""#,
+             "ana.maria.da.silva.souza+oficina-centro@exemplo-longo.com.br", "+551199999000011"),
+        ])
+    func addressFromEventText(email: String, phone: String, expectedEmail: String, expectedPhone: String) throws {
+        let runtime = S.runtime(rules: Self.twoChannels)
+        // The event's own line, its address members as written above.
+        let line = S.event("e1", client: ["email": "EMAIL", "phone": "PHONE"])
+            .replacingOccurrences(of: #""EMAIL""#, with: email).replacingOccurrences(of: #""PHONE""#, with: phone)
+        let records = S.run(runtime, [line])
+        let sends = records.filter { $0.decision == .send }
+        // "+44/7700900123" is not E.164: that SMS is skipped.
+        let phoneIsValid = !expectedPhone.contains("/")
+        #expect(sends.map(\.to) == (phoneIsValid ? [expectedEmail, expectedPhone] : [expectedEmail]))
+        var writer = NDJSONWriter()
+        var state = RuntimeState()
+        Array(line.utf8).withUnsafeBytes { writer.process(line: $0, lineNumber: 1, runtime: runtime, state: &state) }
+        let written = writer.withBytes { String(decoding: $0, as: UTF8.self) }
+        #expect(written == records.map { $0.jsonLine + "\n" }.joined())
+        let decoded = try written.split(separator: "\n").map { try JSONDecoder().decode(DecisionRecord.self, from: Data($0.utf8)) }
+        #expect(decoded.filter { $0.decision == .send }.map(\.to) == sends.map(\.to))
+    }
+
+    @Test(
         "the fallback channel is used only when no listed channel can deliver",
         arguments: [
             ([:], ["send sms -"]),

@@ -301,13 +301,19 @@ extension DecisionRecord.Decision {
 
 /// The generated texts of a record (`send_at`, `key`, `subject`, `body`,
 /// `html`) as UTF-8 in one buffer, in that order, with the range of each.
+///
+/// While a `send` is written (`Runtime.sendTexts`) it also holds the
+/// address, `to`, copied from the event after the other texts; a record
+/// value keeps its address in `DecisionRecord.to` and never holds `to` here.
 struct RecordTexts: Sendable, Hashable {
+    /// The texts, in the order of their members in the JSON form.
     enum Field: Int, CaseIterable {
-        case sendAt, key, subject, body, html
+        case to, sendAt, key, subject, body, html
 
         /// `,"name":` of the field's JSON member.
         var jsonMember: StaticString {
             switch self {
+            case .to: ",\"to\":"
             case .sendAt: ",\"send_at\":"
             case .key: ",\"key\":"
             case .subject: ",\"subject\":"
@@ -354,7 +360,9 @@ struct RecordTexts: Sendable, Hashable {
         set {
             var all = Field.allCases.map { self[$0] }
             all[field.rawValue] = newValue
-            self = RecordTexts(sendAt: all[0], key: all[1], subject: all[2], body: all[3], html: all[4])
+            self = RecordTexts(
+                sendAt: all[Field.sendAt.rawValue], key: all[Field.key.rawValue], subject: all[Field.subject.rawValue],
+                body: all[Field.body.rawValue], html: all[Field.html.rawValue])
         }
     }
 
@@ -386,6 +394,13 @@ struct RecordTexts: Sendable, Hashable {
     @inline(__always)
     mutating func end(_ field: Field, at position: Int) {
         ends[field.rawValue] = Int32(truncatingIfNeeded: position)
+    }
+
+    /// Marks `field` as absent (its bytes stay).
+    @inline(__always)
+    mutating func remove(_ field: Field) {
+        starts[field.rawValue] = -1
+        ends[field.rawValue] = -1
     }
 
     @inline(__always)

@@ -87,12 +87,20 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
         write(record)
     }
 
-    /// Writes a `send` record as a JSON line, its texts escaped from `bytes`.
-    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
+    /// The address is written from the event's bytes (`RecordTexts.Field.to`).
+    static var takesAddressString: Bool { false }
+
+    /// Writes a `send` record as a JSON line, its address and texts escaped
+    /// from `bytes`.
+    mutating func appendSend(
+        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
+        texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
+    ) {
         DecisionRecord.writeJSON(
-            event: send.event, decision: .send, rule: send.rule, reason: nil, message: send.message, channel: send.channel,
-            to: send.to, texts: texts, textBytes: bytes, replyTo: send.replyTo, attachments: send.attachments,
-            segments: send.segments, late: send.late, line: nil, to: &sink)
+            event: event, decision: .send, rule: rule, reason: nil, message: message, channel: channel, to: to, texts: texts,
+            textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
+            to: &sink)
         sink.append(0x0A)
     }
 

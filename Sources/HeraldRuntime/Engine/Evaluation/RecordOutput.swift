@@ -19,34 +19,36 @@ protocol RecordOutput: ~Copyable {
     mutating func append(_ record: DecisionRecord)
 
     /// Appends a `send` record whose generated texts (`send_at`, `key`,
-    /// `subject`, `body`, `html`) are at the ranges `texts` holds in `bytes`
-    /// (the event's scratch buffer; `texts.bytes` is empty).
-    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
-}
+    /// `subject`, `body`, `html`), and its address (`to`) unless
+    /// `takesAddressString`, are at the ranges `texts` holds in `bytes` (the
+    /// event's scratch buffer; `texts.bytes` is empty).
+    ///
+    /// The other fields are parameters, borrowed: an output that writes
+    /// them out copies (and retains) nothing.
+    mutating func appendSend(
+        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
+        texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
 
-/// The fields of a `send` record other than its generated texts.
-struct SendFields {
-    var event: String
-    var rule: String
-    /// `deferred from …` when working hours moved the send.
-    var message: String?
-    var channel: Channel
-    var to: String
-    var sendAtSeconds: Int64
-    var replyTo: String?
-    var attachments: [DecisionRecord.Attachment]?
-    var segments: Int?
-    var late: Bool
+    /// Whether a send's address comes as a `String` (`appendSend`'s `to`,
+    /// made from the event for each send) or as bytes among its texts
+    /// (`.to`, copied from the event: no `String` made).
+    static var takesAddressString: Bool { get }
 }
 
 extension Array: RecordOutput where Element == DecisionRecord {
-    mutating func appendSend(_ send: consuming SendFields, texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>) {
+    static var takesAddressString: Bool { true }
+
+    mutating func appendSend(
+        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
+        texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
+    ) {
         var texts = texts
         texts.bytes = Array<UInt8>(bytes)
         append(
             DecisionRecord(
-                event: send.event, decision: .send, rule: send.rule, message: send.message, channel: send.channel, to: send.to,
-                texts: texts, sendAtSeconds: send.sendAtSeconds, replyTo: send.replyTo, attachments: send.attachments,
-                segments: send.segments, late: send.late))
+                event: event, decision: .send, rule: rule, message: message, channel: channel, to: to ?? "", texts: texts,
+                sendAtSeconds: sendAtSeconds, replyTo: replyTo, attachments: attachments, segments: segments, late: late))
     }
 }

@@ -120,20 +120,20 @@ extension Runtime {
 
     /// Appends a `send` record to `out` (built in place: no copy of the record).
     func appendSend<Out: RecordOutput & ~Copyable>(
-        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, late: Bool,
         deferred: String?, subject keySubject: String, to out: inout Out
     ) {
         let c = compiled
         guard rule.template >= 0 && rule.template < c.templateRefs.count else {
             appendSend(
-                rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: keySubject,
+                rule, context, channel, at: at, late: late, deferred: deferred, subject: keySubject,
                 parts: nil, to: &out)
             return
         }
         c.templateRefs[rule.template]._withUnsafeGuaranteedRef { template in
             template.withParts(for: { context.event.string(c.layout.clientLanguage) }) { parts in
                 appendSend(
-                    rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: keySubject,
+                    rule, context, channel, at: at, late: late, deferred: deferred, subject: keySubject,
                     parts: parts, to: &out)
             }
         }
@@ -141,36 +141,41 @@ extension Runtime {
 
     /// `appendSend` with the template's parts for the client's language.
     private func appendSend<Out: RecordOutput & ~Copyable>(
-        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, address: String, at: Timestamp, late: Bool,
+        _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, late: Bool,
         deferred: String?, subject keySubject: String, parts: CompiledTemplate.Parts?, to out: inout Out
     ) {
         let c = compiled
         let email = channel == .email ? parts.flatMap { $0.hasEmail ? $0 : nil } : nil
         var segments = 0
+        // The address as a `String` only for an output that takes one; else
+        // its bytes go among the texts.
+        let address = Out.takesAddressString
+            ? context.event.string(channel == .email ? c.layout.clientEmail : c.layout.clientPhone) : nil
         let texts = sendTexts(
-            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
-            into: &context.scratch)
+            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, address: !Out.takesAddressString,
+            segments: &segments, into: &context.scratch)
         var attachments: [DecisionRecord.Attachment]?
         if channel == .email, parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
             let number = context.event.string(c.layout.workOrderNumber) ?? ""
             attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.reportFileName(number: number))]
         }
-        let fields = SendFields(
-            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
-            replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,
-            attachments: attachments, segments: channel == .sms ? segments : nil, late: late)
         // The scratch buffer is not touched while the output reads it.
         let bytes = UnsafeBufferPointer(start: context.scratch.base, count: context.scratch.count)
-        out.appendSend(fields, texts: texts, bytes: bytes)
+        out.appendSend(
+            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
+            replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,
+            attachments: attachments, segments: channel == .sms ? segments : nil, late: late, texts: texts, bytes: bytes)
     }
 
-    /// Writes a send record's texts (`send_at`, key, then the channel's
-    /// rendered parts) into `sink` and returns where each is (its `bytes`
-    /// empty: the output copies or writes them); `segments` gets the SMS
-    /// body's segment count.
+    /// Writes a send record's texts (`send_at`, key, the channel's rendered
+    /// parts, and with `address` the client's address `to`, copied from the
+    /// event) into `sink` and returns where each is (its `bytes` empty: the
+    /// output copies or writes them); `segments` gets the SMS body's segment
+    /// count.
     func sendTexts(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
-        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int, into sink: inout ByteSink
+        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, address: Bool, segments: inout Int,
+        into sink: inout ByteSink
     ) -> RecordTexts {
         sink.removeAll()
         var texts = RecordTexts()
@@ -203,6 +208,13 @@ extension Runtime {
                 html.render(context, escaping: .html, into: &sink, count: false, counter: &counter)
                 texts.end(.html, at: sink.count)
             }
+        }
+        if address {
+            // Deliverability found the address there (`Runtime.deliverability`).
+            let layout = context.event.layout
+            texts.begin(.to, at: sink.count)
+            _ = context.event.withStringUTF8(channel == .email ? layout.clientEmail : layout.clientPhone) { sink.append($0) }
+            texts.end(.to, at: sink.count)
         }
         return texts
     }

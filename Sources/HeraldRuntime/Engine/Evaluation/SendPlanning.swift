@@ -9,10 +9,15 @@ enum Timing {
     case skip(reason: String, message: String)
 }
 
-/// Whether a channel can deliver, and to which address.
-enum Deliverability {
-    case deliverable(String)
-    case undeliverable(reason: String, message: String)
+/// Whether a channel can deliver (SPEC §8.3), or why not. Plain data, kept
+/// per event and channel (`EventContext.email`, `.sms`); the skip's
+/// message is made only for a skip (`Runtime.undeliverable`), and the
+/// address is read from the event where a record names it.
+enum Deliverability: UInt8 {
+    case deliverable
+    case noAddress
+    case invalidAddress
+    case noConsent
 }
 
 /// Address checks of SPEC §7.
@@ -119,37 +124,41 @@ extension Runtime {
         return rule.rule.fallback == channel ? rule.rule.channels.count : rule.rule.channels.count + 1
     }
 
-    /// SPEC §8.3.
+    /// SPEC §8.3. The address is checked where it is stored, without a
+    /// `String` of it.
     func deliverability(_ channel: Channel, _ event: ParsedEvent) -> Deliverability {
         let layout = event.layout
         switch channel {
-        // The address is checked where it is stored; a `String` of it is
-        // made only for the record that names it.
         case .email:
-            guard let valid = event.withStringUTF8(layout.clientEmail, AddressCheck.isValidEmail(utf8:)) else {
-                return .undeliverable(reason: "no-address", message: "client has no email address")
-            }
-            guard valid else {
-                let address = event.string(layout.clientEmail) ?? ""
-                return .undeliverable(reason: "invalid-address", message: "client.email '\(address)' is not a valid email address")
-            }
-            guard event.flag(layout.clientAcceptsEmail) else {
-                return .undeliverable(reason: "no-consent", message: "client has not accepted email (client.accepts_email)")
-            }
-            return .deliverable(event.string(layout.clientEmail) ?? "")
+            guard let valid = event.withStringUTF8(layout.clientEmail, AddressCheck.isValidEmail(utf8:)) else { return .noAddress }
+            guard valid else { return .invalidAddress }
+            return event.flag(layout.clientAcceptsEmail) ? .deliverable : .noConsent
         case .sms:
-            guard let valid = event.withStringUTF8(layout.clientPhone, AddressCheck.isValidPhone(utf8:)) else {
-                return .undeliverable(reason: "no-address", message: "client has no phone number")
-            }
-            guard valid else {
-                let phone = event.string(layout.clientPhone) ?? ""
-                return .undeliverable(
-                    reason: "invalid-address", message: "client.phone '\(phone)' is not a valid phone number (E.164: + and 8–15 digits)")
-            }
-            guard event.flag(layout.clientAcceptsSMS) else {
-                return .undeliverable(reason: "no-consent", message: "client has not accepted SMS (client.accepts_sms)")
-            }
-            return .deliverable(event.string(layout.clientPhone) ?? "")
+            guard let valid = event.withStringUTF8(layout.clientPhone, AddressCheck.isValidPhone(utf8:)) else { return .noAddress }
+            guard valid else { return .invalidAddress }
+            return event.flag(layout.clientAcceptsSMS) ? .deliverable : .noConsent
+        }
+    }
+
+    /// The reason and message of the skip for `channel` when its
+    /// deliverability is not `.deliverable`.
+    func undeliverable(_ result: Deliverability, _ channel: Channel, _ event: ParsedEvent) -> (reason: String, message: String) {
+        let layout = event.layout
+        switch (result, channel) {
+        case (.noAddress, .email):
+            return ("no-address", "client has no email address")
+        case (.noAddress, .sms):
+            return ("no-address", "client has no phone number")
+        case (.invalidAddress, .email):
+            let address = event.string(layout.clientEmail) ?? ""
+            return ("invalid-address", "client.email '\(address)' is not a valid email address")
+        case (.invalidAddress, .sms):
+            let phone = event.string(layout.clientPhone) ?? ""
+            return ("invalid-address", "client.phone '\(phone)' is not a valid phone number (E.164: + and 8–15 digits)")
+        case (.noConsent, .email), (.deliverable, .email):
+            return ("no-consent", "client has not accepted email (client.accepts_email)")
+        case (.noConsent, .sms), (.deliverable, .sms):
+            return ("no-consent", "client has not accepted SMS (client.accepts_sms)")
         }
     }
 
@@ -250,22 +259,19 @@ struct SendPlan {
         alreadySent: [PlannedReminder], runtime: Runtime, state: inout RuntimeState, into out: inout Out
     ) {
         cancelPending(channel, rule, context, subject, runtime, into: &out)
-        let address: String
         let result: Deliverability
         switch channel {
         case .email:
             if context.email == nil { context.email = runtime.deliverability(.email, context.event) }
-            result = context.email ?? runtime.deliverability(.email, context.event)
+            result = context.email ?? .noAddress
         case .sms:
             if context.sms == nil { context.sms = runtime.deliverability(.sms, context.event) }
-            result = context.sms ?? runtime.deliverability(.sms, context.event)
+            result = context.sms ?? .noAddress
         }
-        switch result {
-        case .undeliverable(let reason, let message):
+        guard result == .deliverable else {
+            let (reason, message) = runtime.undeliverable(result, channel, context.event)
             out.append(runtime.skip(rule, context, channel, reason, message))
             return
-        case .deliverable(let a):
-            address = a
         }
         anyDeliverable = true
         if rule.mayRenderBlank(channel, in: runtime.compiled), let message = runtime.blankMessage(rule, context, channel) {
@@ -308,7 +314,7 @@ struct SendPlan {
             return
         }
         runtime.appendSend(
-            rule, context, channel, address: address, at: at, late: late, deferred: deferred, subject: subject, to: &out)
+            rule, context, channel, at: at, late: late, deferred: deferred, subject: subject, to: &out)
         if reminder != nil {
             sends.append(PlannedReminder(channel: channel, sendAt: at.seconds, sendAtNanoseconds: at.nanoseconds))
         } else {

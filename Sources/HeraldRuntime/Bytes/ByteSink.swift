@@ -117,7 +117,10 @@ struct ByteSink: ~Copyable {
 
     /// The UTF-8 of a `String` (string literals take the `StaticString`
     /// overload, which copies their bytes without going through `String`).
+    /// A native string's bytes are read in place (no copy of the `String`,
+    /// so no retain and release); a bridged one through `withUTF8`.
     mutating func append(text s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ append($0) }) { return done }
         var s = s
         s.withUTF8 { append($0) }
     }

@@ -243,6 +243,10 @@ final class TemplateProgram: Sendable {
     /// `TemplateRenderer.append(escaped:to:escaping:)` writes: every
     /// character it changes is ASCII).
     static func append(escaped text: String, escaping: TemplateRenderer.Escaping, to out: inout ByteSink) {
+        let inPlace: Void? = text.utf8.withContiguousStorageIfAvailable {
+            append(escapedUTF8: $0, escaping: escaping, to: &out)
+        }
+        if inPlace != nil { return }
         var text = text
         text.withUTF8 { append(escapedUTF8: $0, escaping: escaping, to: &out) }
     }

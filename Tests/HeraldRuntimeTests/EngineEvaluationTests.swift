@@ -202,7 +202,9 @@ struct EngineEvaluationTests {
         Array(line.utf8).withUnsafeBytes { writer.process(line: $0, lineNumber: 1, runtime: runtime, state: &state) }
         let written = writer.withBytes { String(decoding: $0, as: UTF8.self) }
         #expect(written == records.map { $0.jsonLine + "\n" }.joined())
-        let decoded = try written.split(separator: "\n").map { try JSONDecoder().decode(DecisionRecord.self, from: Data($0.utf8)) }
+        let decoded = try written.split(separator: "\n").map {
+            try JSONDecoder().decode(DecisionRecord.self, from: Data($0.utf8))
+        }
         #expect(decoded.filter { $0.decision == .send }.map(\.to) == sends.map(\.to))
     }
 

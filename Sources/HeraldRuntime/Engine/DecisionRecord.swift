@@ -396,13 +396,6 @@ struct RecordTexts: Sendable, Hashable {
         ends[field.rawValue] = Int32(truncatingIfNeeded: position)
     }
 
-    /// Marks `field` as absent (its bytes stay).
-    @inline(__always)
-    mutating func remove(_ field: Field) {
-        starts[field.rawValue] = -1
-        ends[field.rawValue] = -1
-    }
-
     @inline(__always)
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)

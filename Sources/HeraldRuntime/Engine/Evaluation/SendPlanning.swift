@@ -130,18 +130,23 @@ extension Runtime {
         let layout = event.layout
         switch channel {
         case .email:
-            guard let valid = event.withStringUTF8(layout.clientEmail, AddressCheck.isValidEmail(utf8:)) else { return .noAddress }
+            guard let valid = event.withStringUTF8(layout.clientEmail, AddressCheck.isValidEmail(utf8:)) else {
+                return .noAddress
+            }
             guard valid else { return .invalidAddress }
             return event.flag(layout.clientAcceptsEmail) ? .deliverable : .noConsent
         case .sms:
-            guard let valid = event.withStringUTF8(layout.clientPhone, AddressCheck.isValidPhone(utf8:)) else { return .noAddress }
+            guard let valid = event.withStringUTF8(layout.clientPhone, AddressCheck.isValidPhone(utf8:)) else {
+                return .noAddress
+            }
             guard valid else { return .invalidAddress }
             return event.flag(layout.clientAcceptsSMS) ? .deliverable : .noConsent
         }
     }
 
     /// The reason and message of the skip for `channel` when its
-    /// deliverability is not `.deliverable`.
+    /// deliverability is not `.deliverable` (never asked for that case,
+    /// which the switch folds into `no-consent` to stay total).
     func undeliverable(_ result: Deliverability, _ channel: Channel, _ event: ParsedEvent) -> (reason: String, message: String) {
         let layout = event.layout
         switch (result, channel) {

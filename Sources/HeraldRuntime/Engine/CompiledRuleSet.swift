@@ -465,16 +465,12 @@ public final class CompiledRuleSet: Sendable {
 
     static let codeCount = Trigger.allCases.count + EventLayout.sectionEntities.count
 
-    /// `Trigger.allCases`, made once (the synthesized property builds a new
-    /// array on every call: an allocation per event).
-    private static let triggers = Trigger.allCases
-
     static func code(_ trigger: Trigger) -> Int {
-        triggers.firstIndex(of: trigger) ?? 0
+        EventLayout.triggerCases.firstIndex(of: trigger) ?? 0
     }
 
     static func code(_ entity: Entity) -> Int {
-        triggers.count + (EventLayout.section(of: entity) ?? 0)
+        EventLayout.triggerCases.count + (EventLayout.section(of: entity) ?? 0)
     }
 
     /// Appends the rule indices of one code that can apply to an event at

@@ -222,8 +222,9 @@ final class EventLayout: Sendable {
     let slots: [Entity: [String: Int]]
     /// Field type by slot.
     let types: [FieldType]
-    /// `Trigger.allCases` (built once: the synthesized property makes a new array each time).
-    let triggerCases = Trigger.allCases
+    /// `Trigger.allCases` (built once: the synthesized property makes a new
+    /// array each time); also the order of `CompiledRuleSet.code(_:)`.
+    static let triggerCases = Trigger.allCases
     /// `triggerCases` by raw value, matched on the bytes of `type`.
     let triggerNames = NameTable(Trigger.allCases.map { Array($0.rawValue.utf8) })
 

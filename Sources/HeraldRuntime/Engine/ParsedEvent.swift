@@ -663,7 +663,7 @@ struct EventDecoder: Sendable {
         guard let byBytes = values.withStringUTF8(layout.type, { layout.triggerNames.index(of: $0) }) else {
             return invalid("type: required")
         }
-        guard let trigger = byBytes.map({ layout.triggerCases[$0] }) ?? values.string(layout.type).flatMap(Trigger.init(rawValue:))
+        guard let trigger = byBytes.map({ EventLayout.triggerCases[$0] }) ?? values.string(layout.type).flatMap(Trigger.init(rawValue:))
         else {
             let typeText = values.string(layout.type) ?? ""
             return invalid("type: unknown event type '\(typeText)'; expected one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")

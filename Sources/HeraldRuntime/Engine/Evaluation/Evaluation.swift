@@ -5,10 +5,15 @@ extension Runtime {
     /// location, duplicate event), always the event's only record, carries
     /// `line` = `lineNumber` when one is given (the event came from NDJSON).
     func evaluate<Out: RecordOutput & ~Copyable>(
-        _ input: ParsedEvent, state: inout RuntimeState, explain: Bool, lineNumber: Int? = nil, into out: inout Out
+        _ event: ParsedEvent, state: inout RuntimeState, explain: Bool, lineNumber: Int? = nil, into out: inout Out
     ) {
         let c = compiled
-        let event = input.layout === c.layout ? input : input.relaid(for: c.layout)
+        // An event parsed for another rule set's layout is re-laid first;
+        // the usual one is used as given (a copy would retain its fields).
+        guard event.layout === c.layout else {
+            evaluate(event.relaid(for: c.layout), state: &state, explain: explain, lineNumber: lineNumber, into: &out)
+            return
+        }
         let layout = c.layout
 
         var location: CompiledPlace?

@@ -105,6 +105,25 @@ struct SpecCalendarEdgeTests {
         #expect(instant.isFormattable(in: zone))
     }
 
+    @Test(
+        "isFormattable agrees with the year of the wall time near both ends of the range",
+        arguments: ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Sao_Paulo", "Asia/Kathmandu"])
+    func formattableNearTheEnds(identifier: String) throws {
+        let zone = try #require(Zone(identifier: identifier))
+        for end in [Timestamp.firstRFC3339Second, Timestamp.lastRFC3339Second] {
+            // Every half hour from three days before the end to three after.
+            for step in -144...144 {
+                let seconds = end &+ Int64(step) &* 1800
+                // RFC 3339 writes the wall time, or UTC for an offset with seconds.
+                let offset = zone.offset(at: seconds)
+                let year = LocalDateTime(secondsSince1970: offset % 60 == 0 ? seconds &+ Int64(offset) : seconds).date.year
+                #expect(
+                    Timestamp(seconds: seconds).isFormattable(in: zone) == (0...9999).contains(year),
+                    "\(identifier) \(seconds)")
+            }
+        }
+    }
+
     @Test("a reminder whose field is near the end of the range and whose send_at fits is sent")
     func reminderNearTheEnd() {
         let runtime = S.runtime(

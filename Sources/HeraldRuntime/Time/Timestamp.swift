@@ -377,7 +377,14 @@ extension Timestamp {
     /// Whether `formatted(in: zone)` writes the instant with a four-digit
     /// year (0000–9999), as RFC 3339 requires.
     public func isFormattable(in zone: Zone) -> Bool {
-        (0...9999).contains(RFC3339.written(seconds, in: zone).local.date.year)
+        // Two days or more inside the years in UTC, no zone's offset (at
+        // most 18 hours in Foundation's zones) can move the wall time out
+        // of them: no offset look-up or calendar arithmetic for an
+        // ordinary instant.
+        if seconds > Self.firstRFC3339Second &+ 2 &* 86_400 && seconds < Self.lastRFC3339Second &- 2 &* 86_400 {
+            return true
+        }
+        return (0...9999).contains(RFC3339.written(seconds, in: zone).local.date.year)
     }
 
     /// The wall-clock time the text was written in (the instant seen at its own offset).

@@ -69,6 +69,69 @@ struct EngineReminderTests {
         #expect(records.allSatisfy { $0.decision != .cancel || ($0.channel == .sms && $0.rule == "visit") })
     }
 
+    /// The entity's plans are moved out of the state for an event and back
+    /// after it (`Runtime.evaluate`): an entity's first plan adds it, its last
+    /// cancel removes it, and entities the event is not about keep theirs.
+    @Test("plans kept per entity across events and a reload: the removed rule's plan cancelled, the last cancel forgets the entity")
+    func plansAcrossReload() {
+        let both = Self.dayBefore + """
+              - id: visit-email
+                remind: work_order.scheduled_for
+                before: 2h
+                channel: email
+                template: t
+
+            """
+        var state = RuntimeState()
+        let first = S.run(
+            S.runtime(rules: both),
+            [
+                Self.schedule("r1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("r2", at: "2026-04-06T10:05:00-03:00", "2026-04-09T14:00:00-03:00", wo: "WO-2"),
+            ], state: &state)
+        #expect(
+            Self.lines(first) == [
+                "r1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms",
+                "r1 send 2026-04-08T12:00:00-03:00 visit-email/WO-1/email",
+                "r2 send 2026-04-08T14:00:00-03:00 visit/WO-2/sms",
+                "r2 send 2026-04-09T12:00:00-03:00 visit-email/WO-2/email",
+            ])
+        #expect(state.reminders.count == 2)
+        #expect(state.reminders.values.allSatisfy { $0.count == 2 })
+
+        // The rule set loses `visit-email`: the next event of WO-1 cancels
+        // its plan (same value: `visit` has nothing to do); WO-2's stay.
+        let reloaded = S.runtime(rules: Self.dayBefore)
+        let second = S.run(
+            reloaded,
+            [
+                Self.schedule("r3", at: "2026-04-06T11:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("r4", at: "2026-04-06T12:00:00-03:00", nil),
+            ], state: &state)
+        #expect(
+            Self.lines(second) == [
+                "r3 cancel rule-removed visit-email/WO-1/email",
+                "r4 cancel unscheduled visit/WO-1/sms",
+            ])
+        #expect(state.reminders.count == 1)
+        #expect(state.reminders.values.first?.count == 2)
+
+        // WO-1 is planned again from nothing; WO-2's removed plan goes on its next event.
+        let third = S.run(
+            reloaded,
+            [
+                Self.schedule("r5", at: "2026-04-06T13:00:00-03:00", "2026-04-10T10:00:00-03:00"),
+                Self.schedule("r6", at: "2026-04-06T13:05:00-03:00", "2026-04-09T14:00:00-03:00", wo: "WO-2"),
+            ], state: &state)
+        #expect(
+            Self.lines(third) == [
+                "r5 send 2026-04-09T10:00:00-03:00 visit/WO-1/sms",
+                "r6 cancel rule-removed visit-email/WO-2/email",
+            ])
+        #expect(state.reminders.count == 2)
+        #expect(state.reminders.values.allSatisfy { $0.count == 1 })
+    }
+
     @Test("a failing filter cancels a pending reminder and forgets its value; it is planned again when the filter holds")
     func noLongerApplies() {
         let runtime = S.runtime(

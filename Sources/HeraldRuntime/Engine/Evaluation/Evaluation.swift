@@ -93,10 +93,23 @@ extension Runtime {
             context.checksPendingSends = !sends.isEmpty
         }
 
-        // The entity's reminder plans, looked up once: each reminder rule
-        // reads its own plan from here (see `EventContext.reminderPlans`).
-        let plans = state.reminders.isEmpty ? nil : state.reminders[reference]
-        context.reminderPlans = plans
+        // The entity's reminder plans, looked up once and moved into the
+        // context for the event (see `EventContext.reminderPlans`); nothing
+        // else changes `state.reminders` until they are moved back, so the
+        // index stays valid.
+        let plansIndex = state.reminders.isEmpty ? nil : state.reminders.index(forKey: reference)
+        if let plansIndex { swap(&context.reminderPlans, &state.reminders.values[plansIndex]) }
+        defer {
+            if let plansIndex {
+                if context.reminderPlans.isEmpty {
+                    state.reminders.remove(at: plansIndex)
+                } else {
+                    swap(&context.reminderPlans, &state.reminders.values[plansIndex])
+                }
+            } else if !context.reminderPlans.isEmpty {
+                state.reminders[reference] = context.reminderPlans
+            }
+        }
 
         if explain {
             for i in c.rules.indices { apply(i, context, reference, state: &state, explain: true, into: &out) }
@@ -110,9 +123,9 @@ extension Runtime {
             c.candidates(code: info.code, location: locationIndex, region: regionIndex, status: status, into: &candidates)
         }
         c.candidates(code: info.entityCode, location: locationIndex, region: regionIndex, status: -1, into: &candidates)
-        if let plans {
+        if plansIndex != nil {
             var removed: [String] = []
-            for ruleID in plans.keys {
+            for ruleID in context.reminderPlans.keys {
                 if let i = c.ruleIndex[ruleID] { candidates.append(Int32(i)) } else { removed.append(ruleID) }
             }
             // Sorting even an empty list costs a call and a buffer.

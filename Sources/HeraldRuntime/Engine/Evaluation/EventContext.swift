@@ -31,11 +31,12 @@ final class EventContext {
     @exclusivity(unchecked) var plannedSends = 0
     /// Whether the entity has pending `cancel_if` sends this event must check.
     @exclusivity(unchecked) var checksPendingSends = false
-    /// The entity's reminder plans (by rule id) as the event found them,
-    /// looked up once per event. A rule reads its own plan from here: an
-    /// event applies each rule once, and only that rule changes its plan,
-    /// so the plan read is the one in the state.
-    @exclusivity(unchecked) var reminderPlans: [String: ReminderPlan]?
+    /// The entity's reminder plans by rule id, moved out of
+    /// `RuntimeState.reminders` for the event (one look-up of the entity)
+    /// and moved back when it ends (`Runtime.evaluate`). Rules read and
+    /// change their plans here, in place: held by the context alone, the
+    /// dictionary is never copied when a plan changes. Empty: none.
+    @exclusivity(unchecked) var reminderPlans = [String: ReminderPlan]()
     /// The last instant written as `send_at`, its offset and wall time
     /// (the records of one event mostly share it).
     @exclusivity(unchecked) private var lastAt: Int64 = .min

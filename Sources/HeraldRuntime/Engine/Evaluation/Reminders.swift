@@ -13,7 +13,7 @@ extension Runtime {
         _ ruleID: String, _ reference: EntityReference, _ context: EventContext, state: inout RuntimeState,
         into out: inout Out
     ) {
-        guard let plan = state.reminders[reference]?[ruleID] else { return }
+        guard let plan = context.reminderPlans[ruleID] else { return }
         for send in plan.sends where send.isPending(at: context.event.occurredAt) {
             out.append(
                 DecisionRecord(
@@ -21,8 +21,7 @@ extension Runtime {
                     channel: send.channel,
                     key: ruleID + "/" + reference.id + (send.channel == .email ? "/email" : "/sms")))
         }
-        state.reminders[reference]?[ruleID] = nil
-        if state.reminders[reference]?.isEmpty == true { state.reminders[reference] = nil }
+        context.reminderPlans[ruleID] = nil
     }
 
     func applyReminder<Out: RecordOutput & ~Copyable>(
@@ -34,7 +33,7 @@ extension Runtime {
             if explain { out.append(none(rule, context, rule.rule.active ? "trigger" : "inactive")) }
             return
         }
-        let existing = context.reminderPlans?[rule.id]
+        let existing = context.reminderPlans[rule.id]
 
         // The filters decide the cancel reason only when the event carries a
         // value and does not close the entity; --explain names a failing
@@ -70,16 +69,11 @@ extension Runtime {
             // already made stay planned, so their key is never sent twice.
             plan.sends.removeAll { $0.isPending(at: event.occurredAt) }
             if plan.sends.isEmpty {
-                // One look-up of the entity for both the plan and, when it
-                // was the last, the entity's entry.
-                if let i = state.reminders.index(forKey: reference) {
-                    state.reminders.values[i][rule.id] = nil
-                    if state.reminders.values[i].isEmpty { state.reminders.remove(at: i) }
-                }
+                context.reminderPlans[rule.id] = nil
             } else {
                 plan.value = nil
                 plan.valueNanoseconds = 0
-                state.reminders[reference]?[rule.id] = plan
+                context.reminderPlans[rule.id] = plan
             }
             return
         }
@@ -103,7 +97,7 @@ extension Runtime {
         let sends = deliver(
             rule, context, reference, subject: reference.id, reminder: (field, value, before), alreadySent: made,
             rescheduled: rescheduled, state: &state, into: &out)
-        state.reminders[reference, default: [:]][rule.id] = ReminderPlan(
+        context.reminderPlans[rule.id] = ReminderPlan(
             value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
     }
 

@@ -341,12 +341,21 @@ struct RecordTexts: Sendable, Hashable {
     init() {}
 
     init(sendAt: String?, key: String?, subject: String?, body: String?, html: String?) {
-        for (field, text) in [(Field.sendAt, sendAt), (.key, key), (.subject, subject), (.body, body), (.html, html)] {
-            guard let text else { continue }
-            begin(field)
-            bytes.append(contentsOf: text.utf8)
-            end(field)
-        }
+        // One call a field, not a loop over an array of (field, text): the
+        // array cost an allocation and a generic destroy of its tuples
+        // (about 500 instructions a `skip` or `cancel` record).
+        append(.sendAt, sendAt)
+        append(.key, key)
+        append(.subject, subject)
+        append(.body, body)
+        append(.html, html)
+    }
+
+    private mutating func append(_ field: Field, _ text: String?) {
+        guard let text else { return }
+        begin(field)
+        bytes.append(contentsOf: text.utf8)
+        end(field)
     }
 
     /// An empty buffer with room for `capacity` bytes.

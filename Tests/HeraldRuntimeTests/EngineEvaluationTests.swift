@@ -56,6 +56,30 @@ struct EngineEvaluationTests {
             ])
     }
 
+    @Test("a send record from the runtime and one built field by field are equal, hash alike, and change `to` alike")
+    func sendRecordValue() {
+        let runtime = S.runtime(rules: "  - id: r\n    on: work_order.status_changed\n    channel: sms\n    template: t\n")
+        let evaluated = S.run(runtime, [S.event("e1")])
+        // The runtime copies the address after the rendered texts; the
+        // initialiser writes it first: the records are still equal.
+        var built = DecisionRecord(
+            event: "e1", decision: .send, rule: "r", channel: .sms, to: "+5511999990000",
+            sendAt: "2026-04-07T10:00:00-03:00", sendAtSeconds: 1_775_566_800, key: "r/e1/sms", body: "OS 1001", segments: 1)
+        #expect(evaluated == [built])
+        #expect(Set(evaluated + [built]).count == 1)
+        guard var record = evaluated.first else { return }
+        #expect(record.to == "+5511999990000")
+        record.to = "+5511888880000"
+        built.to = "+5511888880000"
+        #expect(record == built)
+        #expect(record.body == "OS 1001" && record.key == "r/e1/sms" && record.sendAt == "2026-04-07T10:00:00-03:00")
+        #expect(record.jsonLine.contains(#""to":"+5511888880000","send_at":"#))
+        record.to = nil
+        #expect(record != built && record.to == nil && !record.jsonLine.contains(#""to""#))
+        built.body = "other"
+        #expect(record.body != built.body)
+    }
+
     @Test("a status change to the same status applies no event rule, but reminders still plan")
     func noChange() {
         let runtime = S.runtime(

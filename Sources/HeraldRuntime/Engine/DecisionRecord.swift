@@ -70,7 +70,10 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// Channel (send, skip of a channel, cancel).
     public var channel: Optional<Channel>
     /// Address the message goes to (send).
-    public var to: Optional<String>
+    public var to: String? {
+        get { texts[.to] }
+        set { texts[.to] = newValue }
+    }
     /// When to send, RFC 3339 in the event's effective zone (send).
     public var sendAt: String? {
         get { texts[.sendAt] }
@@ -98,8 +101,9 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         get { texts[.html] }
         set { texts[.html] = newValue }
     }
-    /// `sendAt`, `key`, `subject`, `body` and `html` in one buffer: a send
-    /// record is built with one allocation for all its generated text.
+    /// `to`, `sendAt`, `key`, `subject`, `body` and `html` in one buffer: a
+    /// send record is built with one allocation for its address and all its
+    /// generated text.
     var texts: RecordTexts
     /// Reply-To of an email, when the location or region sets one.
     public var replyTo: Optional<String>
@@ -125,9 +129,8 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         self.reason = reason
         self.message = message
         self.channel = channel
-        self.to = to
         self.sendAtSeconds = sendAtSeconds
-        self.texts = RecordTexts(sendAt: sendAt, key: key, subject: subject, body: body, html: html)
+        self.texts = RecordTexts(to: to, sendAt: sendAt, key: key, subject: subject, body: body, html: html)
         self.replyTo = replyTo
         self.attachments = attachments
         self.segments = segments
@@ -135,9 +138,9 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         self.line = line
     }
 
-    /// A send record whose generated texts are already in `texts`.
+    /// A send record whose address and generated texts are already in `texts`.
     init(
-        event: String, decision: Decision, rule: String, message: String? = nil, channel: Channel, to: String,
+        event: String, decision: Decision, rule: String, message: String? = nil, channel: Channel,
         texts: RecordTexts, sendAtSeconds: Int64, replyTo: String? = nil, attachments: [Attachment]? = nil, segments: Int?,
         late: Bool
     ) {
@@ -146,7 +149,6 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         self.rule = rule
         self.message = message
         self.channel = channel
-        self.to = to
         self.texts = texts
         self.sendAtSeconds = sendAtSeconds
         self.replyTo = replyTo
@@ -174,11 +176,10 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
         message = try c.decodeIfPresent(String.self, forKey: .message)
         channel = try c.decodeIfPresent(Channel.self, forKey: .channel)
-        to = try c.decodeIfPresent(String.self, forKey: .to)
         let sendAt = try c.decodeIfPresent(String.self, forKey: .sendAt)
         sendAtSeconds = sendAt.flatMap { RFC3339.parse(Substring($0))?.seconds }
         texts = RecordTexts(
-            sendAt: sendAt, key: try c.decodeIfPresent(String.self, forKey: .key),
+            to: try c.decodeIfPresent(String.self, forKey: .to), sendAt: sendAt, key: try c.decodeIfPresent(String.self, forKey: .key),
             subject: try c.decodeIfPresent(String.self, forKey: .subject),
             body: try c.decodeIfPresent(String.self, forKey: .body),
             html: try c.decodeIfPresent(String.self, forKey: .html))
@@ -232,7 +233,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     func writeJSON(to w: inout ByteSink) {
         texts.withBytes { bytes in
             Self.writeJSON(
-                event: event, decision: decision, rule: rule, reason: reason, message: message, channel: channel, to: to,
+                event: event, decision: decision, rule: rule, reason: reason, message: message, channel: channel,
                 texts: texts, textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late,
                 line: line, to: &w)
         }
@@ -244,7 +245,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// values and, on the NDJSON path, for sends written straight from the
     /// renderer's buffer (`NDJSONWriter`).
     static func writeJSON(
-        event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?, to: String?,
+        event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?,
         texts: RecordTexts, textBytes bytes: UnsafeBufferPointer<UInt8>, replyTo: String?, attachments: [Attachment]?,
         segments: Int?, late: Bool, line: Int?, to w: inout ByteSink
     ) {
@@ -262,7 +263,6 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
             case .sms: w.append(",\"channel\":\"sms\"")
             }
         }
-        if let to { JSONText.member("to", to, to: &w) }
         for field in RecordTexts.Field.allCases {
             if let range = texts.range(field) {
                 w.append(field.jsonMember)
@@ -308,12 +308,13 @@ extension DecisionRecord.Decision {
     }
 }
 
-/// The generated texts of a record (`send_at`, `key`, `subject`, `body`,
-/// `html`) as UTF-8 in one buffer, in that order, with the range of each.
+/// A record's address and generated texts (`to`, `send_at`, `key`,
+/// `subject`, `body`, `html`) as UTF-8 in one buffer, with the range of each.
 ///
-/// While a `send` is written (`Runtime.sendTexts`) it also holds the
-/// address, `to`, copied from the event after the other texts; a record
-/// value keeps its address in `DecisionRecord.to` and never holds `to` here.
+/// A `send` is written by `Runtime.sendTexts` with its address, copied from
+/// the event, after the other texts; a record made with
+/// `DecisionRecord.init` has them in `Field` order. Equality and hashing go
+/// by each field's text, not by where it is in the buffer.
 struct RecordTexts: Sendable, Hashable {
     /// The texts, in the order of their members in the JSON form.
     enum Field: Int, CaseIterable {
@@ -340,10 +341,11 @@ struct RecordTexts: Sendable, Hashable {
 
     init() {}
 
-    init(sendAt: String?, key: String?, subject: String?, body: String?, html: String?) {
+    init(to: String?, sendAt: String?, key: String?, subject: String?, body: String?, html: String?) {
         // One call a field, not a loop over an array of (field, text): the
         // array cost an allocation and a generic destroy of its tuples
         // (about 500 instructions a `skip` or `cancel` record).
+        append(.to, to)
         append(.sendAt, sendAt)
         append(.key, key)
         append(.subject, subject)
@@ -379,13 +381,39 @@ struct RecordTexts: Sendable, Hashable {
             var all = Field.allCases.map { self[$0] }
             all[field.rawValue] = newValue
             self = RecordTexts(
-                sendAt: all[Field.sendAt.rawValue], key: all[Field.key.rawValue], subject: all[Field.subject.rawValue],
+                to: all[Field.to.rawValue], sendAt: all[Field.sendAt.rawValue], key: all[Field.key.rawValue], subject: all[Field.subject.rawValue],
                 body: all[Field.body.rawValue], html: all[Field.html.rawValue])
         }
     }
 
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         bytes.withUnsafeBufferPointer(body)
+    }
+
+    /// Equal when every field is absent in both or has the same bytes in
+    /// both, wherever it is in each buffer.
+    static func == (a: RecordTexts, b: RecordTexts) -> Bool {
+        for field in Field.allCases {
+            switch (a.range(field), b.range(field)) {
+            case (nil, nil): continue
+            case (let x?, let y?): if !a.bytes[x].elementsEqual(b.bytes[y]) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Hashes each field's presence and bytes, in `Field` order.
+    func hash(into hasher: inout Hasher) {
+        for field in Field.allCases {
+            if let r = range(field) {
+                hasher.combine(true)
+                hasher.combine(r.count)
+                bytes.withUnsafeBufferPointer { hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[r]))) }
+            } else {
+                hasher.combine(false)
+            }
+        }
     }
 
     // Building: fields are written in `Field` order, each between

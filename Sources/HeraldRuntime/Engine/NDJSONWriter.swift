@@ -87,18 +87,15 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
         write(record)
     }
 
-    /// The address is written from the event's bytes (`RecordTexts.Field.to`).
-    static var takesAddressString: Bool { false }
-
     /// Writes a `send` record as a JSON line, its address and texts escaped
     /// from `bytes`.
     mutating func appendSend(
-        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
     ) {
         DecisionRecord.writeJSON(
-            event: event, decision: .send, rule: rule, reason: nil, message: message, channel: channel, to: to, texts: texts,
+            event: event, decision: .send, rule: rule, reason: nil, message: message, channel: channel, texts: texts,
             textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
             to: &sink)
         sink.append(0x0A)

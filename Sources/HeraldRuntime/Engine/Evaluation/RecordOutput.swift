@@ -18,29 +18,22 @@ protocol RecordOutput: ~Copyable {
     /// Appends a record given as a value.
     mutating func append(_ record: DecisionRecord)
 
-    /// Appends a `send` record whose generated texts (`send_at`, `key`,
-    /// `subject`, `body`, `html`), and its address (`to`) unless
-    /// `takesAddressString`, are at the ranges `texts` holds in `bytes` (the
-    /// event's scratch buffer; `texts.bytes` is empty).
+    /// Appends a `send` record whose address (`to`) and generated texts
+    /// (`send_at`, `key`, `subject`, `body`, `html`) are at the ranges
+    /// `texts` holds in `bytes` (the event's scratch buffer; `texts.bytes`
+    /// is empty).
     ///
     /// The other fields are parameters, borrowed: an output that writes
     /// them out copies (and retains) nothing.
     mutating func appendSend(
-        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
-
-    /// Whether a send's address comes as a `String` (`appendSend`'s `to`,
-    /// made from the event for each send) or as bytes among its texts
-    /// (`.to`, copied from the event: no `String` made).
-    static var takesAddressString: Bool { get }
 }
 
 extension Array: RecordOutput where Element == DecisionRecord {
-    static var takesAddressString: Bool { true }
-
     mutating func appendSend(
-        event: String, rule: String, message: String?, channel: Channel, to: String?, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
     ) {
@@ -48,7 +41,7 @@ extension Array: RecordOutput where Element == DecisionRecord {
         texts.bytes = Array<UInt8>(bytes)
         append(
             DecisionRecord(
-                event: event, decision: .send, rule: rule, message: message, channel: channel, to: to ?? "", texts: texts,
+                event: event, decision: .send, rule: rule, message: message, channel: channel, texts: texts,
                 sendAtSeconds: sendAtSeconds, replyTo: replyTo, attachments: attachments, segments: segments, late: late))
     }
 }

@@ -147,13 +147,9 @@ extension Runtime {
         let c = compiled
         let email = channel == .email ? parts.flatMap { $0.hasEmail ? $0 : nil } : nil
         var segments = 0
-        // The address as a `String` only for an output that takes one; else
-        // its bytes go among the texts.
-        let address = Out.takesAddressString
-            ? context.event.string(channel == .email ? c.layout.clientEmail : c.layout.clientPhone) : nil
         let texts = sendTexts(
-            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, address: !Out.takesAddressString,
-            segments: &segments, into: &context.scratch)
+            rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
+            into: &context.scratch)
         var attachments: [DecisionRecord.Attachment]?
         if channel == .email, parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
             let number = context.event.string(c.layout.workOrderNumber) ?? ""
@@ -162,19 +158,19 @@ extension Runtime {
         // The scratch buffer is not touched while the output reads it.
         let bytes = UnsafeBufferPointer(start: context.scratch.base, count: context.scratch.count)
         out.appendSend(
-            event: context.event.id, rule: rule.id, message: deferred, channel: channel, to: address, sendAtSeconds: at.seconds,
+            event: context.event.id, rule: rule.id, message: deferred, channel: channel, sendAtSeconds: at.seconds,
             replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,
             attachments: attachments, segments: channel == .sms ? segments : nil, late: late, texts: texts, bytes: bytes)
     }
 
     /// Writes a send record's texts (`send_at`, key, the channel's rendered
-    /// parts, and with `address` the client's address `to`, copied from the
-    /// event) into `sink` and returns where each is (its `bytes` empty: the
-    /// output copies or writes them); `segments` gets the SMS body's segment
-    /// count.
+    /// parts, and the client's address `to`, copied from the event: no
+    /// `String` made) into `sink` and returns where each is (its `bytes`
+    /// empty: the output copies or writes them); `segments` gets the SMS
+    /// body's segment count.
     func sendTexts(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
-        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, address: Bool, segments: inout Int,
+        parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int,
         into sink: inout ByteSink
     ) -> RecordTexts {
         sink.removeAll()
@@ -209,13 +205,11 @@ extension Runtime {
                 texts.end(.html, at: sink.count)
             }
         }
-        if address {
-            // Deliverability found the address there (`Runtime.deliverability`).
-            let layout = context.event.layout
-            texts.begin(.to, at: sink.count)
-            _ = context.event.withStringUTF8(channel == .email ? layout.clientEmail : layout.clientPhone) { sink.append($0) }
-            texts.end(.to, at: sink.count)
-        }
+        // Deliverability found the address there (`Runtime.deliverability`).
+        let layout = context.event.layout
+        texts.begin(.to, at: sink.count)
+        _ = context.event.withStringUTF8(channel == .email ? layout.clientEmail : layout.clientPhone) { sink.append($0) }
+        texts.end(.to, at: sink.count)
         return texts
     }
 

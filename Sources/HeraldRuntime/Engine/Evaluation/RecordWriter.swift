@@ -168,6 +168,7 @@ extension Runtime {
     /// `String` made) into `sink` and returns where each is (its `bytes`
     /// empty: the output copies or writes them); `segments` gets the SMS
     /// body's segment count.
+    @inline(__always)
     func sendTexts(
         _ rule: CompiledRule, _ context: EventContext, _ channel: Channel, at: Timestamp, subject keySubject: String,
         parts: CompiledTemplate.Parts?, email: CompiledTemplate.Parts?, segments: inout Int,

@@ -179,7 +179,8 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         let sendAt = try c.decodeIfPresent(String.self, forKey: .sendAt)
         sendAtSeconds = sendAt.flatMap { RFC3339.parse(Substring($0))?.seconds }
         texts = RecordTexts(
-            to: try c.decodeIfPresent(String.self, forKey: .to), sendAt: sendAt, key: try c.decodeIfPresent(String.self, forKey: .key),
+            to: try c.decodeIfPresent(String.self, forKey: .to), sendAt: sendAt,
+            key: try c.decodeIfPresent(String.self, forKey: .key),
             subject: try c.decodeIfPresent(String.self, forKey: .subject),
             body: try c.decodeIfPresent(String.self, forKey: .body),
             html: try c.decodeIfPresent(String.self, forKey: .html))
@@ -381,8 +382,8 @@ struct RecordTexts: Sendable, Hashable {
             var all = Field.allCases.map { self[$0] }
             all[field.rawValue] = newValue
             self = RecordTexts(
-                to: all[Field.to.rawValue], sendAt: all[Field.sendAt.rawValue], key: all[Field.key.rawValue], subject: all[Field.subject.rawValue],
-                body: all[Field.body.rawValue], html: all[Field.html.rawValue])
+                to: all[Field.to.rawValue], sendAt: all[Field.sendAt.rawValue], key: all[Field.key.rawValue],
+                subject: all[Field.subject.rawValue], body: all[Field.body.rawValue], html: all[Field.html.rawValue])
         }
     }
 
@@ -416,8 +417,9 @@ struct RecordTexts: Sendable, Hashable {
         }
     }
 
-    // Building: fields are written in `Field` order, each between
-    // `begin` and `end`, by appending to `bytes`.
+    // Building: each field is written between `begin` and `end`, by
+    // appending to `bytes` (in `Field` order, except a send's `to`, which
+    // `Runtime.sendTexts` writes last).
 
     @inline(__always)
     mutating func begin(_ field: Field) {

@@ -125,6 +125,33 @@ struct TimeZoneTests {
     }
 
     @Test(
+        "offsets and wall times agree with Foundation on both sides of every transition and at the table's ends",
+        arguments: [
+            "America/New_York", "Europe/Lisbon", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Apia",
+            "Europe/Moscow", "Asia/Kathmandu", "America/Santiago",
+        ])
+    func agreesAtTransitions(identifier: String) throws {
+        let ours = try #require(Zone(identifier: identifier))
+        let theirs = try #require(TimeZone(identifier: identifier))
+        func foundation(_ t: Int64) -> Int { theirs.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))) }
+        // 1900-01-01, 2200-01-01: where the table ends and Foundation is asked instead.
+        var instants: [Int64] = [-2_208_988_800, 7_258_118_400]
+        var cursor = Date(timeIntervalSince1970: -2_208_988_800)
+        while let next = theirs.nextDaylightSavingTimeTransition(after: cursor), next.timeIntervalSince1970 < 7_258_118_400 {
+            instants.append(Int64(next.timeIntervalSince1970.rounded(.down)))
+            cursor = next
+        }
+        #expect(instants.count > 2)
+        for edge in instants {
+            for t in [edge - 3600, edge - 1, edge, edge + 1, edge + 3600] {
+                #expect(ours.offset(at: t) == foundation(t), "offset at \(t)")
+                let back = ours.instants(of: ours.local(at: t))
+                #expect(back.earlier == t || back.later == t, "wall time of \(t)")
+            }
+        }
+    }
+
+    @Test(
         "a wall time read back from an instant gives the instant (earlier side of overlaps)",
         arguments: [
             "America/New_York", "Europe/Lisbon", "America/Sao_Paulo", "Australia/Lord_Howe",

@@ -144,6 +144,15 @@ final class ZoneRules: Sendable {
     let localBoundaries: [Int64]
     /// Foundation's zone for instants outside the window; nil when the table is exact everywhere.
     let fallback: TimeZone?
+    /// Per span of `2^spanShift` seconds from `windowStart` (about 194
+    /// days: at most a few transitions in each), the number of transitions
+    /// before the span starts: a look-up starts there and steps over the
+    /// span's few transitions instead of searching the whole table.
+    private let transitionsBeforeSpan: [Int32]
+    /// The same for `localBoundaries`.
+    private let boundariesBeforeSpan: [Int32]
+    private static let spanShift: Int64 = 24
+    private static let spanCount = Int((windowEnd &- windowStart) >> spanShift) + 1
 
     init(transitions: [Int64], offsets: [Int64], fallback: TimeZone?) {
         self.transitions = transitions
@@ -157,6 +166,41 @@ final class ZoneRules: Sendable {
             boundaries.append(running)
         }
         self.localBoundaries = boundaries
+        transitionsBeforeSpan = Self.spanStarts(transitions)
+        boundariesBeforeSpan = Self.spanStarts(boundaries)
+    }
+
+    /// For each span, how many of the ascending `instants` come before it.
+    private static func spanStarts(_ instants: [Int64]) -> [Int32] {
+        guard !instants.isEmpty else { return [] }
+        var starts: [Int32] = []
+        starts.reserveCapacity(spanCount)
+        var k = 0
+        for span in 0..<spanCount {
+            let start = windowStart &+ (Int64(span) << spanShift)
+            while k < instants.count && instants[k] < start { k += 1 }
+            starts.append(Int32(k))
+        }
+        return starts
+    }
+
+    /// Number of `instants` at or before `t`, starting from `table`'s
+    /// count for `t`'s span inside the window (a binary search outside).
+    @inline(__always)
+    private static func count(_ instants: [Int64], _ table: [Int32], atOrBefore t: Int64) -> Int {
+        if instants.isEmpty { return 0 }
+        if t >= windowStart && t < windowEnd {
+            var k = Int(table[Int((t &- windowStart) >> spanShift)])
+            while k < instants.count && instants[k] <= t { k &+= 1 }
+            return k
+        }
+        var low = 0
+        var high = instants.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if instants[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     static let utc = ZoneRules(transitions: [], offsets: [0], fallback: nil)
@@ -203,25 +247,13 @@ final class ZoneRules: Sendable {
     /// Number of transitions at or before `t`.
     @inline(__always)
     private func countTransitions(atOrBefore t: Int64) -> Int {
-        var low = 0
-        var high = transitions.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if transitions[mid] <= t { low = mid + 1 } else { high = mid }
-        }
-        return low
+        Self.count(transitions, transitionsBeforeSpan, atOrBefore: t)
     }
 
     /// Number of local boundaries at or before `l`.
     @inline(__always)
     private func countBoundaries(atOrBefore l: Int64) -> Int {
-        var low = 0
-        var high = localBoundaries.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if localBoundaries[mid] <= l { low = mid + 1 } else { high = mid }
-        }
-        return low
+        Self.count(localBoundaries, boundariesBeforeSpan, atOrBefore: l)
     }
 
     func offset(at t: Int64) -> Int64 {

@@ -69,6 +69,60 @@ struct EngineReminderTests {
         #expect(records.allSatisfy { $0.decision != .cancel || ($0.channel == .sms && $0.rule == "visit") })
     }
 
+    /// An entity's plans are looked up key by key while there are few
+    /// (`Runtime.planIndex`) and hashed beyond eight: twelve reminder rules
+    /// plan, re-plan and cancel for one work order as one rule does, also
+    /// with plans read back from the encoded state (keys that are not the
+    /// rules' own strings).
+    @Test("twelve reminder plans of one work order: planned, re-planned, kept across encoding, cancelled")
+    func manyPlansOfOneEntity() throws {
+        let hours = 1...12
+        let rules = hours.map { h in
+            """
+              - id: remind-\(h)
+                remind: work_order.scheduled_for
+                before: \(h)h
+                channel: sms
+                template: t
+
+            """
+        }.joined()
+        let runtime = S.runtime(rules: rules)
+        var state = RuntimeState()
+        let planned = S.run(
+            runtime,
+            [
+                Self.schedule("a1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00"),
+                Self.schedule("a2", at: "2026-04-06T11:00:00-03:00", "2026-04-09T20:00:00-03:00"),
+            ], state: &state)
+        func at(_ day: Int, _ hour: Int) -> String { "2026-04-0\(day)T\(hour < 10 ? "0" : "")\(hour):00:00-03:00" }
+        let expectedPlanned =
+            hours.map { "a1 send \(at(8, 14 - $0)) remind-\($0)/WO-1/sms" }
+            + hours.flatMap {
+                ["a2 cancel rescheduled remind-\($0)/WO-1/sms", "a2 send \(at(9, 20 - $0)) remind-\($0)/WO-1/sms"]
+            }
+        #expect(Self.lines(planned) == expectedPlanned)
+        #expect(state.reminders.count == 1)
+        #expect(state.reminders.values.first?.count == 12)
+
+        // Read back, then reloaded with the first three rules: the other
+        // nine plans are cancelled as removed; the three left (looked up key
+        // by key, keys decoded) are cancelled when the work order closes.
+        var restored = try JSONDecoder().decode(RuntimeState.self, from: JSONEncoder().encode(state))
+        let reloaded = S.runtime(rules: rules.components(separatedBy: "  - id: ").prefix(4).joined(separator: "  - id: "))
+        let later = S.run(
+            reloaded,
+            [
+                Self.schedule("a3", at: "2026-04-06T12:00:00-03:00", "2026-04-09T20:00:00-03:00"),
+                Self.schedule("a4", at: "2026-04-06T13:00:00-03:00", "2026-04-09T20:00:00-03:00", type: "work_order.closed"),
+            ], state: &restored)
+        #expect(
+            Self.lines(later)
+                == (4...12).map { "remind-\($0)" }.sorted().map { "a3 cancel rule-removed \($0)/WO-1/sms" }
+                + (1...3).map { "a4 cancel closed remind-\($0)/WO-1/sms" })
+        #expect(restored.reminders.isEmpty)
+    }
+
     /// The entity's plans are moved out of the state for an event and back
     /// after it (`Runtime.evaluate`): an entity's first plan adds it, its last
     /// cancel removes it, and entities the event is not about keep theirs.

@@ -33,7 +33,10 @@ extension Runtime {
             if explain { out.append(none(rule, context, rule.rule.active ? "trigger" : "inactive")) }
             return
         }
-        let existing = context.reminderPlans[rule.id]
+        // Found without hashing the rule id (see `planIndex(_:in:)`); nothing
+        // below changes the plans until they are written back through it.
+        let planAt = Self.planIndex(rule.id, in: context.reminderPlans)
+        let existing = planAt.map { context.reminderPlans.values[$0] }
 
         // The filters decide the cancel reason only when the event carries a
         // value and does not close the entity; --explain names a failing
@@ -60,7 +63,7 @@ extension Runtime {
         if explain, let failed { out.append(none(rule, context, failed)) }
 
         if let cancelReason {
-            guard var plan = existing else { return }
+            guard var plan = existing, let planAt else { return }
             let pending = plan.sends.filter { $0.isPending(at: event.occurredAt) }
             guard !pending.isEmpty else { return }
             let channels = pending.map(\.channel).sorted { rank($0, rule) < rank($1, rule) }
@@ -69,11 +72,11 @@ extension Runtime {
             // already made stay planned, so their key is never sent twice.
             plan.sends.removeAll { $0.isPending(at: event.occurredAt) }
             if plan.sends.isEmpty {
-                context.reminderPlans[rule.id] = nil
+                context.reminderPlans.remove(at: planAt)
             } else {
                 plan.value = nil
                 plan.valueNanoseconds = 0
-                context.reminderPlans[rule.id] = plan
+                context.reminderPlans.values[planAt] = plan
             }
             return
         }
@@ -97,8 +100,28 @@ extension Runtime {
         let sends = deliver(
             rule, context, reference, subject: reference.id, reminder: (field, value, before), alreadySent: made,
             rescheduled: rescheduled, state: &state, into: &out)
-        context.reminderPlans[rule.id] = ReminderPlan(
-            value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
+        let plan = ReminderPlan(value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
+        if let planAt {
+            context.reminderPlans.values[planAt] = plan
+        } else {
+            context.reminderPlans[rule.id] = plan
+        }
+    }
+
+    /// Where the plan of rule `ruleID` is in an entity's `plans`: compared
+    /// key by key while there are few (an entity has one plan per reminder
+    /// rule that planned for it), which costs less than hashing the id —
+    /// a key the runtime stored is the rule's own `id` string, equal at
+    /// its first word; a hashed look-up beyond that.
+    @inline(__always)
+    static func planIndex(_ ruleID: String, in plans: [String: ReminderPlan]) -> [String: ReminderPlan].Index? {
+        guard plans.count <= 8 else { return plans.index(forKey: ruleID) }
+        var i = plans.startIndex
+        while i != plans.endIndex {
+            if plans.keys[i] == ruleID { return i }
+            plans.formIndex(after: &i)
+        }
+        return nil
     }
 
 

@@ -38,9 +38,13 @@ final class EventContext {
     /// dictionary is never copied when a plan changes. Empty: none.
     @exclusivity(unchecked) var reminderPlans = [String: ReminderPlan]()
     /// The last instant written as `send_at`, its offset and wall time
-    /// (the records of one event mostly share it).
+    /// (the records of one event mostly share it). Its first value is never
+    /// read (no instant is `.min`): written as a constant, not worked out
+    /// from a count of seconds, since every event makes a context.
     @exclusivity(unchecked) private var lastAt: Int64 = .min
-    @exclusivity(unchecked) private var lastWritten = (local: LocalDateTime(secondsSince1970: 0), offset: 0, zulu: false)
+    @exclusivity(unchecked) private var lastWritten = (
+        local: LocalDateTime(date: LocalDate(year: 1970, month: 1, day: 1), secondOfDay: 0), offset: 0, zulu: false
+    )
     /// Where a send record's texts are written before they are copied into
     /// the record in one piece (reused for every record of the event). It
     /// starts small enough for glibc's per-thread malloc cache (1 KB: most

@@ -228,6 +228,51 @@ struct EngineReminderTests {
         #expect(Self.lines(records) == ["d1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms"])
     }
 
+    /// A cancel that leaves a plan's sends already made (SPEC §5.3): only
+    /// the pending one is cancelled, the plan keeps the made one and
+    /// forgets its value, so the next value plans again (the made channel
+    /// a `duplicate`, the cancelled one sent anew).
+    @Test("a cancel keeps the sends already made in the plan and forgets its value")
+    func cancelKeepsMadeSends() {
+        let runtime = S.runtime(
+            rules: """
+                  - id: visit
+                    remind: work_order.scheduled_for
+                    before: 1d
+                    channel: [sms, email]
+                    template: t
+
+                """)
+        func event(_ id: String, at: String, _ scheduled: String, email: Bool, type: String = "work_order.schedule_changed")
+            -> String
+        {
+            S.event(id, type, at: at, workOrder: ["scheduled_for": scheduled], client: ["accepts_email": email])
+        }
+        var state = RuntimeState()
+        let records = S.run(
+            runtime,
+            [
+                event("h1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00", email: false),
+                // The SMS went out at 2026-04-07T14:00; the visit moves and email is allowed.
+                event("h2", at: "2026-04-07T15:00:00-03:00", "2026-04-09T14:00:00-03:00", email: true),
+                event("h3", at: "2026-04-07T16:00:00-03:00", "2026-04-09T14:00:00-03:00", email: true, type: "work_order.closed"),
+                event("h4", at: "2026-04-07T17:00:00-03:00", "2026-04-09T14:00:00-03:00", email: true),
+            ], state: &state)
+        #expect(
+            Self.lines(records) == [
+                "h1 send 2026-04-07T14:00:00-03:00 visit/WO-1/sms",
+                "h1 skip no-consent",
+                "h2 skip duplicate",
+                "h2 send 2026-04-08T14:00:00-03:00 visit/WO-1/email",
+                "h3 cancel closed visit/WO-1/email",
+                "h4 skip duplicate",
+                "h4 send 2026-04-08T14:00:00-03:00 visit/WO-1/email",
+            ])
+        let plan = state.reminders.values.first?["visit"]
+        #expect(plan?.sends.map(\.channel) == [.sms, .email])
+        #expect(plan?.value == RFC3339.parse("2026-04-09T14:00:00-03:00")?.seconds)
+    }
+
     @Test("a reminder already sent keeps its key planned: a new value is a duplicate, once")
     func sentThenRescheduled() {
         let runtime = S.runtime(rules: Self.dayBefore)

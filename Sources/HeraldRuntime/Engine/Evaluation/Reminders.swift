@@ -110,9 +110,10 @@ extension Runtime {
 
     /// Where the plan of rule `ruleID` is in an entity's `plans`: compared
     /// key by key while there are few (an entity has one plan per reminder
-    /// rule that planned for it), which costs less than hashing the id —
-    /// a key the runtime stored is the rule's own `id` string, equal at
-    /// its first word; a hashed look-up beyond that.
+    /// rule that planned for it), which costs less than hashing the id: a
+    /// key the runtime stored shares the rule id's storage, so `==`
+    /// answers from its raw bits; a key decoded from a saved state compares
+    /// its bytes. A hashed look-up beyond eight.
     @inline(__always)
     static func planIndex(_ ruleID: String, in plans: [String: ReminderPlan]) -> [String: ReminderPlan].Index? {
         guard plans.count <= 8 else { return plans.index(forKey: ruleID) }

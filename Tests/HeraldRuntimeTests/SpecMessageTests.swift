@@ -89,6 +89,24 @@ struct SpecMessageTests {
         #expect(records.first?.jsonLine.contains("\"message\":") == (message != nil))
     }
 
+    @Test(
+        "a reminder's deferral note keeps the field's fraction of a second, on a closed date too",
+        arguments: [
+            ("2026-04-08T20:00:00.5-03:00", "2026-04-08T17:59:00-03:00",
+             "deferred from 2026-04-08T19:00:00.5-03:00: outside working hours"),
+            // 2026-04-21 is a closed date of the base calendar.
+            ("2026-04-21T11:00:00.125-03:00", "2026-04-20T17:59:00-03:00",
+             "deferred from 2026-04-21T10:00:00.125-03:00: closed on 2026-04-21"),
+        ])
+    func deferredReminderFraction(pickup: String, sendAt: String, message: String) {
+        let runtime = S.runtime(
+            rules: "  - id: v\n    remind: work_order.pickup_at\n    before: 1h\n    work_hours: defer\n    channel: sms\n    template: t\n")
+        let records = S.run(runtime, [S.event("e1", workOrder: ["pickup_at": pickup])])
+        #expect(records.map(\.sendAt) == [sendAt])
+        #expect(records.first?.message == message)
+        #expect(records.first?.jsonLine.contains("\"message\":\"\(message)\"") == true)
+    }
+
     @Test("a reminder moved into working hours says from when")
     func deferredReminder() {
         let runtime = S.runtime(

@@ -151,6 +151,58 @@ public enum RFC3339 {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `prefix`, then the instant as `format(_:nanoseconds:in:)` writes it,
+    /// then `suffix`, then `date` as `dateText` writes it (when given): one
+    /// string written in its own storage, with no intermediate strings
+    /// (a send's `deferred from …` note, SPEC §9, made for every deferred
+    /// send). A year outside 0...9999 takes the general path.
+    static func note(
+        _ prefix: StaticString, _ seconds: Int64, nanoseconds: Int32, in zone: Zone, _ suffix: StaticString,
+        date: LocalDate? = nil
+    ) -> String {
+        let w = written(seconds, in: zone)
+        let capacity = prefix.utf8CodeUnitCount + maximumCount + suffix.utf8CodeUnitCount + 10
+        var inRange = true
+        let text = String(unsafeUninitializedCapacity: capacity) { buffer in
+            guard let base = buffer.baseAddress,
+                let count = write(
+                    local: w.local, offset: w.offset, nanoseconds: nanoseconds, zulu: w.zulu,
+                    to: base + prefix.utf8CodeUnitCount)
+            else {
+                inRange = false
+                return 0
+            }
+            base.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+            var n = prefix.utf8CodeUnitCount + count
+            (base + n).update(from: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+            n += suffix.utf8CodeUnitCount
+            if let date {
+                guard (0...9999).contains(date.year), (1...12).contains(date.month), (1...31).contains(date.day) else {
+                    inRange = false
+                    return 0
+                }
+                let pairs = digitPairs.utf8Start
+                @inline(__always) func put2(_ v: Int) {
+                    base[n] = pairs[2 &* v]
+                    base[n &+ 1] = pairs[2 &* v &+ 1]
+                    n &+= 2
+                }
+                put2(date.year / 100)
+                put2(date.year % 100)
+                base[n] = 0x2D
+                n &+= 1
+                put2(date.month)
+                base[n] = 0x2D
+                n &+= 1
+                put2(date.day)
+            }
+            return n
+        }
+        if inRange { return text }
+        let instant = format(seconds, nanoseconds: nanoseconds, in: zone)
+        return "\(prefix)\(instant)\(suffix)" + (date.map(dateText) ?? "")
+    }
+
     /// Formats an instant with its fraction of a second in `zone`:
     /// `2026-04-07T13:00:00.75-03:00`. The fraction is written only when it
     /// is not zero, with the digits it needs (trailing zeros trimmed), so a

@@ -192,19 +192,11 @@ extension Runtime {
     /// `deferred from TIME: outside working hours` / `…: closed on DATE`
     /// (SPEC §9): the planned instant and why the calendar moved it.
     func deferralNote(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
-        let closed = calendar.closedDate(at: at.seconds)
-        // One allocation: interpolation grew the string piece by piece.
-        var note = ""
-        note.reserveCapacity(80)
-        note += "deferred from "
-        note += at.formatted(in: context.zone)
-        if let closed {
-            note += ": closed on "
-            note += RFC3339.dateText(closed)
-        } else {
-            note += ": outside working hours"
+        // Written in one piece (`RFC3339.note`): no string per part.
+        if let closed = calendar.closedDate(at: at.seconds) {
+            return RFC3339.note("deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": closed on ", date: closed)
         }
-        return note
+        return RFC3339.note("deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": outside working hours")
     }
 
     func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {

@@ -65,6 +65,29 @@ final class CompiledRule: Sendable {
 
     var id: String { rule.id }
 
+    /// The key of this rule's send on `channel` for `subject` (the event id,
+    /// or the entity id of a reminder): `RULE/SUBJECT/CHANNEL`, made in one
+    /// allocation (joining with `+` made an intermediate string).
+    func key(_ subject: String, _ channel: Channel) -> String {
+        let suffix: StaticString = channel == .email ? "/email" : "/sms"
+        let joined = keyPrefix.utf8.withContiguousStorageIfAvailable { prefix in
+            subject.utf8.withContiguousStorageIfAvailable { subject in
+                String(unsafeUninitializedCapacity: prefix.count + subject.count + suffix.utf8CodeUnitCount) { buffer in
+                    guard let base = buffer.baseAddress else { return 0 }
+                    var n = 0
+                    if let p = prefix.baseAddress { base.update(from: p, count: prefix.count) }
+                    n += prefix.count
+                    if let s = subject.baseAddress { (base + n).update(from: s, count: subject.count) }
+                    n += subject.count
+                    (base + n).update(from: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+                    return n + suffix.utf8CodeUnitCount
+                }
+            }
+        }
+        // Strings without contiguous UTF-8 (bridged ones) are joined as before.
+        return (joined ?? nil) ?? keyPrefix + subject + (channel == .email ? "/email" : "/sms")
+    }
+
     /// Whether a message of this rule on `channel` may render blank, so
     /// that the `empty-message` check must render it: false for most rules
     /// (literal text in every part), after one look at the template.

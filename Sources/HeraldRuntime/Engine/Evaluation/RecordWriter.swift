@@ -74,7 +74,7 @@ extension Runtime {
     ) -> DecisionRecord {
         DecisionRecord(
             event: context.event.id, decision: .cancel, rule: rule.id, reason: reason, channel: channel,
-            key: rule.keyPrefix + entityID + (channel == .email ? "/email" : "/sms"))
+            key: rule.key(entityID, channel))
     }
 
     /// SPEC §8.2 check 2: why `channel`'s message would be empty or only

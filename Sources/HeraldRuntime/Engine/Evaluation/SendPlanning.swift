@@ -296,7 +296,7 @@ struct SendPlan {
         var keyText: String?
         func key() -> String {
             if let keyText { return keyText }
-            let made = rule.keyPrefix + subject + (channel == .email ? "/email" : "/sms")
+            let made = rule.key(subject, channel)
             keyText = made
             return made
         }

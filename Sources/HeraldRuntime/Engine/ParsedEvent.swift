@@ -331,9 +331,11 @@ enum DecodedLine: Sendable {
 
 /// The order the members of a stream's events came in, learned line by
 /// line: for each member of each section (and for its start), the member
-/// that followed it in the last event. `EventDecoder` first compares the
-/// next name with that one (`SectionLayout.consumeName`: one compare of a
-/// few bytes) and scans and looks the name up only when it is another.
+/// that followed it in the last event, and the bytes that led to it there
+/// (`"status": `). `EventDecoder` first compares the next bytes with those
+/// (one compare of a few words), then the next name with the expected one
+/// (`SectionLayout.consumeName`), and scans and looks the name up only
+/// when it is another.
 /// Events from one system write their members in one order, so nearly
 /// every name is told by that compare; any other order decodes the same,
 /// at the cost of the scan. Belongs to one reader of lines
@@ -348,6 +350,15 @@ final class KeyOrder {
     /// i, at 1 + count the member after an unknown one (-1: none learned).
     private let next: UnsafeMutablePointer<Int32>
     private let size: Int
+    /// Per place, the bytes that led to its `next` member in the last line
+    /// that had them: from after the `{` or `,` before the member to after
+    /// its name's `:` and the whitespace after it (`"status": `), at
+    /// `shapeCapacity` bytes a place; `shapeLengths` 0: none learned. The
+    /// same bytes in a later line are the same name: they are compared as
+    /// one piece (`matchShape`), with no scan of whitespace and quotes.
+    private let shapes: UnsafeMutablePointer<UInt8>
+    private let shapeLengths: UnsafeMutablePointer<UInt8>
+    private static let shapeCapacity = 32
 
     init(_ layout: EventLayout) {
         self.layout = layout
@@ -361,11 +372,17 @@ final class KeyOrder {
         self.size = size
         next = .allocate(capacity: max(1, size))
         next.initialize(repeating: -1, count: max(1, size))
+        shapes = .allocate(capacity: max(1, size) * Self.shapeCapacity)
+        shapes.initialize(repeating: 0, count: max(1, size) * Self.shapeCapacity)
+        shapeLengths = .allocate(capacity: max(1, size))
+        shapeLengths.initialize(repeating: 0, count: max(1, size))
     }
 
     deinit {
         bases.deallocate()
         next.deallocate()
+        shapes.deallocate()
+        shapeLengths.deallocate()
     }
 
     /// Where `previous` (an entry, -1 for the start of the object,
@@ -385,11 +402,44 @@ final class KeyOrder {
         return at < 0 ? -1 : Int(next[at])
     }
 
-    /// Notes that `found` (-1: an unknown member) followed `previous`.
+    /// Notes that `found` (-1: an unknown member) followed `previous`
+    /// (and forgets the bytes that led to the member noted before).
     @inline(__always)
     func learn(_ section: Int, after previous: Int, _ found: Int) {
         let at = place(section, previous)
-        if at >= 0 { next[at] = Int32(truncatingIfNeeded: found) }
+        if at >= 0 {
+            next[at] = Int32(truncatingIfNeeded: found)
+            shapeLengths[at] = 0
+        }
+    }
+
+    /// The member expected after `previous` in `section` when the bytes at
+    /// `reader`'s position are the ones that led to it before (then
+    /// consumed: the name, its `:` and the whitespace around them); else
+    /// -1, with `reader` unchanged.
+    @inline(__always)
+    func matchShape(_ section: Int, after previous: Int, _ reader: inout JSONReader) -> Int {
+        let at = place(section, previous)
+        guard at >= 0 else { return -1 }
+        let n = Int(shapeLengths[at])
+        let p = reader.position
+        guard n > 0, n <= reader.bytes.count &- p, let input = reader.bytes.baseAddress,
+            NameTable.equal(shapes + at &* Self.shapeCapacity, input + p, count: n)
+        else { return -1 }
+        reader.position = p &+ n
+        return Int(next[at])
+    }
+
+    /// Notes `bytes[start..<end]` as what led to the member expected after
+    /// `previous` in `section` (the one `expected` gives), when it fits.
+    @inline(__always)
+    func learnShape(_ section: Int, after previous: Int, _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        let at = place(section, previous)
+        let n = end &- start
+        guard at >= 0, n > 0, n <= Self.shapeCapacity, start >= 0, end <= bytes.count, let base = bytes.baseAddress
+        else { return }
+        (shapes + at &* Self.shapeCapacity).update(from: base + start, count: n)
+        shapeLengths[at] = UInt8(truncatingIfNeeded: n)
     }
 }
 
@@ -483,14 +533,18 @@ struct EventDecoder: Sendable {
 
     /// The entry of `section` (number `index`) that `keyOrder` expects
     /// after `previous`, when its name and the `:` after it come next
-    /// (both are then consumed); else -1, with `reader` where the name
-    /// starts. Inlined where members are read, with no call and nothing
-    /// thrown on the path most names take.
+    /// (both are then consumed, with the whitespace after the `:`); else
+    /// -1, with `reader` where the name starts. First the bytes that led
+    /// to that entry in an earlier line are compared as one piece
+    /// (`KeyOrder.matchShape`); then the name alone, and the bytes are
+    /// learned when it matches. Nothing is thrown on this path.
     @inline(__always)
     private func expectedMember(
         _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
     ) -> Int {
         guard let keyOrder else { return -1 }
+        let shaped = keyOrder.matchShape(index, after: previous, &reader)
+        if shaped >= 0 { return shaped }
         let expected = keyOrder.expected(index, after: previous)
         let start = reader.position
         guard section.consumeName(expected, &reader) else { return -1 }
@@ -501,6 +555,8 @@ struct EventDecoder: Sendable {
             return -1
         }
         reader.position &+= 1
+        reader.skipWhitespace()
+        keyOrder.learnShape(index, after: previous, reader.bytes, from: start, to: reader.position)
         return expected
     }
 

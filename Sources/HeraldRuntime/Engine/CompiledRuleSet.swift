@@ -66,8 +66,9 @@ final class CompiledRule: Sendable {
     var id: String { rule.id }
 
     /// The key of this rule's send on `channel` for `subject` (the event id,
-    /// or the entity id of a reminder): `RULE/SUBJECT/CHANNEL`, made in one
-    /// allocation (joining with `+` made an intermediate string).
+    /// or the entity id of a reminder): `RULE/SUBJECT/CHANNEL`, written in
+    /// one piece (one allocation at most; joining with `+` made an
+    /// intermediate string).
     func key(_ subject: String, _ channel: Channel) -> String {
         let suffix: StaticString = channel == .email ? "/email" : "/sms"
         let joined = keyPrefix.utf8.withContiguousStorageIfAvailable { prefix in

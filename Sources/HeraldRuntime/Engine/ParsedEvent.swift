@@ -351,8 +351,9 @@ final class KeyOrder {
     private let next: UnsafeMutablePointer<Int32>
     private let size: Int
     /// Per place, the bytes that led to its `next` member in the last line
-    /// that had them: from after the `{` or `,` before the member to after
-    /// its name's `:` and the whitespace after it (`"status": `), at
+    /// that had them: from after the `,` before the member (after the `{`
+    /// and its whitespace for the first) to after its name's `:` and the
+    /// whitespace after it (`"status": `), at
     /// `shapeCapacity` bytes a place; `shapeLengths` 0: none learned. The
     /// same bytes in a later line are the same name: they are compared as
     /// one piece (`matchShape`), with no scan of whitespace and quotes.

@@ -155,7 +155,10 @@ public enum RFC3339 {
     /// then `suffix`, then `date` as `dateText` writes it (when given): one
     /// string written in its own storage, with no intermediate strings
     /// (a send's `deferred from …` note, SPEC §9, made for every deferred
-    /// send). A year outside 0...9999 takes the general path.
+    /// send). A year outside 0...9999, or a `date` that is not a calendar
+    /// date's digits, takes the general path. `prefix` and `suffix` are
+    /// literals of two or more characters (a one-character `StaticString`
+    /// holds no pointer to its bytes).
     static func note(
         _ prefix: StaticString, _ seconds: Int64, nanoseconds: Int32, in zone: Zone, _ suffix: StaticString,
         date: LocalDate? = nil

@@ -64,11 +64,14 @@ extension PostgresStore {
             let timer = Task {
                 try? await Task.sleep(for: limit)
                 guard gate.abandon() else { return }
-                work.cancel()
+                // The caller's answer first: cancelled, the waiting lease
+                // throws the pool's `requestCancelled`, and were it first
+                // to finish, the caller would get that (a 500) instead.
                 gate.finish(
                     .failure(
                         StoreUnreachable(
                             description: "PostgreSQL gave no connection within \(limit.components.seconds) s (is it running and reachable?)")))
+                work.cancel()
             }
             gate.timer.withLock { $0 = timer }
         }

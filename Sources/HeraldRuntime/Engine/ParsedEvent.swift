@@ -353,10 +353,10 @@ final class KeyOrder {
     /// Per place, the bytes that led to its `next` member in the last line
     /// that had them: from after the `,` before the member (after the `{`
     /// and its whitespace for the first) to after its name's `:` and the
-    /// whitespace after it (`"status": `), at
-    /// `shapeCapacity` bytes a place; `shapeLengths` 0: none learned. The
-    /// same bytes in a later line are the same name: they are compared as
-    /// one piece (`matchShape`), with no scan of whitespace and quotes.
+    /// whitespace after it (`"status": `), `shapeCapacity` bytes a place
+    /// (`shapeLengths` 0: none learned). The same bytes in a later line are
+    /// the same name: they are compared as one piece (`matchShape`), with
+    /// no scan of whitespace and quotes.
     private let shapes: UnsafeMutablePointer<UInt8>
     private let shapeLengths: UnsafeMutablePointer<UInt8>
     private static let shapeCapacity = 32

@@ -184,14 +184,7 @@ final class ZoneRules: Sendable {
         }
         // Debug builds (the tests) check every span against a search.
         assert(starts.indices.allSatisfy { span in
-            let start = windowStart &+ (Int64(span) << spanShift)
-            var low = 0
-            var high = instants.count
-            while low < high {
-                let mid = (low + high) >> 1
-                if instants[mid] < start { low = mid + 1 } else { high = mid }
-            }
-            return Int(starts[span]) == low
+            Int(starts[span]) == search(instants, atOrBefore: windowStart &+ (Int64(span) << spanShift) &- 1)
         })
         return starts
     }
@@ -206,6 +199,11 @@ final class ZoneRules: Sendable {
             while k < instants.count && instants[k] <= t { k &+= 1 }
             return k
         }
+        return search(instants, atOrBefore: t)
+    }
+
+    /// Number of the ascending `instants` at or before `t`, by binary search.
+    private static func search(_ instants: [Int64], atOrBefore t: Int64) -> Int {
         var low = 0
         var high = instants.count
         while low < high {

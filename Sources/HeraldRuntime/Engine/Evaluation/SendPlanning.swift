@@ -194,9 +194,11 @@ extension Runtime {
     func deferralNote(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {
         // Written in one piece (`RFC3339.note`): no string per part.
         if let closed = calendar.closedDate(at: at.seconds) {
-            return RFC3339.note("deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": closed on ", date: closed)
+            return RFC3339.note(
+                "deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": closed on ", date: closed)
         }
-        return RFC3339.note("deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": outside working hours")
+        return RFC3339.note(
+            "deferred from ", at.seconds, nanoseconds: at.nanoseconds, in: context.zone, ": outside working hours")
     }
 
     func outsideMessage(_ at: Timestamp, _ calendar: SharedCalendar, _ context: EventContext) -> String {

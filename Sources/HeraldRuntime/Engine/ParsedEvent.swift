@@ -254,9 +254,25 @@ final class EventValues: @unchecked Sendable {
     func sameText(_ a: Int, _ b: Int) -> Bool {
         guard a >= 0 && a < count && b >= 0 && b < count, slots[a].tag == .text, slots[b].tag == .text else { return false }
         let x = bytes(of: slots[a]), y = bytes(of: slots[b])
-        if x.elementsEqual(y) { return true }
-        if x.allSatisfy({ $0 < 0x80 }) && y.allSatisfy({ $0 < 0x80 }) { return false }
+        if x.count == y.count && (x.count == 0 || NameTable.equal(x.baseAddress!, y.baseAddress!, count: x.count)) { return true }
+        if Self.isASCII(x) && Self.isASCII(y) { return false }
         return String(decoding: x, as: UTF8.self) == String(decoding: y, as: UTF8.self)
+    }
+
+    /// Whether every byte of `text` is ASCII (a word at a time).
+    private static func isASCII(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i &+ 8 <= text.count {
+            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i &+= 8
+        }
+        while i < text.count {
+            if base[i] >= 0x80 { return false }
+            i &+= 1
+        }
+        return true
     }
 
     /// The text in `slot` as a `String`, if it holds text.
@@ -301,6 +317,15 @@ final class EventValues: @unchecked Sendable {
     @inline(__always)
     func holdsValue(_ slot: Int) -> Bool {
         slot >= 0 && slot < count && slots[slot].tag != .absent
+    }
+
+    /// Whether every slot of `required` holds a value (`holdsValue`).
+    @inline(__always)
+    func holdsAll(_ required: [Int]) -> Bool {
+        required.withUnsafeBufferPointer { required in
+            for slot in required where !(slot >= 0 && slot < count && slots[slot].tag != .absent) { return false }
+            return true
+        }
     }
 
     /// The value in `slot` (nil when absent, null or out of range).
@@ -728,6 +753,7 @@ struct EventDecoder: Sendable {
         guard let occurredAt = values.datetime(layout.occurredAt) else { return invalid("occurred_at: required") }
         /// The first required member of `section` that is missing, as a message.
         func missingMember(_ section: SectionLayout) -> String? {
+            if values.holdsAll(section.requiredSlots) { return nil }
             for slot in section.requiredSlots where !values.holdsValue(slot) { return "\(section.path(ofSlot: slot)): required" }
             return nil
         }

@@ -27,18 +27,34 @@ struct RuleIndex: Sendable {
     /// `location`, `region` and `status` (-1 when none), bucket by bucket;
     /// the caller sorts and removes repeats.
     func candidates(code: Int, location: Int, region: Int, status: Int, into out: inout [Int32]) {
-        let shape = shapes[code]
+        guard code >= 0 && code < shapes.count else { return }
+        // The shapes this event can be in: "any" always, a specific location,
+        // region or status only when the event has one.
+        let known = (location >= 0 ? 1 : 0) | (region >= 0 ? 2 : 0) | (status >= 0 ? 4 : 0)
+        var shape = Int(shapes[code]) & Int(truncatingIfNeeded: RuleIndex.reachable >> UInt64(8 &* known)) & 0xFF
         guard shape != 0 else { return }
-        for s in 0..<8 where shape & (1 << s) != 0 {
-            let l = s & 1 != 0 ? location : -1
-            let g = s & 2 != 0 ? region : -1
-            let t = s & 4 != 0 ? status : -1
-            if (s & 1 != 0 && location < 0) || (s & 2 != 0 && region < 0) || (s & 4 != 0 && status < 0) { continue }
-            if let list = buckets[BucketKey(code: Int32(code), location: Int32(l), region: Int32(g), status: Int32(t))] {
-                out.append(contentsOf: numbers[Int(list.start)..<Int(list.start + list.count)])
+        numbers.withUnsafeBufferPointer { numbers in
+            while shape != 0 {
+                let s = shape.trailingZeroBitCount
+                shape &= shape &- 1
+                let key = BucketKey(
+                    code: Int32(truncatingIfNeeded: code), location: Int32(truncatingIfNeeded: s & 1 != 0 ? location : -1),
+                    region: Int32(truncatingIfNeeded: s & 2 != 0 ? region : -1),
+                    status: Int32(truncatingIfNeeded: s & 4 != 0 ? status : -1))
+                if let list = buckets[key] {
+                    // A buffer, not an `ArraySlice`: no reference counted, one copy.
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: numbers[Int(list.start)..<Int(list.start &+ list.count)]))
+                }
             }
         }
     }
+
+    /// Byte k: the bucket shapes (bit s for shape s) that an event knowing
+    /// the parts k (bit 0: location, 1: region, 2: status) can be in, those
+    /// whose specific parts it all has: 0x01 (only "any") for none known,
+    /// 0xFF for all three.
+    @inline(__always)
+    static var reachable: UInt64 { 0xFF55_3311_0F05_0301 }
 
     /// Collects the rules, then builds the index.
     struct Builder {
@@ -110,10 +126,16 @@ struct RuleIndex: Sendable {
 /// `Hasher` (an event looks up several buckets per trigger; the keys come
 /// from the rule set, not from events, so a keyed hash buys nothing here).
 struct BucketTable: Sendable {
-    /// Per slot: the packed key (`empty` when free), start and count.
-    private var keys: [UInt64]
-    private var statuses: [UInt64]
-    private var ranges: [(start: Int32, count: Int32)]
+    /// One slot: the packed key (`a` = `empty` when free), start and count.
+    private struct Entry {
+        var a: UInt64
+        var b: UInt64
+        var start: Int32
+        var count: Int32
+    }
+
+    /// The slots, read in one piece (one buffer, no per-field arrays).
+    private var entries: [Entry]
     private let mask: Int
     private static let empty = UInt64.max
 
@@ -121,18 +143,15 @@ struct BucketTable: Sendable {
     init(_ entries: [(key: RuleIndex.BucketKey, start: Int32, count: Int32)]) {
         var size = 8
         while size < entries.count * 2 { size *= 2 }
-        keys = [UInt64](repeating: BucketTable.empty, count: size)
-        statuses = [UInt64](repeating: 0, count: size)
-        ranges = [(Int32, Int32)](repeating: (0, 0), count: size)
+        var slots = [Entry](repeating: Entry(a: BucketTable.empty, b: 0, start: 0, count: 0), count: size)
         mask = size - 1
         for entry in entries {
             let (a, b) = BucketTable.pack(entry.key)
             var h = BucketTable.hash(a, b) & mask
-            while keys[h] != BucketTable.empty { h = (h + 1) & mask }
-            keys[h] = a
-            statuses[h] = b
-            ranges[h] = (entry.start, entry.count)
+            while slots[h].a != BucketTable.empty { h = (h + 1) & mask }
+            slots[h] = Entry(a: a, b: b, start: entry.start, count: entry.count)
         }
+        self.entries = slots
     }
 
     /// Code and location in one word, region and status in the other.
@@ -154,11 +173,11 @@ struct BucketTable: Sendable {
     subscript(key: RuleIndex.BucketKey) -> (start: Int32, count: Int32)? {
         let (a, b) = BucketTable.pack(key)
         var h = BucketTable.hash(a, b) & mask
-        return keys.withUnsafeBufferPointer { keys in
+        return entries.withUnsafeBufferPointer { slots in
             while true {
-                let k = keys[h]
-                if k == BucketTable.empty { return nil }
-                if k == a && statuses[h] == b { return ranges[h] }
+                let slot = slots[h]
+                if slot.a == BucketTable.empty { return nil }
+                if slot.a == a && slot.b == b { return (slot.start, slot.count) }
                 h = (h &+ 1) & mask
             }
         }

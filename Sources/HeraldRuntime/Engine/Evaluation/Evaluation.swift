@@ -133,14 +133,38 @@ extension Runtime {
                 for ruleID in removed.sorted() { dropRemovedRule(ruleID, reference, context, state: &state, into: &out) }
             }
         }
-        candidates.append(contentsOf: pendingRules)
-        if candidates.count > 1 { candidates.sort() }
+        if !pendingRules.isEmpty { candidates.append(contentsOf: pendingRules) }
+        Self.sortFew(&candidates)
         var last: Int32 = -1
         for i in candidates where i != last {
             last = i
             apply(Int(i), context, reference, state: &state, explain: false, into: &out)
         }
         swap(&candidates, &state.candidateBuffer)
+    }
+
+    /// Sorts an event's candidate rule numbers: a few (the usual case: a
+    /// bucket or two of the index, each already sorted) by insertion in
+    /// place, more by `sort()`.
+    @inline(__always)
+    static func sortFew(_ numbers: inout [Int32]) {
+        let n = numbers.count
+        guard n > 1 else { return }
+        guard n <= 16 else {
+            numbers.sort()
+            return
+        }
+        numbers.withUnsafeMutableBufferPointer { b in
+            for i in 1..<n {
+                let x = b[i]
+                var j = i
+                while j > 0 && b[j &- 1] > x {
+                    b[j] = b[j &- 1]
+                    j &-= 1
+                }
+                b[j] = x
+            }
+        }
     }
 
     /// Applies rule number `index` (declaration order) to the event.

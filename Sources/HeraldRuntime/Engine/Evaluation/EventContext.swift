@@ -37,14 +37,14 @@ final class EventContext {
     /// change their plans here, in place: held by the context alone, the
     /// dictionary is never copied when a plan changes. Empty: none.
     @exclusivity(unchecked) var reminderPlans = [String: ReminderPlan]()
-    /// The last instant written as `send_at`, its offset and wall time
-    /// (the records of one event mostly share it). Its first value is never
-    /// read (no instant is `.min`): written as a constant, not worked out
-    /// from a count of seconds, since every event makes a context.
-    @exclusivity(unchecked) private var lastAt: Int64 = .min
-    @exclusivity(unchecked) private var lastWritten = (
-        local: LocalDateTime(date: LocalDate(year: 1970, month: 1, day: 1), secondOfDay: 0), offset: 0, zulu: false
-    )
+    /// The last instant written as `send_at` (seconds and nanoseconds) and
+    /// its text (the records of one event mostly share it): a repeat is
+    /// copied as five words, not formatted again. Its first value is never
+    /// read (no instant is `.min`): a constant, since every event makes a
+    /// context.
+    @exclusivity(unchecked) private var lastAt: (seconds: Int64, nanoseconds: Int32) = (.min, 0)
+    @exclusivity(unchecked) private var lastText: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+    @exclusivity(unchecked) private var lastTextCount = 0
     /// Where a send record's texts are written before they are copied into
     /// the record in one piece (reused for every record of the event). It
     /// starts small enough for glibc's per-thread malloc cache (1 KB: most
@@ -56,13 +56,30 @@ final class EventContext {
 
     /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
     func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {
-        if at.seconds != lastAt {
-            lastAt = at.seconds
-            lastWritten = RFC3339.written(at.seconds, in: zone)
+        // 40 bytes of room: the text (at most 35) is copied as whole words.
+        out.reserve(MemoryLayout.size(ofValue: lastText))
+        if at.seconds == lastAt.seconds && at.nanoseconds == lastAt.nanoseconds {
+            let n = lastTextCount
+            _ = withUnsafeBytes(of: &lastText) { cached in
+                out.writeUnchecked { to in
+                    UnsafeMutableRawPointer(to).copyMemory(from: cached.baseAddress!, byteCount: cached.count)
+                    return n
+                }
+            }
+            return
         }
-        RFC3339.append(
-            local: lastWritten.local, offset: lastWritten.offset, nanoseconds: at.nanoseconds, zulu: lastWritten.zulu,
-            to: &out)
+        let start = out.count
+        RFC3339.append(at.seconds, nanoseconds: at.nanoseconds, in: zone, to: &out)
+        let n = out.count &- start
+        // Only the usual text (years 0...9999) fits; a longer one is written each time.
+        guard n <= MemoryLayout.size(ofValue: lastText) else { return }
+        out.withBytes { written in
+            withUnsafeMutableBytes(of: &lastText) { cached in
+                cached.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(written)[start...]))
+            }
+        }
+        lastTextCount = n
+        lastAt = (at.seconds, at.nanoseconds)
     }
 
     init(

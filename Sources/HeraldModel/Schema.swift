@@ -27,8 +27,9 @@ public enum Entity: String, Sendable, Hashable, Codable, CaseIterable {
         a.ordinal == b.ordinal
     }
 
-    /// The case's position in declaration order.
-    private var ordinal: UInt8 {
+    /// The case's position in declaration order (0 for `event`): a small
+    /// number for hashes and tables keyed by entity.
+    public var ordinal: UInt8 {
         switch self {
         case .event: return 0
         case .client: return 1

@@ -294,6 +294,28 @@ struct EngineReminderTests {
             ])
     }
 
+    /// Entity ids compare byte for byte (`EntityReference`), as event ids
+    /// and the service's stores do: precomposed and decomposed `é` are two
+    /// work orders, each with its own plan.
+    @Test("work orders whose ids differ only in Unicode normalization have separate reminder plans")
+    func entityIdsByBytes() {
+        let runtime = S.runtime(rules: Self.dayBefore)
+        let records = S.run(
+            runtime,
+            [
+                Self.schedule("n1", at: "2026-04-06T10:00:00-03:00", "2026-04-08T14:00:00-03:00", wo: "caf\u{e9}"),
+                Self.schedule("n2", at: "2026-04-06T11:00:00-03:00", "2026-04-08T15:00:00-03:00", wo: "cafe\u{301}"),
+                Self.schedule("n3", at: "2026-04-06T12:00:00-03:00", "2026-04-08T14:00:00-03:00", wo: "caf\u{e9}"),
+                Self.schedule("n4", at: "2026-04-06T13:00:00-03:00", nil, wo: "cafe\u{301}"),
+            ])
+        #expect(
+            Self.lines(records) == [
+                "n1 send 2026-04-07T14:00:00-03:00 visit/caf\u{e9}/sms",
+                "n2 send 2026-04-07T15:00:00-03:00 visit/cafe\u{301}/sms",
+                "n4 cancel unscheduled visit/cafe\u{301}/sms",
+            ])
+    }
+
     @Test("reminders re-plan on every event of their entity, not on other entities' events")
     func otherEntities() {
         let runtime = S.runtime(rules: Self.dayBefore)

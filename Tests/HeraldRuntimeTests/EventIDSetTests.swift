@@ -69,4 +69,36 @@ struct EventIDSetTests {
         #expect(runtime.processed.contains("caf\u{e9}") && runtime.processed.contains("cafe\u{301}"))
         #expect(!runtime.processed.contains("b"))
     }
+
+    @Test("entity references: equal by kind and id bytes, hashed alike when equal, found among thousands in a dictionary")
+    func entityReferences() {
+        let composed = EntityReference(entity: .workOrder, id: "caf\u{e9}")
+        let decomposed = EntityReference(entity: .workOrder, id: "cafe\u{301}")
+        #expect(composed != decomposed)
+        #expect(composed == EntityReference(entity: .workOrder, id: "caf" + "\u{e9}"))
+        #expect(composed != EntityReference(entity: .lead, id: "caf\u{e9}"))
+        // A long id in native storage and the same bytes built another way.
+        let long = String(repeating: "WO-", count: 20) + "\u{e9}"
+        let built = String(decoding: Array(long.utf8), as: UTF8.self)
+        let a = EntityReference(entity: .workOrder, id: long), b = EntityReference(entity: .workOrder, id: built)
+        #expect(a == b)
+        for seed in [0, 1, -7, Int.max] { #expect(a._rawHashValue(seed: seed) == b._rawHashValue(seed: seed)) }
+        var ha = Hasher(), hb = Hasher()
+        a.hash(into: &ha)
+        b.hash(into: &hb)
+        #expect(ha.finalize() == hb.finalize())
+
+        var table: [EntityReference: Int] = [:]
+        var byBytes: [[UInt8]: Int] = [:]
+        for n in 0..<5_000 {
+            let entity: Entity = n % 3 == 0 ? .lead : .workOrder
+            let id = n % 7 == 0 ? "wo-\(n % 1_000)\u{e9}" : n % 5 == 0 ? "wo-\(n % 1_000)e\u{301}" : "wo-\(n % 2_000)"
+            table[EntityReference(entity: entity, id: id), default: 0] += 1
+            byBytes[[entity == .lead ? 1 : 2] + Array(id.utf8), default: 0] += 1
+        }
+        #expect(table.count == byBytes.count)
+        for (reference, count) in table {
+            #expect(byBytes[[reference.entity == .lead ? 1 : 2] + Array(reference.id.utf8)] == count)
+        }
+    }
 }

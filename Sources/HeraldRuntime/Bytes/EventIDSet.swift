@@ -88,6 +88,13 @@ struct EventIDSet: Sendable {
     /// in with a 64 × 64 → 128-bit multiplication.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        hash(bytes, seed: seed)
+    }
+
+    /// `hash(_:)` keyed by another seed (`EntityReference`'s hash in a
+    /// dictionary, keyed by the dictionary's).
+    @inline(__always)
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
         let n = bytes.count
         var h = seed ^ (UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15)
         guard let base = bytes.baseAddress else { return fold(h, 0xE703_7ED1_A0B4_28DB) }

@@ -248,6 +248,13 @@ public struct PendingSend: Sendable, Hashable, Codable {
 }
 
 /// An entity instance: its kind and id (`work_order` `WO-1`).
+///
+/// Ids are equal when their UTF-8 bytes are (as event ids are, and as the
+/// service's stores compare them), not by Unicode canonical equivalence:
+/// `caf\u{e9}` and `cafe\u{301}` are two work orders. As a dictionary key
+/// (every event looks its entity up in `RuntimeState.reminders`) a
+/// reference is hashed a word at a time with `EventIDSet`'s hash, keyed by
+/// the dictionary's seed, instead of `Hasher`'s SipHash.
 public struct EntityReference: Sendable, Hashable, Codable {
     /// The entity kind.
     public var entity: Entity
@@ -258,6 +265,38 @@ public struct EntityReference: Sendable, Hashable, Codable {
     public init(entity: Entity, id: String) {
         self.entity = entity
         self.id = id
+    }
+
+    /// Same entity kind and the same bytes of id.
+    public static func == (a: EntityReference, b: EntityReference) -> Bool {
+        // Equal bytes are equal `String`s: `String`'s `==` (quick for two
+        // short ids that differ, as a dictionary's probe mostly meets)
+        // rules most out first.
+        guard a.entity == b.entity, a.id == b.id else { return false }
+        var x = a.id, y = b.id
+        return x.withUTF8 { x in
+            y.withUTF8 { y in
+                x.count == y.count && (x.count == 0 || NameTable.equal(x.baseAddress!, y.baseAddress!, count: x.count))
+            }
+        }
+    }
+
+    /// Feeds the kind and the id's bytes to `hasher` (consistent with `==`).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(entity)
+        var id = id
+        id.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
+
+    /// The hash `Set` and `Dictionary` place a reference by: the id's bytes
+    /// hashed with `seed` (the table's) and the kind.
+    public func _rawHashValue(seed: Int) -> Int {
+        var id = id
+        let key = UInt64(bitPattern: Int64(seed)) ^ UInt64(entity.ordinal) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: id.withUTF8 { EventIDSet.hash($0, seed: key) })
     }
 }
 

@@ -26,6 +26,9 @@ struct RendererAgreementTests {
         "work_order.scheduled_for": .datetime(Timestamp(seconds: 1_775_583_000, offset: -10_800)),
         "location.name": .string("Loja & Co"),
         "location.vars.portal": .string("https://x.example/a?b=1&c=<2>"),
+        // Absent from the event: a client flag reads `false` (not nil, so
+        // `default` keeps it); `client.language` reads nil.
+        "client.head_office": .bool(false),
     ]
 
     static let event = """
@@ -39,6 +42,7 @@ struct RendererAgreementTests {
     static let paths = [
         "client.name", "client.first_name", "client.email", "client.phone", "work_order.number",
         "work_order.status", "work_order.device", "location.name", "location.vars.portal",
+        "client.head_office", "client.language",
     ]
     static let literals = ["Olá ", " – ", "OS ", "\n", ": ", "pronta.", "<b>", "&amp;", "'", "\"", "ç", " "]
 
@@ -53,7 +57,9 @@ struct RendererAgreementTests {
                 let path = paths.randomElement(using: &random)!
                 var filters: [String] = []
                 for _ in 0..<Int.random(in: 0...2, using: &random) {
-                    switch Int.random(in: 0..<5, using: &random) {
+                    // Text filters do not apply to a flag (a compile error).
+                    let flag = path == "client.head_office"
+                    switch Int.random(in: flag ? 3..<5 : 0..<5, using: &random) {
                     case 0: filters.append("upper")
                     case 1: filters.append("lower")
                     case 2: filters.append("truncate: \(Int.random(in: 1...12, using: &random))")

@@ -24,12 +24,6 @@ final class TemplateProgram: Sendable {
         case upper
         case lower
         case truncate(Int)
-
-        /// The field of a `default: field` filter.
-        var defaultField: FieldRef? {
-            if case .defaultField(let ref) = self { return ref }
-            return nil
-        }
     }
 
     struct Literal: Sendable {
@@ -146,21 +140,40 @@ final class TemplateProgram: Sendable {
                     }
                 }
                 // A lone `default`: the field's text as above, or, when the
-                // field is absent, the other field's text.
-                if end &- start == 1, let fallback = filters[Int(start)].defaultField {
-                    let before = out.count
-                    var wrote: Void? = context.withStringUTF8(ref) { utf8 in
-                        TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
-                    }
-                    if wrote == nil, !context.holdsValue(ref) {
-                        wrote = context.withStringUTF8(fallback) { utf8 in
+                // field has no value (`value(ref)` nil: absent or null; a
+                // client flag that is absent is `false`, not nil), the other
+                // field's text or the literal text.
+                if end &- start == 1 {
+                    switch filters[Int(start)] {
+                    case .defaultField(let fallback):
+                        let before = out.count
+                        var wrote: Void? = context.withStringUTF8(ref) { utf8 in
                             TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
                         }
-                    }
-                    if wrote != nil {
-                        if count { TemplateProgram.count(out, since: before, into: &counter) }
-                        pc += 1
-                        continue
+                        if wrote == nil, context.value(ref) == nil {
+                            wrote = context.withStringUTF8(fallback) { utf8 in
+                                TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                            }
+                        }
+                        if wrote != nil {
+                            if count { TemplateProgram.count(out, since: before, into: &counter) }
+                            pc += 1
+                            continue
+                        }
+                    case .defaultValue(.string(let literal)):
+                        let before = out.count
+                        let wroteText: Void? = context.withStringUTF8(ref) { utf8 in
+                            TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                        }
+                        // Other values (numbers, flags, dates) take the general path.
+                        if wroteText != nil || context.value(ref) == nil {
+                            if wroteText == nil { TemplateProgram.append(escaped: literal, escaping: escaping, to: &out) }
+                            if count { TemplateProgram.count(out, since: before, into: &counter) }
+                            pc += 1
+                            continue
+                        }
+                    default:
+                        break
                     }
                 }
                 // A lone `date` filter: formatted into a kept buffer and

@@ -145,4 +145,55 @@ struct TimeRFC3339Tests {
         #expect(RFC3339.format(asGiven: parsed) == written)
         #expect(RFC3339.parse(written) == parsed)
     }
+
+    /// `RFC3339.parse` reads `YYYY-MM-DDTHH:MM:SS` a word at a time; this
+    /// checks it byte by byte against a plain reading: every byte of that
+    /// prefix replaced by each of the 256 values, in texts with `Z`, an
+    /// offset and a fraction.
+    @Test("every byte of the date and time replaced by every value: parsed exactly when a plain reading accepts it")
+    func everyByteOfThePrefix() {
+        /// The plain reading: digits where digits go, `-`, `T`/`t`, `:`,
+        /// field ranges; the instant from the fields.
+        func reference(_ text: [UInt8], suffixOffset: Int) -> Int64? {
+            let digitPlaces = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+            guard digitPlaces.allSatisfy({ (0x30...0x39).contains(text[$0]) }), text[4] == 0x2D, text[7] == 0x2D,
+                text[10] == 0x54 || text[10] == 0x74, text[13] == 0x3A, text[16] == 0x3A
+            else { return nil }
+            func number(_ at: Int, _ count: Int) -> Int { (at..<at + count).reduce(0) { $0 * 10 + Int(text[$1] - 0x30) } }
+            let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
+            let (hour, minute, second) = (number(11, 2), number(14, 2), number(17, 2))
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            guard (1...12).contains(month), (1...lengths[month - 1]).contains(day), hour < 24, minute < 60, second < 60
+            else { return nil }
+            // Days since 1970 counted by years and months (no shared formula).
+            var days = 0
+            if year >= 1970 {
+                for y in 1970..<year { days += (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365 }
+            } else {
+                for y in year..<1970 { days -= (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365 }
+            }
+            days += lengths[..<(month - 1)].reduce(0, +) + day - 1
+            return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(suffixOffset)
+        }
+        let texts: [(String, Int)] = [
+            ("2026-04-07T13:05:09Z", 0), ("1999-12-31t23:59:58-03:00", -10_800), ("2024-02-29T00:00:00.25+05:45", 20_700),
+        ]
+        var accepted = 0
+        for (text, offset) in texts {
+            let original = Array(text.utf8)
+            for place in 0..<19 {
+                for value in 0...255 {
+                    var bytes = original
+                    bytes[place] = UInt8(value)
+                    let parsed = bytes.withUnsafeBufferPointer { RFC3339.parse(utf8: $0) }
+                    let expected = reference(bytes, suffixOffset: offset)
+                    #expect(parsed?.seconds == expected, "\(String(decoding: bytes, as: UTF8.self))")
+                    if expected != nil { accepted += 1 }
+                }
+            }
+        }
+        // Each place accepts its own byte and, at digits, a few others.
+        #expect(accepted > 3 * 19)
+    }
 }

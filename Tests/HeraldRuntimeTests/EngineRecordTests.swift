@@ -61,6 +61,41 @@ struct EngineRecordTests {
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(object?["event"] as? String == text)
     }
+
+    /// `NDJSONWriter` writes a line's event id as JSON once and reuses it
+    /// for the line's other sends, and each rule's `"rule"` member as kept
+    /// at compile time: event ids that need escapes, one after another,
+    /// come out as each record writes them alone.
+    @Test("NDJSON sends of consecutive events with escaped ids are written as their records write them")
+    func writerEventAndRuleIDs() {
+        let runtime = EngineSupport.runtime(
+            rules: """
+                  - id: r.one
+                    on: work_order.status_changed
+                    channel: [sms, email]
+                    template: t
+                  - id: plain
+                    on: work_order.status_changed
+                    channel: [email, sms]
+                    template: t
+
+                """)
+        let ids = ["e\"1\\x", "e2", "e\u{e9}\n3", "e2"]
+        let lines = ids.map { EngineSupport.event($0) }
+        var writer = NDJSONWriter(capacity: 64)
+        var state = RuntimeState()
+        var otherState = RuntimeState()
+        var expected = ""
+        for (n, line) in lines.enumerated() {
+            Array(line.utf8).withUnsafeBytes { writer.process(line: $0, lineNumber: n + 1, runtime: runtime, state: &state) }
+            for record in runtime.process(line: line, lineNumber: n + 1, state: &otherState) { expected += record.jsonLine + "\n" }
+        }
+        let written = writer.withBytes { String(decoding: $0, as: UTF8.self) }
+        #expect(written == expected)
+        // Three events of four send on both channels for both rules; the repeat is a reject.
+        #expect(written.components(separatedBy: #""decision":"send""#).count - 1 == 12)
+        #expect(written.contains(#"{"event":"e\"1\\x","decision":"send","rule":"r.one","#))
+    }
 }
 
 /// SPEC §10.2: compiled bundles.

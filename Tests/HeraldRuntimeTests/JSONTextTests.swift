@@ -74,4 +74,46 @@ struct JSONTextTests {
             }
         }
     }
+
+    @Test("isPlain: false exactly when a byte would be escaped, for every length and every byte value at every position")
+    func plainMatchesReference() {
+        for length in 0...40 {
+            let plain = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            // In a larger buffer, so the bytes after the text are not zero.
+            let padded = plain + [0x00, 0x22, 0x5C]
+            #expect(padded.withUnsafeBufferPointer { JSONText.isPlain(UnsafeBufferPointer(rebasing: $0[..<length])) })
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = padded
+                    bytes[position] = UInt8(value)
+                    let expected = !(value < 0x20 || value == 0x22 || value == 0x5C)
+                    let got = bytes.withUnsafeBufferPointer { JSONText.isPlain(UnsafeBufferPointer(rebasing: $0[..<length])) }
+                    if got != expected { Issue.record("length \(length), byte 0x\(String(value, radix: 16)) at \(position)") }
+                    if expected {
+                        // Plain: written between quotes, it is what escaping writes.
+                        let text = Array(bytes[..<length])
+                        var sink = ByteSink(capacity: 64)
+                        text.withUnsafeBufferPointer { JSONText.plainString($0, to: &sink) }
+                        if sink.withBytes({ Array($0) }) != Self.reference(text) { Issue.record("plain write, length \(length)") }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a send whose texts hold a byte to escape writes each text escaped, the others as they are")
+    func recordWithOneEscapedText() throws {
+        let record = DecisionRecord(
+            event: "e1", decision: .send, rule: "r", channel: .email,
+            texts: RecordTexts(
+                to: "a@example.com", sendAt: "2026-04-07T13:00:00-03:00", key: "r/e1/email", subject: "Olá \"você\"",
+                body: "linha 1\nlinha 2\t\u{1}", html: nil),
+            sendAtSeconds: 0, replyTo: nil, attachments: nil, segments: nil, late: false)
+        let line = record.jsonLine
+        #expect(line.contains(#","subject":"Olá \"você\"""#))
+        #expect(line.contains(#","body":"linha 1\nlinha 2\t\u0001""#))
+        #expect(line.contains(#","to":"a@example.com","send_at":"2026-04-07T13:00:00-03:00","key":"r/e1/email""#))
+        let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(parsed?["body"] as? String == "linha 1\nlinha 2\t\u{1}")
+    }
 }

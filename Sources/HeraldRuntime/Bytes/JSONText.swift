@@ -23,6 +23,38 @@ enum JSONText {
     @inline(__always)
     private static func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
+    /// Whether `utf8` has no byte a JSON string literal escapes (quote,
+    /// backslash, control character): then each text in it is written as
+    /// it is, between quotes (`plainString`). One pass, a word at a time.
+    static func isPlain(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = utf8.baseAddress else { return true }
+        let raw = UnsafeRawPointer(p)
+        let n = utf8.count
+        var i = 0
+        var flags: UInt64 = 0
+        while n &- i >= 8 {
+            flags |= JSONReader.attention(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), flaggingNonASCII: false)
+            i &+= 8
+        }
+        let left = n &- i
+        if left > 0 {
+            // The zero bytes above the last ones are flagged as control
+            // bytes: only the flags of the `left` real ones count.
+            let word = (raw + i).loadShortWord(count: left).littleEndian
+            flags |= JSONReader.attention(word, flaggingNonASCII: false) & (UInt64.max >> UInt64(64 &- 8 &* left))
+        }
+        return flags == 0
+    }
+
+    /// A JSON string literal of UTF-8 bytes that need no escapes (`isPlain`).
+    @inline(__always)
+    static func plainString(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {
+        w.reserve(utf8.count &+ 2)
+        w.put(UInt8(ascii: "\""))
+        w.put(utf8)
+        w.put(UInt8(ascii: "\""))
+    }
+
     /// A JSON string literal of UTF-8 bytes: quotes, backslashes and control
     /// characters escaped, everything else as is.
     static func string(_ utf8: UnsafeBufferPointer<UInt8>, to w: inout ByteSink) {

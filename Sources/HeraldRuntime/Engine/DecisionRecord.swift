@@ -245,17 +245,32 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// `texts` holds: the one writer of the JSON form, used for record
     /// values and, on the NDJSON path, for sends written straight from the
     /// renderer's buffer (`NDJSONWriter`).
+    ///
+    /// `eventJSON` and `ruleJSON`, when given, are `event` as a JSON string
+    /// and `,"rule":` with `rule` as one, written as they are (the NDJSON
+    /// path keeps them from record to record).
     static func writeJSON(
         event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?,
         texts: RecordTexts, textBytes bytes: UnsafeBufferPointer<UInt8>, replyTo: String?, attachments: [Attachment]?,
-        segments: Int?, late: Bool, line: Int?, to w: inout ByteSink
+        segments: Int?, late: Bool, line: Int?, eventJSON: UnsafeBufferPointer<UInt8>? = nil,
+        ruleJSON: UnsafeBufferPointer<UInt8>? = nil, to w: inout ByteSink
     ) {
         w.append("{\"event\":")
-        if let event { JSONText.string(event, to: &w) } else { w.append("null") }
+        if let eventJSON {
+            w.append(eventJSON)
+        } else if let event {
+            JSONText.string(event, to: &w)
+        } else {
+            w.append("null")
+        }
         w.append(",\"decision\":\"")
         w.append(decision.jsonName)
         w.append(UInt8(ascii: "\""))
-        if let rule { JSONText.member("rule", rule, to: &w) }
+        if let ruleJSON {
+            w.append(ruleJSON)
+        } else if let rule {
+            JSONText.member("rule", rule, to: &w)
+        }
         if let reason { JSONText.member("reason", reason, to: &w) }
         if let message { JSONText.member("message", message, to: &w) }
         if let channel {
@@ -264,10 +279,16 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
             case .sms: w.append(",\"channel\":\"sms\"")
             }
         }
+        // A send's texts (most of a record's bytes) rarely hold a byte to
+        // escape: one pass over all of them (`bytes` holds nothing else)
+        // tells, and then each is copied between its quotes instead of
+        // scanned on its own.
+        let plain = JSONText.isPlain(bytes)
         for field in RecordTexts.Field.allCases {
             if let range = texts.range(field) {
                 w.append(field.jsonMember)
-                JSONText.string(UnsafeBufferPointer(rebasing: bytes[range]), to: &w)
+                let text = UnsafeBufferPointer(rebasing: bytes[range])
+                if plain { JSONText.plainString(text, to: &w) } else { JSONText.string(text, to: &w) }
             }
         }
         if let replyTo { JSONText.member("reply_to", replyTo, to: &w) }

@@ -27,6 +27,10 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     /// The order of the members of the events read so far (`KeyOrder`),
     /// for the layout of the last runtime used.
     private var keyOrder: KeyOrder?
+    /// The id of the line's event as a JSON string, written at its first
+    /// `send` and kept for the others (every `send` of a line is its
+    /// event's); emptied for each line.
+    private var eventJSON = ByteSink(capacity: 64)
 
     /// Creates a writer with room for `capacity` bytes of output before it grows.
     public init(capacity: Int = 1 << 16) {
@@ -51,6 +55,7 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     public mutating func process(
         line: UnsafeRawBufferPointer, lineNumber: Int, runtime: Runtime, state: inout RuntimeState, explain: Bool = false
     ) {
+        eventJSON.removeAll()
         let reusable = isKnownUniquelyReferenced(&spare) ? spare : nil
         spare = nil
         let layout = runtime.compiled.decoder.layout
@@ -90,14 +95,19 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     /// Writes a `send` record as a JSON line, its address and texts escaped
     /// from `bytes`.
     mutating func appendSend(
-        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
+        event: String, rule: CompiledRule, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
     ) {
-        DecisionRecord.writeJSON(
-            event: event, decision: .send, rule: rule, reason: nil, message: message, channel: channel, texts: texts,
-            textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
-            to: &sink)
+        // A JSON string is never empty (its quotes): empty means not written yet.
+        if eventJSON.count == 0 { JSONText.string(event, to: &eventJSON) }
+        let event = UnsafeBufferPointer(start: eventJSON.base, count: eventJSON.count)
+        rule.ruleMemberJSON.withUnsafeBufferPointer { ruleJSON in
+            DecisionRecord.writeJSON(
+                event: nil, decision: .send, rule: nil, reason: nil, message: message, channel: channel, texts: texts,
+                textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
+                eventJSON: event, ruleJSON: ruleJSON, to: &sink)
+        }
         sink.append(0x0A)
     }
 

@@ -100,5 +100,24 @@ struct EventIDSetTests {
         for (reference, count) in table {
             #expect(byBytes[[reference.entity == .lead ? 1 : 2] + Array(reference.id.utf8)] == count)
         }
+
+        // A reference changed in place is the reference it became (its kept hash follows).
+        var changed = EntityReference(entity: .lead, id: "wo-1")
+        changed.id = "wo-2"
+        changed.entity = .workOrder
+        #expect(changed == EntityReference(entity: .workOrder, id: "wo-2"))
+        #expect(table[changed] == table[EntityReference(entity: .workOrder, id: "wo-2")])
+        #expect(Set([changed, EntityReference(entity: .workOrder, id: "wo-2")]).count == 1)
+    }
+
+    @Test("entity references encode as {entity, id} and decode to an equal reference")
+    func entityReferenceCoding() throws {
+        let reference = EntityReference(entity: .workOrder, id: "cafe\u{301}")
+        let data = try JSONEncoder().encode(reference)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: String]
+        #expect(object == ["entity": "work_order", "id": "cafe\u{301}"])
+        let back = try JSONDecoder().decode(EntityReference.self, from: data)
+        #expect(back == reference)
+        #expect([reference: 1][back] == 1)
     }
 }

@@ -22,7 +22,7 @@ struct EventIDSet: Sendable {
     private var slots: [UInt64] = []
 
     /// The seed of every set's hash, drawn once per process.
-    private static let seed = UInt64.random(in: .min ... .max) | 1
+    static let seed = UInt64.random(in: .min ... .max) | 1
 
     /// An empty set.
     init() {}

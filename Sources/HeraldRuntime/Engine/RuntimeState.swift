@@ -251,28 +251,45 @@ public struct PendingSend: Sendable, Hashable, Codable {
 ///
 /// Ids are equal when their UTF-8 bytes are (as event ids are, and as the
 /// service's stores compare them), not by Unicode canonical equivalence:
-/// `caf\u{e9}` and `cafe\u{301}` are two work orders. As a dictionary key
-/// (every event looks its entity up in `RuntimeState.reminders`) a
-/// reference is hashed a word at a time with `EventIDSet`'s hash, keyed by
-/// the dictionary's seed, instead of `Hasher`'s SipHash.
+/// `caf\u{e9}` and `cafe\u{301}` are two work orders. A reference keeps a
+/// hash of its kind and id bytes (`EventIDSet`'s hash, keyed by a seed drawn
+/// once per process), made when it is made or changed: as a dictionary key
+/// (every event looks its entity up in `RuntimeState.reminders`) it is
+/// placed by that hash mixed with the dictionary's seed, and a probe that
+/// meets another key tells them apart by the two hashes, without reading
+/// either id.
 public struct EntityReference: Sendable, Hashable, Codable {
     /// The entity kind.
-    public var entity: Entity
+    public var entity: Entity {
+        didSet { bytesHash = Self.hash(entity, id) }
+    }
     /// Its id.
-    public var id: String
+    public var id: String {
+        didSet { bytesHash = Self.hash(entity, id) }
+    }
+    /// `hash(entity, id)`.
+    private var bytesHash: UInt64
 
     /// Creates a reference.
     public init(entity: Entity, id: String) {
         self.entity = entity
         self.id = id
+        bytesHash = Self.hash(entity, id)
+    }
+
+    /// The kind and the id's bytes hashed with the process's seed.
+    private static func hash(_ entity: Entity, _ id: String) -> UInt64 {
+        var id = id
+        let seed = EventIDSet.seed ^ UInt64(entity.ordinal) &* 0x9E37_79B9_7F4A_7C15
+        return id.withUTF8 { EventIDSet.hash($0, seed: seed) }
     }
 
     /// Same entity kind and the same bytes of id.
     public static func == (a: EntityReference, b: EntityReference) -> Bool {
-        // Equal bytes are equal `String`s: `String`'s `==` (quick for two
-        // short ids that differ, as a dictionary's probe mostly meets)
-        // rules most out first.
-        guard a.entity == b.entity, a.id == b.id else { return false }
+        // Different hashes are different references (a probe's usual
+        // case); equal bytes are equal `String`s, so `String`'s `==` (quick
+        // for the same string) rules out the rest before the bytes decide.
+        guard a.bytesHash == b.bytesHash, a.entity == b.entity, a.id == b.id else { return false }
         var x = a.id, y = b.id
         return x.withUTF8 { x in
             y.withUTF8 { y in
@@ -291,12 +308,28 @@ public struct EntityReference: Sendable, Hashable, Codable {
         }
     }
 
-    /// The hash `Set` and `Dictionary` place a reference by: the id's bytes
-    /// hashed with `seed` (the table's) and the kind.
+    /// The hash `Set` and `Dictionary` place a reference by: the kept hash
+    /// of its bytes mixed with `seed` (the table's).
     public func _rawHashValue(seed: Int) -> Int {
-        var id = id
-        let key = UInt64(bitPattern: Int64(seed)) ^ UInt64(entity.ordinal) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: id.withUTF8 { EventIDSet.hash($0, seed: key) })
+        let m = (bytesHash ^ UInt64(bitPattern: Int64(seed))).multipliedFullWidth(by: 0xA076_1D64_78BD_642F)
+        return Int(truncatingIfNeeded: m.high ^ m.low)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entity, id
+    }
+
+    /// Decodes `{"entity": …, "id": …}`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(entity: try c.decode(Entity.self, forKey: .entity), id: try c.decode(String.self, forKey: .id))
+    }
+
+    /// Encodes `{"entity": …, "id": …}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(entity, forKey: .entity)
+        try c.encode(id, forKey: .id)
     }
 }
 

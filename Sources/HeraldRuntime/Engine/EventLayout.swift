@@ -237,6 +237,11 @@ final class EventLayout: Sendable {
     let entityID: [Entity: Int]
     let entityStatus: [Entity: Int]
     let entityPreviousStatus: [Entity: Int]
+    /// Per section, its required slots one after another: section s's are
+    /// at `requiredStarts[s] ..< requiredStarts[s + 1]` of `required` (read
+    /// for every event; plain memory, no array to retain).
+    nonisolated(unsafe) private let required: UnsafeMutablePointer<Int32>
+    nonisolated(unsafe) private let requiredStarts: UnsafeMutablePointer<Int32>
 
     init(schema: Schema) {
         var sections: [SectionLayout] = []
@@ -275,6 +280,16 @@ final class EventLayout: Sendable {
         }
         sections.insert(SectionLayout(entity: .event, member: "", entries: topEntries), at: 0)
         self.sections = sections
+        let allRequired = sections.flatMap { $0.requiredSlots.map { Int32(truncatingIfNeeded: $0) } }
+        required = .allocate(capacity: max(1, allRequired.count))
+        required.initialize(from: allRequired, count: allRequired.count)
+        requiredStarts = .allocate(capacity: sections.count + 1)
+        var start = 0
+        for (i, section) in sections.enumerated() {
+            requiredStarts[i] = Int32(truncatingIfNeeded: start)
+            start += section.requiredSlots.count
+        }
+        requiredStarts[sections.count] = Int32(truncatingIfNeeded: start)
         self.slotCount = next
         self.slots = slots
         self.types = types
@@ -305,9 +320,33 @@ final class EventLayout: Sendable {
         entityPreviousStatus = previous
     }
 
+    deinit {
+        required.deallocate()
+        requiredStarts.deallocate()
+    }
+
+    /// Whether `values` holds a value in every required slot of section
+    /// number `section` (0 ..< `sections.count`).
+    @inline(__always)
+    func holdsRequired(_ section: Int, in values: EventValues) -> Bool {
+        guard section >= 0 && section < sections.count else { return false }
+        let start = Int(requiredStarts[section]), end = Int(requiredStarts[section &+ 1])
+        for i in start..<end where !values.holdsValue(Int(required[i])) { return false }
+        return true
+    }
+
     /// The slot of `entity.name`, if the event carries such a field.
     func slot(_ entity: Entity, _ name: String) -> Int? { slots[entity]?[name] }
 
     /// The section index of an entity, if it has one.
-    static func section(of entity: Entity) -> Int? { sectionEntities.firstIndex(of: entity) }
+    static func section(of entity: Entity) -> Int? {
+        switch entity {
+        case .event: 0
+        case .client: 1
+        case .workOrder: 2
+        case .lead: 3
+        case .csr: 4
+        case .location, .region: nil
+        }
+    }
 }

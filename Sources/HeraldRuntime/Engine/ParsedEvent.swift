@@ -751,6 +751,16 @@ struct EventDecoder: Sendable {
             return invalid("type: unknown event type '\(typeText)'; expected one of \(Trigger.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let occurredAt = values.datetime(layout.occurredAt) else { return invalid("occurred_at: required") }
+        // The usual event: no problem noted, the client and entity objects
+        // present, every required member there (the checks below, read
+        // from plain memory; they name what is missing when one fails).
+        if let entitySection = EventLayout.section(of: trigger.entity), problems.client == nil, problems.entity.isEmpty,
+            problems.present & (1 << UInt8(EventLayout.clientSection)) != 0, problems.present & (1 << UInt8(entitySection)) != 0,
+            layout.holdsRequired(EventLayout.eventSection, in: values), layout.holdsRequired(EventLayout.clientSection, in: values),
+            layout.holdsRequired(entitySection, in: values)
+        {
+            return .event(ParsedEvent(id: id ?? "", trigger: trigger, occurredAt: occurredAt, layout: layout, values: values))
+        }
         /// The first required member of `section` that is missing, as a message.
         func missingMember(_ section: SectionLayout) -> String? {
             if values.holdsAll(section.requiredSlots) { return nil }

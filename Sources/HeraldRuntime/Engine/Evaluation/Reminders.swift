@@ -100,7 +100,8 @@ extension Runtime {
         let sends = deliver(
             rule, context, reference, subject: reference.id, reminder: (field, value, before), alreadySent: made,
             rescheduled: rescheduled, state: &state, into: &out)
-        let plan = ReminderPlan(value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made + sends)
+        // Most plans have made no send yet: the new sends as they are, not a joined copy.
+        let plan = ReminderPlan(value: value.seconds, valueNanoseconds: value.nanoseconds, sends: made.isEmpty ? sends : made + sends)
         if let planAt {
             context.reminderPlans.values[planAt] = plan
         } else {

@@ -29,12 +29,13 @@ struct RendererAgreementTests {
         // Absent from the event: a client flag reads `false` (not nil, so
         // `default` keeps it); `client.language` reads nil.
         "client.head_office": .bool(false),
+        "work_order.items": .number(3),
     ]
 
     static let event = """
         {"id": "e1", "type": "work_order.created", "occurred_at": "2026-04-06T10:00:00-03:00", "location": "shop", \
         "work_order": {"id": "W1", "number": "2001", "status": "open", "device": "Straße <Ä> & \\"o'clock\\" — ünïcødé 😀", \
-        "scheduled_for": "2026-04-07T14:30:00-03:00"}, \
+        "scheduled_for": "2026-04-07T14:30:00-03:00", "items": 3}, \
         "client": {"id": "C1", "name": "Maria Souza", "first_name": "", "email": "m@example.com", \
         "phone": "+5511999990000", "accepts_email": true, "accepts_sms": true}}
         """
@@ -42,7 +43,7 @@ struct RendererAgreementTests {
     static let paths = [
         "client.name", "client.first_name", "client.email", "client.phone", "work_order.number",
         "work_order.status", "work_order.device", "location.name", "location.vars.portal",
-        "client.head_office", "client.language",
+        "client.head_office", "client.language", "work_order.items",
     ]
     static let literals = ["Olá ", " – ", "OS ", "\n", ": ", "pronta.", "<b>", "&amp;", "'", "\"", "ç", " "]
 
@@ -57,8 +58,8 @@ struct RendererAgreementTests {
                 let path = paths.randomElement(using: &random)!
                 var filters: [String] = []
                 for _ in 0..<Int.random(in: 0...2, using: &random) {
-                    // Text filters do not apply to a flag (a compile error).
-                    let flag = path == "client.head_office"
+                    // Text filters do not apply to a flag or a number (a compile error).
+                    let flag = path == "client.head_office" || path == "work_order.items"
                     switch Int.random(in: flag ? 3..<5 : 0..<5, using: &random) {
                     case 0: filters.append("upper")
                     case 1: filters.append("lower")
@@ -98,6 +99,7 @@ struct RendererAgreementTests {
         fields:
           work_order:
             device: string
+            items: int
         locations:
           shop: {name: "Loja & Co", timezone: America/Sao_Paulo, vars: {portal: "https://x.example/a?b=1&c=<2>"}}
         templates:

@@ -11,6 +11,13 @@ final class CompiledPlace: Sendable {
     let calendar: SharedCalendar?
     /// Values in the order of the rule set's `PlaceFields`.
     let values: [Value?]
+    /// The UTF-8 of the values that are text, one after another, and where
+    /// each is (`count` -1: not text): templates read `location.name` and
+    /// `location.vars.*` from plain memory, with no `Value` copied.
+    nonisolated(unsafe) private let text: UnsafeMutablePointer<UInt8>
+    nonisolated(unsafe) private let textRanges: UnsafeMutablePointer<(start: Int32, count: Int32)>
+    /// `values.count`, kept apart from the array.
+    private let valueCount: Int
 
     init(place: Place, index: Int, zone: Zone?, calendar: SharedCalendar?, values: [Value?]) {
         self.place = place
@@ -18,6 +25,34 @@ final class CompiledPlace: Sendable {
         self.zone = zone
         self.calendar = calendar
         self.values = values
+        valueCount = values.count
+        var bytes: [UInt8] = []
+        textRanges = .allocate(capacity: max(1, values.count))
+        for (i, value) in values.enumerated() {
+            if case .string(let string)? = value {
+                textRanges[i] = (Int32(truncatingIfNeeded: bytes.count), Int32(truncatingIfNeeded: string.utf8.count))
+                bytes.append(contentsOf: string.utf8)
+            } else {
+                textRanges[i] = (0, -1)
+            }
+        }
+        text = .allocate(capacity: max(1, bytes.count))
+        text.initialize(from: bytes, count: bytes.count)
+    }
+
+    deinit {
+        text.deallocate()
+        textRanges.deallocate()
+    }
+
+    /// Calls `body` with the UTF-8 of value `i` when it is text; nil (without
+    /// calling it) when it is not, or out of range.
+    @inline(__always)
+    func withText<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard i >= 0 && i < valueCount else { return nil }
+        let range = textRanges[i]
+        guard range.count >= 0 else { return nil }
+        return body(UnsafeBufferPointer(start: text + Int(range.start), count: Int(range.count)))
     }
 }
 

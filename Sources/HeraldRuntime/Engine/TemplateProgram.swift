@@ -10,6 +10,10 @@ final class TemplateProgram: Sendable {
         case literal(Int32)
         /// A value with `filters[start..<end]`.
         case value(FieldRef, filterStart: Int32, filterEnd: Int32)
+        /// A value with a lone `default: "text"`: its text, or, when it has
+        /// no value, `literals[index]` (kept with the literal text, read
+        /// from `bytes`).
+        case valueOrText(FieldRef, literal: Int32)
         /// `{{#if}}`: go on when the value is truthy, else jump to the op index.
         case unless(FieldRef, jump: Int32)
         /// Go to the op index (end of a `{{#if}}` branch).
@@ -70,6 +74,16 @@ final class TemplateProgram: Sendable {
                     literals.append(Literal(start: start, end: bytes.count, count: count))
                     ops.append(.literal(Int32(literals.count - 1)))
                 case .value(let path, let list):
+                    if list.count == 1, case .default(.string(let fallback)) = list[0] {
+                        let start = bytes.count
+                        bytes.append(contentsOf: fallback.utf8)
+                        var count = SegmentCounter()
+                        bytes.withUnsafeBufferPointer { count.add(UnsafeBufferPointer(rebasing: $0[start...])) }
+                        literals.append(Literal(start: start, end: bytes.count, count: count))
+                        values += 1
+                        ops.append(.valueOrText(resolve(path), literal: Int32(literals.count - 1)))
+                        continue
+                    }
                     let start = filters.count
                     for f in list {
                         switch f {
@@ -139,41 +153,25 @@ final class TemplateProgram: Sendable {
                         continue
                     }
                 }
-                // A lone `default`: the field's text as above, or, when the
-                // field has no value (`value(ref)` nil: absent or null; a
-                // client flag that is absent is `false`, not nil), the other
-                // field's text or the literal text.
-                if end &- start == 1 {
-                    switch filters[Int(start)] {
-                    case .defaultField(let fallback):
-                        let before = out.count
-                        var wrote: Void? = context.withStringUTF8(ref) { utf8 in
+                // A lone `default: field`: the field's text as above, or,
+                // when the field has no value (`value(ref)` nil: absent or
+                // null; a client flag that is absent is `false`, not nil),
+                // the other field's text. (A lone `default: "text"` is its
+                // own op, `valueOrText`.)
+                if end &- start == 1, case .defaultField(let fallback) = filters[Int(start)] {
+                    let before = out.count
+                    var wrote: Void? = context.withStringUTF8(ref) { utf8 in
+                        TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                    }
+                    if wrote == nil, context.value(ref) == nil {
+                        wrote = context.withStringUTF8(fallback) { utf8 in
                             TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
                         }
-                        if wrote == nil, context.value(ref) == nil {
-                            wrote = context.withStringUTF8(fallback) { utf8 in
-                                TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
-                            }
-                        }
-                        if wrote != nil {
-                            if count { TemplateProgram.count(out, since: before, into: &counter) }
-                            pc += 1
-                            continue
-                        }
-                    case .defaultValue(.string(let literal)):
-                        let before = out.count
-                        let wroteText: Void? = context.withStringUTF8(ref) { utf8 in
-                            TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
-                        }
-                        // Other values (numbers, flags, dates) take the general path.
-                        if wroteText != nil || context.value(ref) == nil {
-                            if wroteText == nil { TemplateProgram.append(escaped: literal, escaping: escaping, to: &out) }
-                            if count { TemplateProgram.count(out, since: before, into: &counter) }
-                            pc += 1
-                            continue
-                        }
-                    default:
-                        break
+                    }
+                    if wrote != nil {
+                        if count { TemplateProgram.count(out, since: before, into: &counter) }
+                        pc += 1
+                        continue
                     }
                 }
                 // A lone `date` filter: formatted into a kept buffer and
@@ -200,6 +198,26 @@ final class TemplateProgram: Sendable {
                     TemplateProgram.append(value, escaping: escaping, zone: context.zone, to: &out)
                     if count { TemplateProgram.count(out, since: before, into: &counter) }
                 }
+                pc += 1
+            case .valueOrText(let ref, let index):
+                let before = out.count
+                let wroteText: Void? = context.withStringUTF8(ref) { utf8 in
+                    TemplateProgram.append(escapedUTF8: utf8, escaping: escaping, to: &out)
+                }
+                if wroteText == nil {
+                    if let value = context.value(ref) {
+                        // A number, flag or date: `default` keeps it.
+                        TemplateProgram.append(value, escaping: escaping, zone: context.zone, to: &out)
+                    } else {
+                        let literal = literals[Int(index)]
+                        bytes.withUnsafeBufferPointer {
+                            TemplateProgram.append(
+                                escapedUTF8: UnsafeBufferPointer(rebasing: $0[literal.start..<literal.end]), escaping: escaping,
+                                to: &out)
+                        }
+                    }
+                }
+                if count { TemplateProgram.count(out, since: before, into: &counter) }
                 pc += 1
             case .unless(let ref, let jump):
                 pc = context.isTruthy(ref) ? pc + 1 : Int(jump)

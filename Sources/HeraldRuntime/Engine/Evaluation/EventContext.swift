@@ -107,11 +107,9 @@ final class EventContext {
         case .slot(let s):
             return event.withStringUTF8(s, body)
         case .location(let i):
-            guard let place = location, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
-            return text.utf8.withContiguousStorageIfAvailable(body)
+            return location?.withText(i, body)
         case .region(let i):
-            guard let place = region, i >= 0, i < place.values.count, case .string(let text)? = place.values[i] else { return nil }
-            return text.utf8.withContiguousStorageIfAvailable(body)
+            return region?.withText(i, body)
         case .absent:
             return nil
         }

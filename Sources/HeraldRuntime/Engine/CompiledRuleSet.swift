@@ -94,9 +94,6 @@ final class CompiledRule: Sendable {
     let template: Int
     /// `RULE/`, the start of every key of this rule.
     let keyPrefix: String
-    /// `,"rule":"RULE"`, the record member naming this rule, as JSON
-    /// (written as it is by `NDJSONWriter`).
-    let ruleMemberJSON: [UInt8]
     /// What its template's parts can do, learned at the first send
     /// (`mayRenderBlank(_:in:)`): 1 known, 2 an SMS can render blank, 4 an email can.
     let blankParts = Atomic<UInt8>(0)
@@ -162,9 +159,6 @@ final class CompiledRule: Sendable {
         self.cancelIf = cancelIf
         self.template = template
         self.keyPrefix = keyPrefix
-        var member = ByteSink(capacity: 16 + 6 * rule.id.utf8.count)
-        JSONText.member("rule", rule.id, to: &member)
-        ruleMemberJSON = member.withBytes { Array($0) }
     }
 }
 

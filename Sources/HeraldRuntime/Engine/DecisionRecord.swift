@@ -246,14 +246,12 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
     /// values and, on the NDJSON path, for sends written straight from the
     /// renderer's buffer (`NDJSONWriter`).
     ///
-    /// `eventJSON` and `ruleJSON`, when given, are `event` as a JSON string
-    /// and `,"rule":` with `rule` as one, written as they are (the NDJSON
-    /// path keeps them from record to record).
+    /// `eventJSON`, when given, is `event` as a JSON string, written as it
+    /// is (the NDJSON path keeps it for the sends of a line).
     static func writeJSON(
         event: String?, decision: Decision, rule: String?, reason: String?, message: String?, channel: Channel?,
         texts: RecordTexts, textBytes bytes: UnsafeBufferPointer<UInt8>, replyTo: String?, attachments: [Attachment]?,
-        segments: Int?, late: Bool, line: Int?, eventJSON: UnsafeBufferPointer<UInt8>? = nil,
-        ruleJSON: UnsafeBufferPointer<UInt8>? = nil, to w: inout ByteSink
+        segments: Int?, late: Bool, line: Int?, eventJSON: UnsafeBufferPointer<UInt8>? = nil, to w: inout ByteSink
     ) {
         w.append("{\"event\":")
         if let eventJSON {
@@ -266,11 +264,7 @@ public struct DecisionRecord: Sendable, Hashable, Codable {
         w.append(",\"decision\":\"")
         w.append(decision.jsonName)
         w.append(UInt8(ascii: "\""))
-        if let ruleJSON {
-            w.append(ruleJSON)
-        } else if let rule {
-            JSONText.member("rule", rule, to: &w)
-        }
+        if let rule { JSONText.member("rule", rule, to: &w) }
         if let reason { JSONText.member("reason", reason, to: &w) }
         if let message { JSONText.member("message", message, to: &w) }
         if let channel {

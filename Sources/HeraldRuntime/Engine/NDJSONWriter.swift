@@ -102,12 +102,10 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
         // A JSON string is never empty (its quotes): empty means not written yet.
         if eventJSON.count == 0 { JSONText.string(event, to: &eventJSON) }
         let event = UnsafeBufferPointer(start: eventJSON.base, count: eventJSON.count)
-        rule.ruleMemberJSON.withUnsafeBufferPointer { ruleJSON in
-            DecisionRecord.writeJSON(
-                event: nil, decision: .send, rule: nil, reason: nil, message: message, channel: channel, texts: texts,
-                textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
-                eventJSON: event, ruleJSON: ruleJSON, to: &sink)
-        }
+        DecisionRecord.writeJSON(
+            event: nil, decision: .send, rule: rule.id, reason: nil, message: message, channel: channel, texts: texts,
+            textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
+            eventJSON: event, to: &sink)
         sink.append(0x0A)
     }
 

@@ -29,7 +29,8 @@ if ! run_as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     chown postgres "$data"
     run_as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  run_as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
+  # -t 180: a cluster left by a killed run replays its log first, slowly on a loaded machine.
+  run_as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 180 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k /tmp -c fsync=on -c max_connections=200" start >/dev/null
 fi
 echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"

@@ -95,7 +95,7 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
     /// Writes a `send` record as a JSON line, its address and texts escaped
     /// from `bytes`.
     mutating func appendSend(
-        event: String, rule: CompiledRule, message: String?, channel: Channel, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
     ) {
@@ -103,7 +103,7 @@ public struct NDJSONWriter: ~Copyable, RecordOutput {
         if eventJSON.count == 0 { JSONText.string(event, to: &eventJSON) }
         let event = UnsafeBufferPointer(start: eventJSON.base, count: eventJSON.count)
         DecisionRecord.writeJSON(
-            event: nil, decision: .send, rule: rule.id, reason: nil, message: message, channel: channel, texts: texts,
+            event: nil, decision: .send, rule: rule, reason: nil, message: message, channel: channel, texts: texts,
             textBytes: bytes, replyTo: replyTo, attachments: attachments, segments: segments, late: late, line: nil,
             eventJSON: event, to: &sink)
         sink.append(0x0A)

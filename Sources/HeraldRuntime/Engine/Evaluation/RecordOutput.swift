@@ -26,14 +26,14 @@ protocol RecordOutput: ~Copyable {
     /// The other fields are parameters, borrowed: an output that writes
     /// them out copies (and retains) nothing.
     mutating func appendSend(
-        event: String, rule: CompiledRule, message: String?, channel: Channel, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>)
 }
 
 extension Array: RecordOutput where Element == DecisionRecord {
     mutating func appendSend(
-        event: String, rule: CompiledRule, message: String?, channel: Channel, sendAtSeconds: Int64,
+        event: String, rule: String, message: String?, channel: Channel, sendAtSeconds: Int64,
         replyTo: String?, attachments: [DecisionRecord.Attachment]?, segments: Int?, late: Bool,
         texts: RecordTexts, bytes: UnsafeBufferPointer<UInt8>
     ) {
@@ -41,7 +41,7 @@ extension Array: RecordOutput where Element == DecisionRecord {
         texts.bytes = Array<UInt8>(bytes)
         append(
             DecisionRecord(
-                event: event, decision: .send, rule: rule.id, message: message, channel: channel, texts: texts,
+                event: event, decision: .send, rule: rule, message: message, channel: channel, texts: texts,
                 sendAtSeconds: sendAtSeconds, replyTo: replyTo, attachments: attachments, segments: segments, late: late))
     }
 }

@@ -158,7 +158,7 @@ extension Runtime {
         // The scratch buffer is not touched while the output reads it.
         let bytes = UnsafeBufferPointer(start: context.scratch.base, count: context.scratch.count)
         out.appendSend(
-            event: context.event.id, rule: rule, message: deferred, channel: channel, sendAtSeconds: at.seconds,
+            event: context.event.id, rule: rule.id, message: deferred, channel: channel, sendAtSeconds: at.seconds,
             replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,
             attachments: attachments, segments: channel == .sms ? segments : nil, late: late, texts: texts, bytes: bytes)
     }

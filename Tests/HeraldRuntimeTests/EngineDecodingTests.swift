@@ -71,6 +71,50 @@ struct EngineDecodingTests {
         #expect(Self.runtime.process(event: event, state: &state).isEmpty)
     }
 
+    @Test(
+        "an enum value matches by its text: as written, escaped, or canonically equivalent; another value is invalid-event",
+        arguments: [
+            (#""caf\u00e9""#, true), ("\"caf\u{E9}\"", true), ("\"cafe\u{301}\"", true), (#""cafe\u0301""#, true),
+            (#""matte""#, true), (#""m\u0061tte""#, true), (#""cafe""#, false), (#""Matte""#, false), (#""""#, false),
+        ])
+    func enumValues(value: String, accepted: Bool) {
+        let yaml = """
+            herald: 1
+            fields:
+              work_order:
+                finish: {type: enum, values: [café, matte]}
+            templates:
+              t:
+                sms: "{{work_order.finish}}"
+            rules:
+              - id: r
+                on: work_order.created
+                channel: sms
+                template: t
+            """
+        let runtime = Runtime(ruleSet: EngineSupport.ruleSet(yaml))
+        let line = EngineSupport.event("e1", "work_order.created").replacingOccurrences(
+            of: #""status":"ready""#, with: #""status":"ready","finish":"# + value)
+        #expect(line.contains("finish"))
+        var state = RuntimeState()
+        let records = runtime.process(line: line, lineNumber: 1, state: &state)
+        // The NDJSON writer (member order learned from a first line) decides alike.
+        var writer = NDJSONWriter(capacity: 64)
+        var streamState = RuntimeState()
+        for (k, text) in [EngineSupport.event("e0", "work_order.created"), line].enumerated() {
+            Array(text.utf8).withUnsafeBytes { writer.process(line: $0, lineNumber: k + 1, runtime: runtime, state: &streamState) }
+        }
+        let streamed = writer.withBytes { String(decoding: $0, as: UTF8.self) }.split(separator: "\n").last.map(String.init)
+        if accepted {
+            #expect(records.map(\.decision) == [.send])
+            #expect(streamed?.contains(#""decision":"send""#) == true)
+        } else {
+            #expect(records.map(\.reason) == ["invalid-event"])
+            #expect(records.first?.message?.hasPrefix("work_order.finish: expected one of café, matte, got ") == true)
+            #expect(streamed?.contains("work_order.finish: expected one of café, matte") == true)
+        }
+    }
+
     @Test("blank lines produce no record")
     func blank() {
         var state = RuntimeState()

@@ -62,6 +62,12 @@ final class EnumValues: Sendable {
     func value(matching bytes: UnsafeBufferPointer<UInt8>) -> String? {
         table.index(of: bytes).map { values[$0] }
     }
+
+    /// Whether `bytes` is the UTF-8 of one of the values (no `String` made).
+    @inline(__always)
+    func contains(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        table.index(of: bytes) != nil
+    }
 }
 
 /// One known member name of an event object.
@@ -114,6 +120,9 @@ final class SectionLayout: Sendable {
         let kind: MemberKind
         /// The section index of a `.section` member.
         let section: Int
+        /// The values of an `.enumeration` member, not retained: the
+        /// entry (kept by the section's `entries`) holds them.
+        let values: Unmanaged<EnumValues>?
     }
 
     /// `entries` as `Member`s, in the same order.
@@ -132,13 +141,14 @@ final class SectionLayout: Sendable {
         self.entries = entries
         self.members = entries.map { entry in
             switch entry.kind {
-            case .string: Member(slot: entry.slot, kind: .string, section: -1)
-            case .int: Member(slot: entry.slot, kind: .int, section: -1)
-            case .decimal: Member(slot: entry.slot, kind: .decimal, section: -1)
-            case .bool: Member(slot: entry.slot, kind: .bool, section: -1)
-            case .datetime: Member(slot: entry.slot, kind: .datetime, section: -1)
-            case .enumeration: Member(slot: entry.slot, kind: .enumeration, section: -1)
-            case .section(let index): Member(slot: entry.slot, kind: .section, section: index)
+            case .string: Member(slot: entry.slot, kind: .string, section: -1, values: nil)
+            case .int: Member(slot: entry.slot, kind: .int, section: -1, values: nil)
+            case .decimal: Member(slot: entry.slot, kind: .decimal, section: -1, values: nil)
+            case .bool: Member(slot: entry.slot, kind: .bool, section: -1, values: nil)
+            case .datetime: Member(slot: entry.slot, kind: .datetime, section: -1, values: nil)
+            case .enumeration(let values, _):
+                Member(slot: entry.slot, kind: .enumeration, section: -1, values: Unmanaged.passUnretained(values))
+            case .section(let index): Member(slot: entry.slot, kind: .section, section: index, values: nil)
             }
         }
         self.table = NameTable(entries.map(\.name))

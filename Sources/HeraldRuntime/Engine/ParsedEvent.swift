@@ -355,33 +355,40 @@ enum DecodedLine: Sendable {
 }
 
 /// The order the members of a stream's events came in, learned line by
-/// line: for each member of each section (and for its start), the member
-/// that followed it in the last event, and the bytes that led to it there
-/// (`"status": `). `EventDecoder` first compares the next bytes with those
-/// (one compare of a few words), then the next name with the expected one
-/// (`SectionLayout.consumeName`), and scans and looks the name up only
+/// line: for each member of each section (and for its start), what
+/// followed it in the last event (a member, or the end of the object),
+/// and the bytes that led there (`, "status": `, or ` }`). `EventDecoder`
+/// first compares the next bytes with those (one compare of a few words:
+/// the separator, the name, its `:` and the whitespace between, or the
+/// closing brace); then the next name with the expected one
+/// (`SectionLayout.consumeName`); and scans and looks the name up only
 /// when it is another.
 /// Events from one system write their members in one order, so nearly
-/// every name is told by that compare; any other order decodes the same,
+/// every member is told by that compare; any other order decodes the same,
 /// at the cost of the scan. Belongs to one reader of lines
 /// (`NDJSONWriter`), never shared between threads.
 final class KeyOrder {
+    /// `next` of a place after which the object ended.
+    static let end = -2
+
     /// The layout the order is for.
     let layout: EventLayout
     /// Where each section's entries begin in `next`.
     private let bases: UnsafeMutablePointer<Int>
     private let sectionCount: Int
-    /// Per section: at 0 the first member, at 1 + i the member after entry
-    /// i, at 1 + count the member after an unknown one (-1: none learned).
+    /// Per section: at 0 what came first, at 1 + i what came after entry
+    /// i, at 1 + count what came after an unknown one: a member, `end`,
+    /// or -1 (none learned, or an unknown member).
     private let next: UnsafeMutablePointer<Int32>
     private let size: Int
-    /// Per place, the bytes that led to its `next` member in the last line
-    /// that had them: from after the `,` before the member (after the `{`
-    /// and its whitespace for the first) to after its name's `:` and the
-    /// whitespace after it (`"status": `), `shapeCapacity` bytes a place
-    /// (`shapeLengths` 0: none learned). The same bytes in a later line are
-    /// the same name: they are compared as one piece (`matchShape`), with
-    /// no scan of whitespace and quotes.
+    /// Per place, the bytes that led to its `next` in the last line that
+    /// had them: from the end of the value before (from the first name,
+    /// after the `{` and its whitespace, for the first member) to after the
+    /// next name's `:` and the whitespace after it (`, "status": `), or to
+    /// after the `}` that ends the object; `shapeCapacity` bytes a place
+    /// (`shapeLengths` 0: none learned). The same bytes in a later line
+    /// lead to the same place: they are compared as one piece
+    /// (`matchShape`), with no scan of whitespace, separators and quotes.
     private let shapes: UnsafeMutablePointer<UInt8>
     private let shapeLengths: UnsafeMutablePointer<UInt8>
     private static let shapeCapacity = 32
@@ -411,41 +418,37 @@ final class KeyOrder {
         shapeLengths.deallocate()
     }
 
-    /// Where `previous` (an entry, -1 for the start of the object,
-    /// `count` for an unknown member) is kept for `section`; -1 when out
-    /// of range (never, for this layout's sections).
+    /// Where the place of `section` after `previous` (an entry, -1 for the
+    /// start of the object, `count` for an unknown member) is kept; -1
+    /// when out of range (never, for this layout's sections).
     @inline(__always)
-    private func place(_ section: Int, _ previous: Int) -> Int {
+    func place(_ section: Int, after previous: Int) -> Int {
         guard UInt(bitPattern: section) < UInt(bitPattern: sectionCount) else { return -1 }
         let at = bases[section] &+ previous &+ 1
         return UInt(bitPattern: at) < UInt(bitPattern: size) ? at : -1
     }
 
-    /// The member expected after `previous` in `section` (-1: none).
+    /// What is expected at place `at` (-1: nothing known; `end`).
     @inline(__always)
-    func expected(_ section: Int, after previous: Int) -> Int {
-        let at = place(section, previous)
-        return at < 0 ? -1 : Int(next[at])
+    func expected(at: Int) -> Int {
+        at < 0 ? -1 : Int(next[at])
     }
 
-    /// Notes that `found` (-1: an unknown member) followed `previous`
-    /// (and forgets the bytes that led to the member noted before).
+    /// Notes that `found` (-1: an unknown member; `end`) came at place
+    /// `at` (and forgets the bytes that led to what was noted before).
     @inline(__always)
-    func learn(_ section: Int, after previous: Int, _ found: Int) {
-        let at = place(section, previous)
+    func learn(at: Int, _ found: Int) {
         if at >= 0 {
             next[at] = Int32(truncatingIfNeeded: found)
             shapeLengths[at] = 0
         }
     }
 
-    /// The member expected after `previous` in `section` when the bytes at
-    /// `reader`'s position are the ones that led to it before (then
-    /// consumed: the name, its `:` and the whitespace around them); else
-    /// -1, with `reader` unchanged.
+    /// What is expected at place `at` when the bytes at `reader`'s position
+    /// are the ones that led to it before (then consumed); else -1, with
+    /// `reader` unchanged.
     @inline(__always)
-    func matchShape(_ section: Int, after previous: Int, _ reader: inout JSONReader) -> Int {
-        let at = place(section, previous)
+    func matchShape(at: Int, _ reader: inout JSONReader) -> Int {
         guard at >= 0 else { return -1 }
         let n = Int(shapeLengths[at])
         let p = reader.position
@@ -456,11 +459,10 @@ final class KeyOrder {
         return Int(next[at])
     }
 
-    /// Notes `bytes[start..<end]` as what led to the member expected after
-    /// `previous` in `section` (the one `expected` gives), when it fits.
+    /// Notes `bytes[start..<end]` as what led to what is expected at place
+    /// `at` (the one `expected(at:)` gives), when it fits.
     @inline(__always)
-    func learnShape(_ section: Int, after previous: Int, _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
-        let at = place(section, previous)
+    func learnShape(at: Int, _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
         let n = end &- start
         guard at >= 0, n > 0, n <= Self.shapeCapacity, start >= 0, end <= bytes.count, let base = bytes.baseAddress
         else { return }
@@ -530,25 +532,8 @@ struct EventDecoder: Sendable {
                 try reader.expectEnd()
                 return .invalid(id: nil, message: "event: expected an object, got \(describe(reader, start, reader.position))")
             }
-            let top = layout.sections[EventLayout.eventSection]
             if try !reader.beginObject() {
-                var previous = -1
-                while true {
-                    let expected = expectedMember(top, 0, after: previous, &reader, keyOrder)
-                    let found = expected >= 0 ? expected : try memberIndex(top, 0, after: previous, &reader, keyOrder)
-                    if let i = found {
-                        let member = top.members[i]
-                        if member.kind == .section {
-                            try readSection(member.section, &reader, values, &problems, keyOrder)
-                        } else if try !readText(member, &reader, values) {
-                            try readField(member, i, of: top, section: 0, &reader, values, &problems)
-                        }
-                    } else {
-                        try reader.skipValue(depth: 1)
-                    }
-                    previous = found ?? top.count
-                    if try reader.endOfMember() { break }
-                }
+                try readMembers(EventLayout.eventSection, &reader, values, &problems, keyOrder)
             }
             try reader.expectEnd()
         } catch {
@@ -557,46 +542,84 @@ struct EventDecoder: Sendable {
         return finish(values, problems)
     }
 
-    /// The entry of `section` (number `index`) that `keyOrder` expects
-    /// after `previous`, when its name and the `:` after it come next
-    /// (both are then consumed, with the whitespace after the `:`); else
-    /// -1, with `reader` where the name starts. First the bytes that led
-    /// to that entry in an earlier line are compared as one piece
-    /// (`KeyOrder.matchShape`); then the name alone, and the bytes are
-    /// learned when it matches. Nothing is thrown on this path.
+    /// Reads the members of section number `index`, from the first name
+    /// (after the `{` and its whitespace) to its `}`: each value into its
+    /// slot, noting problems; unknown members are checked and skipped.
+    ///
+    /// With `keyOrder`, what comes after each member (and first) is
+    /// looked for as the bytes that led to it in an earlier line
+    /// (`KeyOrder.matchShape`): a match consumes the separator, the name,
+    /// its `:` and the whitespace between them, or the closing `}`, in one
+    /// compare. Otherwise the separator is read, then the name compared
+    /// with the expected one (`SectionLayout.consumeName`), or scanned and
+    /// looked up; what came is learned, and the bytes when they were the
+    /// expected ones. Both ways read the same bytes alike.
+    private func readMembers(
+        _ index: Int, _ reader: inout JSONReader, _ values: EventValues, _ problems: inout Problems, _ keyOrder: KeyOrder?
+    ) throws(JSONSyntaxError) {
+        let section = layout.sections[index]
+        let depth = index == EventLayout.eventSection ? 1 : 2
+        var previous = -1
+        while true {
+            var found = -1
+            let at = keyOrder?.place(index, after: previous) ?? -1
+            if let keyOrder, at >= 0 {
+                found = keyOrder.matchShape(at: at, &reader)
+                if found == KeyOrder.end { return }
+            }
+            if found < 0 {
+                // From the end of the value before (or the first name).
+                let start = reader.position
+                if previous >= 0, try reader.endOfMember() {
+                    keyOrder?.learn(at: at, KeyOrder.end)
+                    keyOrder?.learnShape(at: at, reader.bytes, from: start, to: reader.position)
+                    return
+                }
+                found = expectedName(section, keyOrder?.expected(at: at) ?? -1, &reader)
+                if found >= 0 {
+                    keyOrder?.learnShape(at: at, reader.bytes, from: start, to: reader.position)
+                } else {
+                    found = section.index(of: try reader.readKey(), in: reader) ?? -1
+                    keyOrder?.learn(at: at, found)
+                }
+            }
+            if found >= 0 {
+                let member = section.members[found]
+                if member.kind == .section {
+                    try readSection(member.section, &reader, values, &problems, keyOrder)
+                } else if try !readText(member, &reader, values) {
+                    try readField(member, found, of: section, section: index, &reader, values, &problems)
+                }
+                previous = found
+            } else {
+                try reader.skipValue(depth: depth)
+                previous = section.count
+            }
+        }
+    }
+
+    /// Entry `expected` of `section`, when its name and the `:` after it
+    /// come next (both are then consumed, with the whitespace after the
+    /// `:`); else -1, with `reader` where the name starts (or its
+    /// whitespace). Nothing is thrown on this path.
     @inline(__always)
-    private func expectedMember(
-        _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
-    ) -> Int {
-        guard let keyOrder else { return -1 }
-        let shaped = keyOrder.matchShape(index, after: previous, &reader)
-        if shaped >= 0 { return shaped }
-        let expected = keyOrder.expected(index, after: previous)
+    private func expectedName(_ section: SectionLayout, _ expected: Int, _ reader: inout JSONReader) -> Int {
+        guard expected >= 0 else { return -1 }
         let start = reader.position
         guard section.consumeName(expected, &reader) else { return -1 }
         reader.skipWhitespace()
         guard reader.current == UInt8(ascii: ":") else {
-            // Read again by `memberIndex`, which reports what is wrong.
+            // Read again by `readKey`, which reports what is wrong.
             reader.position = start
             return -1
         }
         reader.position &+= 1
         reader.skipWhitespace()
-        keyOrder.learnShape(index, after: previous, reader.bytes, from: start, to: reader.position)
         return expected
     }
 
-    /// Reads a member name and its `:` and returns the entry of `section`
-    /// (number `index`) it names, if any, noting it in `keyOrder` as the
-    /// member after `previous`.
-    private func memberIndex(
-        _ section: SectionLayout, _ index: Int, after previous: Int, _ reader: inout JSONReader, _ keyOrder: KeyOrder?
-    ) throws(JSONSyntaxError) -> Int? {
-        let found = section.index(of: try reader.readKey(), in: reader)
-        keyOrder?.learn(index, after: previous, found ?? -1)
-        return found
-    }
-
+    /// Reads a member of the top level that is a section (`client`,
+    /// `work_order`, …): an object, `null` (absent) or a problem.
     private func readSection(
         _ index: Int, _ reader: inout JSONReader, _ values: EventValues, _ problems: inout Problems, _ keyOrder: KeyOrder?
     ) throws(JSONSyntaxError) {
@@ -608,21 +631,7 @@ struct EventDecoder: Sendable {
         case .object?:
             problems.present |= 1 << UInt8(index)
             if try reader.beginObject() { return }
-            var previous = -1
-            while true {
-                let expected = expectedMember(section, index, after: previous, &reader, keyOrder)
-                let found = expected >= 0 ? expected : try memberIndex(section, index, after: previous, &reader, keyOrder)
-                if let i = found {
-                    let member = section.members[i]
-                    if try !readText(member, &reader, values) {
-                        try readField(member, i, of: section, section: index, &reader, values, &problems)
-                    }
-                } else {
-                    try reader.skipValue(depth: 2)
-                }
-                previous = found ?? section.count
-                if try reader.endOfMember() { return }
-            }
+            try readMembers(index, &reader, values, &problems, keyOrder)
         default:
             let start = reader.position
             try reader.skipValue(depth: 1)
@@ -664,12 +673,15 @@ struct EventDecoder: Sendable {
             return
         case (.enumeration, .string?):
             let token = try reader.scanString()
-            guard case .enumeration(let allowed, _) = members.entries[i].kind else { break }
-            let match =
-                token.escaped
-                ? reader.unescapedBytes(token).withUnsafeBufferPointer { allowed.value(matching: $0) }
-                : allowed.value(matching: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end]))
-            if match != nil || allowed.set.contains(reader.string(token)) {
+            guard let allowed = member.values else { break }
+            // The values are kept by the layout's entry: read in place.
+            let match = allowed._withUnsafeGuaranteedRef { allowed in
+                (token.escaped
+                    ? reader.unescapedBytes(token).withUnsafeBufferPointer { allowed.contains(utf8: $0) }
+                    : allowed.contains(utf8: UnsafeBufferPointer(rebasing: reader.bytes[token.start..<token.end])))
+                    || allowed.set.contains(reader.string(token))
+            }
+            if match {
                 setText(member.slot, token, reader, values)
                 return
             }

@@ -70,6 +70,11 @@ public struct RuntimeState: Sendable, Equatable, Codable {
     /// of the state's value (not compared, not encoded).
     var candidateBuffer: [Int32] = []
 
+    /// The buffers of the last event's evaluation, for the next one
+    /// (`EvaluationBuffers`). Not part of the state's value (not compared,
+    /// not encoded).
+    var buffers: EvaluationBuffers?
+
     /// Creates an empty state.
     public init() {}
 

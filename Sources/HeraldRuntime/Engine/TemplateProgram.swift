@@ -179,10 +179,10 @@ final class TemplateProgram: Sendable {
                 if end &- start == 1, case .date(let pattern) = filters[Int(start)],
                     case .datetime(let timestamp)? = context.value(ref)
                 {
-                    context.dateText.removeAll(keepingCapacity: true)
-                    DatePattern.append(timestamp, in: context.zone, pattern: pattern, to: &context.dateText)
+                    context.buffers.dateText.removeAll(keepingCapacity: true)
+                    DatePattern.append(timestamp, in: context.zone, pattern: pattern, to: &context.buffers.dateText)
                     let before = out.count
-                    context.dateText.withUnsafeBufferPointer {
+                    context.buffers.dateText.withUnsafeBufferPointer {
                         TemplateProgram.append(escapedUTF8: $0, escaping: escaping, to: &out)
                     }
                     if count { TemplateProgram.count(out, since: before, into: &counter) }

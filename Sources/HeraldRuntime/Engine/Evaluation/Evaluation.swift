@@ -67,12 +67,21 @@ extension Runtime {
             noChange = trigger.isStatusChange && event.sameText(info.statusSlot, info.previousStatusSlot)
         }
 
+        // The state's buffers, when it alone holds them (see `EvaluationBuffers`).
+        let buffers: EvaluationBuffers
+        if isKnownUniquelyReferenced(&state.buffers), let kept = state.buffers {
+            buffers = kept
+        } else {
+            buffers = EvaluationBuffers()
+            state.buffers = buffers
+        }
         let context = EventContext(
             event: event, location: location, region: region,
             locationIndex: locationIndex, regionIndex: regionIndex,
             zone: location?.zone ?? region?.zone ?? Zone.utc,
             calendar: location?.calendar ?? region?.calendar,
-            occurred: occurred, status: status, previousStatus: previousStatus, noChange: noChange)
+            occurred: occurred, status: status, previousStatus: previousStatus, noChange: noChange,
+            buffers: buffers)
 
         let entityID = event.string(info.idSlot) ?? ""
         let reference = EntityReference(entity: entity, id: entityID)

@@ -45,14 +45,8 @@ final class EventContext {
     @exclusivity(unchecked) private var lastAt: (seconds: Int64, nanoseconds: Int32) = (.min, 0)
     @exclusivity(unchecked) private var lastText: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
     @exclusivity(unchecked) private var lastTextCount = 0
-    /// Where a send record's texts are written before they are copied into
-    /// the record in one piece (reused for every record of the event). It
-    /// starts small enough for glibc's per-thread malloc cache (1 KB: most
-    /// records fit; a longer one grows it once for the event).
-    @exclusivity(unchecked) var scratch = ByteSink(capacity: 1000)
-    /// Where a template's `date` filter formats its text before it is
-    /// escaped into the output (kept between uses).
-    @exclusivity(unchecked) var dateText: [UInt8] = []
+    /// Where records' texts and `date` filters are written (`EvaluationBuffers`).
+    let buffers: EvaluationBuffers
 
     /// Appends `RFC3339.format(at.seconds, nanoseconds: at.nanoseconds, in: zone)` to `out`.
     func appendRFC3339(_ at: Timestamp, to out: inout ByteSink) {
@@ -84,8 +78,10 @@ final class EventContext {
 
     init(
         event: ParsedEvent, location: CompiledPlace?, region: CompiledPlace?, locationIndex: Int, regionIndex: Int,
-        zone: Zone, calendar: SharedCalendar?, occurred: Int64, status: Int, previousStatus: Int, noChange: Bool
+        zone: Zone, calendar: SharedCalendar?, occurred: Int64, status: Int, previousStatus: Int, noChange: Bool,
+        buffers: EvaluationBuffers
     ) {
+        self.buffers = buffers
         self.event = event
         self.location = location
         self.region = region
@@ -148,4 +144,23 @@ final class EventContext {
         case .absent: return nil
         }
     }
+}
+
+/// The buffers evaluation writes into, kept from event to event in
+/// `RuntimeState.buffers` (making and freeing a scratch buffer cost about
+/// 200 instructions an event). `@unchecked Sendable` because the state
+/// that keeps them is `Sendable`: `evaluate` uses the state's buffers only
+/// when the state is the one reference to them
+/// (`isKnownUniquelyReferenced`), and new ones otherwise (a state copied
+/// to another thread shares them), so no two evaluations write into one.
+/// Both are emptied by each user before it writes.
+final class EvaluationBuffers: @unchecked Sendable {
+    /// Where a send record's texts are written before they are copied into
+    /// the record in one piece (reused for every record). It starts small
+    /// enough for glibc's per-thread malloc cache (1 KB: most records fit;
+    /// a longer one grows it once).
+    @exclusivity(unchecked) var scratch = ByteSink(capacity: 1000)
+    /// Where a template's `date` filter formats its text before it is
+    /// escaped into the output.
+    @exclusivity(unchecked) var dateText: [UInt8] = []
 }

@@ -94,10 +94,10 @@ extension Runtime {
                 func blank(_ program: TemplateProgram?, _ escaping: TemplateRenderer.Escaping) -> Bool {
                     guard let program else { return true }
                     if program.alwaysHasText { return false }
-                    context.scratch.removeAll()
-                    program.render(context, escaping: escaping, into: &context.scratch, count: false, counter: &counter)
-                    if escaping == .subject { Self.repairHeader(in: &context.scratch, from: 0) }
-                    return context.scratch.withBytes { SafeText.isBlank(utf8: $0) }
+                    context.buffers.scratch.removeAll()
+                    program.render(context, escaping: escaping, into: &context.buffers.scratch, count: false, counter: &counter)
+                    if escaping == .subject { Self.repairHeader(in: &context.buffers.scratch, from: 0) }
+                    return context.buffers.scratch.withBytes { SafeText.isBlank(utf8: $0) }
                 }
                 switch channel {
                 case .sms:
@@ -149,14 +149,14 @@ extension Runtime {
         var segments = 0
         let texts = sendTexts(
             rule, context, channel, at: at, subject: keySubject, parts: parts, email: email, segments: &segments,
-            into: &context.scratch)
+            into: &context.buffers.scratch)
         var attachments: [DecisionRecord.Attachment]?
         if channel == .email, parts?.attachReport == true, let url = context.event.string(c.layout.workOrderReportURL) {
             let number = context.event.string(c.layout.workOrderNumber) ?? ""
             attachments = [DecisionRecord.Attachment(url: url, filename: SafeText.reportFileName(number: number))]
         }
         // The scratch buffer is not touched while the output reads it.
-        let bytes = UnsafeBufferPointer(start: context.scratch.base, count: context.scratch.count)
+        let bytes = UnsafeBufferPointer(start: context.buffers.scratch.base, count: context.buffers.scratch.count)
         out.appendSend(
             event: context.event.id, rule: rule.id, message: deferred, channel: channel, sendAtSeconds: at.seconds,
             replyTo: channel == .email ? context.location?.place.replyTo ?? context.region?.place.replyTo : nil,

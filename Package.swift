@@ -50,7 +50,10 @@ let package = Package(
         .target(name: "HeraldModel", swiftSettings: strictSettings),
         .target(name: "HeraldSyntax", dependencies: ["CLibYAML"], swiftSettings: strictSettings),
         .target(name: "HeraldCompiler", dependencies: ["HeraldSyntax", "HeraldModel"], swiftSettings: strictSettings),
-        .target(name: "HeraldRuntime", dependencies: ["HeraldModel"], swiftSettings: strictSettings),
+        // Sixteen-byte scans of the JSON reader and writer (SSE2 intrinsics,
+        // inlined into HeraldRuntime).
+        .target(name: "CByteScan"),
+        .target(name: "HeraldRuntime", dependencies: ["HeraldModel", "CByteScan"], swiftSettings: strictSettings),
         .target(name: "HeraldTesting", dependencies: ["HeraldCompiler", "HeraldRuntime"], swiftSettings: strictSettings),
         .target(
             name: "HeraldService",

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Why a line is not JSON (RFC 8259), with the byte offset where reading stopped.
 struct JSONSyntaxError: Error, Sendable {
     /// 0-based byte offset in the line.
@@ -127,23 +129,47 @@ struct JSONReader {
 
     /// Scans the string at `position` (which must be `"`), validating UTF-8
     /// and escapes, and returns where its contents are.
+    @inline(__always)
     mutating func scanString() throws(JSONSyntaxError) -> JSONStringToken {
+        // The usual string, inlined: plain ASCII closed within the next
+        // sixteen bytes (the first byte to look at is the closing quote).
+        let start = position &+ 1
+        if bytes.count &- start >= 16, let base = bytes.baseAddress {
+            let plain = herald_string_attention16(base + start, 16)
+            if plain < 16 && base[start &+ plain] == UInt8(ascii: "\"") {
+                position = start &+ plain &+ 1
+                return JSONStringToken(start: start, end: start &+ plain, escaped: false)
+            }
+        }
+        return try scanAnyString()
+    }
+
+    /// `scanString` for any string.
+    mutating func scanAnyString() throws(JSONSyntaxError) -> JSONStringToken {
         position += 1  // opening quote
         let start = position
         var escaped = false
         let n = bytes.count
         while position < n {
-            // Eight plain ASCII bytes at a time (no quote, backslash, control or non-ASCII byte).
             if let base = bytes.baseAddress {
-                while n &- position >= 8 {
-                    let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                    let attention = JSONReader.attention(word)
-                    if attention != 0 {
-                        // The lowest flagged byte is exact: step to it.
-                        position &+= attention.trailingZeroBitCount >> 3
-                        break
+                // Sixteen bytes at a time (SSE2) up to the first one to
+                // look at; when none is there, the rest (or, without SSE2,
+                // all) eight plain ASCII bytes at a time (no quote,
+                // backslash, control or non-ASCII byte).
+                let left = n &- position
+                let plain = herald_string_attention16(base + position, left)
+                position &+= plain
+                if plain == left & ~15 {
+                    while n &- position >= 8 {
+                        let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+                        let attention = JSONReader.attention(word)
+                        if attention != 0 {
+                            // The lowest flagged byte is exact: step to it.
+                            position &+= attention.trailingZeroBitCount >> 3
+                            break
+                        }
+                        position &+= 8
                     }
-                    position &+= 8
                 }
                 guard position < n else { break }
             }

@@ -115,6 +115,31 @@ struct EngineDecodingTests {
         }
     }
 
+    @Test(
+        "a client flag is true or false; a cut literal is malformed-json, a string or number invalid-event, on both paths",
+        arguments: [
+            ("true", nil), ("false", nil), (" false ", nil), ("tru", "malformed-json"), ("fals", "malformed-json"),
+            ("t", "malformed-json"), ("falsey", "malformed-json"), ("trueish", "malformed-json"), (#""true""#, "invalid-event"),
+            ("1", "invalid-event"), ("null", nil),
+        ] as [(String, String?)])
+    func clientFlags(json: String, reason: String?) {
+        let line = EngineSupport.event("e1").replacingOccurrences(of: #""accepts_sms":true"#, with: #""accepts_sms":"# + json)
+        #expect(line.contains("accepts_sms\":" + json))
+        #expect(Self.reject(Array(line.utf8))?.reason == reason)
+        // After a line that taught the writer the member order.
+        var writer = NDJSONWriter(capacity: 64)
+        var state = RuntimeState()
+        for (k, text) in [EngineSupport.event("e0"), line].enumerated() {
+            Array(text.utf8).withUnsafeBytes { writer.process(line: $0, lineNumber: k + 1, runtime: Self.runtime, state: &state) }
+        }
+        let text = writer.withBytes { String(decoding: $0, as: UTF8.self) }
+        if let reason {
+            #expect(text.contains(#""reason":"\#(reason)""#))
+        } else {
+            #expect(!text.contains(#""decision":"reject""#))
+        }
+    }
+
     @Test("blank lines produce no record")
     func blank() {
         var state = RuntimeState()

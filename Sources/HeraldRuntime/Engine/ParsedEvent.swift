@@ -588,7 +588,13 @@ struct EventDecoder: Sendable {
                 if member.kind == .section {
                     try readSection(member.section, &reader, values, &problems, keyOrder)
                 } else if try !readText(member, &reader, values) {
-                    try readField(member, found, of: section, section: index, &reader, values, &problems)
+                    // A flag holding `true` or `false` as `readField` reads it, without its dispatch.
+                    let first = reader.current
+                    if member.kind == .bool && (first == UInt8(ascii: "t") || first == UInt8(ascii: "f")) {
+                        values.setBool(member.slot, try reader.scanBool())
+                    } else {
+                        try readField(member, found, of: section, section: index, &reader, values, &problems)
+                    }
                 }
                 previous = found
             } else {
